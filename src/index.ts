@@ -1,0 +1,3 @@
+import { createApp } from "./edge/app";
+
+export default createApp();

@@ -1,0 +1,59 @@
+import { epsField, flag, lrField, nonNegative } from "../hyper";
+import { defineRule } from "../rule";
+import { slot } from "../state";
+import { addWeightDecay, chain, negate, scaleByLearningRate, type Transform } from "../transform";
+
+export interface AdadeltaHyper {
+  [k: string]: number | boolean;
+  lr: number;
+  rho: number;
+  eps: number;
+  weight_decay: number;
+  maximize: boolean;
+}
+
+/**
+ * `square_avg = rho * square_avg + (1 - rho) * u²`;
+ * `delta = sqrt(acc_delta + eps) / sqrt(square_avg + eps) * u`;
+ * `acc_delta = rho * acc_delta + (1 - rho) * delta²`; `u = delta`. Eps is inside both roots.
+ */
+export function scaleByAdadelta(o: { rho: number; eps: number }): Transform {
+  const { rho, eps } = o;
+  return {
+    slots: [
+      { name: "square_avg", initial: 0 },
+      { name: "acc_delta", initial: 0 },
+    ],
+    scalars: [],
+    update(u, state) {
+      const sq = slot(state, "square_avg");
+      const acc = slot(state, "acc_delta");
+      for (let i = 0; i < u.length; i++) {
+        const g = u[i]!;
+        sq[i] = rho * sq[i]! + (1 - rho) * g * g;
+        const delta = Math.fround((Math.sqrt(acc[i]! + eps) / Math.sqrt(sq[i]! + eps)) * g);
+        acc[i] = rho * acc[i]! + (1 - rho) * delta * delta;
+        u[i] = delta;
+      }
+    },
+  };
+}
+
+export const adadelta = defineRule<AdadeltaHyper>({
+  name: "adadelta",
+  reference: "torch.optim.Adadelta",
+  spec: {
+    lr: lrField(1.0),
+    rho: { kind: "number", default: 0.9, min: 0, max: 1 },
+    eps: epsField(1e-6),
+    weight_decay: nonNegative(0),
+    maximize: flag(),
+  },
+  transform: (h) =>
+    chain(
+      negate(h.maximize),
+      addWeightDecay(h.weight_decay),
+      scaleByAdadelta({ rho: h.rho, eps: h.eps }),
+      scaleByLearningRate,
+    ),
+});

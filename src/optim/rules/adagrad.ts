@@ -1,0 +1,53 @@
+import { epsField, flag, lrField, nonNegative } from "../hyper";
+import { defineRule } from "../rule";
+import { slot } from "../state";
+import { addWeightDecay, chain, negate, scaleByLearningRate, type Transform } from "../transform";
+
+export interface AdagradHyper {
+  [k: string]: number | boolean;
+  lr: number;
+  lr_decay: number;
+  weight_decay: number;
+  initial_accumulator_value: number;
+  eps: number;
+  eps_root: number;
+  maximize: boolean;
+}
+
+/** `sum += u²; u = u / ((sqrt(sum + eps_root) + eps) * (1 + (step - 1) * lr_decay))`. */
+export function scaleByAdagrad(o: { lrDecay: number; initial: number; eps: number; epsRoot: number }): Transform {
+  return {
+    slots: [{ name: "sum", initial: o.initial }],
+    scalars: [],
+    update(u, state, _params, { step }) {
+      const sum = slot(state, "sum");
+      const decay = 1 / (1 + (step - 1) * o.lrDecay);
+      for (let i = 0; i < u.length; i++) {
+        const g = u[i]!;
+        sum[i] = sum[i]! + g * g;
+        u[i] = (decay * g) / (Math.sqrt(sum[i]! + o.epsRoot) + o.eps);
+      }
+    },
+  };
+}
+
+export const adagrad = defineRule<AdagradHyper>({
+  name: "adagrad",
+  reference: "torch.optim.Adagrad",
+  spec: {
+    lr: lrField(1e-2),
+    lr_decay: nonNegative(0),
+    weight_decay: nonNegative(0),
+    initial_accumulator_value: nonNegative(0),
+    eps: epsField(1e-10),
+    eps_root: epsField(0),
+    maximize: flag(),
+  },
+  transform: (h) =>
+    chain(
+      negate(h.maximize),
+      addWeightDecay(h.weight_decay),
+      scaleByAdagrad({ lrDecay: h.lr_decay, initial: h.initial_accumulator_value, eps: h.eps, epsRoot: h.eps_root }),
+      scaleByLearningRate,
+    ),
+});

@@ -1,0 +1,75 @@
+import { betasField, epsField, flag, lrField, nonNegative, type HyperSpec } from "../hyper";
+import { biasCorrection, defineRule } from "../rule";
+import { slot } from "../state";
+import { addDecoupledWeightDecay, addWeightDecay, chain, negate, scaleByLearningRate, type Transform } from "../transform";
+
+export interface AdamHyper {
+  [k: string]: number | boolean | readonly [number, number];
+  lr: number;
+  betas: readonly [number, number];
+  eps: number;
+  eps_root: number;
+  weight_decay: number;
+  amsgrad: boolean;
+  maximize: boolean;
+}
+
+/**
+ * `exp_avg = b1 * exp_avg + (1 - b1) * u`; `exp_avg_sq = b2 * exp_avg_sq + (1 - b2) * u²`;
+ * AMSGrad keeps `max_exp_avg_sq = max(max_exp_avg_sq, exp_avg_sq)` and uses it in the root;
+ * `u = (exp_avg / bc1) / (sqrt(v / bc2 + eps_root) + eps)` with `bc = 1 - b ** step`.
+ */
+export function scaleByAdam(o: { b1: number; b2: number; eps: number; epsRoot: number; amsgrad: boolean }): Transform {
+  const { b1, b2, eps, epsRoot, amsgrad } = o;
+  const slots = [
+    { name: "exp_avg", initial: 0 },
+    { name: "exp_avg_sq", initial: 0 },
+  ];
+  if (amsgrad) slots.push({ name: "max_exp_avg_sq", initial: 0 });
+  return {
+    slots,
+    scalars: [],
+    update(u, state, _params, { step }) {
+      const m = slot(state, "exp_avg");
+      const v = slot(state, "exp_avg_sq");
+      const vmax = amsgrad ? slot(state, "max_exp_avg_sq") : v;
+      const bc1 = biasCorrection(b1, step);
+      const bc2 = biasCorrection(b2, step);
+      for (let i = 0; i < u.length; i++) {
+        const g = u[i]!;
+        m[i] = b1 * m[i]! + (1 - b1) * g;
+        v[i] = b2 * v[i]! + (1 - b2) * g * g;
+        if (amsgrad) vmax[i] = Math.max(vmax[i]!, v[i]!);
+        u[i] = m[i]! / bc1 / (Math.sqrt(vmax[i]! / bc2 + epsRoot) + eps);
+      }
+    },
+  };
+}
+
+const adamSpec = (weightDecay: number): HyperSpec => ({
+  lr: lrField(1e-3),
+  betas: betasField(0.9, 0.999),
+  eps: epsField(1e-8),
+  eps_root: epsField(0),
+  weight_decay: nonNegative(weightDecay),
+  amsgrad: flag(),
+  maximize: flag(),
+});
+
+const scaleByAdamOf = (h: AdamHyper): Transform =>
+  scaleByAdam({ b1: h.betas[0], b2: h.betas[1], eps: h.eps, epsRoot: h.eps_root, amsgrad: h.amsgrad });
+
+export const adam = defineRule<AdamHyper>({
+  name: "adam",
+  reference: "torch.optim.Adam",
+  spec: adamSpec(0),
+  transform: (h) => chain(negate(h.maximize), addWeightDecay(h.weight_decay), scaleByAdamOf(h), scaleByLearningRate),
+});
+
+export const adamw = defineRule<AdamHyper>({
+  name: "adamw",
+  reference: "torch.optim.AdamW",
+  spec: adamSpec(1e-2),
+  transform: (h) =>
+    chain(negate(h.maximize), scaleByAdamOf(h), addDecoupledWeightDecay(h.weight_decay), scaleByLearningRate),
+});

@@ -1,0 +1,25 @@
+import type { Hyper } from "../hyper";
+import type { Rule } from "../rule";
+import { adadelta } from "./adadelta";
+import { adagrad } from "./adagrad";
+import { adam, adamw } from "./adam";
+import { adamax } from "./adamax";
+import { nadam } from "./nadam";
+import { radam } from "./radam";
+import { rmsprop } from "./rmsprop";
+import { sgd } from "./sgd";
+import { yogi } from "./yogi";
+
+export const rules = { sgd, adagrad, rmsprop, adadelta, adam, adamw, adamax, nadam, radam, yogi } as const;
+
+export type RuleName = keyof typeof rules;
+
+export const ruleNames = Object.keys(rules) as RuleName[];
+
+export function isRuleName(name: string): name is RuleName {
+  return Object.hasOwn(rules, name);
+}
+
+export function getRule(name: RuleName): Rule<Hyper> {
+  return rules[name] as unknown as Rule<Hyper>;
+}

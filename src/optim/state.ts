@@ -1,0 +1,57 @@
+/**
+ * The whole state of one optimizer over one parameter vector: nothing else lives anywhere.
+ * Slots are vectors as long as the parameters (moments, accumulators, buffers); scalars are
+ * per-vector numbers (NAdam's running product of momentum coefficients). `step` counts the
+ * updates applied so far, so the update being computed is number `step + 1`.
+ */
+export interface OptimizerState {
+  step: number;
+  slots: Record<string, Float32Array>;
+  scalars: Record<string, number>;
+}
+
+/** A state vector a transform owns, with the value every element starts at. */
+export interface SlotSpec {
+  readonly name: string;
+  readonly initial: number;
+}
+
+export interface ScalarSpec {
+  readonly name: string;
+  readonly initial: number;
+}
+
+export type Allocate = (length: number) => Float32Array;
+
+export const allocateOnHeap: Allocate = (length) => new Float32Array(length);
+
+export function initState(
+  slots: readonly SlotSpec[],
+  scalars: readonly ScalarSpec[],
+  length: number,
+  allocate: Allocate = allocateOnHeap,
+): OptimizerState {
+  const state: OptimizerState = { step: 0, slots: {}, scalars: {} };
+  for (const slot of slots) {
+    const vector = allocate(length);
+    vector.fill(slot.initial);
+    state.slots[slot.name] = vector;
+  }
+  for (const scalar of scalars) state.scalars[scalar.name] = scalar.initial;
+  return state;
+}
+
+/** A view of `state` restricted to elements [offset, offset + length): for sparse updates. */
+export function sliceState(state: OptimizerState, offset: number, length: number): OptimizerState {
+  const slots: Record<string, Float32Array> = {};
+  for (const [name, vector] of Object.entries(state.slots)) {
+    slots[name] = vector.subarray(offset, offset + length);
+  }
+  return { step: state.step, slots, scalars: state.scalars };
+}
+
+export function slot(state: OptimizerState, name: string): Float32Array {
+  const vector = state.slots[name];
+  if (!vector) throw new Error(`optimizer state has no slot '${name}'`);
+  return vector;
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { getRule, HyperparameterError, ruleNames, type FieldSpec } from "../../src/optim";
+
+// PyTorch's defaults, written out independently of the rule definitions.
+const torchDefaults: Record<string, Record<string, unknown>> = {
+  sgd: { lr: 1e-3, momentum: 0, dampening: 0, weight_decay: 0, nesterov: false, maximize: false },
+  adagrad: { lr: 1e-2, lr_decay: 0, weight_decay: 0, initial_accumulator_value: 0, eps: 1e-10, maximize: false },
+  rmsprop: { lr: 1e-2, alpha: 0.99, eps: 1e-8, weight_decay: 0, momentum: 0, centered: false, maximize: false },
+  adadelta: { lr: 1.0, rho: 0.9, eps: 1e-6, weight_decay: 0, maximize: false },
+  adam: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, amsgrad: false, maximize: false },
+  adamw: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 1e-2, amsgrad: false, maximize: false },
+  adamax: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, maximize: false },
+  nadam: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, momentum_decay: 4e-3 },
+  radam: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0 },
+  yogi: { lr: 1e-2, betas: [0.9, 0.999], eps: 1e-3, initial_accumulator_value: 1e-6 },
+};
+
+function badValue(spec: FieldSpec): unknown {
+  switch (spec.kind) {
+    case "number":
+      return spec.min !== undefined ? spec.min - 1 : spec.above !== undefined ? spec.above : "x";
+    case "boolean":
+      return "yes";
+    case "pair":
+      return [0.5, 1];
+    case "choice":
+      return "nope";
+    case "numbers":
+      return [3, 1];
+  }
+}
+
+describe.each(ruleNames)("%s hyperparameters", (name) => {
+  const rule = getRule(name);
+
+  it("defaults to PyTorch's", () => {
+    expect(rule.resolve({})).toMatchObject(torchDefaults[name]!);
+  });
+
+  it("refuses an unknown name, naming the known ones", () => {
+    expect(() => rule.resolve({ lr: 0.1, learning_rate: 0.1 })).toThrow(
+      new RegExp(`^${name}: unknown hyperparameter 'learning_rate'; known: lr, `),
+    );
+  });
+
+  it.each(Object.entries(rule.spec))("refuses a bad %s with a message naming it", (field, spec) => {
+    const bad = badValue(spec);
+    let error: unknown;
+    try {
+      rule.resolve({ [field]: bad });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(HyperparameterError);
+    expect((error as HyperparameterError).field.startsWith(field)).toBe(true);
+    expect((error as Error).message).toContain(`'${field}`);
+  });
+
+  it.each([NaN, Infinity, -Infinity, "0.1", null])("refuses lr = %s", (lr) => {
+    expect(() => rule.resolve({ lr })).toThrow(/'lr' must be a finite number/);
+  });
+});
+
+describe("cross-field checks", () => {
+  it.each([
+    ["sgd", { nesterov: true }, /nesterov momentum requires momentum > 0/],
+    ["sgd", { nesterov: true, momentum: 0.9, dampening: 0.1 }, /requires dampening = 0/],
+    ["sgd", { ema_momentum: true, momentum: 1 }, /ema_momentum requires momentum < 1/],
+    ["adam", { betas: [0.9, 1] }, /'betas\[1\]' must be >= 0 and < 1, got 1/],
+    ["adam", { betas: [0.9] }, /'betas' must be a list of two numbers/],
+    ["adadelta", { rho: 1.5 }, /'rho' must be >= 0 and <= 1, got 1.5/],
+  ] as const)("%s %j", (name, input, message) => {
+    expect(() => getRule(name).resolve(input)).toThrow(message);
+  });
+
+  it("accepts nesterov with EMA momentum and dampening set", () => {
+    expect(getRule("sgd").resolve({ nesterov: true, ema_momentum: true, momentum: 0.9, dampening: 0.5 }).nesterov).toBe(true);
+  });
+});
