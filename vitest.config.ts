@@ -14,9 +14,10 @@ export default defineConfig({
         },
       },
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: { AUTH_SECRET: "vitest-only-auth-secret-7c1e5a93d2b84f06" } } })],
         test: {
           name: "worker",
+          globalSetup: ["test/support/worker-setup.ts"],
           include: ["test/worker/**/*.test.ts"],
         },
       },

@@ -1,3 +1,5 @@
 import { createApp } from "./edge/app";
 
+export { ShardObject } from "./shard/object";
+
 export default createApp();

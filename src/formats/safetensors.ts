@@ -60,7 +60,7 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
   if (8 + headerLength > bytes.byteLength) fail(`header length ${headerLength} runs past the end of the file`);
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes.subarray(8, 8 + headerLength)));
   } catch (e) {
     fail(`header is not valid UTF-8 JSON: ${(e as Error).message}`);
   }

@@ -3,6 +3,7 @@ export * from "./clip";
 export * from "./engine";
 export * from "./finite";
 export * from "./hyper";
+export * from "./init";
 export * from "./rule";
 export * from "./rules";
 export * from "./schedules";

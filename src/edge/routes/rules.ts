@@ -1,14 +1,41 @@
-import { Hono } from "hono";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { getRule, ruleNames, scheduleTypes } from "../../optim";
+import type { EdgeEnv } from "../types";
+import { problems } from "./common";
+
+const RuleCatalog = z
+  .object({
+    rules: z.array(
+      z.object({
+        name: z.enum(ruleNames as [string, ...string[]]),
+        reference: z.string().openapi({ description: "What the rule's formulas and defaults follow." }),
+        defaults: z.record(z.string(), z.unknown()).openapi({ description: "Every hyperparameter with its default, under PyTorch's names." }),
+      }),
+    ),
+    schedules: z.array(z.enum(scheduleTypes as [string, ...string[]])),
+  })
+  .openapi("RuleCatalog");
+
+const listRules = createRoute({
+  method: "get",
+  path: "/v1/rules",
+  tags: ["service"],
+  operationId: "listRules",
+  summary: "Update rules with their default hyperparameters, and schedule types.",
+  security: [],
+  responses: { 200: { description: "The catalogue.", content: { "application/json": { schema: RuleCatalog } } }, ...problems("4XX") },
+});
 
 /** The catalogue of update rules and schedules, with every hyperparameter's default. */
-export const catalog = new Hono()
-  .get("/v1/rules", (c) =>
-    c.json({
+export const catalog = new OpenAPIHono<EdgeEnv>().openapi(listRules, (c) =>
+  c.json(
+    {
       rules: ruleNames.map((name) => {
         const rule = getRule(name);
-        return { name, reference: rule.reference, defaults: rule.resolve({}) };
+        return { name, reference: rule.reference, defaults: structuredClone(rule.resolve({})) as Record<string, never> };
       }),
       schedules: scheduleTypes,
-    }),
-  );
+    },
+    200,
+  ),
+);

@@ -46,7 +46,7 @@ const count = (value: number, min = 0) => ({ kind: "number", default: value, min
 const positive = (value: number) => ({ kind: "number", default: value, above: 0 }) as const;
 const nonNegative = (value: number) => ({ kind: "number", default: value, min: 0 }) as const;
 
-const specs: Record<Exclude<ScheduleType, "sequence">, HyperSpec> = {
+export const scheduleSpecs: Record<Exclude<ScheduleType, "sequence">, HyperSpec> = {
   constant: { factor: { kind: "number", default: 1, min: 0, max: 1 }, total_iters: count(0) },
   step: { step_size: count(1, 1), gamma: nonNegative(0.1) },
   multistep: { milestones: { kind: "numbers", default: [], increasing: true }, gamma: nonNegative(0.1) },
@@ -81,7 +81,7 @@ const specs: Record<Exclude<ScheduleType, "sequence">, HyperSpec> = {
   },
 };
 
-export const scheduleTypes = [...Object.keys(specs), "sequence"] as ScheduleType[];
+export const scheduleTypes = [...Object.keys(scheduleSpecs), "sequence"] as ScheduleType[];
 
 /** Validates a schedule given as JSON and fills in defaults; throws HyperparameterError. */
 export function resolveSchedule(input: unknown, path = "schedule"): ScheduleSpec {
@@ -90,13 +90,13 @@ export function resolveSchedule(input: unknown, path = "schedule"): ScheduleSpec
   }
   const { type, ...rest } = input as Record<string, unknown>;
   if (type === "sequence") return resolveSequence(rest, path);
-  if (typeof type !== "string" || !(type in specs)) {
+  if (typeof type !== "string" || !(type in scheduleSpecs)) {
     throw new HyperparameterError(
       `${path}.type`,
       `${path}: unknown schedule type ${JSON.stringify(type)}; known: ${scheduleTypes.join(", ")}`,
     );
   }
-  const resolved = { type, ...resolveHyper<object>(`${path} (${type})`, specs[type as keyof typeof specs], rest) };
+  const resolved = { type, ...resolveHyper<object>(`${path} (${type})`, scheduleSpecs[type as keyof typeof scheduleSpecs], rest) };
   const spec = resolved as ScheduleSpec;
   if (spec.type === "one_cycle") {
     const phases = spec.three_phase ? 2 : 1;
@@ -121,7 +121,7 @@ function resolveSequence(rest: Record<string, unknown>, path: string): ScheduleS
     throw new HyperparameterError("schedules", `${owner}: 'schedules' must be a non-empty list of schedules`);
   }
   const resolved = schedules.map((s, i) => resolveSchedule(s, `${path}.schedules[${i}]`));
-  const marks = resolveHyper<{ milestones: number[] }>(owner, { milestones: specs.multistep.milestones! }, { milestones });
+  const marks = resolveHyper<{ milestones: number[] }>(owner, { milestones: scheduleSpecs.multistep.milestones! }, { milestones });
   requireThat(
     marks.milestones.length === resolved.length - 1,
     owner,

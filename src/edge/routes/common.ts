@@ -1,0 +1,18 @@
+import { Float32Bytes, FloatsJson, Problem } from "../schemas/responses";
+
+/** The problem responses every shard route may answer. */
+export const problems = (...statuses: (number | "4XX")[]) =>
+  Object.fromEntries(
+    statuses.map((status) => [status, { description: "The request was refused; the body says why.", content: { "application/problem+json": { schema: Problem } } }]),
+  );
+
+export const floatsContent = {
+  "application/octet-stream": { schema: Float32Bytes },
+  "application/json": { schema: FloatsJson },
+};
+
+export const vectorHeaders = {
+  ETag: { description: "The shard's revision (changes of the weights), quoted.", schema: { type: "string" as const } },
+  "X-Shard-Version": { description: "Updates applied.", schema: { type: "integer" as const } },
+  "X-Shard-Revision": { description: "Changes of the weights (updates and uploads).", schema: { type: "integer" as const } },
+};

@@ -1,0 +1,83 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { MAX_BODY_BYTES } from "../../shard/limits";
+import type { PushResult } from "../../shard/types";
+import { requireScope } from "../auth/middleware";
+import { bodyLimit } from "../body-limit";
+import { readFloatsBody, sendFloats, vectorHeaders as headersOf } from "../floats";
+import { unwrap } from "../refusals";
+import { Float32Bytes, FloatsInput, PushSummary } from "../schemas/responses";
+import { ShardParams, shardStub } from "../shards";
+import type { EdgeEnv } from "../types";
+import { floatsContent, problems, vectorHeaders } from "./common";
+
+const PushHeaders = z.object({
+  "idempotency-key": z.string().min(1).max(255).optional().openapi({ description: "A retry with the same key returns the first answer and applies nothing." }),
+  "x-base-version": z.coerce.number().int().min(0).optional().openapi({ description: "The version the gradient was computed at (staleness)." }),
+  "x-client-id": z.string().max(128).optional().openapi({ description: "Who pushes (recorded; rate limits and rounds use it)." }),
+  "x-sample-count": z.coerce.number().int().min(1).optional().openapi({ description: "Samples behind the gradient (its weight in averaging reducers)." }),
+  prefer: z.string().optional().openapi({ description: "`return=minimal` answers the PushSummary as JSON instead of the weights." }),
+});
+
+const pushResponseHeaders = {
+  ...vectorHeaders,
+  "X-Learning-Rate": { description: "The learning rate the update used.", schema: { type: "number" as const } },
+  "Idempotent-Replayed": { description: "`true` when this answers a retry of an Idempotency-Key.", schema: { type: "string" as const } },
+};
+
+const postGradients = createRoute({
+  method: "post",
+  path: "/v1/shards/{shard}/gradients",
+  tags: ["gradients"],
+  operationId: "pushGradient",
+  summary: "Push a gradient: the rule takes one step and the updated weights come back.",
+  description:
+    "The body is the whole gradient, or with `offset` a part of it (a sparse update: other elements and their state stay untouched). " +
+    "The answer is the updated weights of the pushed range (raw float32, or JSON when asked), or with `Prefer: return=minimal` a summary. " +
+    "A retry with the same Idempotency-Key returns the first outcome; its weights are the current ones (X-Shard-Version says which).",
+  middleware: [bodyLimit(MAX_BODY_BYTES)] as const,
+  request: {
+    params: ShardParams,
+    query: z.object({ offset: z.coerce.number().int().min(0).optional().openapi({ description: "Where a partial gradient starts." }) }),
+    headers: PushHeaders,
+    body: { required: true, content: { "application/octet-stream": { schema: Float32Bytes }, "application/json": { schema: FloatsInput } } },
+  },
+  responses: {
+    200: {
+      description: "Applied (or skipped by the non-finite policy, or replayed).",
+      headers: pushResponseHeaders,
+      content: { ...floatsContent, "application/json": { schema: z.union([floatsContent["application/json"].schema, PushSummary]) } },
+    },
+    ...problems(400, 401, 403, 404, 406, 409, 413, 415, 422),
+  },
+});
+
+function summaryOf(result: PushResult) {
+  const { weights: _weights, ...summary } = result;
+  return summary;
+}
+
+export const gradients = new OpenAPIHono<EdgeEnv>().openapi(postGradients, async (c) => {
+  const { shard } = c.req.valid("param");
+  requireScope(c, "train", shard);
+  const headers = c.req.valid("header");
+  const minimal = /(^|[,;\s])return=minimal\b/.test(headers.prefer ?? "");
+  const gradient = await readFloatsBody(c, "the gradient");
+  const result = unwrap(
+    await shardStub(c, shard).push({
+      gradient,
+      offset: c.req.valid("query").offset,
+      baseVersion: headers["x-base-version"],
+      clientId: headers["x-client-id"],
+      sampleCount: headers["x-sample-count"],
+      idempotencyKey: headers["idempotency-key"],
+      respond: minimal ? "summary" : "weights",
+    }),
+  );
+  const extra: Record<string, string> = { "x-learning-rate": String(result.lr) };
+  if (result.replayed) extra["idempotent-replayed"] = "true";
+  if (minimal) extra["preference-applied"] = "return=minimal";
+  if (minimal || !result.weights) {
+    return c.json(summaryOf(result), 200, { ...headersOf(result), ...extra }) as never;
+  }
+  return sendFloats(c, result.weights, extra) as never;
+});

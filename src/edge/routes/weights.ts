@@ -1,0 +1,117 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { MAX_BODY_BYTES } from "../../shard/limits";
+import type { VectorRead } from "../../shard/types";
+import { requireScope } from "../auth/middleware";
+import { bodyLimit } from "../body-limit";
+import { readFloatsBody, sendFloats, vectorHeaders as headersOf } from "../floats";
+import { ProblemError } from "../problem";
+import { unwrap } from "../refusals";
+import { Float32Bytes, FloatsInput } from "../schemas/responses";
+import { ShardParams, shardStub } from "../shards";
+import type { EdgeEnv } from "../types";
+import { floatsContent, problems, vectorHeaders } from "./common";
+
+const count = (what: string) => z.coerce.number().int().min(0).optional().openapi({ description: what });
+
+const RangeQuery = z.object({
+  offset: count("First element of the range (default 0)."),
+  length: count("Number of elements (default: to the end)."),
+});
+
+const getWeights = createRoute({
+  method: "get",
+  path: "/v1/shards/{shard}/weights",
+  tags: ["weights"],
+  operationId: "getWeights",
+  summary: "The weights: raw little-endian float32 by default, JSON when asked (small shards only).",
+  request: {
+    params: ShardParams,
+    query: RangeQuery,
+    headers: z.object({ "if-none-match": z.string().optional().openapi({ description: "An ETag: 304 when the weights have not changed." }) }),
+  },
+  responses: {
+    200: { description: "The weights of the range.", headers: vectorHeaders, content: floatsContent },
+    304: { description: "Not modified since the ETag in If-None-Match.", headers: vectorHeaders },
+    ...problems(400, 401, 403, 404, 406),
+  },
+});
+
+const AverageParams = ShardParams.extend({
+  name: z.string().openapi({ param: { name: "name", in: "path" }, description: "The average's name in the shard's configuration." }),
+});
+
+const getAverage = createRoute({
+  method: "get",
+  path: "/v1/shards/{shard}/averages/{name}",
+  tags: ["weights"],
+  operationId: "getAverage",
+  summary: "A running average of the weights (EMA or SWA): the ensemble endpoint.",
+  request: { params: AverageParams, query: RangeQuery, headers: getWeights.request.headers },
+  responses: {
+    200: { description: "The average over the range.", headers: vectorHeaders, content: floatsContent },
+    304: { description: "Not modified since the ETag in If-None-Match.", headers: vectorHeaders },
+    ...problems(400, 401, 403, 404, 406),
+  },
+});
+
+const putWeights = createRoute({
+  method: "put",
+  path: "/v1/shards/{shard}/weights",
+  tags: ["weights"],
+  operationId: "putWeights",
+  summary: "Upload weights, whole or a range (chunked uploads of big shards).",
+  description: "Once training has started (version > 0) an upload must carry If-Match with the current ETag. Averages follow uploads only before training.",
+  middleware: [bodyLimit(MAX_BODY_BYTES)] as const,
+  request: {
+    params: ShardParams,
+    query: z.object({ offset: count("Where the uploaded values start (default 0).") }),
+    headers: z.object({ "if-match": z.string().optional().openapi({ description: "The ETag the upload expects the shard to be at." }) }),
+    body: { required: true, content: { "application/octet-stream": { schema: Float32Bytes }, "application/json": { schema: FloatsInput } } },
+  },
+  responses: {
+    204: { description: "Stored.", headers: vectorHeaders },
+    ...problems(400, 401, 403, 404, 412, 413, 415, 422),
+  },
+});
+
+/** Parses an entity tag of ours, `"<revision>"` (weak or strong), or refuses. */
+export function revisionOf(tag: string, header: string): number {
+  const match = /^(?:W\/)?"(\d+)"$/.exec(tag.trim());
+  if (!match) throw new ProblemError(400, "invalid-header", "Invalid Header", `${header} must be an ETag of this API, like "12", got ${tag}`);
+  return Number(match[1]);
+}
+
+function notModified(c: Context, read: Pick<VectorRead, "revision" | "version">): boolean {
+  const tags = c.req.header("if-none-match");
+  if (!tags) return false;
+  return tags === "*" || tags.split(",").some((t) => /^(?:W\/)?"(\d+)"$/.exec(t.trim())?.[1] === String(read.revision));
+}
+
+async function answerVector(c: Context<EdgeEnv>, read: VectorRead): Promise<Response> {
+  if (notModified(c, read)) return c.body(null, 304, headersOf(read));
+  return sendFloats(c, read);
+}
+
+export const weights = new OpenAPIHono<EdgeEnv>()
+  .openapi(getWeights, async (c) => {
+    const { shard } = c.req.valid("param");
+    requireScope(c, "read", shard);
+    const { offset = 0, length } = c.req.valid("query");
+    return answerVector(c, unwrap(await shardStub(c, shard).read({ offset, length }))) as never;
+  })
+  .openapi(getAverage, async (c) => {
+    const { shard, name } = c.req.valid("param");
+    requireScope(c, "read", shard);
+    const { offset = 0, length } = c.req.valid("query");
+    return answerVector(c, unwrap(await shardStub(c, shard).read({ offset, length }, name))) as never;
+  })
+  .openapi(putWeights, async (c) => {
+    const { shard } = c.req.valid("param");
+    requireScope(c, "admin", shard);
+    const ifMatch = c.req.header("if-match");
+    const bytes = await readFloatsBody(c, "the weights");
+    const offset = c.req.valid("query").offset ?? 0;
+    const stored = unwrap(await shardStub(c, shard).upload(bytes, offset, ifMatch === undefined ? undefined : revisionOf(ifMatch, "If-Match")));
+    return c.body(null, 204, headersOf(stored)) as never;
+  });

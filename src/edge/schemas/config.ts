@@ -1,0 +1,77 @@
+import { z } from "@hono/zod-openapi";
+import { getRule, ruleNames, scheduleSpecs, type RuleName } from "../../optim";
+import { MAX_AVERAGES, MAX_PAGE_FLOATS, MAX_SHARD_LENGTH } from "../../shard/limits";
+import { hyperSchema } from "./hyper";
+
+const scheduleVariants = Object.entries(scheduleSpecs).map(([type, spec]) =>
+  hyperSchema(spec).extend({ type: z.literal(type) }),
+);
+
+export type ScheduleInput = { type: string; [k: string]: unknown };
+
+export const Schedule: z.ZodType<ScheduleInput> = z
+  .lazy(() =>
+    z.union([
+      ...scheduleVariants,
+      z.strictObject({
+        type: z.literal("sequence"),
+        schedules: z.array(Schedule).min(1),
+        milestones: z.array(z.number().int().positive()),
+      }),
+    ] as unknown as [z.ZodType<ScheduleInput>, z.ZodType<ScheduleInput>]),
+  )
+  .openapi("Schedule", { description: "A learning-rate schedule: `type` plus PyTorch's argument names (docs/rules.md)." });
+
+export const Init = z
+  .discriminatedUnion("kind", [
+    z.strictObject({ kind: z.literal("zeros") }),
+    z.strictObject({ kind: z.literal("normal"), mean: z.number().optional(), std: z.number().min(0).optional(), seed: z.number().int().min(0).max(2 ** 32 - 1).optional() }),
+    z.strictObject({ kind: z.literal("uniform"), low: z.number().optional(), high: z.number().optional(), seed: z.number().int().min(0).max(2 ** 32 - 1).optional() }),
+  ])
+  .openapi("Init", { description: "Initial weights: zeros (default), or seeded normal / uniform draws." });
+
+export const Average = z
+  .discriminatedUnion("kind", [
+    z.strictObject({ kind: z.literal("ema"), decay: z.number().min(0).lt(1).optional().openapi({ default: 0.999 }) }),
+    z.strictObject({ kind: z.literal("swa"), start: z.number().int().min(0).optional().openapi({ default: 0 }) }),
+  ])
+  .openapi("Average", { description: "A running average of the weights: EMA with a decay, or SWA (equal-weight mean from a start version)." });
+
+export const Clipping = z
+  .discriminatedUnion("kind", [
+    z.strictObject({ kind: z.literal("norm"), max_norm: z.number().gt(0).optional(), norm_type: z.union([z.literal(2), z.literal("2"), z.literal("inf")]).optional() }),
+    z.strictObject({ kind: z.literal("value"), clip: z.number().gt(0).optional() }),
+  ])
+  .openapi("Clipping", { description: "Clipping of each pushed gradient: by its norm, or element-wise by value." });
+
+export const Staleness = z
+  .strictObject({
+    max: z.number().int().min(0).optional(),
+    policy: z.enum(["reject", "scale"]).optional(),
+    exponent: z.number().min(0).optional(),
+  })
+  .openapi("Staleness", {
+    description: "Pushes whose X-Base-Version is more than `max` versions behind are refused (409) or applied with lr × (1 + staleness)^-exponent.",
+  });
+
+const common = {
+  length: z.number().int().min(1).max(MAX_SHARD_LENGTH).openapi({ description: "Number of float32 parameters." }),
+  schedule: Schedule.optional(),
+  init: Init.optional(),
+  averages: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/), Average).optional().openapi({ description: `Named running averages, at most ${MAX_AVERAGES}.` }),
+  clipping: Clipping.nullable().optional(),
+  non_finite: z.enum(["reject", "skip", "zero"]).optional().openapi({ description: "What a gradient with NaN or ±Inf does: refused (422, default), acknowledged and not applied, or applied with those values zeroed." }),
+  staleness: Staleness.nullable().optional(),
+  page_floats: z.number().int().min(1).max(MAX_PAGE_FLOATS).optional().openapi({ description: "Floats per stored page (at most 1 MiB)." }),
+};
+
+const ruleVariant = (name: RuleName) =>
+  z.strictObject({
+    rule: z.literal(name),
+    hyper: hyperSchema(getRule(name).spec).optional().openapi({ description: `${getRule(name).reference} hyperparameters, PyTorch's names and defaults.` }),
+    ...common,
+  });
+
+export const ShardConfigInput = z
+  .discriminatedUnion("rule", ruleNames.map(ruleVariant) as unknown as [ReturnType<typeof ruleVariant>, ...ReturnType<typeof ruleVariant>[]])
+  .openapi("ShardConfigInput", { description: "A shard's configuration; every omitted field takes its default." });

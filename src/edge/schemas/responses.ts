@@ -1,0 +1,91 @@
+import { z } from "@hono/zod-openapi";
+import { MAX_JSON_FLOATS } from "../../shard/limits";
+import { Average, Clipping, Init, Schedule, Staleness } from "./config";
+
+export const Problem = z
+  .object({
+    type: z.string().openapi({ description: "A stable identifier of the cause, e.g. /problems/wrong-length." }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().openapi({ description: "What exactly was wrong." }),
+    instance: z.string().optional(),
+  })
+  .catchall(z.unknown())
+  .openapi("Problem", { description: "RFC 9457 problem details." });
+
+export const ShardConfig = z
+  .object({
+    length: z.number().int(),
+    rule: z.string(),
+    hyper: z.record(z.string(), z.unknown()).openapi({ description: "Every hyperparameter with its value." }),
+    schedule: Schedule,
+    init: Init,
+    averages: z.record(z.string(), Average),
+    clipping: Clipping.nullable(),
+    non_finite: z.enum(["reject", "skip", "zero"]),
+    staleness: Staleness.nullable(),
+    page_floats: z.number().int(),
+  })
+  .openapi("ShardConfig", { description: "A shard's resolved configuration, every default filled in." });
+
+export const PlateauState = z
+  .object({ lr: z.number(), best: z.number().nullable(), bad_epochs: z.number().int(), cooldown_counter: z.number().int(), reports: z.number().int() })
+  .openapi("PlateauState");
+
+export const ShardInfo = z
+  .object({
+    name: z.string(),
+    version: z.number().int().openapi({ description: "Updates applied: the step of bias corrections." }),
+    revision: z.number().int().openapi({ description: "Changes of the weights (updates and uploads): the ETag." }),
+    lr: z.number().openapi({ description: "The learning rate the next update will use." }),
+    config: ShardConfig,
+    averages: z.record(z.string(), z.object({ kind: z.enum(["ema", "swa"]), count: z.number().int() }).catchall(z.unknown())),
+    schedule_origin: z.number().int().openapi({ description: "The version at which the current schedule took effect." }),
+    plateau: PlateauState.nullable(),
+    resident_bytes: z.number().int(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("ShardInfo");
+
+export const PushSummary = z
+  .object({
+    version: z.number().int(),
+    revision: z.number().int(),
+    lr: z.number().openapi({ description: "Learning rate the update used (0 when nothing was applied)." }),
+    applied: z.boolean(),
+    skipped: z.literal("non-finite").optional(),
+    non_finite: z.number().int(),
+    staleness: z.number().int(),
+    staleness_scale: z.number(),
+    norm: z.number().optional().openapi({ description: "Norm of the gradient before clipping." }),
+    offset: z.number().int(),
+    count: z.number().int(),
+    replayed: z.boolean().openapi({ description: "True when this answers a retry of an Idempotency-Key." }),
+  })
+  .openapi("PushSummary");
+
+export const FloatsJson = z
+  .object({
+    version: z.number().int(),
+    revision: z.number().int(),
+    offset: z.number().int(),
+    values: z.array(z.number()).max(MAX_JSON_FLOATS),
+  })
+  .openapi("Floats", { description: `Float32 values as JSON: for small payloads only (at most ${MAX_JSON_FLOATS}).` });
+
+/**
+ * A JSON float body, as a plain schema rather than zod: bodies that may be raw bytes or JSON are
+ * read and checked by edge/floats.ts, which answers each refusal precisely.
+ */
+export const FloatsInput = {
+  type: "object" as const,
+  required: ["values"],
+  properties: { values: { type: "array" as const, items: { type: "number" as const }, maxItems: MAX_JSON_FLOATS } },
+  description: `Float32 values as JSON: for small payloads only (at most ${MAX_JSON_FLOATS}).`,
+};
+
+/** A raw little-endian float32 body, as OpenAPI 3.1 describes bytes. */
+export const Float32Bytes = z
+  .string()
+  .openapi({ type: "string", contentMediaType: "application/octet-stream", description: "Raw little-endian float32 values." } as never);

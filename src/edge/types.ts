@@ -1,0 +1,7 @@
+import type { AuthVariables } from "./auth/middleware";
+
+/** The Hono environment of every route: the Worker's bindings and what auth puts in c.var. */
+export interface EdgeEnv {
+  Bindings: Env;
+  Variables: AuthVariables;
+}

@@ -1,0 +1,131 @@
+/**
+ * The fast path: an `Engine` whose parameters, gradient and optimizer slots live in the memory of
+ * its own WebAssembly instance of kernels.wasm (fused f32x4 SIMD kernels, one pass per update).
+ *
+ *   const engine = createFastEngine(module, "adam", adam.resolve({ lr: 1e-3 }), n);
+ *   engine.params.set(initial);         // or page stored state straight into the views
+ *   engine.gradient.set(g);             // zero copy: the kernels read it where it is
+ *   engine.step(lr);
+ *
+ * - `module` is the compiled kernels.wasm, injected because Workers can instantiate a precompiled
+ *   Module but cannot compile wasm bytes at run time (Node: test/support/kernels.ts). The engine
+ *   instantiates it synchronously with a memory of its own, sized once by `fastEngineBytes` and
+ *   never grown: `params`, `gradient`, every `state.slots[name]` and `extra[i]` are Float32Array
+ *   views of that memory, valid for the engine's lifetime. Write into them; do not replace them.
+ * - `hyper` are resolved hyperparameters (`rule.resolve(input)`), as for createReferenceEngine;
+ *   slot names and initial values are the reference transform's own, so states are interchangeable.
+ * - `state.step` and `state.scalars` (NAdam's mu_product) are plain JS numbers, read and updated by
+ *   `step` exactly as the reference engine does; a storage layer may set them when paging in.
+ * - `step(lr, offset, count)` updates [offset, offset + count) only; the gradient is not modified
+ *   (the reference overwrites it: either way its contents after a step are unspecified).
+ * - `ops` runs the averages / non-finite / norm helpers on views of this memory (see ./ops.ts);
+ *   `extra` holds `options.extraVectors` zero-filled vectors of `length` floats for such uses
+ *   (e.g. EMA/SWA averages kept next to the weights).
+ *
+ * Results match the reference engine to float32 rounding, not bit for bit: the reference computes
+ * each stage of the chain in f64 and rounds it once, the kernels round every f32 operation (as
+ * PyTorch does). test/math/fast-engine.test.ts states the tolerance.
+ */
+import type { Engine } from "../engine";
+import { checkRange } from "../engine";
+import type { Hyper } from "../hyper";
+import { getRule, type RuleName } from "../rules";
+import type { OptimizerState } from "../state";
+import { kernelImports, type KernelExports } from "./abi";
+import { planLayout, REGION_BASE, type Layout } from "./layout";
+import { createFastVectorOps, type FastVectorOps } from "./ops";
+import { planRule } from "./plans";
+
+export type { FastVectorOps } from "./ops";
+export { createFastVectorOps } from "./ops";
+
+export interface FastEngineOptions {
+  /** Extra zero-filled vectors of `length` floats in the same memory (default 0). */
+  readonly extraVectors?: number;
+}
+
+export interface FastEngine extends Engine {
+  readonly memory: WebAssembly.Memory;
+  readonly ops: FastVectorOps;
+  readonly extra: readonly Float32Array[];
+  /** Bytes of wasm memory this engine holds (= fastEngineBytes for the same arguments). */
+  readonly bytes: number;
+}
+
+function layoutFor(rule: RuleName, hyper: Hyper, length: number, options: FastEngineOptions) {
+  const transform = getRule(rule).transform(hyper);
+  const extra = options.extraVectors ?? 0;
+  if (!Number.isInteger(extra) || extra < 0) throw new RangeError(`extraVectors must be a non-negative integer, got ${extra}`);
+  const names = [
+    "params",
+    "gradient",
+    ...transform.slots.map((s) => s.name),
+    ...Array.from({ length: extra }, (_, i) => `extra:${i}`),
+  ];
+  return { transform, layout: planLayout(names, length) };
+}
+
+/**
+ * Bytes of WebAssembly memory a fast engine for (rule, hyper, length) allocates: params, gradient,
+ * every slot and the extra vectors, each 64-byte aligned, rounded up to whole 64 KiB pages.
+ */
+export function fastEngineBytes(rule: RuleName, hyper: Hyper, length: number, options: FastEngineOptions = {}): number {
+  return layoutFor(rule, hyper, length, options).layout.bytes;
+}
+
+/** The byte layout an engine for these arguments uses (regions by name, pages). */
+export function fastEngineLayout(rule: RuleName, hyper: Hyper, length: number, options: FastEngineOptions = {}): Layout {
+  return layoutFor(rule, hyper, length, options).layout;
+}
+
+export function createFastEngine(
+  module: WebAssembly.Module,
+  rule: RuleName,
+  hyper: Hyper,
+  length: number,
+  options: FastEngineOptions = {},
+): FastEngine {
+  const { transform, layout } = layoutFor(rule, hyper, length, options);
+  const memory = new WebAssembly.Memory({ initial: layout.pages, maximum: layout.pages });
+  const instance = new WebAssembly.Instance(module, kernelImports(memory));
+  const kernels = instance.exports as unknown as KernelExports;
+  if (kernels.heapBase() > REGION_BASE) {
+    throw new Error(`kernels.wasm uses memory up to ${kernels.heapBase()}, past the engine's first region at ${REGION_BASE}`);
+  }
+  const view = (name: string): Float32Array => {
+    const region = layout.regions.find((r) => r.name === name)!;
+    return new Float32Array(memory.buffer, region.offset, region.length);
+  };
+  const addresses: Record<string, number> = {};
+  for (const r of layout.regions) addresses[r.name] = r.offset;
+
+  const params = view("params");
+  const gradient = view("gradient");
+  const state: OptimizerState = { step: 0, slots: {}, scalars: {} };
+  for (const s of transform.slots) {
+    const v = view(s.name);
+    if (s.initial !== 0) v.fill(s.initial);
+    state.slots[s.name] = v;
+  }
+  for (const s of transform.scalars) state.scalars[s.name] = s.initial;
+  const extra = layout.regions.filter((r) => r.name.startsWith("extra:")).map((r) => view(r.name));
+  const update = planRule(rule, hyper, kernels, addresses);
+
+  return {
+    rule,
+    hyper,
+    length,
+    params,
+    state,
+    gradient,
+    memory,
+    extra,
+    bytes: layout.bytes,
+    ops: createFastVectorOps(kernels, memory),
+    step(lr, offset = 0, count = length - offset) {
+      checkRange(length, offset, count);
+      update(count, offset * 4, state.step + 1, lr, state.scalars);
+      state.step += 1;
+    },
+  };
+}

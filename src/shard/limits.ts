@@ -1,0 +1,33 @@
+/**
+ * Limits asserted in our own code because local workerd does not enforce them (platform.md):
+ * SQLite rows of at most 2 MB, isolates of 128 MB shared by the objects in them, RPC arguments and
+ * returns of at most 32 MiB.
+ */
+
+/** Largest page: 1 MiB of float32, well under the 2 MB SQLite row limit. */
+export const MAX_PAGE_FLOATS = 262_144;
+export const SQLITE_MAX_ROW_BYTES = 2_000_000;
+
+/** WebAssembly memory one shard may keep resident (weights, gradient, slots, averages). */
+export const RESIDENT_BUDGET_BYTES = 64 * 1024 * 1024;
+
+/** Longest shard whatever its rule: 16 MiB per vector. */
+export const MAX_SHARD_LENGTH = 4_194_304;
+
+/** Largest binary body (a gradient or weights): one vector of the longest shard. */
+export const MAX_BODY_BYTES = MAX_SHARD_LENGTH * 4;
+
+/** Worker ↔ Durable Object RPC: per argument and per return value. */
+export const RPC_MAX_BYTES = 32 * 1024 * 1024;
+
+/** JSON number arrays are for small payloads: 30-60x the cost of the update itself. */
+export const MAX_JSON_FLOATS = 65_536;
+
+/** Largest JSON body (configuration, metrics, small gradients). */
+export const MAX_JSON_BODY_BYTES = 2 * 1024 * 1024;
+
+/** Named running averages per shard. */
+export const MAX_AVERAGES = 4;
+
+/** Idempotency records kept per shard (oldest dropped first). */
+export const LEDGER_CAPACITY = 10_000;

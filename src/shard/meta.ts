@@ -1,0 +1,60 @@
+import { eq } from "drizzle-orm";
+import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
+import type { PlateauState } from "../optim";
+import type { ShardConfig } from "./config";
+import { shard } from "./schema";
+
+export type Db = DrizzleSqliteDODatabase<Record<string, never>>;
+
+/** Everything about a shard but its vectors. */
+export interface ShardMeta {
+  name: string;
+  config: ShardConfig;
+  createdConfig: ShardConfig;
+  version: number;
+  revision: number;
+  scheduleOrigin: number;
+  scalars: Record<string, number>;
+  plateau: PlateauState | null;
+  averageCounts: Record<string, number>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+const ROW_ID = 1;
+
+export function loadMeta(db: Db): ShardMeta | null {
+  const row = db.select().from(shard).where(eq(shard.id, ROW_ID)).get();
+  if (!row) return null;
+  return {
+    name: row.name,
+    config: JSON.parse(row.config) as ShardConfig,
+    createdConfig: JSON.parse(row.createdConfig) as ShardConfig,
+    version: row.version,
+    revision: row.revision,
+    scheduleOrigin: row.scheduleOrigin,
+    scalars: JSON.parse(row.scalars) as Record<string, number>,
+    plateau: row.plateau === null ? null : (JSON.parse(row.plateau) as PlateauState),
+    averageCounts: JSON.parse(row.averageCounts) as Record<string, number>,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export function saveMeta(db: Db, meta: ShardMeta): void {
+  const row = {
+    id: ROW_ID,
+    name: meta.name,
+    config: JSON.stringify(meta.config),
+    createdConfig: JSON.stringify(meta.createdConfig),
+    version: meta.version,
+    revision: meta.revision,
+    scheduleOrigin: meta.scheduleOrigin,
+    scalars: JSON.stringify(meta.scalars),
+    plateau: meta.plateau === null ? null : JSON.stringify(meta.plateau),
+    averageCounts: JSON.stringify(meta.averageCounts),
+    createdAt: meta.createdAt,
+    updatedAt: meta.updatedAt,
+  };
+  db.insert(shard).values(row).onConflictDoUpdate({ target: shard.id, set: row }).run();
+}

@@ -1,0 +1,71 @@
+import { DurableObject } from "cloudflare:workers";
+import { drizzle } from "drizzle-orm/durable-sqlite";
+import { migrate } from "drizzle-orm/durable-sqlite/migrator";
+import migrations from "../../migrations/migrations.js";
+import { kernelModule } from "./kernels";
+import { ShardService } from "./service";
+import type { MetricResult, Outcome, PatchRequest, PushRequest, PushResult, Range, ShardInfo, VectorRead } from "./types";
+
+/**
+ * One shard, one Durable Object. The class is only the RPC surface: each method answers an
+ * Outcome (a value, or a refusal with its reason) and delegates to ShardService.
+ */
+export class ShardObject extends DurableObject<Env> {
+  private readonly service: ShardService;
+  private startError: unknown;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    const db = drizzle(ctx.storage, { logger: false });
+    this.service = new ShardService(ctx.storage, db, kernelModule);
+    // A failed migration must not wedge the object: remember it, answer it, retry on next start.
+    void ctx.blockConcurrencyWhile(async () => {
+      try {
+        await migrate(db, migrations);
+      } catch (e) {
+        this.startError = e;
+      }
+    });
+  }
+
+  private run<T>(f: (s: ShardService) => T | Promise<T>): Promise<Outcome<T>> {
+    if (this.startError) throw this.startError;
+    return ShardService.answer(() => f(this.service));
+  }
+
+  info(): Promise<Outcome<ShardInfo>> {
+    return this.run((s) => s.info());
+  }
+
+  create(name: string, config: unknown, replace: boolean, weights?: ArrayBuffer): Promise<Outcome<{ created: boolean; info: ShardInfo }>> {
+    return this.run((s) => s.create(name, config, replace, weights));
+  }
+
+  patch(req: PatchRequest): Promise<Outcome<ShardInfo>> {
+    return this.run((s) => s.patch(req));
+  }
+
+  history(): Promise<Outcome<{ version: number; change: unknown; at: string }[]>> {
+    return this.run((s) => s.history());
+  }
+
+  destroy(): Promise<Outcome<{ deleted: true }>> {
+    return this.run((s) => s.destroy());
+  }
+
+  read(range: Range, average?: string): Promise<Outcome<VectorRead>> {
+    return this.run((s) => s.read(range, average));
+  }
+
+  upload(bytes: ArrayBuffer, offset: number, ifMatch?: number): Promise<Outcome<VectorRead>> {
+    return this.run((s) => s.upload(bytes, offset, ifMatch));
+  }
+
+  push(req: PushRequest): Promise<Outcome<PushResult>> {
+    return this.run((s) => s.push(req));
+  }
+
+  metric(value: number, clientId?: string): Promise<Outcome<MetricResult>> {
+    return this.run((s) => s.metric(value, clientId));
+  }
+}

@@ -1,0 +1,45 @@
+import { MAX_PAGE_FLOATS, SQLITE_MAX_ROW_BYTES } from "./limits";
+
+/**
+ * Float32 vectors stored as BLOB pages of `pageFloats` floats in the `pages` table, keyed by
+ * (slot, page). Raw SQL: this is the hot path. Writes take views of the resident vectors
+ * (WebAssembly memory) directly, so nothing is copied on our side.
+ */
+export function assertPageSize(pageFloats: number): void {
+  // Local workerd accepts rows that production rejects: hold the production limit here.
+  if (!Number.isInteger(pageFloats) || pageFloats < 1 || pageFloats > MAX_PAGE_FLOATS || pageFloats * 4 > SQLITE_MAX_ROW_BYTES) {
+    throw new RangeError(`a page of ${pageFloats} floats breaks the ${SQLITE_MAX_ROW_BYTES}-byte SQLite row limit or the ${MAX_PAGE_FLOATS}-float page size`);
+  }
+}
+
+/** Pages [first, last] that hold elements [offset, offset + count). */
+export function pagesOf(offset: number, count: number, pageFloats: number): [number, number] {
+  return [Math.floor(offset / pageFloats), Math.floor((offset + Math.max(count, 1) - 1) / pageFloats)];
+}
+
+export function writePages(sql: SqlStorage, slot: string, vector: Float32Array, pageFloats: number, offset = 0, count = vector.length): void {
+  assertPageSize(pageFloats);
+  const [first, last] = pagesOf(offset, count, pageFloats);
+  for (let page = first; page <= last; page++) {
+    const start = page * pageFloats;
+    const end = Math.min(start + pageFloats, vector.length);
+    const bytes = new Uint8Array(vector.buffer, vector.byteOffset + start * 4, (end - start) * 4);
+    sql.exec("INSERT OR REPLACE INTO pages (slot, page, data) VALUES (?, ?, ?)", slot, page, bytes);
+  }
+}
+
+/** Fills `vector` from its stored pages; elements with no stored page are left as they are. */
+export function readPages(sql: SqlStorage, slot: string, vector: Float32Array, pageFloats: number): void {
+  for (const row of sql.exec<{ page: number; data: ArrayBuffer }>("SELECT page, data FROM pages WHERE slot = ?", slot)) {
+    const values = new Float32Array(row.data);
+    const start = row.page * pageFloats;
+    if (start + values.length > vector.length) {
+      throw new Error(`stored page ${row.page} of '${slot}' runs past the vector's ${vector.length} elements`);
+    }
+    vector.set(values, start);
+  }
+}
+
+export function deletePages(sql: SqlStorage, slot: string): void {
+  sql.exec("DELETE FROM pages WHERE slot = ?", slot);
+}

@@ -1,0 +1,84 @@
+import { refuse } from "./refusal";
+import { nextLearningRate, type Resident } from "./resident";
+import type { PushRequest, PushSummary } from "./types";
+
+/** Where a push lands: elements [offset, offset + count). Refuses ranges that do not fit. */
+export function pushRange(resident: Resident, req: PushRequest): { offset: number; count: number } {
+  const { length } = resident.meta.config;
+  if (req.gradient.byteLength % 4 !== 0) {
+    refuse("wrong-length", `the gradient is ${req.gradient.byteLength} bytes, not a whole number of float32 values`);
+  }
+  const count = req.gradient.byteLength / 4;
+  if (req.offset === undefined) {
+    if (count !== length) {
+      refuse("wrong-length", `the shard has ${length} floats (${length * 4} bytes); the gradient has ${count} (${req.gradient.byteLength} bytes). Send an offset for a partial gradient.`, { expected: length, received: count });
+    }
+    return { offset: 0, count };
+  }
+  const offset = req.offset;
+  if (!Number.isInteger(offset) || offset < 0 || count === 0 || offset + count > length) {
+    refuse("invalid-range", `a gradient of ${count} floats at offset ${offset} does not fit in the shard's ${length} floats`, { length });
+  }
+  return { offset, count };
+}
+
+/** Staleness of a push computed at `baseVersion`, and the factor its policy puts on lr. */
+export function stalenessOf(resident: Resident, baseVersion: number | undefined): { staleness: number; scale: number } {
+  const { version, config } = resident.meta;
+  if (baseVersion === undefined) return { staleness: 0, scale: 1 };
+  if (baseVersion > version) {
+    refuse("version-mismatch", `base version ${baseVersion} is ahead of the shard's version ${version}`, { version });
+  }
+  const staleness = version - baseVersion;
+  const policy = config.staleness;
+  if (!policy || staleness <= policy.max) return { staleness, scale: 1 };
+  if (policy.policy === "reject") {
+    refuse("stale-gradient", `the gradient was computed at version ${baseVersion}, ${staleness} versions behind ${version}; at most ${policy.max} are accepted`, { version, staleness, max_staleness: policy.max });
+  }
+  return { staleness, scale: (1 + staleness) ** -policy.exponent };
+}
+
+/**
+ * Applies one push to the resident shard: copies the gradient into the engine's memory, applies
+ * the non-finite policy and clipping, takes one step of the rule at the scheduled (and
+ * staleness-scaled) learning rate, and folds the new weights into every average. Refusals happen
+ * before anything resident changes. Returns what happened; persisting it is the caller's.
+ */
+export function applyPush(resident: Resident, req: PushRequest, now: number): PushSummary {
+  const { offset, count } = pushRange(resident, req);
+  const { staleness, scale } = stalenessOf(resident, req.baseVersion);
+  const { engine, meta } = resident;
+  const { config } = meta;
+  const gradient = engine.gradient.subarray(offset, offset + count);
+  gradient.set(new Float32Array(req.gradient));
+
+  const nonFinite = engine.ops.countNonFinite(gradient);
+  const summary = { offset, count, staleness, staleness_scale: scale, non_finite: nonFinite };
+  if (nonFinite > 0) {
+    if (config.non_finite === "reject") {
+      const first = engine.ops.firstNonFinite(gradient);
+      refuse("non-finite", `the gradient has ${nonFinite} NaN or infinite values, the first at index ${offset + first}`, { count: nonFinite, index: offset + first });
+    }
+    if (config.non_finite === "skip") {
+      return { ...summary, version: meta.version, revision: meta.revision, lr: 0, applied: false, skipped: "non-finite" };
+    }
+    engine.ops.zeroNonFinite(gradient);
+  }
+  let norm: number | undefined;
+  if (config.clipping?.kind === "norm") norm = engine.ops.clipByGlobalNorm([gradient], config.clipping.max_norm, config.clipping.norm_type);
+  else if (config.clipping?.kind === "value") engine.ops.clipByValue(gradient, config.clipping.clip);
+
+  const lr = nextLearningRate(meta) * scale;
+  engine.step(lr, offset, count);
+  meta.version += 1;
+  meta.revision += 1;
+  meta.scalars = { ...engine.state.scalars };
+  meta.updatedAt = now;
+  for (const avg of resident.averages) {
+    const state = { count: meta.averageCounts[avg.name] ?? 0, values: avg.values };
+    engine.ops.updateAverage(avg.spec, state, engine.params, meta.version);
+    meta.averageCounts[avg.name] = state.count;
+  }
+  return { ...summary, version: meta.version, revision: meta.revision, lr, applied: true, ...(norm === undefined ? {} : { norm }) };
+}
+

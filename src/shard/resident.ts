@@ -1,0 +1,75 @@
+import { fillInitial, initPlateau, learningRateAt, type AverageSpec } from "../optim";
+import { createFastEngine, type FastEngine } from "../optim/fast/engine";
+import type { ShardConfig } from "./config";
+import type { ShardMeta } from "./meta";
+import { readPages, writePages } from "./pages";
+
+/**
+ * A shard held in memory between requests: its metadata and a fast engine whose WebAssembly
+ * memory holds the weights, the gradient scratch, the rule's slots and the averages. A cache of
+ * storage, rebuilt from the pages after an eviction or a crash.
+ */
+export interface Resident {
+  meta: ShardMeta;
+  engine: FastEngine;
+  averages: ResidentAverage[];
+}
+
+export interface ResidentAverage {
+  readonly name: string;
+  readonly spec: AverageSpec;
+  readonly values: Float32Array;
+}
+
+export const WEIGHTS_SLOT = "weights";
+export const stateSlot = (name: string) => `slot:${name}`;
+export const averageSlot = (name: string) => `avg:${name}`;
+
+function residentFor(meta: ShardMeta, kernels: WebAssembly.Module): Resident {
+  const { config } = meta;
+  const names = Object.keys(config.averages);
+  const engine = createFastEngine(kernels, config.rule, config.hyper, config.length, { extraVectors: names.length });
+  engine.state.step = meta.version;
+  Object.assign(engine.state.scalars, meta.scalars);
+  const averages = names.map((name, i) => ({ name, spec: config.averages[name]!, values: engine.extra[i]! }));
+  return { meta, engine, averages };
+}
+
+/** Rebuilds the resident shard from its stored pages. */
+export function loadResident(sql: SqlStorage, meta: ShardMeta, kernels: WebAssembly.Module): Resident {
+  const resident = residentFor(meta, kernels);
+  const { engine } = resident;
+  const pageFloats = meta.config.page_floats;
+  readPages(sql, WEIGHTS_SLOT, engine.params, pageFloats);
+  for (const [name, vector] of Object.entries(engine.state.slots)) readPages(sql, stateSlot(name), vector, pageFloats);
+  for (const avg of resident.averages) readPages(sql, averageSlot(avg.name), avg.values, pageFloats);
+  return resident;
+}
+
+/** A new shard's resident state: initial weights, initial slots, averages holding the initial weights. */
+export function initialResident(meta: ShardMeta, kernels: WebAssembly.Module, weights?: Float32Array): Resident {
+  const resident = residentFor(meta, kernels);
+  if (weights) resident.engine.params.set(weights);
+  else fillInitial(resident.engine.params, meta.config.init);
+  for (const avg of resident.averages) avg.values.set(resident.engine.params);
+  return resident;
+}
+
+/** Writes elements [offset, offset + count) of the weights and of every slot, and every average whole. */
+export function writeResident(sql: SqlStorage, resident: Resident, offset: number, count: number, averages = true): void {
+  const { engine, meta } = resident;
+  const pageFloats = meta.config.page_floats;
+  writePages(sql, WEIGHTS_SLOT, engine.params, pageFloats, offset, count);
+  for (const [name, vector] of Object.entries(engine.state.slots)) writePages(sql, stateSlot(name), vector, pageFloats, offset, count);
+  if (averages) for (const avg of resident.averages) writePages(sql, averageSlot(avg.name), avg.values, pageFloats);
+}
+
+/** The learning rate the next update will use: the schedule at (version − origin), or the plateau's. */
+export function nextLearningRate(meta: ShardMeta): number {
+  const { schedule, hyper } = meta.config;
+  return learningRateAt(schedule, hyper.lr as number, meta.version - meta.scheduleOrigin, meta.plateau ?? undefined);
+}
+
+export function initialPlateau(config: ShardConfig) {
+  return config.schedule.type === "plateau" ? initPlateau(config.schedule, config.hyper.lr as number) : null;
+}

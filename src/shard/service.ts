@@ -1,0 +1,305 @@
+import { getRule, HyperparameterError, observeMetric, resolveSchedule } from "../optim";
+import { resolveShardConfig, sameConfig, type ShardConfig } from "./config";
+import { recallPush, recordPush, pushFingerprint } from "./ledger";
+import type { Db, ShardMeta } from "./meta";
+import { loadMeta, saveMeta } from "./meta";
+import { applyPush } from "./push";
+import { refuse, RefusalError } from "./refusal";
+import {
+  averageSlot,
+  initialPlateau,
+  initialResident,
+  loadResident,
+  nextLearningRate,
+  writeResident,
+  WEIGHTS_SLOT,
+  type Resident,
+} from "./resident";
+import type { MetricResult, Outcome, PatchRequest, PushRequest, PushResult, Range, ShardInfo, VectorRead } from "./types";
+
+const ALL_TABLES = ["pages", "idempotency", "config_history", "metrics", "shard"];
+
+/**
+ * Everything a shard does, over its object's SQLite storage and a resident cache. Every change is
+ * applied to the cache and written in one `transactionSync`: if the write throws, the cache is
+ * dropped (it is rebuilt from storage on the next request) and nothing is acknowledged.
+ */
+export class ShardService {
+  /** undefined: not loaded yet; null: no shard here. */
+  private cached: Resident | null | undefined;
+
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly db: Db,
+    private readonly kernels: WebAssembly.Module,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private get sql(): SqlStorage {
+    return this.storage.sql;
+  }
+
+  private resident(): Resident | null {
+    if (this.cached === undefined) {
+      const meta = loadMeta(this.db);
+      this.cached = meta === null ? null : loadResident(this.sql, meta, this.kernels);
+    }
+    return this.cached;
+  }
+
+  private existing(): Resident {
+    return this.resident() ?? refuse("not-found", "no such shard");
+  }
+
+  /** Runs `write` in one transaction; on failure forgets the cache, whose changes did not land. */
+  private commit(write: () => void): void {
+    try {
+      this.storage.transactionSync(write);
+    } catch (e) {
+      this.cached = undefined;
+      throw e;
+    }
+  }
+
+  /** Runs an operation, answering refusals as values. Anything else is a failure and propagates. */
+  static async answer<T>(f: () => T | Promise<T>): Promise<Outcome<T>> {
+    try {
+      return { ok: true, value: await f() };
+    } catch (e) {
+      if (e instanceof RefusalError) return { ok: false, refusal: e.toRefusal() };
+      throw e;
+    }
+  }
+
+  info(): ShardInfo {
+    return describe(this.existing());
+  }
+
+  create(name: string, input: unknown, replace: boolean, weights?: ArrayBuffer): { created: boolean; info: ShardInfo } {
+    const config = resolveShardConfig(input);
+    const current = this.resident();
+    if (current) {
+      if (sameConfig(current.meta.createdConfig, config) && !replace) return { created: false, info: describe(current) };
+      if (!replace) {
+        refuse("config-conflict", `shard '${current.meta.name}' exists with another configuration; send replace=true to replace it`, { version: current.meta.version });
+      }
+    }
+    let initial: Float32Array | undefined;
+    if (weights) {
+      if (weights.byteLength !== config.length * 4) {
+        refuse("wrong-length", `initial weights of ${weights.byteLength} bytes for a shard of ${config.length} floats (${config.length * 4} bytes)`);
+      }
+      initial = new Float32Array(weights);
+      if (initial.some((x) => !Number.isFinite(x))) refuse("non-finite", "the initial weights have NaN or infinite values");
+    }
+    const now = this.now();
+    const meta: ShardMeta = {
+      name,
+      config,
+      createdConfig: config,
+      version: 0,
+      revision: 0,
+      scheduleOrigin: 0,
+      scalars: {},
+      plateau: initialPlateau(config),
+      averageCounts: Object.fromEntries(Object.keys(config.averages).map((a) => [a, 0])),
+      createdAt: now,
+      updatedAt: now,
+    };
+    const resident = initialResident(meta, this.kernels, initial);
+    meta.scalars = { ...resident.engine.state.scalars };
+    this.commit(() => {
+      for (const table of ALL_TABLES) this.sql.exec(`DELETE FROM ${table}`);
+      writeResident(this.sql, resident, 0, config.length);
+      saveMeta(this.db, meta);
+    });
+    this.cached = resident;
+    return { created: true, info: describe(resident) };
+  }
+
+  destroy(): { deleted: true } {
+    this.existing();
+    this.commit(() => {
+      for (const table of ALL_TABLES) this.sql.exec(`DELETE FROM ${table}`);
+    });
+    this.cached = null;
+    return { deleted: true };
+  }
+
+  patch(req: PatchRequest): ShardInfo {
+    const resident = this.existing();
+    const meta = resident.meta;
+    const before = structuredClone(meta);
+    let config: ShardConfig = meta.config;
+    try {
+      if (req.hyper !== undefined) config = { ...config, hyper: getRule(config.rule).resolve({ ...config.hyper, ...req.hyper }) };
+      if (req.schedule !== undefined) config = { ...config, schedule: resolveSchedule(req.schedule) };
+    } catch (e) {
+      if (e instanceof HyperparameterError) refuse("invalid-config", e.message);
+      throw e;
+    }
+    if (stateNames(config) !== stateNames(meta.config)) {
+      refuse("invalid-config", "this change adds or removes optimizer state (e.g. momentum, amsgrad, centered); replace the shard instead");
+    }
+    meta.config = config;
+    if (req.schedule !== undefined) {
+      meta.scheduleOrigin = meta.version;
+      meta.plateau = initialPlateau(config);
+    }
+    meta.updatedAt = this.now();
+    try {
+      this.commit(() => {
+        saveMeta(this.db, meta);
+        this.sql.exec(
+          "INSERT INTO config_history (version, change, at) VALUES (?, ?, ?)",
+          meta.version,
+          JSON.stringify({ hyper: req.hyper, schedule: req.schedule === undefined ? undefined : config.schedule }),
+          meta.updatedAt,
+        );
+      });
+    } catch (e) {
+      resident.meta = before;
+      throw e;
+    }
+    // Hyperparameters are baked into the engine's kernel plan: rebuild it from storage.
+    this.cached = undefined;
+    return describe(this.existing());
+  }
+
+  history(): { version: number; change: unknown; at: string }[] {
+    this.existing();
+    return this.sql
+      .exec<{ version: number; change: string; at: number }>("SELECT version, change, at FROM config_history ORDER BY id")
+      .toArray()
+      .map((r) => ({ version: r.version, change: JSON.parse(r.change), at: new Date(r.at).toISOString() }));
+  }
+
+  read(range: Range, average?: string): VectorRead {
+    const resident = this.existing();
+    const source = average === undefined ? resident.engine.params : resident.averages.find((a) => a.name === average)?.values;
+    if (!source) refuse("not-found", `no average named '${average}'; this shard has: ${resident.averages.map((a) => a.name).join(", ") || "none"}`);
+    const { offset, count } = checkedRange(range, resident.meta.config.length);
+    return {
+      version: resident.meta.version,
+      revision: resident.meta.revision,
+      offset,
+      bytes: source!.slice(offset, offset + count).buffer,
+    };
+  }
+
+  upload(bytes: ArrayBuffer, offset: number, ifMatch: number | undefined): VectorRead {
+    const resident = this.existing();
+    const meta = resident.meta;
+    if (bytes.byteLength % 4 !== 0) refuse("wrong-length", `the body is ${bytes.byteLength} bytes, not a whole number of float32 values`);
+    const { count } = checkedRange({ offset, length: bytes.byteLength / 4 }, meta.config.length);
+    if (ifMatch === undefined && meta.version > 0) {
+      refuse("precondition-failed", `training has started (version ${meta.version}): send If-Match with the current ETag`, { revision: meta.revision, version: meta.version });
+    }
+    if (ifMatch !== undefined && ifMatch !== meta.revision) {
+      refuse("precondition-failed", `If-Match names revision ${ifMatch}; the shard is at revision ${meta.revision}`, { revision: meta.revision, version: meta.version });
+    }
+    const values = new Float32Array(bytes);
+    if (values.some((x) => !Number.isFinite(x))) refuse("non-finite", "the weights have NaN or infinite values");
+    const params = resident.engine.params;
+    const previous = params.slice(offset, offset + count);
+    params.set(values, offset);
+    // Before training, averages follow the weights (they hold the initial weights until an update).
+    const untouched = meta.version === 0;
+    if (untouched) for (const avg of resident.averages) avg.values.set(values, offset);
+    meta.revision += 1;
+    meta.updatedAt = this.now();
+    try {
+      this.commit(() => {
+        writeResident(this.sql, resident, offset, count, untouched);
+        saveMeta(this.db, meta);
+      });
+    } catch (e) {
+      params.set(previous, offset);
+      throw e;
+    }
+    return { version: meta.version, revision: meta.revision, offset, bytes: new ArrayBuffer(0) };
+  }
+
+  async push(req: PushRequest): Promise<PushResult> {
+    // The only await: hashing happens before the synchronous section that checks and applies.
+    const fingerprint = req.idempotencyKey === undefined ? undefined : await pushFingerprint(req);
+    const resident = this.existing();
+    if (req.idempotencyKey !== undefined) {
+      const previous = recallPush(this.sql, req.idempotencyKey, fingerprint!);
+      if (previous) return this.withWeights(resident, { ...previous, replayed: true }, req);
+    }
+    const summary = applyPush(resident, req, this.now());
+    const key = req.idempotencyKey;
+    if (summary.applied || key !== undefined) {
+      this.commit(() => {
+        if (summary.applied) {
+          writeResident(this.sql, resident, summary.offset, summary.count);
+          saveMeta(this.db, resident.meta);
+        }
+        if (key !== undefined) recordPush(this.sql, key, fingerprint!, summary, this.now());
+      });
+    }
+    return this.withWeights(resident, { ...summary, replayed: false }, req);
+  }
+
+  private withWeights(resident: Resident, result: PushResult, req: PushRequest): PushResult {
+    if (req.respond !== "weights") return result;
+    return { ...result, weights: this.read({ offset: result.offset, length: result.count }) };
+  }
+
+  metric(value: number, clientId: string | undefined): MetricResult {
+    const resident = this.existing();
+    const meta = resident.meta;
+    if (!Number.isFinite(value)) refuse("non-finite", `the metric must be a finite number, got ${value}`);
+    const schedule = meta.config.schedule;
+    const plateau = schedule.type === "plateau" && meta.plateau ? observeMetric(schedule, meta.plateau, value) : meta.plateau;
+    const before = meta.plateau;
+    meta.plateau = plateau;
+    try {
+      this.commit(() => {
+        this.sql.exec("INSERT INTO metrics (version, value, client_id, at) VALUES (?, ?, ?, ?)", meta.version, value, clientId ?? null, this.now());
+        saveMeta(this.db, meta);
+      });
+    } catch (e) {
+      meta.plateau = before;
+      throw e;
+    }
+    return { version: meta.version, lr: nextLearningRate(meta), plateau };
+  }
+}
+
+/** The optimizer state a configuration keeps: hyperparameters that change it need a new shard. */
+function stateNames(config: ShardConfig): string {
+  const t = getRule(config.rule).transform(config.hyper);
+  return JSON.stringify([t.slots, t.scalars]);
+}
+
+function checkedRange(range: Range, length: number): { offset: number; count: number } {
+  const offset = range.offset;
+  const count = range.length ?? length - offset;
+  if (!Number.isInteger(offset) || !Number.isInteger(count) || offset < 0 || count < 1 || offset + count > length) {
+    refuse("invalid-range", `range of ${count} floats at offset ${offset} is outside the shard's ${length} floats`, { length });
+  }
+  return { offset, count };
+}
+
+function describe(resident: Resident): ShardInfo {
+  const { meta } = resident;
+  return {
+    name: meta.name,
+    version: meta.version,
+    revision: meta.revision,
+    lr: nextLearningRate(meta),
+    config: meta.config,
+    averages: Object.fromEntries(
+      Object.entries(meta.config.averages).map(([name, spec]) => [name, { ...spec, count: meta.averageCounts[name] ?? 0 }]),
+    ),
+    schedule_origin: meta.scheduleOrigin,
+    plateau: meta.plateau,
+    resident_bytes: resident.engine.bytes,
+    created_at: new Date(meta.createdAt).toISOString(),
+    updated_at: new Date(meta.updatedAt).toISOString(),
+  };
+}
+
+export { WEIGHTS_SLOT, averageSlot };

@@ -1,0 +1,618 @@
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  clipByValue,
+  createReferenceEngine,
+  firstNonFinite,
+  getRule,
+  globalNorm,
+  initAverage,
+  ruleNames,
+  updateAverage,
+  zeroNonFinite,
+  type AverageSpec,
+  type Engine,
+  type Hyper,
+  type RuleName,
+} from "../../src/optim";
+import { createFastEngine, fastEngineBytes, fastEngineLayout, type FastEngine } from "../../src/optim/fast/engine";
+import { loadKernelModule } from "../support/kernels";
+
+/**
+ * The fast engine (fused f32x4 kernels, state in wasm memory) against the reference engine (the
+ * composed transforms of src/optim/rules), for every rule and every combination of its switches.
+ *
+ * Tolerance. The reference computes each stage of the chain (negate, weight decay, the rule,
+ * momentum, learning rate, the final add) in f64 from f32 inputs and rounds once per stage; the
+ * kernels round after every f32 operation, in their own order (as PyTorch does). Every rounding is
+ * an error of at most 2^-24 relative to the value it rounds, and the values an element's update
+ * rounds are its current state, gradient and parameter or terms of the same size: a few dozen
+ * roundings per update. The errors of one update are carried into the next through the state.
+ * Exponential averages (b * m + (1 - b) * u) shrink carried errors, sums (params, Adagrad's sum)
+ * keep them, so after t updates the error of an element is bounded by a few dozen ulps of the sum
+ * of the magnitudes that element has had:
+ *
+ *   |fast - reference| <= TOLERANCE_ULPS * 2^-24 * S + FLOOR,   S = Σ over updates 0..t of |reference|
+ *
+ * kept per element and per vector (params and each slot). S, not the current value, because
+ * where a value is a small difference of large ones (a weight crossing zero, a momentum whose
+ * gradients changed sign) the rounding errors are those of the large terms. The quotients
+ * (m / (sqrt(v) + eps)) can magnify a carried error of m by up to the ratio of the history of m to
+ * the current sqrt(v), which the random histories here push to a few units; TOLERANCE_ULPS covers
+ * that with margin (measured worst cases over many seeds: see WORST below, printed with
+ * FAST_ENGINE_DIAG=1). FLOOR covers results in the subnormal range, where f32 rounding errors are
+ * absolute (2^-149) rather than relative. Scalars (NAdam's mu_product) and the step counter are
+ * computed by the same f64 JS code on both paths, so they must be equal exactly.
+ */
+const TOLERANCE = 16;
+const SHADOWS = 2;
+const PERTURBATION = 2 ** -22;
+const FLOOR = TOLERANCE * 2 ** -149;
+const EPS32 = 2 ** -24;
+
+const RUNS_FACTOR = Number(process.env.FAST_ENGINE_RUNS ?? 1);
+/** Failures name the rule, hyperparameters, length, update and element; FAST_ENGINE_SHRINK=1 also shrinks them (slow). */
+const SHRINK = process.env.FAST_ENGINE_SHRINK === "1";
+/** FAST_ENGINE_DIAG=1 prints the largest error seen per rule relative to its allowance. */
+const DIAG = process.env.FAST_ENGINE_DIAG === "1";
+
+const module = loadKernelModule();
+
+// ---------------------------------------------------------------------------------------------
+// Random data: gradients mixing exact zeros, tiny, ordinary and large magnitudes with random signs
+// (so consecutive updates flip sign), from a seeded generator (fast-check draws the seed).
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const logUniform = (rand: () => number, lo: number, hi: number): number => 10 ** (lo + (hi - lo) * rand());
+const signed = (rand: () => number, x: number): number => (rand() < 0.5 ? -x : x);
+
+function fillGradient(rand: () => number, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) {
+    const r = rand();
+    out[i] =
+      r < 0.12 ? 0
+      : r < 0.27 ? signed(rand, logUniform(rand, -12, -6))
+      : r < 0.87 ? signed(rand, logUniform(rand, -3, 1))
+      : signed(rand, logUniform(rand, 2, 6));
+  }
+}
+
+function fillParams(rand: () => number, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) {
+    const r = rand();
+    out[i] =
+      r < 0.1 ? 0
+      : r < 0.2 ? signed(rand, logUniform(rand, -8, -4))
+      : r < 0.9 ? signed(rand, logUniform(rand, -2, 1))
+      : signed(rand, logUniform(rand, 2, 4));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hyperparameters: every combination of a rule's switches (booleans, and "zero or not" for the
+// values that select a different computation), the other values random within their valid range.
+
+type Switches = Record<string, boolean | string>;
+
+function cross(dims: Record<string, readonly (boolean | string)[]>): Switches[] {
+  return Object.entries(dims).reduce<Switches[]>(
+    (acc, [key, values]) => acc.flatMap((s) => values.map((v) => ({ ...s, [key]: v }))),
+    [{}],
+  );
+}
+
+const both = [false, true] as const;
+const common = { maximize: both, decay: both };
+
+const switchesOf: Record<RuleName, Switches[]> = {
+  // momentum: none | PyTorch's (first step buf = u) | the same with dampening | ema_momentum.
+  sgd: cross({ ...common, momentum: ["none", "classic", "dampened", "ema"], nesterov: both }).filter(
+    (s) => !(s.nesterov && (s.momentum === "none" || s.momentum === "dampened")),
+  ),
+  adagrad: cross({ ...common, epsRoot: both }),
+  rmsprop: cross({ ...common, centered: both, momentum: both, epsRoot: both }),
+  adadelta: cross(common),
+  adam: cross({ ...common, amsgrad: both, epsRoot: both }),
+  adamw: cross({ ...common, amsgrad: both, epsRoot: both }),
+  adamax: cross(common),
+  nadam: cross(common),
+  radam: cross(common),
+  yogi: cross({ ...common, epsRoot: both }),
+};
+
+const unit = (min: number, max: number) => fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
+const logRange = (lo: number, hi: number) => unit(lo, hi).map((e) => 10 ** e);
+const zeroOr = (arb: fc.Arbitrary<number>) => fc.oneof(fc.constant(0), arb);
+const beta1 = fc.oneof(fc.constant(0.9), unit(0, 0.99));
+const beta2 = fc.oneof(fc.constant(0.999), unit(0, 0.9999), fc.constant(0));
+
+function hyperArb(rule: RuleName, s: Switches): fc.Arbitrary<Record<string, unknown>> {
+  const maximize = fc.constant(s.maximize as boolean);
+  const weight_decay = s.decay ? logRange(-4, -0.7) : fc.constant(0);
+  const eps_root = s.epsRoot ? logRange(-8, -2) : fc.constant(0);
+  const eps = logRange(-10, -1);
+  switch (rule) {
+    case "sgd":
+      return fc.record({
+        maximize,
+        weight_decay,
+        momentum: s.momentum === "none" ? fc.constant(0) : unit(0.05, 0.99),
+        dampening: s.momentum === "dampened" ? unit(0.05, 0.95) : s.momentum === "ema" ? unit(0, 0.95) : fc.constant(0),
+        nesterov: fc.constant(s.nesterov as boolean),
+        ema_momentum: fc.constant(s.momentum === "ema"),
+      });
+    case "adagrad":
+      return fc.record({ maximize, weight_decay, eps_root, eps, lr_decay: zeroOr(unit(0, 0.5)), initial_accumulator_value: zeroOr(unit(0, 1)) });
+    case "rmsprop":
+      return fc.record({
+        maximize,
+        weight_decay,
+        eps_root,
+        eps,
+        // Centered: alpha well above 0, where sq - avg² is not a cancellation of two equal roundings
+        // (at alpha = 0 it is 0 in exact arithmetic and either sign after rounding: see the report).
+        alpha: s.centered ? unit(0.1, 0.999) : unit(0, 0.999),
+        centered: fc.constant(s.centered as boolean),
+        momentum: s.momentum ? unit(0.05, 0.95) : fc.constant(0),
+      });
+    case "adadelta":
+      return fc.record({ maximize, weight_decay, rho: fc.oneof(fc.constant(0.9), unit(0, 1)), eps: logRange(-8, -2) });
+    case "adam":
+    case "adamw":
+      return fc.record({ maximize, weight_decay, eps_root, eps, betas: fc.tuple(beta1, beta2), amsgrad: fc.constant(s.amsgrad as boolean) });
+    case "adamax":
+      return fc.record({ maximize, weight_decay, eps, betas: fc.tuple(beta1, beta2) });
+    case "nadam":
+      return fc.record({ maximize, weight_decay, eps, betas: fc.tuple(beta1, beta2), momentum_decay: zeroOr(logRange(-3, -1.5)) });
+    case "radam":
+      // b2 = 0.9 rectifies from update 5 on, 0.999 from update 6 on, small b2 never: all show up.
+      return fc.record({ maximize, weight_decay, eps, betas: fc.tuple(beta1, fc.oneof(beta2, fc.constant(0.9))) });
+    case "yogi":
+      return fc.record({
+        maximize,
+        weight_decay,
+        eps_root,
+        eps: logRange(-6, -1),
+        betas: fc.tuple(beta1, beta2),
+        initial_accumulator_value: fc.oneof(fc.constant(1e-6), fc.constant(0), unit(0, 1)),
+      });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trajectories: a length, a seed, a base learning rate and 8..14 updates, each over the whole
+// vector or over a random sub-range (possibly empty), with its own learning rate.
+
+interface StepPlan {
+  lrScale: number;
+  range: readonly [number, number] | null;
+}
+
+interface Trajectory {
+  length: number;
+  seed: number;
+  lr: number;
+  steps: StepPlan[];
+}
+
+const stepArb: fc.Arbitrary<StepPlan> = fc.record({
+  lrScale: unit(0.05, 1),
+  range: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: fc.tuple(unit(0, 1), unit(0, 1)) }),
+});
+
+const trajectoryArb = (length: fc.Arbitrary<number>, minSteps = 8, maxSteps = 14): fc.Arbitrary<Trajectory> =>
+  fc.record({
+    length,
+    seed: fc.integer(),
+    lr: logRange(-4, 0),
+    steps: fc.array(stepArb, { minLength: minSteps, maxLength: maxSteps }),
+  });
+
+function rangeOf(plan: StepPlan, length: number): [number, number] {
+  if (!plan.range) return [0, length];
+  const offset = Math.min(length, Math.floor(plan.range[0] * (length + 1)));
+  const count = Math.min(length - offset, Math.floor(plan.range[1] * (length - offset + 1)));
+  return [offset, count];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparison.
+
+/** Largest error seen per rule, in units of 2^-24 * S (for FAST_ENGINE_DIAG=1). */
+const WORST = new Map<string, { ratio: number; where: string }>();
+
+function note(rule: string, ratio: number, where: () => string): void {
+  if (ratio > (WORST.get(rule)?.ratio ?? 0)) WORST.set(rule, { ratio, where: DIAG ? where() : "" });
+}
+
+function vectorsOf(engine: Engine): [string, Float32Array][] {
+  return [["params", engine.params], ...Object.entries(engine.state.slots)];
+}
+
+/**
+ * Compares one vector after an update. `spread` is Infinity where a perturbed shadow's value is NaN
+ * or disagrees in NaN-ness with the reference: there the result is not determined at float32
+ * precision (e.g. centered RMSprop's sq - avg² when the gradient's variance is below float32
+ * resolution: its sign, hence NaN or not after the root, depends on the roundings). Such elements
+ * are marked `unsettled` and not compared from then on (their later values inherit the ambiguity).
+ */
+function checkClose(
+  rule: string,
+  label: string,
+  fast: Float32Array,
+  ref: Float32Array,
+  scale: Float64Array,
+  spread: Float64Array,
+  unsettled: Uint8Array,
+): void {
+  for (let i = 0; i < ref.length; i++) {
+    const a = fast[i]!;
+    const e = ref[i]!;
+    if (unsettled[i] || a === e || (Number.isNaN(a) && Number.isNaN(e))) continue;
+    if (spread[i] === Infinity) {
+      unsettled[i] = 1;
+      continue;
+    }
+    const diff = Math.abs(a - e);
+    const unit = EPS32 * scale[i]! + spread[i]!;
+    note(rule, diff / unit, () => `${label}[${i}]: ${a} vs ${e}, S ${scale[i]!.toExponential(2)}, spread ${spread[i]!.toExponential(2)}`);
+    if (!(diff <= TOLERANCE * unit + FLOOR)) {
+      throw new Error(
+        `${label}[${i}]: fast ${a} vs reference ${e}: |diff| ${diff.toExponential(3)} is ${(diff / unit).toFixed(1)} × (2^-24 S + spread) = ${unit.toExponential(3)} (S = ${scale[i]!.toExponential(3)}, spread = ${spread[i]!.toExponential(3)}, allowed ${TOLERANCE})`,
+      );
+    }
+  }
+}
+
+function sameBits(label: string, before: Float32Array, after: Float32Array, from: number, to: number): void {
+  const a = new Uint32Array(before.buffer, before.byteOffset, before.length);
+  const b = new Uint32Array(after.buffer, after.byteOffset, after.length);
+  for (let i = 0; i < a.length; i++) {
+    if (i >= from && i < to) continue;
+    if (a[i] !== b[i]) throw new Error(`${label}[${i}] outside the updated range [${from}, ${to}) changed: ${before[i]} -> ${after[i]}`);
+  }
+}
+
+/**
+ * The one cancellation inside an update that perturbed shadows cannot reproduce: centered RMSprop
+ * divides by sqrt(sq - avg² + eps_root), and where an element's gradients barely vary (typically
+ * when weight decay dominates them) sq - avg² is a difference of nearly equal numbers, known only to
+ * a few ulps of sq however it is rounded (the reference rounds sq and avg when storing them, the
+ * kernel also rounds avg²). The square root turns that into a relative error of
+ * rho = dv / (2 sqrt(w) (sqrt(w) + eps)) of the update, w = sq - avg² + eps_root, dv = 8 ulps of sq.
+ * This adds that error, carried like the update itself (kept by the momentum buffer, summed by the
+ * params), to the spreads; where w <= dv the sign of w is not determined at float32 precision and
+ * the element is unsettled.
+ */
+class CenteredRmspropSlack {
+  private readonly params: Float64Array;
+  private readonly buffer: Float64Array;
+  constructor(
+    private readonly hyper: Hyper,
+    length: number,
+  ) {
+    this.params = new Float64Array(length);
+    this.buffer = new Float64Array(length);
+  }
+
+  /** After update [offset, offset + count) with gradient `g`, from the reference's state. */
+  update(ref: Engine, g: Float32Array, paramsBefore: Float32Array, lr: number, offset: number, count: number, unsettled: Uint8Array): void {
+    const { eps, eps_root: epsRoot, momentum: mu, weight_decay: wd } = this.hyper as Record<string, number>;
+    const sq = ref.state.slots.square_avg!;
+    const avg = ref.state.slots.grad_avg!;
+    for (let i = offset; i < offset + count; i++) {
+      const w = sq[i]! - avg[i]! * avg[i]! + epsRoot!;
+      const dv = 8 * EPS32 * sq[i]!;
+      if (!(w > dv)) {
+        unsettled[i] = 1;
+        continue;
+      }
+      const root = Math.sqrt(w);
+      const rho = dv / (2 * root * (root + eps!));
+      const r = (Math.abs(g[i]!) + wd! * Math.abs(paramsBefore[i]!)) / (root + eps!);
+      const err = r * rho;
+      if (mu! > 0) {
+        this.buffer[i] = mu! * this.buffer[i]! + err;
+        this.params[i] = this.params[i]! + lr * this.buffer[i]!;
+      } else {
+        this.params[i] = this.params[i]! + lr * err;
+      }
+    }
+  }
+
+  add(name: string, spread: Float64Array): void {
+    const extra = name === "params" ? this.params : name === "momentum_buffer" ? this.buffer : undefined;
+    if (extra) for (let i = 0; i < spread.length; i++) spread[i] = spread[i]! + extra[i]!;
+  }
+}
+
+/** Multiplies every element by a random factor within 1 ± PERTURBATION (then rounds it to f32). */
+function perturb(rand: () => number, v: Float32Array): void {
+  for (let i = 0; i < v.length; i++) v[i] = v[i]! * (1 + (2 * rand() - 1) * PERTURBATION);
+}
+
+/** Runs one trajectory on both engines (and the perturbed shadows), comparing after every update. */
+function runTrajectory(rule: RuleName, input: Record<string, unknown>, t: Trajectory): void {
+  const hyper: Hyper = getRule(rule).resolve({ ...input, lr: t.lr });
+  const ref = createReferenceEngine(rule, hyper, t.length);
+  const fast = createFastEngine(module, rule, hyper, t.length);
+  const shadows = Array.from({ length: SHADOWS }, () => createReferenceEngine(rule, hyper, t.length));
+  if (Object.keys(fast.state.slots).join() !== Object.keys(ref.state.slots).join()) {
+    throw new Error(`slots ${Object.keys(fast.state.slots)} vs ${Object.keys(ref.state.slots)}`);
+  }
+  const rand = prng(t.seed);
+  const noise = prng(t.seed ^ 0x5eed);
+  fillParams(rand, ref.params);
+  fast.params.set(ref.params);
+  for (const s of shadows) s.params.set(ref.params);
+  const refVectors = vectorsOf(ref);
+  const fastVectors = vectorsOf(fast);
+  const shadowVectors = shadows.map(vectorsOf);
+  for (const [j, [name, v]] of refVectors.entries()) {
+    const f = fastVectors[j]![1];
+    if (f.some((x, i) => !Object.is(x, v[i]))) throw new Error(`initial ${name} differs`);
+  }
+  const scales = refVectors.map(([, v]) => Float64Array.from(v, Math.abs));
+  const spreads = refVectors.map(([, v]) => new Float64Array(v.length));
+  const unsettled = new Uint8Array(t.length);
+  const slack = rule === "rmsprop" && hyper.centered ? new CenteredRmspropSlack(hyper, t.length) : undefined;
+
+  for (const [k, plan] of t.steps.entries()) {
+    const [offset, count] = rangeOf(plan, t.length);
+    const lr = t.lr * plan.lrScale;
+    fillGradient(rand, ref.gradient);
+    fast.gradient.set(ref.gradient);
+    const before = fastVectors.map(([, v]) => v.slice());
+    const gradient = ref.gradient.slice();
+    const paramsBefore = ref.params.slice();
+    ref.step(lr, offset, count);
+    slack?.update(ref, gradient, paramsBefore, lr, offset, count, unsettled);
+    fast.step(lr, offset, count);
+    for (const [j, s] of shadows.entries()) {
+      for (const [, v] of shadowVectors[j]!) perturb(noise, v);
+      s.gradient.set(ref.gradient);
+      perturb(noise, s.gradient);
+      s.step(lr, offset, count);
+    }
+    const where = `${rule} ${JSON.stringify(hyper)} length ${t.length}, update ${k + 1} over [${offset}, ${offset + count})`;
+    for (const [j, [name, v]] of refVectors.entries()) {
+      const scale = scales[j]!;
+      const spread = spreads[j]!;
+      for (let i = 0; i < v.length; i++) {
+        scale[i] = scale[i]! + Math.abs(v[i]!);
+        let d = 0;
+        for (const sv of shadowVectors) {
+          const x = sv[j]![1][i]!;
+          d = Number.isNaN(x) !== Number.isNaN(v[i]!) ? Infinity : Math.max(d, Math.abs(x - v[i]!) || 0);
+        }
+        spread[i] = d;
+      }
+      slack?.add(name, spread);
+      checkClose(rule, `${where}: ${name}`, fastVectors[j]![1], v, scale, spread, unsettled);
+      sameBits(`${where}: ${name}`, before[j]!, fastVectors[j]![1], offset, offset + count);
+    }
+    if (fast.state.step !== ref.state.step) throw new Error(`${where}: step ${fast.state.step} vs ${ref.state.step}`);
+    for (const [name, value] of Object.entries(ref.state.scalars)) {
+      if (!Object.is(fast.state.scalars[name], value)) {
+        throw new Error(`${where}: scalar ${name} ${fast.state.scalars[name]} vs ${value}`);
+      }
+    }
+  }
+}
+
+const label = (s: Switches): string =>
+  Object.entries(s)
+    .filter(([, v]) => v !== false)
+    .map(([k, v]) => (v === true ? k : `${k}=${v}`))
+    .join(" ") || "plain";
+
+describe.each(ruleNames)("fast engine: %s", (rule) => {
+  const combos = switchesOf[rule];
+  // About 64 random trajectories per rule, at least 6 per combination of switches
+  // (FAST_ENGINE_RUNS=k multiplies them for a deeper search).
+  const runs = Math.max(6, Math.ceil(64 / combos.length)) * RUNS_FACTOR;
+
+  it.each(combos.map((s) => [label(s), s] as const))("equals the reference within tolerance: %s", (_name, s) => {
+    fc.assert(
+      fc.property(hyperArb(rule, s), trajectoryArb(fc.integer({ min: 1, max: 300 })), (input, t) => runTrajectory(rule, input, t)),
+      { numRuns: runs, endOnFailure: !SHRINK },
+    );
+  });
+
+  it("equals the reference on a vector of ~5000 elements", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...combos).chain((s) => hyperArb(rule, s)),
+        trajectoryArb(fc.integer({ min: 4990, max: 5010 }), 8, 10),
+        (input, t) => runTrajectory(rule, input, t),
+      ),
+      { numRuns: 2 * RUNS_FACTOR, endOnFailure: !SHRINK },
+    );
+  });
+
+  it("has the reference's slots with the same initial values, and sizes its memory as announced", () => {
+    const hyper = getRule(rule).resolve({});
+    for (const length of [0, 1, 5, 1000]) {
+      const fast = createFastEngine(module, rule, hyper, length, { extraVectors: 1 });
+      const ref = createReferenceEngine(rule, hyper, length);
+      expect(Object.keys(fast.state.slots)).toEqual(Object.keys(ref.state.slots));
+      for (const [name, v] of Object.entries(ref.state.slots)) expect(Array.from(fast.state.slots[name]!)).toEqual(Array.from(v));
+      expect(fast.state.scalars).toEqual(ref.state.scalars);
+      expect(fast.memory.buffer.byteLength).toBe(fastEngineBytes(rule, hyper, length, { extraVectors: 1 }));
+      expect(fast.bytes).toBe(fast.memory.buffer.byteLength);
+      const views = [fast.params, fast.gradient, ...Object.values(fast.state.slots), ...fast.extra];
+      for (const v of views) {
+        expect(v.buffer).toBe(fast.memory.buffer);
+        expect(v.length).toBe(length);
+        expect(v.byteOffset % 16).toBe(0);
+      }
+      const layout = fastEngineLayout(rule, hyper, length, { extraVectors: 1 });
+      const sorted = [...layout.regions].sort((a, b) => a.offset - b.offset);
+      for (let i = 1; i < sorted.length; i++) {
+        expect(sorted[i]!.offset).toBeGreaterThanOrEqual(sorted[i - 1]!.offset + 4 * length + 16);
+      }
+    }
+  });
+
+  it("propagates non-finite gradients to the same elements as the reference", () => {
+    const hyper = getRule(rule).resolve({ lr: 0.01 });
+    const n = 23;
+    const ref = createReferenceEngine(rule, hyper, n);
+    const fast = createFastEngine(module, rule, hyper, n);
+    const rand = prng(7);
+    fillParams(rand, ref.params);
+    fast.params.set(ref.params);
+    for (let k = 0; k < 4; k++) {
+      fillGradient(rand, ref.gradient);
+      ref.gradient[(5 * k) % n] = NaN;
+      ref.gradient[(5 * k + 3) % n] = Infinity;
+      ref.gradient[(5 * k + 9) % n] = -Infinity;
+      fast.gradient.set(ref.gradient);
+      ref.step(0.01);
+      fast.step(0.01);
+      for (const [name, v] of vectorsOf(ref)) {
+        const f = name === "params" ? fast.params : fast.state.slots[name]!;
+        for (let i = 0; i < n; i++) {
+          const where = `${name}[${i}] after update ${k + 1}: ${f[i]} vs ${v[i]}`;
+          expect(Number.isNaN(f[i]!), where).toBe(Number.isNaN(v[i]!));
+          if (!Number.isFinite(v[i]!)) expect(f[i], where).toBe(v[i]);
+        }
+      }
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Vector helpers: views into one engine's memory, against averages.ts, finite.ts and clip.ts.
+
+describe("fast vector ops", () => {
+  const sizes = fc.integer({ min: 0, max: 300 });
+
+  /** An engine with room for a few vectors; views at arbitrary (unaligned) offsets inside them. */
+  function workspace(length: number, extraVectors = 3): FastEngine {
+    return createFastEngine(module, "sgd", getRule("sgd").resolve({}), length, { extraVectors });
+  }
+
+  const bitsOf = (v: Float32Array): number[] => Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length));
+
+  it("updateAverage (EMA and SWA) is bit-identical to averages.ts", () => {
+    const specArb: fc.Arbitrary<AverageSpec> = fc.oneof(
+      unit(0, 1).map((decay) => ({ kind: "ema" as const, decay })),
+      fc.integer({ min: 0, max: 6 }).map((start) => ({ kind: "swa" as const, start })),
+    );
+    fc.assert(
+      fc.property(specArb, sizes, fc.integer({ min: 0, max: 3 }), fc.integer(), (spec, n, shift, seed) => {
+        const ws = workspace(n + 3);
+        const values = ws.extra[0]!.subarray(shift, shift + n);
+        const weights = ws.extra[1]!.subarray(3 - shift, 3 - shift + n);
+        const rand = prng(seed);
+        fillParams(rand, values);
+        const fastAvg = { count: 0, values };
+        const refAvg = initAverage(values);
+        for (let version = 0; version < 12; version++) {
+          fillParams(rand, weights);
+          updateAverage(spec, refAvg, weights, version);
+          ws.ops.updateAverage(spec, fastAvg, weights, version);
+          expect(fastAvg.count).toBe(refAvg.count);
+          expect(bitsOf(values)).toEqual(bitsOf(refAvg.values));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  /** A vector sprinkled with NaN and ±Infinity, with more of them just outside the view. */
+  function withNonFinite(rand: () => number, ws: FastEngine, n: number, shift: number, density: number): Float32Array {
+    const whole = ws.extra[0]!;
+    fillGradient(rand, whole);
+    const bad = [NaN, Infinity, -Infinity];
+    for (let i = 0; i < whole.length; i++) if (rand() < density) whole[i] = bad[Math.floor(rand() * 3)]!;
+    const view = whole.subarray(shift, shift + n);
+    for (let i = shift + n; i < whole.length; i++) whole[i] = NaN; // never part of the answer
+    if (shift > 0) whole[shift - 1] = Infinity;
+    return view;
+  }
+
+  it("firstNonFinite, countNonFinite and zeroNonFinite equal finite.ts", () => {
+    fc.assert(
+      fc.property(sizes, fc.integer({ min: 0, max: 3 }), fc.constantFrom(0, 0.01, 0.2, 1), fc.integer(), (n, shift, density, seed) => {
+        const ws = workspace(n + 8, 1);
+        const view = withNonFinite(prng(seed), ws, n, shift, density);
+        const copy = view.slice();
+        expect(ws.ops.firstNonFinite(view)).toBe(firstNonFinite(copy));
+        const expectedCount = copy.filter((x) => !Number.isFinite(x)).length;
+        expect(ws.ops.countNonFinite(view)).toBe(expectedCount);
+        const after = ws.extra[0]!.slice();
+        expect(ws.ops.zeroNonFinite(view)).toBe(zeroNonFinite(copy));
+        expect(bitsOf(view)).toEqual(bitsOf(copy));
+        // Nothing outside the view was touched.
+        const whole = ws.extra[0]!;
+        for (let i = 0; i < whole.length; i++) {
+          if (i < shift || i >= shift + n) expect(Object.is(whole[i], after[i])).toBe(true);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("globalNorm, clipByGlobalNorm and clipByValue equal clip.ts", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(sizes, fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 3 }),
+        fc.constantFrom<2 | "inf">(2, "inf"),
+        logRange(-3, 3),
+        fc.integer(),
+        (shapes, normType, limit, seed) => {
+          const ws = workspace(303, 3);
+          const rand = prng(seed);
+          const views = shapes.map(([n, shift], j) => {
+            const v = ws.extra[j]!.subarray(shift, shift + n);
+            fillGradient(rand, ws.extra[j]!);
+            return v;
+          });
+          const copies = views.map((v) => v.slice());
+          const norm = ws.ops.globalNorm(views, normType);
+          const expected = globalNorm(copies, normType);
+          // The squares are exact in f64 and summed in another order: relative error <= n * 2^-52.
+          if (normType === "inf") expect(norm).toBe(expected);
+          else expect(Math.abs(norm - expected)).toBeLessThanOrEqual(expected * 1000 * 2 ** -52);
+
+          const clipped = ws.ops.clipByGlobalNorm(views, limit, normType);
+          expect(clipped).toBe(norm);
+          // Same scaling as clip.ts given the same norm: bit-identical.
+          const coef = limit / (norm + 1e-6);
+          const scaled = copies.map((c) => (coef < 1 ? c.map((x) => x * coef) : c.slice()));
+          views.forEach((v, j) => expect(bitsOf(v)).toEqual(bitsOf(scaled[j]!)));
+
+          clipByValue(scaled[0]!, limit / 10);
+          ws.ops.clipByValue(views[0]!, limit / 10);
+          expect(bitsOf(views[0]!)).toEqual(bitsOf(scaled[0]!));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("refuses arrays that are not views of the engine's memory", () => {
+    const ws = workspace(16, 1);
+    expect(() => ws.ops.firstNonFinite(new Float32Array(16))).toThrow(TypeError);
+    expect(() => workspace(16).ops.globalNorm([ws.extra[0]!])).toThrow(TypeError);
+  });
+});
+
+afterAll(() => {
+  if (DIAG) {
+    const rows = [...WORST.entries()].map(([rule, w]) => `${rule}: ${w.ratio.toFixed(2)}  (${w.where})`);
+    console.log(`worst |fast - reference| / (2^-24 S + spread) (allowed ${TOLERANCE}):\n  ${rows.join("\n  ")}`);
+  }
+});

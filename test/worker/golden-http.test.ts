@@ -1,0 +1,37 @@
+import { describe, expect, inject, it } from "vitest";
+import { getRule, initAverage, updateAverage, type AverageSpec, type RuleName } from "../../src/optim";
+import type { GoldenTrajectory } from "../support/golden-subset";
+import { TrajectoryTolerance } from "../support/tolerance";
+import { call, createShard, floatsOf, push } from "./support/api";
+
+// The same bound as test/math/rules-golden.test.ts: ulps of the largest magnitude an element has had.
+const ULP_TOLERANCE = 32;
+const averages: Record<string, AverageSpec> = { ema: { kind: "ema", decay: 0.9 }, swa: { kind: "swa", start: 4 } };
+
+describe("PyTorch's trajectories, pushed through the HTTP API", () => {
+  it.each(inject("goldenTrajectories").map((t) => [`${t.rule}/${t.case}`, t] as const))("%s", async (_id, t) => {
+    const spec = getRule(t.rule as RuleName).spec;
+    const hyper = Object.fromEntries(Object.entries(t.hyper).filter(([k]) => k in spec));
+    const name = await createShard({ length: t.init.length, rule: t.rule, hyper, averages, page_floats: 100 });
+    expect((await call(`/v1/shards/${name}/weights`, { method: "PUT", floats: t.init })).status).toBe(204);
+
+    const initial = Float32Array.from(t.init);
+    const tolerance = new TrajectoryTolerance(initial);
+    const expectedAverages = Object.fromEntries(Object.keys(averages).map((a) => [a, initAverage(initial)]));
+    const averageTolerance = Object.fromEntries(Object.keys(averages).map((a) => [a, new TrajectoryTolerance(initial)]));
+    for (let k = 0; k < t.grads.length; k++) {
+      const res = await push(name, t.grads[k]!);
+      expect(res.status).toBe(200);
+      const expected = Float32Array.from(t.weights[k]!);
+      const worst = tolerance.check(await floatsOf(res), expected);
+      expect(worst.ulps, `step ${k + 1} [${worst.index}] ${worst.actual} vs ${worst.expected}`).toBeLessThanOrEqual(ULP_TOLERANCE);
+      for (const [a, avgSpec] of Object.entries(averages)) updateAverage(avgSpec, expectedAverages[a]!, expected, k + 1);
+    }
+    // The averages of PyTorch's weights (the averaging itself is checked against AveragedModel).
+    for (const a of Object.keys(averages)) {
+      const served = await floatsOf(await call(`/v1/shards/${name}/averages/${a}`));
+      const worst = averageTolerance[a]!.check(served, expectedAverages[a]!.values);
+      expect(worst.ulps, `${a} [${worst.index}] ${worst.actual} vs ${worst.expected}`).toBeLessThanOrEqual(ULP_TOLERANCE);
+    }
+  });
+});

@@ -1,0 +1,39 @@
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+
+/**
+ * Every stored byte of a shard (pages, metadata row, ledger, history, metrics) as one string, read
+ * inside its Durable Object: two equal snapshots mean nothing changed.
+ */
+export async function storedState(name: string): Promise<string> {
+  const stub = env.SHARDS.get(env.SHARDS.idFromName(name));
+  return runInDurableObject(stub, (_instance: unknown, state: DurableObjectState) => {
+    const sql = state.storage.sql;
+    const rows: string[] = [];
+    for (const table of ["shard", "idempotency", "config_history", "metrics"]) {
+      for (const row of sql.exec(`SELECT * FROM ${table} ORDER BY 1`)) rows.push(`${table}:${JSON.stringify(row)}`);
+    }
+    for (const row of sql.exec<{ slot: string; page: number; data: ArrayBuffer }>("SELECT slot, page, data FROM pages ORDER BY slot, page")) {
+      rows.push(`page:${row.slot}:${row.page}:${Array.from(new Uint8Array(row.data)).join(",")}`);
+    }
+    return rows.join("\n");
+  });
+}
+
+/** The stored float32 vector of `slot` ("weights", "slot:exp_avg", "avg:ema"), read from its pages. */
+export async function storedVector(name: string, slot: string): Promise<Float32Array> {
+  const stub = env.SHARDS.get(env.SHARDS.idFromName(name));
+  return runInDurableObject(stub, (_instance: unknown, state: DurableObjectState) => {
+    const parts = state.storage.sql
+      .exec<{ data: ArrayBuffer }>("SELECT data FROM pages WHERE slot = ? ORDER BY page", slot)
+      .toArray()
+      .map((r) => new Float32Array(r.data));
+    const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  });
+}
