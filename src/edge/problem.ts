@@ -41,9 +41,10 @@ export function problemBody(err: ProblemError, instance?: string): Problem {
 }
 
 export function problemResponse(c: Context, err: ProblemError): Response {
-  return c.body(JSON.stringify(problemBody(err, new URL(c.req.url).pathname)), err.status, {
-    "content-type": PROBLEM_MEDIA_TYPE,
-  });
+  const headers: Record<string, string> = { "content-type": PROBLEM_MEDIA_TYPE };
+  const retryAfter = err.extensions.retry_after;
+  if (typeof retryAfter === "number") headers["retry-after"] = String(retryAfter);
+  return c.body(JSON.stringify(problemBody(err, new URL(c.req.url).pathname)), err.status, headers);
 }
 
 export const notFound = (what: string) => new ProblemError(404, "not-found", "Not Found", what);

@@ -15,6 +15,7 @@ const statuses: Record<RefusalCode, [ContentfulStatusCode, string]> = {
   "precondition-failed": [412, "Precondition Failed"],
   "idempotency-key-reused": [422, "Idempotency Key Reused"],
   "too-large": [413, "Too Large"],
+  "rate-limited": [429, "Too Many Requests"],
 };
 
 /** The value of a shard's answer, or its refusal as an RFC 9457 problem. */

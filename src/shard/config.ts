@@ -13,6 +13,7 @@ import {
 } from "../optim";
 import { fastEngineBytes } from "../optim/fast/engine";
 import { MAX_AVERAGES, MAX_PAGE_FLOATS, MAX_SHARD_LENGTH, RESIDENT_BUDGET_BYTES } from "./limits";
+import type { RateLimit } from "./rate";
 import { refuse } from "./refusal";
 
 export type Clipping = { kind: "norm"; max_norm: number; norm_type: 2 | "inf" } | { kind: "value"; clip: number };
@@ -27,6 +28,8 @@ export interface Staleness {
   exponent: number;
 }
 
+export const DEFAULT_RATE_LIMIT: RateLimit = { per_second: 200, burst: 400 };
+
 /** A shard's whole configuration, every default filled in. */
 export interface ShardConfig {
   length: number;
@@ -38,6 +41,8 @@ export interface ShardConfig {
   clipping: Clipping | null;
   non_finite: NonFinitePolicy;
   staleness: Staleness | null;
+  /** Pushes per client (token subject and X-Client-Id); null for none. */
+  rate_limit: RateLimit | null;
   page_floats: number;
 }
 
@@ -58,7 +63,7 @@ function resolving<T>(f: () => T): T {
   }
 }
 
-const CONFIG_FIELDS = ["length", "rule", "hyper", "schedule", "init", "averages", "clipping", "non_finite", "staleness", "page_floats"];
+const CONFIG_FIELDS = ["length", "rule", "hyper", "schedule", "init", "averages", "clipping", "non_finite", "staleness", "rate_limit", "page_floats"];
 
 function resolveInit(input: unknown): InitSpec {
   if (input === undefined) return { kind: "zeros" };
@@ -144,6 +149,17 @@ function resolveStaleness(input: unknown): Staleness | null {
   );
 }
 
+function resolveRateLimit(input: unknown): RateLimit | null {
+  if (input === null) return null;
+  if (input === undefined) return DEFAULT_RATE_LIMIT;
+  return resolving(() =>
+    resolveHyper<RateLimit>("rate_limit", {
+      per_second: { kind: "number", default: DEFAULT_RATE_LIMIT.per_second, above: 0 },
+      burst: { kind: "number", default: DEFAULT_RATE_LIMIT.burst, min: 1, integer: true },
+    }, object(input, "rate_limit")),
+  );
+}
+
 /**
  * Validates a shard's configuration as a client sends it (PUT /v1/shards/{shard}) and fills in
  * every default. Refuses with `invalid-config` and a message that names the field.
@@ -183,6 +199,7 @@ export function resolveShardConfig(input: unknown): ShardConfig {
     clipping: resolveClipping(body.clipping),
     non_finite: nonFinite as NonFinitePolicy,
     staleness: resolveStaleness(body.staleness),
+    rate_limit: resolveRateLimit(body.rate_limit),
     page_floats: pageFloats as number,
   };
   const resident = residentBytes(config);

@@ -13,7 +13,8 @@ export type RefusalCode =
   | "version-mismatch"
   | "precondition-failed"
   | "idempotency-key-reused"
-  | "too-large";
+  | "too-large"
+  | "rate-limited";
 
 export interface Refusal {
   readonly code: RefusalCode;

@@ -4,6 +4,7 @@ import { recallPush, recordPush, pushFingerprint } from "./ledger";
 import type { Db, ShardMeta } from "./meta";
 import { loadMeta, saveMeta } from "./meta";
 import { applyPush } from "./push";
+import { RateLimiter } from "./rate";
 import { refuse, RefusalError } from "./refusal";
 import {
   averageSlot,
@@ -27,6 +28,7 @@ const ALL_TABLES = ["pages", "idempotency", "config_history", "metrics", "shard"
 export class ShardService {
   /** undefined: not loaded yet; null: no shard here. */
   private cached: Resident | null | undefined;
+  private readonly rates = new RateLimiter();
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -224,6 +226,11 @@ export class ShardService {
     // The only await: hashing happens before the synchronous section that checks and applies.
     const fingerprint = req.idempotencyKey === undefined ? undefined : await pushFingerprint(req);
     const resident = this.existing();
+    const limit = resident.meta.config.rate_limit;
+    const wait = limit ? this.rates.take(limit, req.clientKey ?? "", this.now()) : 0;
+    if (wait > 0) {
+      refuse("rate-limited", `client '${req.clientKey ?? ""}' exceeds ${limit!.per_second} pushes per second (bursts of ${limit!.burst}) on this shard; retry in ${wait.toFixed(3)} s`, { retry_after: Math.ceil(wait) });
+    }
     if (req.idempotencyKey !== undefined) {
       const previous = recallPush(this.sql, req.idempotencyKey, fingerprint!);
       if (previous) return this.withWeights(resident, { ...previous, replayed: true }, req);

@@ -42,6 +42,8 @@ export interface PushRequest {
   offset?: number;
   baseVersion?: number;
   clientId?: string;
+  /** Who is pushing, for the per-client rate limit: the token's subject and the client id. */
+  clientKey?: string;
   sampleCount?: number;
   idempotencyKey?: string;
   respond: Respond;

@@ -24,27 +24,38 @@ import { loadKernelModule } from "../support/kernels";
  *
  * Tolerance. The reference computes each stage of the chain (negate, weight decay, the rule,
  * momentum, learning rate, the final add) in f64 from f32 inputs and rounds once per stage; the
- * kernels round after every f32 operation, in their own order (as PyTorch does). Every rounding is
- * an error of at most 2^-24 relative to the value it rounds, and the values an element's update
- * rounds are its current state, gradient and parameter or terms of the same size: a few dozen
- * roundings per update. The errors of one update are carried into the next through the state.
- * Exponential averages (b * m + (1 - b) * u) shrink carried errors, sums (params, Adagrad's sum)
- * keep them, so after t updates the error of an element is bounded by a few dozen ulps of the sum
- * of the magnitudes that element has had:
+ * kernels round after every f32 operation, in their own order (as PyTorch does). Each rounding
+ * is an error of at most 2^-24 relative to the value rounded. Two sources make an element differ:
  *
- *   |fast - reference| <= TOLERANCE_ULPS * 2^-24 * S + FLOOR,   S = Σ over updates 0..t of |reference|
+ * 1. The roundings of the update itself. Along the longest chain of one fused update (Adadelta:
+ *    u², (1-rho)u², sq + eps, acc + eps, the quotient, its root, times u, delta², ...) the two
+ *    paths round at most ~16 times, and a square doubles the relative error before it, so one
+ *    update differs by at most ~32 × 2^-24 of the magnitudes involved. Where a value is a small
+ *    difference of large terms (a weight crossing zero, a momentum whose gradients changed sign),
+ *    those magnitudes are the terms', not the result's: the test uses S, the sum over the
+ *    trajectory of the element's |reference value| (initial value included), which bounds the
+ *    terms of every linear recurrence here (each term is at most the sum of the current and the
+ *    previous value) and grows like the carried errors of the sums (params, Adagrad's sum).
+ * 2. Errors carried from earlier updates and magnified by the rule's own conditioning (a quotient
+ *    m / (sqrt(v) + eps) whose denominator shrank since m was large, Yogi's sign(v - u²) at a
+ *    tie...). The test measures that conditioning instead of guessing it: two "shadow" reference
+ *    engines get the same inputs, but before every update each of their params, slots and
+ *    gradients is multiplied by a random factor within 1 ± 2^-22 (a few ulps, the size of the
+ *    roundings in 1.). The spread, max |shadow - reference|, is how far float32-sized errors move
+ *    the reference's own result by that update. Centered RMSprop also needs CenteredRmspropSlack
+ *    (its sq - avg² cancellation happens inside an update, out of the shadows' reach).
  *
- * kept per element and per vector (params and each slot). S, not the current value, because
- * where a value is a small difference of large ones (a weight crossing zero, a momentum whose
- * gradients changed sign) the rounding errors are those of the large terms. The quotients
- * (m / (sqrt(v) + eps)) can magnify a carried error of m by up to the ratio of the history of m to
- * the current sqrt(v), which the random histories here push to a few units; TOLERANCE_ULPS covers
- * that with margin (measured worst cases over many seeds: see WORST below, printed with
- * FAST_ENGINE_DIAG=1). FLOOR covers results in the subnormal range, where f32 rounding errors are
- * absolute (2^-149) rather than relative. Scalars (NAdam's mu_product) and the step counter are
- * computed by the same f64 JS code on both paths, so they must be equal exactly.
+ *   |fast - reference| <= TOLERANCE × (2^-24 × S + spread) + FLOOR,   TOLERANCE = 32
+ *
+ * per element of the params and of every slot, after every update. FLOOR covers results in the
+ * subnormal range, where f32 rounding errors are absolute (2^-149). Where a shadow's NaN-ness
+ * differs from the reference's, the result is not determined at float32 precision and the element
+ * is no longer compared ("unsettled"). Over many seeds (FAST_ENGINE_RUNS=30 FAST_ENGINE_DIAG=1)
+ * the largest error seen was ~6 × (2^-24 S + spread), Adadelta's acc_delta after its first update:
+ * TOLERANCE = 32 is the bound of 1. with a 5× margin over what is observed. Scalars (NAdam's
+ * mu_product) and the step counter come from the same f64 JS code on both paths: equal exactly.
  */
-const TOLERANCE = 16;
+const TOLERANCE = 32;
 const SHADOWS = 2;
 const PERTURBATION = 2 ** -22;
 const FLOOR = TOLERANCE * 2 ** -149;

@@ -152,6 +152,19 @@ describe("POST /v1/shards/{shard}/gradients", () => {
     expect(w[1]).toBeCloseTo(-0.8, 5);
   });
 
+  it("limits each client's push rate, with Retry-After, changing nothing", async () => {
+    const name = await createShard({ length: 2, rule: "sgd", rate_limit: { per_second: 0.5, burst: 2 } });
+    expect((await push(name, [1, 1], { "x-client-id": "a" })).status).toBe(200);
+    expect((await push(name, [1, 1], { "x-client-id": "a" })).status).toBe(200);
+    const before = await storedState(name);
+    const limited = await push(name, [1, 1], { "x-client-id": "a" });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("2");
+    expect(((await limited.json()) as { detail: string }).detail).toMatch(/client 'test\/a' exceeds 0.5 pushes per second \(bursts of 2\) on this shard; retry in 1\.\d+ s/);
+    expect(await storedState(name)).toBe(before);
+    expect((await push(name, [1, 1], { "x-client-id": "b" })).status).toBe(200);
+  });
+
   it("is 404 for an unknown shard", async () => {
     const res = await push("never-created", [1]);
     expect(res.status).toBe(404);

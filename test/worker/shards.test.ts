@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RESIDENT_BUDGET_BYTES, MAX_BODY_BYTES, RPC_MAX_BYTES, MAX_PAGE_FLOATS, SQLITE_MAX_ROW_BYTES } from "../../src/shard/limits";
+import { MAX_BODY_BYTES, MAX_PAGE_FLOATS } from "../../src/shard/limits";
 import { call, createShard, floatsOf, push, uniqueName } from "./support/api";
 import { storedState } from "./support/snapshot";
 
@@ -137,12 +137,6 @@ describe("GET, PATCH, DELETE /v1/shards/{shard}", () => {
 });
 
 describe("production limits, asserted in our own code", () => {
-  it("keeps a page under the SQLite row limit and a body under the RPC limit", () => {
-    expect(MAX_PAGE_FLOATS * 4).toBeLessThanOrEqual(SQLITE_MAX_ROW_BYTES);
-    expect(MAX_BODY_BYTES).toBeLessThan(RPC_MAX_BYTES);
-    expect(RESIDENT_BUDGET_BYTES).toBeLessThan(128 * 1024 * 1024);
-  });
-
   it("refuses a gradient body over the limit before reading it", async () => {
     const name = await createShard({ length: 4, rule: "sgd" });
     const res = await call(`/v1/shards/${name}/gradients`, {

@@ -47,7 +47,7 @@ const postGradients = createRoute({
       headers: pushResponseHeaders,
       content: { ...floatsContent, "application/json": { schema: z.union([floatsContent["application/json"].schema, PushSummary]) } },
     },
-    ...problems(400, 401, 403, 404, 406, 409, 413, 415, 422),
+    ...problems(400, 401, 403, 404, 406, 409, 413, 415, 422, 429),
   },
 });
 
@@ -58,7 +58,7 @@ function summaryOf(result: PushResult) {
 
 export const gradients = new OpenAPIHono<EdgeEnv>().openapi(postGradients, async (c) => {
   const { shard } = c.req.valid("param");
-  requireScope(c, "train", shard);
+  const principal = requireScope(c, "train", shard, "push gradients to");
   const headers = c.req.valid("header");
   const minimal = /(^|[,;\s])return=minimal\b/.test(headers.prefer ?? "");
   const gradient = await readFloatsBody(c, "the gradient");
@@ -68,6 +68,7 @@ export const gradients = new OpenAPIHono<EdgeEnv>().openapi(postGradients, async
       offset: c.req.valid("query").offset,
       baseVersion: headers["x-base-version"],
       clientId: headers["x-client-id"],
+      clientKey: `${principal.sub}/${headers["x-client-id"] ?? ""}`,
       sampleCount: headers["x-sample-count"],
       idempotencyKey: headers["idempotency-key"],
       respond: minimal ? "summary" : "weights",

@@ -44,6 +44,13 @@ export const Clipping = z
   ])
   .openapi("Clipping", { description: "Clipping of each pushed gradient: by its norm, or element-wise by value." });
 
+export const RateLimit = z
+  .strictObject({
+    per_second: z.number().gt(0).optional().openapi({ default: 200 }),
+    burst: z.number().int().min(1).optional().openapi({ default: 400 }),
+  })
+  .openapi("RateLimit", { description: "Pushes per client (token subject and X-Client-Id) on this shard: a token bucket. Over it: 429 with Retry-After." });
+
 export const Staleness = z
   .strictObject({
     max: z.number().int().min(0).optional(),
@@ -62,6 +69,7 @@ const common = {
   clipping: Clipping.nullable().optional(),
   non_finite: z.enum(["reject", "skip", "zero"]).optional().openapi({ description: "What a gradient with NaN or ±Inf does: refused (422, default), acknowledged and not applied, or applied with those values zeroed." }),
   staleness: Staleness.nullable().optional(),
+  rate_limit: RateLimit.nullable().optional().openapi({ description: "Defaults to 200 pushes per second per client in bursts of 400; null for none." }),
   page_floats: z.number().int().min(1).max(MAX_PAGE_FLOATS).optional().openapi({ description: "Floats per stored page (at most 1 MiB)." }),
 };
 

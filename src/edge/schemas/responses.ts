@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_JSON_FLOATS } from "../../shard/limits";
-import { Average, Clipping, Init, Schedule, Staleness } from "./config";
+import { Average, Clipping, Init, RateLimit, Schedule, Staleness } from "./config";
 
 export const Problem = z
   .object({
@@ -24,6 +24,7 @@ export const ShardConfig = z
     clipping: Clipping.nullable(),
     non_finite: z.enum(["reject", "skip", "zero"]),
     staleness: Staleness.nullable(),
+    rate_limit: RateLimit.nullable(),
     page_floats: z.number().int(),
   })
   .openapi("ShardConfig", { description: "A shard's resolved configuration, every default filled in." });

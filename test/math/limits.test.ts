@@ -1,0 +1,49 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { getRule, type RuleName } from "../../src/optim";
+import { maxLength, residentBytes } from "../../src/shard/config";
+import { assertPageSize, pagesOf } from "../../src/shard/pages";
+import { MAX_BODY_BYTES, MAX_PAGE_FLOATS, RESIDENT_BUDGET_BYTES, RPC_MAX_BYTES, SQLITE_MAX_ROW_BYTES } from "../../src/shard/limits";
+
+const doc = readFileSync(new URL("../../docs/limits.md", import.meta.url), "utf8");
+const averages = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`a${i}`, { kind: "ema" as const, decay: 0.9 }]));
+
+describe("docs/limits.md", () => {
+  it.each([
+    ["sgd", "sgd", {}],
+    ["sgd (momentum)", "sgd", { momentum: 0.9 }],
+    ["rmsprop (centered, momentum)", "rmsprop", { centered: true, momentum: 0.9 }],
+    ["adadelta", "adadelta", {}],
+    ["adam, adamw, adamax, nadam, radam, yogi", "adam", {}],
+    ["adam (amsgrad)", "adam", { amsgrad: true }],
+  ] as const)("states the longest %s shard the budget holds", (label, rule, hyper) => {
+    const resolved = getRule(rule as RuleName).resolve(hyper);
+    const lengths = [0, 1, 2].map((a) => maxLength({ rule: rule as RuleName, hyper: resolved, averages: averages(a) }));
+    const row = doc.split("\n").find((l) => l.startsWith(`| ${label} |`));
+    expect(row, label).toBeDefined();
+    expect(row!.split("|").slice(3, 6).map((c) => Number(c.trim().replaceAll(",", "")))).toEqual(lengths);
+    for (const [a, n] of lengths.entries()) {
+      expect(residentBytes({ rule: rule as RuleName, hyper: resolved, length: n, averages: averages(a) })).toBeLessThanOrEqual(RESIDENT_BUDGET_BYTES);
+    }
+  });
+
+  it("keeps production limits: pages under the row limit, bodies under the RPC limit, the budget inside an isolate", () => {
+    expect(MAX_PAGE_FLOATS * 4).toBeLessThanOrEqual(SQLITE_MAX_ROW_BYTES);
+    expect(MAX_BODY_BYTES).toBeLessThan(RPC_MAX_BYTES);
+    expect(RESIDENT_BUDGET_BYTES + 2 * MAX_BODY_BYTES).toBeLessThan(128 * 1024 * 1024);
+  });
+});
+
+describe("pages", () => {
+  it("refuses a page the production SQLite would refuse", () => {
+    expect(() => assertPageSize(MAX_PAGE_FLOATS)).not.toThrow();
+    expect(() => assertPageSize(MAX_PAGE_FLOATS + 1)).toThrow(/2000000-byte SQLite row limit/);
+    expect(() => assertPageSize(0)).toThrow(RangeError);
+  });
+
+  it("names the pages a range touches", () => {
+    expect(pagesOf(0, 10, 4)).toEqual([0, 2]);
+    expect(pagesOf(3, 2, 4)).toEqual([0, 1]);
+    expect(pagesOf(4, 4, 4)).toEqual([1, 1]);
+  });
+});
