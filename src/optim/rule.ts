@@ -1,5 +1,5 @@
-import { resolveHyper, type Hyper, type HyperSpec } from "./hyper";
-import type { Transform } from "./transform";
+import { flag, nonNegative, resolveHyper, type Hyper, type HyperSpec } from "./hyper";
+import { addWeightDecay, chain, negate, scaleByLearningRate, type Transform } from "./transform";
 
 /**
  * An update rule: a spec of its hyperparameters (PyTorch's names and defaults) and a function from
@@ -34,6 +34,24 @@ export function defineRule<H extends Hyper>(def: {
     },
     transform: def.transform,
   };
+}
+
+/**
+ * A rule in PyTorch's shape: `maximize` negates the gradient, `weight_decay` folds L2 into it, the
+ * rule's own scaling follows, then `-lr`. The spec gets `weight_decay` and `maximize` appended.
+ */
+export function definePytorchRule<H extends Hyper & { weight_decay: number; maximize: boolean }>(def: {
+  name: string;
+  reference: string;
+  spec: HyperSpec;
+  check?: (hyper: H) => void;
+  scale: (hyper: H) => Transform;
+}): Rule<H> {
+  return defineRule<H>({
+    ...def,
+    spec: { ...def.spec, weight_decay: nonNegative(0), maximize: flag() },
+    transform: (h) => chain(negate(h.maximize), addWeightDecay(h.weight_decay), def.scale(h), scaleByLearningRate),
+  });
 }
 
 /** PyTorch's bias correction `1 - beta ** step`. */

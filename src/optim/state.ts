@@ -16,6 +16,9 @@ export interface SlotSpec {
   readonly initial: number;
 }
 
+/** Slots that start at zero. */
+export const zeroSlots = (...names: string[]): SlotSpec[] => names.map((name) => ({ name, initial: 0 }));
+
 export interface ScalarSpec {
   readonly name: string;
   readonly initial: number;

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/durable-sqlite";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import migrations from "../../migrations/migrations.js";
+import { writeFloor } from "./floor";
 import { kernelModule } from "./kernels";
 import { ShardService } from "./service";
 import type { MetricResult, Outcome, PatchRequest, PushRequest, PushResult, Range, ShardInfo, VectorRead } from "./types";
@@ -67,5 +68,15 @@ export class ShardObject extends DurableObject<Env> {
 
   metric(value: number, clientId?: string): Promise<Outcome<MetricResult>> {
     return this.run((s) => s.metric(value, clientId));
+  }
+
+  /**
+   * The benchmark floor (src/shard/floor.ts): writes `pages` pages of the bytes in one transaction and
+   * answers them. Only when the Worker var BENCH_FLOOR is "on" (bench/e2e.ts).
+   */
+  floor(bytes: ArrayBuffer, pages: number, pageFloats: number): ArrayBuffer {
+    if (this.env.BENCH_FLOOR !== "on") throw new Error("the benchmark floor is off (BENCH_FLOOR)");
+    if (this.startError) throw this.startError;
+    return writeFloor(this.ctx.storage, bytes, pages, pageFloats);
   }
 }

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { getRule, type RuleName } from "../../src/optim";
 import { maxLength, residentBytes } from "../../src/shard/config";
-import { assertPageSize, pagesOf } from "../../src/shard/pages";
+import { assertPageSize, pagesOf } from "../../src/shard/paging";
 import { MAX_BODY_BYTES, MAX_PAGE_FLOATS, RESIDENT_BUDGET_BYTES, RPC_MAX_BYTES, SQLITE_MAX_ROW_BYTES } from "../../src/shard/limits";
 
 const doc = readFileSync(new URL("../../docs/limits.md", import.meta.url), "utf8");

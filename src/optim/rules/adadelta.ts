@@ -1,7 +1,7 @@
-import { epsField, flag, lrField, nonNegative } from "../hyper";
-import { defineRule } from "../rule";
-import { slot } from "../state";
-import { addWeightDecay, chain, negate, scaleByLearningRate, type Transform } from "../transform";
+import { epsField, lrField } from "../hyper";
+import { definePytorchRule } from "../rule";
+import { slot, zeroSlots } from "../state";
+import type { Transform } from "../transform";
 
 export interface AdadeltaHyper {
   [k: string]: number | boolean;
@@ -20,10 +20,7 @@ export interface AdadeltaHyper {
 export function scaleByAdadelta(o: { rho: number; eps: number }): Transform {
   const { rho, eps } = o;
   return {
-    slots: [
-      { name: "square_avg", initial: 0 },
-      { name: "acc_delta", initial: 0 },
-    ],
+    slots: zeroSlots("square_avg", "acc_delta"),
     scalars: [],
     update(u, state) {
       const sq = slot(state, "square_avg");
@@ -39,21 +36,13 @@ export function scaleByAdadelta(o: { rho: number; eps: number }): Transform {
   };
 }
 
-export const adadelta = defineRule<AdadeltaHyper>({
+export const adadelta = definePytorchRule<AdadeltaHyper>({
   name: "adadelta",
   reference: "torch.optim.Adadelta",
   spec: {
     lr: lrField(1.0),
     rho: { kind: "number", default: 0.9, min: 0, max: 1 },
     eps: epsField(1e-6),
-    weight_decay: nonNegative(0),
-    maximize: flag(),
   },
-  transform: (h) =>
-    chain(
-      negate(h.maximize),
-      addWeightDecay(h.weight_decay),
-      scaleByAdadelta({ rho: h.rho, eps: h.eps }),
-      scaleByLearningRate,
-    ),
+  scale: (h) => scaleByAdadelta({ rho: h.rho, eps: h.eps }),
 });

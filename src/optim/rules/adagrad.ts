@@ -1,7 +1,7 @@
-import { epsField, flag, lrField, nonNegative } from "../hyper";
-import { defineRule } from "../rule";
+import { epsField, lrField, nonNegative } from "../hyper";
+import { definePytorchRule } from "../rule";
 import { slot } from "../state";
-import { addWeightDecay, chain, negate, scaleByLearningRate, type Transform } from "../transform";
+import type { Transform } from "../transform";
 
 export interface AdagradHyper {
   [k: string]: number | boolean;
@@ -31,23 +31,15 @@ export function scaleByAdagrad(o: { lrDecay: number; initial: number; eps: numbe
   };
 }
 
-export const adagrad = defineRule<AdagradHyper>({
+export const adagrad = definePytorchRule<AdagradHyper>({
   name: "adagrad",
   reference: "torch.optim.Adagrad",
   spec: {
     lr: lrField(1e-2),
     lr_decay: nonNegative(0),
-    weight_decay: nonNegative(0),
     initial_accumulator_value: nonNegative(0),
     eps: epsField(1e-10),
     eps_root: epsField(0),
-    maximize: flag(),
   },
-  transform: (h) =>
-    chain(
-      negate(h.maximize),
-      addWeightDecay(h.weight_decay),
-      scaleByAdagrad({ lrDecay: h.lr_decay, initial: h.initial_accumulator_value, eps: h.eps, epsRoot: h.eps_root }),
-      scaleByLearningRate,
-    ),
+  scale: (h) => scaleByAdagrad({ lrDecay: h.lr_decay, initial: h.initial_accumulator_value, eps: h.eps, epsRoot: h.eps_root }),
 });

@@ -1,7 +1,7 @@
 import { betasField, epsField, flag, lrField, nonNegative, type HyperSpec } from "../hyper";
-import { biasCorrection, defineRule } from "../rule";
+import { biasCorrection, definePytorchRule, defineRule } from "../rule";
 import { slot } from "../state";
-import { addDecoupledWeightDecay, addWeightDecay, chain, negate, scaleByLearningRate, type Transform } from "../transform";
+import { addDecoupledWeightDecay, chain, negate, scaleByLearningRate, type Transform } from "../transform";
 
 export interface AdamHyper {
   [k: string]: number | boolean | readonly [number, number];
@@ -46,30 +46,29 @@ export function scaleByAdam(o: { b1: number; b2: number; eps: number; epsRoot: n
   };
 }
 
-const adamSpec = (weightDecay: number): HyperSpec => ({
+const adamSpec: HyperSpec = {
   lr: lrField(1e-3),
   betas: betasField(0.9, 0.999),
   eps: epsField(1e-8),
   eps_root: epsField(0),
-  weight_decay: nonNegative(weightDecay),
   amsgrad: flag(),
-  maximize: flag(),
-});
+};
 
 const scaleByAdamOf = (h: AdamHyper): Transform =>
   scaleByAdam({ b1: h.betas[0], b2: h.betas[1], eps: h.eps, epsRoot: h.eps_root, amsgrad: h.amsgrad });
 
-export const adam = defineRule<AdamHyper>({
+export const adam = definePytorchRule<AdamHyper>({
   name: "adam",
   reference: "torch.optim.Adam",
-  spec: adamSpec(0),
-  transform: (h) => chain(negate(h.maximize), addWeightDecay(h.weight_decay), scaleByAdamOf(h), scaleByLearningRate),
+  spec: adamSpec,
+  scale: scaleByAdamOf,
 });
 
+/** Adam with decoupled weight decay: `w -= lr * (adam_direction + weight_decay * w)`. */
 export const adamw = defineRule<AdamHyper>({
   name: "adamw",
   reference: "torch.optim.AdamW",
-  spec: adamSpec(1e-2),
+  spec: { ...adamSpec, weight_decay: nonNegative(1e-2), maximize: flag() },
   transform: (h) =>
     chain(negate(h.maximize), scaleByAdamOf(h), addDecoupledWeightDecay(h.weight_decay), scaleByLearningRate),
 });

@@ -1,7 +1,7 @@
-import { betasField, epsField, flag, lrField, nonNegative } from "../hyper";
-import { biasCorrection, defineRule } from "../rule";
-import { slot } from "../state";
-import { addWeightDecay, chain, negate, scaleByLearningRate, type Transform } from "../transform";
+import { betasField, epsField, lrField } from "../hyper";
+import { biasCorrection, definePytorchRule } from "../rule";
+import { slot, zeroSlots } from "../state";
+import type { Transform } from "../transform";
 
 export interface AdamaxHyper {
   [k: string]: number | boolean | readonly [number, number];
@@ -19,10 +19,7 @@ export interface AdamaxHyper {
 export function scaleByAdamax(o: { b1: number; b2: number; eps: number }): Transform {
   const { b1, b2, eps } = o;
   return {
-    slots: [
-      { name: "exp_avg", initial: 0 },
-      { name: "exp_inf", initial: 0 },
-    ],
+    slots: zeroSlots("exp_avg", "exp_inf"),
     scalars: [],
     update(u, state, _params, { step }) {
       const m = slot(state, "exp_avg");
@@ -38,21 +35,13 @@ export function scaleByAdamax(o: { b1: number; b2: number; eps: number }): Trans
   };
 }
 
-export const adamax = defineRule<AdamaxHyper>({
+export const adamax = definePytorchRule<AdamaxHyper>({
   name: "adamax",
   reference: "torch.optim.Adamax",
   spec: {
     lr: lrField(2e-3),
     betas: betasField(0.9, 0.999),
     eps: epsField(1e-8),
-    weight_decay: nonNegative(0),
-    maximize: flag(),
   },
-  transform: (h) =>
-    chain(
-      negate(h.maximize),
-      addWeightDecay(h.weight_decay),
-      scaleByAdamax({ b1: h.betas[0], b2: h.betas[1], eps: h.eps }),
-      scaleByLearningRate,
-    ),
+  scale: (h) => scaleByAdamax({ b1: h.betas[0], b2: h.betas[1], eps: h.eps }),
 });

@@ -1,7 +1,7 @@
-import { betasField, epsField, flag, lrField, nonNegative } from "../hyper";
-import { biasCorrection, defineRule } from "../rule";
-import { slot } from "../state";
-import { addWeightDecay, chain, negate, scaleByLearningRate, type Transform } from "../transform";
+import { betasField, epsField, lrField, nonNegative } from "../hyper";
+import { biasCorrection, definePytorchRule } from "../rule";
+import { slot, zeroSlots } from "../state";
+import type { Transform } from "../transform";
 
 export interface NadamHyper {
   [k: string]: number | boolean | readonly [number, number];
@@ -25,10 +25,7 @@ export const nadamMu = (b1: number, momentumDecay: number, step: number): number
 export function scaleByNadam(o: { b1: number; b2: number; eps: number; momentumDecay: number }): Transform {
   const { b1, b2, eps, momentumDecay } = o;
   return {
-    slots: [
-      { name: "exp_avg", initial: 0 },
-      { name: "exp_avg_sq", initial: 0 },
-    ],
+    slots: zeroSlots("exp_avg", "exp_avg_sq"),
     scalars: [{ name: "mu_product", initial: 1 }],
     update(u, state, _params, { step }) {
       const m = slot(state, "exp_avg");
@@ -51,22 +48,14 @@ export function scaleByNadam(o: { b1: number; b2: number; eps: number; momentumD
   };
 }
 
-export const nadam = defineRule<NadamHyper>({
+export const nadam = definePytorchRule<NadamHyper>({
   name: "nadam",
   reference: "torch.optim.NAdam (2.x formula)",
   spec: {
     lr: lrField(2e-3),
     betas: betasField(0.9, 0.999),
     eps: epsField(1e-8),
-    weight_decay: nonNegative(0),
     momentum_decay: nonNegative(4e-3),
-    maximize: flag(),
   },
-  transform: (h) =>
-    chain(
-      negate(h.maximize),
-      addWeightDecay(h.weight_decay),
-      scaleByNadam({ b1: h.betas[0], b2: h.betas[1], eps: h.eps, momentumDecay: h.momentum_decay }),
-      scaleByLearningRate,
-    ),
+  scale: (h) => scaleByNadam({ b1: h.betas[0], b2: h.betas[1], eps: h.eps, momentumDecay: h.momentum_decay }),
 });

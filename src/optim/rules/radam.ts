@@ -1,7 +1,7 @@
-import { betasField, epsField, flag, lrField, nonNegative } from "../hyper";
-import { biasCorrection, defineRule } from "../rule";
-import { slot } from "../state";
-import { addWeightDecay, chain, negate, scaleByLearningRate, type Transform } from "../transform";
+import { betasField, epsField, lrField } from "../hyper";
+import { biasCorrection, definePytorchRule } from "../rule";
+import { slot, zeroSlots } from "../state";
+import type { Transform } from "../transform";
 
 export interface RadamHyper {
   [k: string]: number | boolean | readonly [number, number];
@@ -30,10 +30,7 @@ export function radamRectification(b2: number, step: number): number {
 export function scaleByRadam(o: { b1: number; b2: number; eps: number }): Transform {
   const { b1, b2, eps } = o;
   return {
-    slots: [
-      { name: "exp_avg", initial: 0 },
-      { name: "exp_avg_sq", initial: 0 },
-    ],
+    slots: zeroSlots("exp_avg", "exp_avg_sq"),
     scalars: [],
     update(u, state, _params, { step }) {
       const m = slot(state, "exp_avg");
@@ -52,21 +49,13 @@ export function scaleByRadam(o: { b1: number; b2: number; eps: number }): Transf
   };
 }
 
-export const radam = defineRule<RadamHyper>({
+export const radam = definePytorchRule<RadamHyper>({
   name: "radam",
   reference: "torch.optim.RAdam",
   spec: {
     lr: lrField(1e-3),
     betas: betasField(0.9, 0.999),
     eps: epsField(1e-8),
-    weight_decay: nonNegative(0),
-    maximize: flag(),
   },
-  transform: (h) =>
-    chain(
-      negate(h.maximize),
-      addWeightDecay(h.weight_decay),
-      scaleByRadam({ b1: h.betas[0], b2: h.betas[1], eps: h.eps }),
-      scaleByLearningRate,
-    ),
+  scale: (h) => scaleByRadam({ b1: h.betas[0], b2: h.betas[1], eps: h.eps }),
 });

@@ -1,7 +1,7 @@
 import { epsField, flag, lrField, nonNegative } from "../hyper";
-import { defineRule } from "../rule";
+import { definePytorchRule } from "../rule";
 import { slot } from "../state";
-import { addWeightDecay, chain, negate, scaleByLearningRate, trace, type Transform } from "../transform";
+import { chain, trace, type Transform } from "../transform";
 
 export interface RmspropHyper {
   [k: string]: number | boolean;
@@ -42,7 +42,7 @@ export function scaleByRms(o: { alpha: number; eps: number; epsRoot: number; cen
   };
 }
 
-export const rmsprop = defineRule<RmspropHyper>({
+export const rmsprop = definePytorchRule<RmspropHyper>({
   name: "rmsprop",
   reference: "torch.optim.RMSprop",
   spec: {
@@ -50,17 +50,8 @@ export const rmsprop = defineRule<RmspropHyper>({
     alpha: nonNegative(0.99),
     eps: epsField(1e-8),
     eps_root: epsField(0),
-    weight_decay: nonNegative(0),
     momentum: nonNegative(0),
     centered: flag(),
-    maximize: flag(),
   },
-  transform: (h) =>
-    chain(
-      negate(h.maximize),
-      addWeightDecay(h.weight_decay),
-      scaleByRms({ alpha: h.alpha, eps: h.eps, epsRoot: h.eps_root, centered: h.centered }),
-      trace({ momentum: h.momentum, dampening: 0, nesterov: false, ema: false }),
-      scaleByLearningRate,
-    ),
+  scale: (h) => chain(scaleByRms({ alpha: h.alpha, eps: h.eps, epsRoot: h.eps_root, centered: h.centered }), trace({ momentum: h.momentum, dampening: 0, nesterov: false, ema: false })),
 });

@@ -1,6 +1,6 @@
 import { flag, lrField, nonNegative, requireThat } from "../hyper";
-import { defineRule } from "../rule";
-import { addWeightDecay, chain, negate, scaleByLearningRate, trace } from "../transform";
+import { definePytorchRule } from "../rule";
+import { trace } from "../transform";
 
 export interface SgdHyper {
   [k: string]: number | boolean;
@@ -13,16 +13,14 @@ export interface SgdHyper {
   ema_momentum: boolean;
 }
 
-export const sgd = defineRule<SgdHyper>({
+export const sgd = definePytorchRule<SgdHyper>({
   name: "sgd",
   reference: "torch.optim.SGD",
   spec: {
     lr: lrField(1e-3),
     momentum: nonNegative(0),
     dampening: nonNegative(0),
-    weight_decay: nonNegative(0),
     nesterov: flag(),
-    maximize: flag(),
     ema_momentum: flag(),
   },
   check(h) {
@@ -35,11 +33,5 @@ export const sgd = defineRule<SgdHyper>({
     );
     requireThat(!h.ema_momentum || h.momentum < 1, "sgd", "momentum", "ema_momentum requires momentum < 1");
   },
-  transform: (h) =>
-    chain(
-      negate(h.maximize),
-      addWeightDecay(h.weight_decay),
-      trace({ momentum: h.momentum, dampening: h.dampening, nesterov: h.nesterov, ema: h.ema_momentum }),
-      scaleByLearningRate,
-    ),
+  scale: (h) => trace({ momentum: h.momentum, dampening: h.dampening, nesterov: h.nesterov, ema: h.ema_momentum }),
 });

@@ -1,7 +1,7 @@
-import { betasField, epsField, flag, lrField, nonNegative } from "../hyper";
-import { defineRule } from "../rule";
+import { betasField, epsField, lrField, nonNegative } from "../hyper";
+import { definePytorchRule } from "../rule";
 import { slot } from "../state";
-import { addWeightDecay, chain, negate, scaleByLearningRate, type Transform } from "../transform";
+import type { Transform } from "../transform";
 
 export interface YogiHyper {
   [k: string]: number | boolean | readonly [number, number];
@@ -42,7 +42,7 @@ export function scaleByYogi(o: { b1: number; b2: number; eps: number; epsRoot: n
   };
 }
 
-export const yogi = defineRule<YogiHyper>({
+export const yogi = definePytorchRule<YogiHyper>({
   name: "yogi",
   reference: "Zaheer et al. 2018, Algorithm 2 (as FedYogi)",
   spec: {
@@ -51,14 +51,6 @@ export const yogi = defineRule<YogiHyper>({
     eps: epsField(1e-3),
     eps_root: epsField(0),
     initial_accumulator_value: nonNegative(1e-6),
-    weight_decay: nonNegative(0),
-    maximize: flag(),
   },
-  transform: (h) =>
-    chain(
-      negate(h.maximize),
-      addWeightDecay(h.weight_decay),
-      scaleByYogi({ b1: h.betas[0], b2: h.betas[1], eps: h.eps, epsRoot: h.eps_root, initial: h.initial_accumulator_value }),
-      scaleByLearningRate,
-    ),
+  scale: (h) => scaleByYogi({ b1: h.betas[0], b2: h.betas[1], eps: h.eps, epsRoot: h.eps_root, initial: h.initial_accumulator_value }),
 });
