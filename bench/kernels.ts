@@ -56,29 +56,41 @@ function bytesPerParam(rule: RuleName, hyper: Hyper): number {
 // ---------------------------------------------------------------------------------------------
 // Timing.
 
-/** Median seconds per call of `fn`, after warm-up, over `reps` repetitions of a batch of calls. */
-function measure(fn: () => void, n: number, opts: { warmMs?: number; repMs?: number; reps?: number } = {}): number {
+/**
+ * Median seconds per call of each function. All are warmed up first; then every repetition times a
+ * batch of calls of each function in turn, so a slow moment of the machine (other processes on
+ * these 2 cores) hits all of them alike rather than one row.
+ */
+function measure<K extends string>(fns: Record<K, () => void>, n: number): Record<K, number> {
   const big = n >= 1 << 22;
-  const warmMs = opts.warmMs ?? (QUICK ? 30 : big ? 250 : 150);
-  const repMs = opts.repMs ?? (QUICK ? 15 : big ? 60 : 40);
-  const reps = opts.reps ?? (QUICK ? 3 : big ? 5 : 7);
-  // Warm up (and let the JIT settle) for at least warmMs and 2 calls.
-  let calls = 0;
-  const w0 = performance.now();
-  while (calls < 2 || performance.now() - w0 < warmMs) {
-    fn();
-    calls++;
+  const warmMs = QUICK ? 30 : big ? 200 : 120;
+  const repMs = QUICK ? 10 : big ? 40 : 25;
+  const reps = QUICK ? 3 : big ? 7 : 9;
+  const keys = Object.keys(fns) as K[];
+  const batch = {} as Record<K, number>;
+  for (const k of keys) {
+    const fn = fns[k];
+    let calls = 0;
+    const w0 = performance.now();
+    while (calls < 2 || performance.now() - w0 < warmMs) {
+      fn();
+      calls++;
+    }
+    batch[k] = Math.max(1, Math.round(repMs / ((performance.now() - w0) / calls)));
   }
-  const perCall = (performance.now() - w0) / calls;
-  const batch = Math.max(1, Math.round(repMs / perCall));
-  const times: number[] = [];
+  const times = {} as Record<K, number[]>;
+  for (const k of keys) times[k] = [];
   for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < batch; i++) fn();
-    times.push((performance.now() - t0) / batch);
+    for (const k of keys) {
+      const fn = fns[k];
+      const t0 = performance.now();
+      for (let i = 0; i < batch[k]; i++) fn();
+      times[k].push((performance.now() - t0) / batch[k] / 1000);
+    }
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]! / 1000;
+  const out = {} as Record<K, number>;
+  for (const k of keys) out[k] = times[k].sort((a, b) => a - b)[Math.floor(reps / 2)]!;
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -108,25 +120,38 @@ async function loadTf(): Promise<Tf | string> {
   }
 }
 
-function measureTf(tf: Tf, kind: "adam" | "sgd", g: Float32Array, n: number): number {
-  const variable = tf.variable(tf.tensor1d(g.subarray(0, n).map((x) => x * 3)));
+/** A TensorFlow.js optimizer over one variable: `step` applies one gradient (written into the backend first). */
+function tfPeer(tf: Tf, kind: "adam" | "sgd", grad: Float32Array): { step: () => void; dispose: () => void } {
+  const variable = tf.variable(tf.tensor1d(grad.map((x) => x * 3)));
   const optimizer = kind === "adam" ? tf.train.adam(1e-3) : tf.train.sgd(1e-3);
-  const grad = g.subarray(0, n);
-  const before = tf.memory().numTensors;
-  const seconds = measure(() => {
-    const t = tf.tensor1d(grad); // the gradient written into the backend's memory, as for the engines
-    optimizer.applyGradients({ [variable.name]: t });
-    t.dispose();
-  }, n);
-  variable.dataSync(); // wait for (and check) the result
-  const leaked = tf.memory().numTensors - before;
-  optimizer.dispose();
-  variable.dispose();
-  if (leaked > 4) throw new Error(`tfjs ${kind}: ${leaked} tensors leaked`);
-  return seconds;
+  let before = -1;
+  let calls = 0;
+  return {
+    step() {
+      const t = tf.tensor1d(grad); // the gradient written into the backend's memory, as for the engines
+      optimizer.applyGradients([{ name: variable.name, tensor: t }]);
+      t.dispose();
+      if (++calls === 3) before = tf.memory().numTensors; // after the optimizer created its slots
+    },
+    dispose() {
+      variable.dataSync(); // the result is there
+      const leaked = tf.memory().numTensors - before;
+      if (before >= 0 && leaked > 0) throw new Error(`tfjs ${kind}: ${leaked} tensors leaked`);
+      optimizer.dispose();
+      variable.dispose();
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
+
+interface TfRow {
+  log2n: number;
+  tfAdam: number;
+  fastAdam: number;
+  tfSgd: number;
+  fastSgd: number;
+}
 
 interface Row {
   name: string;
@@ -163,7 +188,7 @@ async function main(): Promise<void> {
   const gSource = new Float32Array(maxN);
   fillRandom(gSource);
   const rows: Row[] = [];
-  const tfRows: { log2n: number; adam: number; sgd: number }[] = [];
+  const tfRows: TfRow[] = [];
   const memoryRows: { name: string; wasm: number; reference: number; rss: number }[] = [];
 
   for (const log2n of SIZES) {
@@ -173,56 +198,75 @@ async function main(): Promise<void> {
       gc();
       const bytes = bytesPerParam(c.rule, c.hyper);
       const lr = c.hyper.lr as number;
-
       // Copy floor: a TypedArray.set that reads and writes `bytes * n` bytes in total.
       const copyLength = Math.ceil((bytes * n) / 8);
-      let src: Float32Array | undefined = new Float32Array(copyLength);
-      let dst: Float32Array | undefined = new Float32Array(copyLength);
+      const src = new Float32Array(copyLength);
+      const dst = new Float32Array(copyLength);
       fillRandom(src);
-      const floor = measure(() => dst!.set(src!), n);
-      src = dst = undefined;
-      gc();
-
-      let ref: Engine | undefined = createReferenceEngine(c.rule, c.hyper, n);
+      const ref = createReferenceEngine(c.rule, c.hyper, n);
       fillRandom(ref.params);
-      const reference = measure(() => {
-        ref!.gradient.set(g);
-        ref!.step(lr);
-      }, n);
       const referenceBytes = ref.params.byteLength + ref.gradient.byteLength + Object.values(ref.state.slots).reduce((a, v) => a + v.byteLength, 0);
-      ref = undefined;
-      gc();
-
       const rss0 = process.memoryUsage().rss;
-      let fast: ReturnType<typeof createFastEngine> | undefined = createFastEngine(module, c.rule, c.hyper, n);
+      const fast = createFastEngine(module, c.rule, c.hyper, n);
       fillRandom(fast.params);
-      const fastTime = measure(() => {
-        fast!.gradient.set(g);
-        fast!.step(lr);
-      }, n);
-      const kernel = measure(() => fast!.step(lr), n);
+      fast.gradient.set(g);
+      fast.step(lr); // every page of its memory touched
       const rss1 = process.memoryUsage().rss;
-      if (log2n === 22) {
-        if (fast.bytes !== fastEngineBytes(c.rule, c.hyper, n)) throw new Error("fastEngineBytes disagrees with the engine");
-        memoryRows.push({ name: c.name, wasm: fast.bytes, reference: referenceBytes, rss: rss1 - rss0 });
-      }
-      fast = undefined;
-      gc();
+      if (fast.bytes !== fastEngineBytes(c.rule, c.hyper, n)) throw new Error("fastEngineBytes disagrees with the engine");
+      if (log2n === 22) memoryRows.push({ name: c.name, wasm: fast.bytes, reference: referenceBytes, rss: rss1 - rss0 });
 
-      rows.push({ name: c.name, rule: c.rule, log2n, bytes, reference, fast: fastTime, kernel, floor });
-      const r = rows[rows.length - 1]!;
+      const t = measure(
+        {
+          floor: () => dst.set(src),
+          reference: () => {
+            ref.gradient.set(g);
+            ref.step(lr);
+          },
+          fast: () => {
+            fast.gradient.set(g);
+            fast.step(lr);
+          },
+          kernel: () => fast.step(lr),
+        },
+        n,
+      );
+      rows.push({ name: c.name, rule: c.rule, log2n, bytes, ...t });
       console.log(
-        `2^${log2n} ${c.name.padEnd(19)} ref ${fmtNs(r.reference, n).padStart(6)} ns  fast ${fmtNs(r.fast, n).padStart(5)} ns` +
-          ` (kernel ${fmtNs(r.kernel, n)})  floor ${fmtNs(r.floor, n)} ns  ${fmtX(r.reference / r.fast)}`,
+        `2^${log2n} ${c.name.padEnd(19)} ref ${fmtNs(t.reference, n).padStart(6)} ns  fast ${fmtNs(t.fast, n).padStart(5)} ns` +
+          ` (kernel ${fmtNs(t.kernel, n)})  floor ${fmtNs(t.floor, n)} ns  ${fmtX(t.reference / t.fast)}`,
       );
     }
     if (tf) {
       gc();
-      const adam = measureTf(tf, "adam", gSource, n);
-      gc();
-      const sgd = measureTf(tf, "sgd", gSource, n);
-      tfRows.push({ log2n, adam, sgd });
-      console.log(`2^${log2n} tfjs-wasm adam ${fmtNs(adam, n)} ns  sgd ${fmtNs(sgd, n)} ns`);
+      const engines = (["adam", "sgd"] as const).map((rule) => {
+        const hyper = cases.find((c) => c.name === rule)!.hyper;
+        const e = createFastEngine(module, rule, hyper, n);
+        fillRandom(e.params);
+        return { e, lr: hyper.lr as number };
+      });
+      const tfAdam = tfPeer(tf, "adam", g);
+      const tfSgd = tfPeer(tf, "sgd", g);
+      const t = measure(
+        {
+          tfAdam: tfAdam.step,
+          fastAdam: () => {
+            engines[0]!.e.gradient.set(g);
+            engines[0]!.e.step(engines[0]!.lr);
+          },
+          tfSgd: tfSgd.step,
+          fastSgd: () => {
+            engines[1]!.e.gradient.set(g);
+            engines[1]!.e.step(engines[1]!.lr);
+          },
+        },
+        n,
+      );
+      tfAdam.dispose();
+      tfSgd.dispose();
+      tfRows.push({ log2n, ...t });
+      console.log(
+        `2^${log2n} tfjs-wasm adam ${fmtNs(t.tfAdam, n)} ns (fast ${fmtNs(t.fastAdam, n)})  sgd ${fmtNs(t.tfSgd, n)} ns (fast ${fmtNs(t.fastSgd, n)})`,
+      );
     }
   }
 
@@ -236,7 +280,7 @@ async function main(): Promise<void> {
 
 function report(
   rows: Row[],
-  tfRows: { log2n: number; adam: number; sgd: number }[],
+  tfRows: TfRow[],
   memoryRows: { name: string; wasm: number; reference: number; rss: number }[],
   peakRss: number,
   elapsed: number,
@@ -274,17 +318,16 @@ function report(
   if (tfRows.length > 0) {
     lines.push(
       "TensorFlow.js 4.22 wasm backend (SIMD, one thread), `tf.train.adam(1e-3)` / `tf.train.sgd(1e-3)` applying a gradient " +
-        "tensor created from the same Float32Array each step (`tf.tensor1d(g)`, then disposed), steady state after warm-up:",
+        "tensor created from the same Float32Array each step (`tf.tensor1d(g)`, then disposed), steady state after warm-up; " +
+        "the fast engines (gradient write included) were timed in the same interleaved repetitions:",
     );
     lines.push("");
     lines.push("| n | tfjs adam ns/param | fast adam ns/param | fast vs tfjs (adam) | tfjs sgd ns/param | fast sgd ns/param | fast vs tfjs (sgd) |");
     lines.push("|---|---:|---:|---:|---:|---:|---:|");
     for (const t of tfRows) {
       const n = 2 ** t.log2n;
-      const adam = rows.find((r) => r.log2n === t.log2n && r.name === "adam")!;
-      const sgd = rows.find((r) => r.log2n === t.log2n && r.name === "sgd")!;
       lines.push(
-        `| 2^${t.log2n} | ${fmtNs(t.adam, n)} | ${fmtNs(adam.fast, n)} | **${fmtX(t.adam / adam.fast)}** | ${fmtNs(t.sgd, n)} | ${fmtNs(sgd.fast, n)} | ${fmtX(t.sgd / sgd.fast)} |`,
+        `| 2^${t.log2n} | ${fmtNs(t.tfAdam, n)} | ${fmtNs(t.fastAdam, n)} | **${fmtX(t.tfAdam / t.fastAdam)}** | ${fmtNs(t.tfSgd, n)} | ${fmtNs(t.fastSgd, n)} | ${fmtX(t.tfSgd / t.fastSgd)} |`,
       );
     }
     lines.push("");
@@ -306,7 +349,7 @@ function report(
   const adamKernelNs = (adam22.kernel / 2 ** 22) * 1e9;
   const speedups = rows.map((r) => ({ r, x: r.reference / r.fast }));
   const worst = speedups.reduce((a, b) => (b.x < a.x ? b : a));
-  const tfRatios = tfRows.map((t) => t.adam / rows.find((r) => r.log2n === t.log2n && r.name === "adam")!.fast);
+  const tfRatios = tfRows.map((t) => t.tfAdam / t.fastAdam);
   const tfWorst = tfRatios.length > 0 ? Math.min(...tfRatios) : NaN;
   const mark = (ok: boolean): string => (ok ? "**met**" : "**not met**");
   lines.push("Targets:");
@@ -327,6 +370,20 @@ function report(
       ? `- fast Adam ≥ 8× TensorFlow.js wasm Adam, at every size: lowest ${fmtX(tfWorst)} — ${mark(tfWorst >= 8)}`
       : `- fast Adam ≥ 8× TensorFlow.js wasm Adam: not measured`,
   );
+  if (tfRows.length > 0 && tfWorst < 8) {
+    const missed = tfRows.filter((t) => t.tfAdam / t.fastAdam < 8).map((t) => `2^${t.log2n} (${fmtX(t.tfAdam / t.fastAdam)})`);
+    const kernelNs = (name: string, log2n: number): string => {
+      const r = rows.find((x) => x.name === name && x.log2n === log2n);
+      return r ? fmtNs(r.kernel, 2 ** log2n) : "?";
+    };
+    lines.push(
+      `  - below 8× at ${missed.join(", ")}. The fast Adam step is bound by the throughput of f32x4 \`sqrt\` and \`div\` ` +
+        `(one of each per 4 parameters): at 2^22 Adam's kernel takes ${kernelNs("adam", 22)} ns/param and Adagrad's, ` +
+        `which has the same sqrt and div but less memory traffic (20 vs 28 B/param), ${kernelNs("adagrad", 22)}; the gradient copy into ` +
+        "wasm memory comes on top. TensorFlow.js's Adam is 14 element-wise kernels (SIMD too) over the vectors, so the " +
+        "gap is what fusing them saves, bounded by that arithmetic.",
+    );
+  }
   lines.push("");
   return lines.join("\n");
 }

@@ -24,7 +24,8 @@ export interface ScalarSpec {
   readonly initial: number;
 }
 
-export type Allocate = (length: number) => Float32Array;
+/** Where a slot's vector lives: fresh heap memory, or (the fast engine) a view of wasm memory. */
+export type Allocate = (length: number, name: string) => Float32Array;
 
 export const allocateOnHeap: Allocate = (length) => new Float32Array(length);
 
@@ -36,7 +37,7 @@ export function initState(
 ): OptimizerState {
   const state: OptimizerState = { step: 0, slots: {}, scalars: {} };
   for (const slot of slots) {
-    const vector = allocate(length);
+    const vector = allocate(length, slot.name);
     vector.fill(slot.initial);
     state.slots[slot.name] = vector;
   }

@@ -23,14 +23,15 @@
  *   (e.g. EMA/SWA averages kept next to the weights).
  *
  * Results match the reference engine to float32 rounding, not bit for bit: the reference computes
- * each stage of the chain in f64 and rounds it once, the kernels round every f32 operation (as
- * PyTorch does). test/math/fast-engine.test.ts states the tolerance.
+ * each stage of the chain in f64 and rounds it once, the kernels round every f32 operation in
+ * PyTorch's order (see kernels/common.ts: for most rules they reproduce PyTorch's bits).
+ * test/math/fast-engine.test.ts states the tolerance.
  */
 import type { Engine } from "../engine";
 import { checkRange } from "../engine";
 import type { Hyper } from "../hyper";
 import { getRule, type RuleName } from "../rules";
-import type { OptimizerState } from "../state";
+import { initState } from "../state";
 import { kernelImports, type KernelExports } from "./abi";
 import { planLayout, REGION_BASE, type Layout } from "./layout";
 import { createFastVectorOps, type FastVectorOps } from "./ops";
@@ -101,13 +102,7 @@ export function createFastEngine(
 
   const params = view("params");
   const gradient = view("gradient");
-  const state: OptimizerState = { step: 0, slots: {}, scalars: {} };
-  for (const s of transform.slots) {
-    const v = view(s.name);
-    if (s.initial !== 0) v.fill(s.initial);
-    state.slots[s.name] = v;
-  }
-  for (const s of transform.scalars) state.scalars[s.name] = s.initial;
+  const state = initState(transform.slots, transform.scalars, length, (_length, name) => view(name));
   const extra = layout.regions.filter((r) => r.name.startsWith("extra:")).map((r) => view(r.name));
   const update = planRule(rule, hyper, kernels, addresses);
 

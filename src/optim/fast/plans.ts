@@ -8,8 +8,9 @@ import { ruleKernel, type KernelExports, type RuleKernel } from "./abi";
 /**
  * One update of a rule on the fast path: elements [o/4, o/4 + n) of every vector, `o` being a byte
  * offset added to each region's address; `t` is the 1-based update number. Computes the per-step
- * scalars in f64 exactly as the reference transforms do (same helpers), updates `scalars` in place
- * like the reference, and calls the specialised kernel.
+ * scalars in f64 with the reference's helpers (bias corrections, NAdam's mu, RAdam's rectification)
+ * in the form PyTorch passes them to its tensor ops, updates `scalars` in place exactly like the
+ * reference, and calls the specialised kernel.
  */
 export type FastStep = (n: number, o: number, t: number, lr: number, scalars: Record<string, number>) => void;
 
@@ -57,7 +58,8 @@ export function planRule(rule: RuleName, hyper: Hyper, k: KernelExports, at: Add
       const eps = num(hyper, "eps");
       const epsRoot = num(hyper, "eps_root");
       const sum = slot("sum");
-      return (n, o, t, lr) => f(n, p + o, g + o, sum + o, sgn, wd, -lr * (1 / (1 + (t - 1) * lrDecay)), epsRoot, eps);
+      // PyTorch: clr = lr / (1 + (step - 1) * lr_decay); param.addcdiv_(u, std, value=-clr).
+      return (n, o, t, lr) => f(n, p + o, g + o, sum + o, sgn, wd, -(lr / (1 + (t - 1) * lrDecay)), epsRoot, eps);
     }
     case "rmsprop": {
       const alpha = num(hyper, "alpha");
@@ -88,15 +90,19 @@ export function planRule(rule: RuleName, hyper: Hyper, k: KernelExports, at: Add
       const [b1, b2] = pair(hyper, "betas");
       const eps = num(hyper, "eps");
       const epsRoot = num(hyper, "eps_root");
-      const ams = bool(hyper, "amsgrad") ? "_ams" : "";
+      const root = epsRoot !== 0;
       // AdamW decays the parameters (keep = 1 - lr * wd), Adam folds wd into the gradient.
-      const f = kernel(k, `adam${ams}${decoupled ? "" : wdSuffix(wd)}`);
+      const f = kernel(k, `adam${bool(hyper, "amsgrad") ? "_ams" : ""}${root ? "_root" : ""}${decoupled ? "" : wdSuffix(wd)}`);
       const m = slot("exp_avg");
       const v = slot("exp_avg_sq");
       const vmax = slot("max_exp_avg_sq");
-      return (n, o, t, lr) =>
-        f(n, p + o, g + o, m + o, v + o, vmax + o, sgn, wd, b1, 1 - b1, b2, 1 - b2,
-          1 / biasCorrection(b2, t), epsRoot, eps, -lr / biasCorrection(b1, t), decoupled ? 1 - lr * wd : 1);
+      return (n, o, t, lr) => {
+        const bc2 = biasCorrection(b2, t);
+        // Without eps_root PyTorch divides sqrt(v) by sqrt(bc2); with it, v by bc2 (optax).
+        const scale = root ? 1 / bc2 : 1 / Math.sqrt(bc2);
+        const step = -(lr / biasCorrection(b1, t));
+        f(n, p + o, g + o, m + o, v + o, vmax + o, sgn, wd, b1, 1 - b1, b2, 1 - b2, scale, epsRoot, eps, step, decoupled ? 1 - lr * wd : 1);
+      };
     }
     case "adamax": {
       const f = kernel(k, `adamax${wdSuffix(wd)}`);
@@ -104,7 +110,7 @@ export function planRule(rule: RuleName, hyper: Hyper, k: KernelExports, at: Add
       const eps = num(hyper, "eps");
       const m = slot("exp_avg");
       const inf = slot("exp_inf");
-      return (n, o, t, lr) => f(n, p + o, g + o, m + o, inf + o, sgn, wd, b1, 1 - b1, b2, eps, -lr / biasCorrection(b1, t));
+      return (n, o, t, lr) => f(n, p + o, g + o, m + o, inf + o, sgn, wd, b1, 1 - b1, b2, eps, -(lr / biasCorrection(b1, t)));
     }
     case "nadam": {
       const f = kernel(k, `nadam${wdSuffix(wd)}`);
@@ -118,9 +124,9 @@ export function planRule(rule: RuleName, hyper: Hyper, k: KernelExports, at: Add
         const muNext = nadamMu(b1, md, t + 1);
         const muProduct = scalars.mu_product! * mu;
         scalars.mu_product = muProduct;
-        const gradScale = (1 - mu) / (1 - muProduct);
-        const avgScale = muNext / (1 - muProduct * muNext);
-        f(n, p + o, g + o, m + o, v + o, sgn, wd, b1, 1 - b1, b2, 1 - b2, 1 / biasCorrection(b2, t), eps, -lr * gradScale, -lr * avgScale);
+        const gradScale = (-lr * (1 - mu)) / (1 - muProduct);
+        const avgScale = (-lr * muNext) / (1 - muProduct * muNext);
+        f(n, p + o, g + o, m + o, v + o, sgn, wd, b1, 1 - b1, b2, 1 - b2, 1 / biasCorrection(b2, t), eps, gradScale, avgScale);
       };
     }
     case "radam": {
@@ -131,11 +137,10 @@ export function planRule(rule: RuleName, hyper: Hyper, k: KernelExports, at: Add
       const m = slot("exp_avg");
       const v = slot("exp_avg_sq");
       return (n, o, t, lr) => {
-        const bc1 = biasCorrection(b1, t);
+        const ibc1 = 1 / biasCorrection(b1, t);
         const rect = radamRectification(b2, t);
-        const adaptive = rect * Math.sqrt(biasCorrection(b2, t));
-        if (rect === 0) plain(n, p + o, g + o, m + o, v + o, sgn, wd, b1, 1 - b1, b2, 1 - b2, eps, -lr / bc1);
-        else rectified(n, p + o, g + o, m + o, v + o, sgn, wd, b1, 1 - b1, b2, 1 - b2, eps, (-lr * adaptive) / bc1);
+        const sbc2 = Math.sqrt(biasCorrection(b2, t));
+        (rect === 0 ? plain : rectified)(n, p + o, g + o, m + o, v + o, sgn, wd, b1, 1 - b1, b2, 1 - b2, eps, ibc1, lr, sbc2, rect);
       };
     }
     case "yogi": {

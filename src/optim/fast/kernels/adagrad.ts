@@ -1,6 +1,6 @@
 // Adagrad (torch.optim.Adagrad), one pass:
-//   u = sgn * g [+ wd * p];  sum = sum + u * u;  p = p + c * (u / (sqrt(sum + epsRoot) + eps))
-// with c = -lr / (1 + (t - 1) * lr_decay) from the caller.
+//   u = sgn * g [+ wd * p];  sum = sum + u * u;  p = p + (c * u) / (sqrt(sum + epsRoot) + eps)
+// with c = -(lr / (1 + (t - 1) * lr_decay)) from the caller (PyTorch's addcdiv_(u, std, value=-clr)).
 import { bodyBytes, effectiveGradient, put } from "./common";
 
 // @ts-ignore: decorator
@@ -13,7 +13,7 @@ import { bodyBytes, effectiveGradient, put } from "./common";
   const s = f32x4.add(v128.load(sum), f32x4.mul(u, u));
   put(sum, s, r);
   const denom = f32x4.add(f32x4.sqrt(f32x4.add(s, epsRoot)), eps);
-  put(p, f32x4.add(pv, f32x4.mul(c, f32x4.div(u, denom))), r);
+  put(p, f32x4.add(pv, f32x4.div(f32x4.mul(c, u), denom)), r);
 }
 
 // @ts-ignore: decorator

@@ -2,7 +2,7 @@
 //   u = sgn * g [+ wd * p]
 //   m = b1 * m + c1 * u                                  (c1 = 1 - b1)
 //   inf = max(b2 * inf, |u| + eps)
-//   p = p + step * (m / inf)                             (step = -lr / (1 - b1^t))
+//   p = p + (step * m) / inf                             (step = -lr / (1 - b1^t))
 import { bodyBytes, effectiveGradient, put } from "./common";
 
 // @ts-ignore: decorator
@@ -16,7 +16,7 @@ import { bodyBytes, effectiveGradient, put } from "./common";
   put(m, mv, r);
   const iv = f32x4.max(f32x4.mul(b2, v128.load(inf)), f32x4.add(f32x4.abs(u), eps));
   put(inf, iv, r);
-  put(p, f32x4.add(pv, f32x4.mul(step, f32x4.div(mv, iv))), r);
+  put(p, f32x4.add(pv, f32x4.div(f32x4.mul(step, mv), iv)), r);
 }
 
 // @ts-ignore: decorator

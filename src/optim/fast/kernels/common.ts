@@ -11,6 +11,14 @@
 // export (`adam`, `adam_ams`, `adam_wd`, ...), chosen once by the JS side, so the inner loops carry
 // no flag tests. Per-step scalars (bias corrections, products, the learning rate folded into one
 // coefficient) are computed by the caller in f64 and arrive as f32 arguments.
+//
+// Every element is computed with f32 operations in the order PyTorch 1.13's single-tensor CPU
+// implementation applies its tensor ops (`addcmul_(u, u, value=c)` is `p + (c * u) * u`,
+// `addcdiv_(m, d, value=s)` is `p + (s * m) / d`, ...), so where the kernel does exactly what
+// PyTorch does (SGD, Adagrad, RMSprop, Adadelta, Adamax, and Yogi as scripts/golden writes it) the
+// results are bit-identical to PyTorch's portable (no-FMA) kernels: test/golden shows 0 ulps. Adam, AdamW, NAdam and RAdam multiply by an f32 reciprocal
+// where PyTorch divides by a per-step scalar (and NAdam divides once instead of twice): a division
+// per element is the most expensive operation here, and the difference is a rounding or two.
 
 /** Stores the first `r` lanes of `x` at `ptr` (all four when r == 4, a literal in the main loops). */
 // @ts-ignore: decorator

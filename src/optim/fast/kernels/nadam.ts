@@ -1,9 +1,11 @@
-// NAdam (torch.optim.NAdam, the 2.x formula), one pass:
+// NAdam (torch.optim.NAdam, the 2.x formula as src/optim/rules/nadam.ts states it), one pass:
 //   u = sgn * g [+ wd * p]
-//   m = b1 * m + c1 * u;  v = b2 * v + c2 * (u * u)      (c1 = 1 - b1, c2 = 1 - b2)
+//   m = b1 * m + c1 * u;  v = b2 * v + (c2 * u) * u      (c1 = 1 - b1, c2 = 1 - b2)
 //   p = p + (cg * u + cm * m) / (sqrt(v * ibc2) + eps)
 // with, from the caller: ibc2 = 1 / (1 - b2^t), cg = -lr * (1 - mu_t) / (1 - mu_product),
-// cm = -lr * mu_{t+1} / (1 - mu_product * mu_{t+1}).
+// cm = -lr * mu_{t+1} / (1 - mu_product * mu_{t+1}). PyTorch 2.x updates m with lerp_ (which
+// turns infinite gradients into NaN where this formula keeps them infinite), divides v by bc2 and
+// adds the two terms to p in two addcdiv_ (two divisions): one division is saved here.
 import { bodyBytes, effectiveGradient, put } from "./common";
 
 // @ts-ignore: decorator
@@ -14,7 +16,7 @@ import { bodyBytes, effectiveGradient, put } from "./common";
   const pv = v128.load(p);
   const u = effectiveGradient(v128.load(g), pv, sgn, wd, decay);
   const mv = f32x4.add(f32x4.mul(b1, v128.load(m)), f32x4.mul(c1, u));
-  const vv = f32x4.add(f32x4.mul(b2, v128.load(v)), f32x4.mul(c2, f32x4.mul(u, u)));
+  const vv = f32x4.add(f32x4.mul(b2, v128.load(v)), f32x4.mul(f32x4.mul(c2, u), u));
   put(m, mv, r);
   put(v, vv, r);
   const denom = f32x4.add(f32x4.sqrt(f32x4.mul(vv, ibc2)), eps);
@@ -36,6 +38,7 @@ import { bodyBytes, effectiveGradient, put } from "./common";
   if (r != 0) body(p + i, g + i, m + i, v + i, r, sgnV, wdV, b1V, c1V, b2V, c2V, ibc2V, epsV, cgV, cmV, decay);
 }
 
+// Arguments: (n, p, g, exp_avg, exp_avg_sq, sgn, wd, b1, 1 - b1, b2, 1 - b2, ibc2, eps, cg, cm).
 export function nadam(
   n: i32, p: usize, g: usize, m: usize, v: usize, sgn: f32, wd: f32, b1: f32, c1: f32, b2: f32, c2: f32, ibc2: f32, eps: f32, cg: f32, cm: f32,
 ): void {

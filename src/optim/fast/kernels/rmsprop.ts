@@ -1,12 +1,12 @@
 // RMSprop (torch.optim.RMSprop), one pass:
 //   u = sgn * g [+ wd * p]
-//   sq = alpha * sq + c * (u * u)                       (c = 1 - alpha)
+//   sq = alpha * sq + (c * u) * u                       (c = 1 - alpha)
 //   centered (variants rmsprop_centered*): avg = alpha * avg + c * u;  v = sq - avg * avg
 //   otherwise v = sq
-//   r = u / (sqrt(v + epsRoot) + eps)
-//   momentum: buf = r on update 1 (_first), buf = mu * buf + r later (_momentum); out = buf
-//   otherwise out = r
-//   p = p + nlr * out                                   (nlr = -lr)
+//   d = sqrt(v + epsRoot) + eps
+//   momentum: buf = u / d on update 1 (_first), buf = mu * buf + u / d later (_momentum);
+//             p = p + nlr * buf                         (nlr = -lr)
+//   otherwise p = p + (nlr * u) / d
 import { bodyBytes, effectiveGradient, put } from "./common";
 
 const PLAIN = 0;
@@ -21,7 +21,7 @@ const MOMENTUM = 2;
 ): void {
   const pv = v128.load(p);
   const u = effectiveGradient(v128.load(g), pv, sgn, wd, decay);
-  const s = f32x4.add(f32x4.mul(alpha, v128.load(sq)), f32x4.mul(c, f32x4.mul(u, u)));
+  const s = f32x4.add(f32x4.mul(alpha, v128.load(sq)), f32x4.mul(f32x4.mul(c, u), u));
   put(sq, s, r);
   let v = s;
   if (centered) {
@@ -29,12 +29,15 @@ const MOMENTUM = 2;
     put(avg, a, r);
     v = f32x4.sub(s, f32x4.mul(a, a));
   }
-  let out = f32x4.div(u, f32x4.add(f32x4.sqrt(f32x4.add(v, epsRoot)), eps));
-  if (mode != PLAIN) {
-    if (mode == MOMENTUM) out = f32x4.add(f32x4.mul(mu, v128.load(buf)), out);
-    put(buf, out, r);
+  const d = f32x4.add(f32x4.sqrt(f32x4.add(v, epsRoot)), eps);
+  if (mode == PLAIN) {
+    put(p, f32x4.add(pv, f32x4.div(f32x4.mul(nlr, u), d)), r);
+  } else {
+    let b = f32x4.div(u, d);
+    if (mode == MOMENTUM) b = f32x4.add(f32x4.mul(mu, v128.load(buf)), b);
+    put(buf, b, r);
+    put(p, f32x4.add(pv, f32x4.mul(nlr, b)), r);
   }
-  put(p, f32x4.add(pv, f32x4.mul(nlr, out)), r);
 }
 
 // @ts-ignore: decorator

@@ -2,7 +2,7 @@
 //   u = sgn * g [+ wd * p]
 //   m = b1 * m + c1 * u                                  (c1 = 1 - b1)
 //   u2 = u * u;  v = v - sign(v - u2) * (c2 * u2)        (c2 = 1 - b2; sign(NaN) is NaN)
-//   p = p + nlr * (m / (sqrt(v + epsRoot) + eps))        (nlr = -lr)
+//   p = p + (nlr * m) / (sqrt(v + epsRoot) + eps)        (nlr = -lr)
 import { bodyBytes, effectiveGradient, put } from "./common";
 
 // @ts-ignore: decorator
@@ -27,7 +27,7 @@ import { bodyBytes, effectiveGradient, put } from "./common";
   const vv = f32x4.sub(v0, signed);
   put(v, vv, r);
   const denom = f32x4.add(f32x4.sqrt(f32x4.add(vv, epsRoot)), eps);
-  put(p, f32x4.add(pv, f32x4.mul(nlr, f32x4.div(mv, denom))), r);
+  put(p, f32x4.add(pv, f32x4.div(f32x4.mul(nlr, mv), denom)), r);
 }
 
 // @ts-ignore: decorator
