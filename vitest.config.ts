@@ -1,7 +1,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Two projects: the pure math runs in plain Node (fast); only what needs workerd runs in the pool.
+// Three projects: the pure math runs in plain Node (fast); only what needs workerd runs in the pool; e2e runs wrangler dev.
 export default defineConfig({
   test: {
     projects: [
@@ -21,6 +21,8 @@ export default defineConfig({
           include: ["test/worker/**/*.test.ts"],
         },
       },
+      // A real `wrangler dev` in its own process group, driven through the generated SDK (npm run build:sdk first).
+      { test: { name: "e2e", include: ["test/e2e/**/*.e2e.test.ts"], environment: "node", testTimeout: 180_000, hookTimeout: 120_000 } },
     ],
   },
 });

@@ -4,6 +4,8 @@ declare namespace Cloudflare {
     SHARDS: DurableObjectNamespace<import("./shard/object").ShardObject>;
     /** Secret that signs bearer tokens (a Worker secret; .dev.vars locally). */
     AUTH_SECRET?: string;
+    /** "on" mounts POST /bench/floor/{shard} (bench/e2e.ts only; never set it in a deployment). */
+    BENCH_FLOOR?: string;
   }
   interface GlobalProps {
     mainModule: typeof import("./index");

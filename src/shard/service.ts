@@ -2,7 +2,7 @@ import { getRule, HyperparameterError, observeMetric, resolveSchedule } from "..
 import { resolveShardConfig, sameConfig, type ShardConfig } from "./config";
 import { recallPush, recordPush, pushFingerprint } from "./ledger";
 import type { Db, ShardMeta } from "./meta";
-import { loadMeta, saveMeta } from "./meta";
+import { loadMeta, saveCounters, saveMeta } from "./meta";
 import { applyPush } from "./push";
 import { RateLimiter } from "./rate";
 import { refuse, RefusalError } from "./refusal";
@@ -241,7 +241,7 @@ export class ShardService {
       this.commit(() => {
         if (summary.applied) {
           writeResident(this.sql, resident, summary.offset, summary.count);
-          saveMeta(this.db, resident.meta);
+          saveCounters(this.sql, resident.meta);
         }
         if (key !== undefined) recordPush(this.sql, key, fingerprint!, summary, this.now());
       });

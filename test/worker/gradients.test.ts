@@ -58,6 +58,9 @@ describe("POST /v1/shards/{shard}/gradients", () => {
     expect(await storedState(name)).toBe(before);
     const other = await push(name, [1, 2, 3, 4], { "idempotency-key": "k-2" });
     expect(other.headers.get("x-shard-version")).toBe("2");
+    const late = await push(name, [1, 2, 3, 4], { "idempotency-key": "k-1" });
+    expect(late.headers.get("x-push-version")).toBe("1");
+    expect(late.headers.get("x-shard-version")).toBe("2");
   });
 
   it("refuses a key reused for a different gradient, changing nothing", async () => {

@@ -22,6 +22,10 @@ const pushResponseHeaders = {
   ...vectorHeaders,
   "X-Learning-Rate": { description: "The learning rate the update used.", schema: { type: "number" as const } },
   "Idempotent-Replayed": { description: "`true` when this answers a retry of an Idempotency-Key.", schema: { type: "string" as const } },
+  "X-Push-Version": {
+    description: "The version this push produced (or found, when skipped). On a replay X-Shard-Version and the weights are the current ones; this is the first answer's.",
+    schema: { type: "integer" as const },
+  },
 };
 
 const postGradients = createRoute({
@@ -74,7 +78,7 @@ export const gradients = new OpenAPIHono<EdgeEnv>().openapi(postGradients, async
       respond: minimal ? "summary" : "weights",
     }),
   );
-  const extra: Record<string, string> = { "x-learning-rate": String(result.lr) };
+  const extra: Record<string, string> = { "x-learning-rate": String(result.lr), "x-push-version": String(result.version) };
   if (result.replayed) extra["idempotent-replayed"] = "true";
   if (minimal) extra["preference-applied"] = "return=minimal";
   if (minimal || !result.weights) {

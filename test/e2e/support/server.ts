@@ -1,0 +1,459 @@
+/**
+ * A real `wrangler dev` for end-to-end tests and bench/e2e.ts: its own process group, its own
+ * port and a temporary persistence directory, a bounded start, a hard crash of its workerd, and a
+ * restart on the same state and port.
+ *
+ *   const server = await DevServer.start();              // waits for GET /health
+ *   const api = createShardstep({ baseUrl: server.baseUrl, token: await adminToken() });
+ *   await server.kill9Workerd();                          // SIGKILL workerd, then the whole group
+ *   await server.restart();                               // same --persist-to, same port
+ *   await server.dispose();                               // stop and delete the directory
+ *
+ * wrangler is spawned `detached` (a new process group led by it); its node child and the workerd
+ * processes under it stay in that group. Stopping signals the group (`process.kill(-pid, ...)`),
+ * never processes by name. Every started server is also killed on process exit and on
+ * SIGINT/SIGTERM/SIGHUP, so an interrupted run leaves nothing behind.
+ *
+ * wrangler runs on a copy of wrangler.toml in the server's temporary directory (`main` made
+ * absolute), so its bundles and state stay there and a .dev.vars of the project plays no part. The
+ * Worker gets AUTH_SECRET = LOCAL_DEV_SECRET through `--var`, so tokens minted with `adminToken()`
+ * are valid; the base URL is 127.0.0.1, which the development secret requires.
+ *
+ * Note: `wrangler dev` watches the sources and reloads the Worker when a file under src/ changes;
+ * edits while a test runs restart the runtime like a crash would.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { LOCAL_DEV_SECRET } from "../../../src/edge/auth/dev";
+import { signToken, type Scope } from "../../../src/edge/auth/token";
+
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+/** The project's Node (22); the system one may be older than wrangler and hey-api want. */
+const nodeBinary = existsSync(join(root, "node_modules/.bin/node")) ? join(root, "node_modules/.bin/node") : process.execPath;
+const wranglerJs = join(root, "node_modules/wrangler/bin/wrangler.js");
+
+export const AUTH_SECRET = LOCAL_DEV_SECRET;
+
+/** A token signed with the server's secret: admin on every name unless told otherwise. */
+export function mintToken(scopes: Scope[] = ["admin"], prefix = ""): Promise<string> {
+  return signToken(AUTH_SECRET, { sub: "e2e", scopes, prefix, iat: Math.floor(Date.now() / 1000) });
+}
+
+export const adminToken = () => mintToken(["admin"]);
+
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface ProcInfo {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  state: string;
+}
+
+/** Every process on the machine, from /proc/<pid>/stat. */
+function processes(): ProcInfo[] {
+  const out: ProcInfo[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so split after the last ')'.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.push({ pid: Number(entry), state: fields[0]!, ppid: Number(fields[1]), pgid: Number(fields[2]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+  } catch {
+    return "";
+  }
+}
+
+/** Live (non-zombie) descendants of `pid`. */
+export function descendants(pid: number): number[] {
+  const all = processes().filter((p) => p.state !== "Z");
+  const children = new Map<number, number[]>();
+  for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
+  const found: number[] = [];
+  const queue = [...(children.get(pid) ?? [])];
+  while (queue.length) {
+    const next = queue.shift()!;
+    found.push(next);
+    queue.push(...(children.get(next) ?? []));
+  }
+  return found;
+}
+
+/** Live (non-zombie) members of process group `pgid`. */
+function groupMembers(pgid: number): number[] {
+  return processes()
+    .filter((p) => p.pgid === pgid && p.state !== "Z")
+    .map((p) => p.pid);
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ESRCH") throw e;
+  }
+}
+
+/** TCP ports (IPv4) that process `pid` listens on: its socket inodes (/proc/<pid>/fd) in /proc/<pid>/net/tcp. */
+export function listeningPorts(pid: number): number[] {
+  const inodes = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+        if (inode) inodes.add(inode);
+      } catch {
+        // closed meanwhile
+      }
+    }
+    const ports: number[] = [];
+    for (const line of readFileSync(`/proc/${pid}/net/tcp`, "utf8").split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // sl local_address rem_address st ... inode: st 0A is LISTEN.
+      if (f.length > 9 && f[3] === "0A" && inodes.has(f[9]!)) ports.push(parseInt(f[1]!.split(":")[1]!, 16));
+    }
+    return ports;
+  } catch {
+    return [];
+  }
+}
+
+/** CPU time (user + system) a process has used, in ms (/proc/<pid>/stat, clock ticks of 10 ms). */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Peak and current resident memory of a process, in bytes (VmHWM, VmRSS of /proc/<pid>/status). */
+export function memoryOf(pid: number): { peak: number; current: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN) * 1024;
+    return { peak: kb("VmHWM"), current: kb("VmRSS") };
+  } catch {
+    return undefined;
+  }
+}
+
+// Every server still running, killed when this process goes away however it goes, and every
+// temporary directory not yet deleted, deleted then.
+const live = new Set<DevServer>();
+const ownedDirs = new Set<string>();
+let handlersInstalled = false;
+
+function killAllNow(): void {
+  for (const server of live) server.killGroupNow();
+  for (const dir of ownedDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // best effort on the way out
+    }
+  }
+}
+
+function installExitHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.on("exit", killAllNow);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      killAllNow();
+      process.kill(process.pid, signal); // the default action, now that our handler is gone
+    });
+  }
+}
+
+export interface DevServerOptions {
+  /** Worker vars besides AUTH_SECRET, e.g. { BENCH_FLOOR: "on" }. */
+  vars?: Record<string, string>;
+  /** Port to listen on (default: a free one). */
+  port?: number;
+  /** Directory for --persist-to (default: a new temporary one, deleted by dispose()). */
+  persistTo?: string;
+  /** How long a start may take before it fails (default 90 s). */
+  startTimeoutMs?: number;
+}
+
+export class DevServer {
+  readonly port: number;
+  readonly baseUrl: string;
+  /** Holds the persisted state (persist/), wrangler's config copy and bundles (.wrangler/), its output (wrangler-<n>.log). */
+  readonly dir: string;
+  readonly persistTo: string;
+  /** wrangler's devtools (Chrome DevTools Protocol) port of the current start. */
+  inspectorPort = 0;
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private starts = 0;
+  private ownsDir: boolean;
+
+  private constructor(
+    port: number,
+    dir: string,
+    persistTo: string,
+    ownsDir: boolean,
+    private readonly options: DevServerOptions,
+  ) {
+    this.port = port;
+    this.baseUrl = `http://127.0.0.1:${port}`;
+    this.dir = dir;
+    this.persistTo = persistTo;
+    this.ownsDir = ownsDir;
+  }
+
+  static async start(options: DevServerOptions = {}): Promise<DevServer> {
+    installExitHandlers();
+    const dir = mkdtempSync(join(tmpdir(), "shardstep-e2e-"));
+    ownedDirs.add(dir);
+    const persistTo = options.persistTo ?? join(dir, "persist");
+    const server = new DevServer(options.port ?? (await freePort()), dir, persistTo, true, options);
+    try {
+      await server.launch();
+    } catch (e) {
+      await server.dispose();
+      throw e;
+    }
+    return server;
+  }
+
+  /** wrangler's pid, which is also its process group's id; undefined when stopped. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get logFile(): string {
+    return join(this.dir, `wrangler-${this.starts}.log`);
+  }
+
+  /** The last lines wrangler printed (for failure messages). */
+  logTail(lines = 40): string {
+    try {
+      return readFileSync(this.logFile, "utf8").split("\n").slice(-lines).join("\n");
+    } catch {
+      return "(no log)";
+    }
+  }
+
+  /** The workerd processes of this server (the runtime and wrangler's proxy). */
+  workerdPids(): number[] {
+    const pid = this.pid;
+    if (pid === undefined) return [];
+    return descendants(pid).filter((p) => /(^|\/)workerd$/.test(cmdline(p).split(" ")[0] ?? ""));
+  }
+
+  /**
+   * The workerd processes with their role: "proxy" is wrangler's dev proxy, listening on our port;
+   * "runtime" runs the Worker and its Durable Objects.
+   */
+  workerdProcesses(): { pid: number; role: "proxy" | "runtime" }[] {
+    return this.workerdPids().map((pid) => ({ pid, role: listeningPorts(pid).includes(this.port) ? "proxy" : "runtime" }));
+  }
+
+  /**
+   * The runtime workerd's own entry socket, behind wrangler's dev proxy (which forwards to it):
+   * the one of its listening ports that answers GET /health. It changes when wrangler reloads the
+   * Worker. For measurements without the proxy's hop; production has no such proxy. (Asking the
+   * runtime's Cap'n Proto ports makes it log a harmless "RPC connection broken" warning.)
+   */
+  async runtimeBaseUrl(): Promise<string | undefined> {
+    for (const { pid, role } of this.workerdProcesses()) {
+      if (role !== "runtime") continue;
+      for (const port of listeningPorts(pid)) {
+        try {
+          const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2_000) });
+          const body = (await res.json().catch(() => null)) as { service?: string } | null;
+          if (res.status === 200 && body?.service === "shardstep") return `http://127.0.0.1:${port}`;
+        } catch {
+          // not the entry socket
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * wrangler.toml with `main` made absolute, written into this server's directory: wrangler keeps
+   * its bundles (.wrangler/tmp) and looks for .dev.vars next to its config, so they live and die
+   * with the directory (a SIGKILLed wrangler cannot clean up after itself) and a developer's
+   * .dev.vars plays no part.
+   */
+  private writeConfig(): string {
+    const text = readFileSync(join(root, "wrangler.toml"), "utf8");
+    const main = /^main\s*=\s*"([^"]+)"\s*$/m;
+    const entry = main.exec(text)?.[1];
+    if (!entry) throw new Error("wrangler.toml has no main = \"...\" line");
+    const path = join(this.dir, "wrangler.toml");
+    writeFileSync(path, text.replace(main, `main = ${JSON.stringify(resolve(root, entry))}`));
+    return path;
+  }
+
+  private async launch(): Promise<void> {
+    this.starts += 1;
+    const vars = { AUTH_SECRET, ...this.options.vars };
+    const inspectorPort = (this.inspectorPort = await freePort());
+    const args = [
+      wranglerJs,
+      "dev",
+      "--config", this.writeConfig(),
+      "--tsconfig", join(root, "tsconfig.json"),
+      "--ip", "127.0.0.1",
+      "--port", String(this.port),
+      "--inspector-port", String(inspectorPort),
+      "--persist-to", this.persistTo,
+      "--show-interactive-dev-session=false",
+      "--log-level", "warn",
+      ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+    ];
+    const log = openSync(this.logFile, "a");
+    let child: ChildProcess;
+    try {
+      child = spawn(nodeBinary, args, {
+        cwd: root,
+        detached: true,
+        stdio: ["ignore", log, log],
+        env: {
+          ...process.env,
+          PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH ?? ""}`,
+          WRANGLER_SEND_METRICS: "false",
+          CLOUDFLARE_CF_FETCH_ENABLED: "false",
+          WRANGLER_LOG_PATH: join(this.dir, "wrangler-logs"),
+          NO_COLOR: "1",
+          FORCE_COLOR: "0",
+        },
+      });
+    } finally {
+      closeSync(log);
+    }
+    this.child = child;
+    live.add(this);
+    let exitedEarly: string | undefined;
+    this.exited = new Promise<void>((resolve) => {
+      child.once("exit", (code, signal) => {
+        exitedEarly = `wrangler exited (${signal ?? `code ${code}`})`;
+        resolve();
+      });
+      child.once("error", (err) => {
+        exitedEarly = `wrangler could not start: ${err.message}`;
+        resolve();
+      });
+    });
+    const deadline = Date.now() + (this.options.startTimeoutMs ?? 90_000);
+    while (Date.now() < deadline) {
+      if (exitedEarly) break;
+      try {
+        const res = await fetch(`${this.baseUrl}/health`, { signal: AbortSignal.timeout(2_000) });
+        const body = (await res.json().catch(() => null)) as { status?: string } | null;
+        if (res.status === 200 && body?.status === "ok") return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(150);
+    }
+    const why = exitedEarly ?? `no answer from ${this.baseUrl}/health within ${this.options.startTimeoutMs ?? 90_000} ms`;
+    await this.stop();
+    throw new Error(`wrangler dev did not start: ${why}\n--- ${this.logFile}\n${this.logTail()}`);
+  }
+
+  /** SIGKILLs the whole group at once, synchronously (exit handlers). */
+  killGroupNow(): void {
+    const pid = this.pid;
+    if (pid !== undefined) signalGroup(pid, "SIGKILL");
+  }
+
+  /** Waits until no process of the group is left (bounded), SIGKILLing it when `graceMs` is over. */
+  private async waitGone(graceMs: number): Promise<void> {
+    const pid = this.pid;
+    if (pid === undefined) return;
+    const deadline = Date.now() + graceMs;
+    while (groupMembers(pid).length > 0 && Date.now() < deadline) await sleep(50);
+    if (groupMembers(pid).length > 0) {
+      signalGroup(pid, "SIGKILL");
+      const hard = Date.now() + 10_000;
+      while (groupMembers(pid).length > 0 && Date.now() < hard) await sleep(50);
+      if (groupMembers(pid).length > 0) throw new Error(`process group ${pid} survived SIGKILL: ${groupMembers(pid).join(", ")}`);
+    }
+    await Promise.race([this.exited, sleep(2_000)]);
+    live.delete(this);
+    this.child = undefined;
+  }
+
+  /** Stops wrangler and everything under it: SIGTERM to the group, SIGKILL after `graceMs`. */
+  async stop(graceMs = 5_000): Promise<void> {
+    const pid = this.pid;
+    if (pid === undefined) return;
+    signalGroup(pid, "SIGTERM");
+    await this.waitGone(graceMs);
+  }
+
+  /**
+   * A crash: SIGKILLs the workerd processes of this server (found under wrangler's pid in /proc),
+   * then the rest of the group, and waits until all are gone. Answers the workerd pids killed.
+   */
+  async kill9Workerd(): Promise<number[]> {
+    const pid = this.pid;
+    if (pid === undefined) throw new Error("the server is not running");
+    const workerd = this.workerdPids();
+    if (workerd.length === 0) throw new Error(`no workerd process under wrangler (pid ${pid})`);
+    for (const p of workerd) {
+      try {
+        process.kill(p, "SIGKILL");
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ESRCH") throw e;
+      }
+    }
+    signalGroup(pid, "SIGKILL");
+    await this.waitGone(0);
+    return workerd;
+  }
+
+  /** Starts wrangler again on the same port and persistence directory (stopping it first if running). */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.launch();
+  }
+
+  /** Stops the server and deletes its temporary directory (with the persisted state). */
+  async dispose(): Promise<void> {
+    try {
+      await this.stop();
+    } finally {
+      if (this.ownsDir) rmSync(this.dir, { recursive: true, force: true });
+      ownedDirs.delete(this.dir);
+      this.ownsDir = false;
+    }
+  }
+}
