@@ -8,7 +8,7 @@
 //   or, with eps_root (variants adam_root*), d = sqrt(v * ibc2 + epsRoot) + eps   (ibc2 = 1 / (1 - b2^t))
 //   p = p + (step * m) / d                      (step = -lr / (1 - b1^t))
 // The per-step scalars come from the caller, computed in f64: `scale` is rs or ibc2.
-import { bodyBytes, effectiveGradient, put } from "./common";
+import { bodyBytes, effectiveGradient, put, firstMoment, secondMoment } from "./common";
 
 // @ts-ignore: decorator
 @inline function body(
@@ -18,8 +18,8 @@ import { bodyBytes, effectiveGradient, put } from "./common";
 ): void {
   const pv = v128.load(p);
   const u = effectiveGradient(v128.load(g), pv, sgn, wd, decay);
-  const mv = f32x4.add(f32x4.mul(b1, v128.load(m)), f32x4.mul(c1, u));
-  let vv = f32x4.add(f32x4.mul(b2, v128.load(v)), f32x4.mul(f32x4.mul(c2, u), u));
+  const mv = firstMoment(m, u, b1, c1);
+  let vv = secondMoment(v, u, b2, c2);
   put(m, mv, r);
   put(v, vv, r);
   if (ams) {

@@ -3,7 +3,7 @@
 //   m = b1 * m + c1 * u                                  (c1 = 1 - b1)
 //   inf = max(b2 * inf, |u| + eps)
 //   p = p + (step * m) / inf                             (step = -lr / (1 - b1^t))
-import { bodyBytes, effectiveGradient, put } from "./common";
+import { bodyBytes, effectiveGradient, put, firstMoment } from "./common";
 
 // @ts-ignore: decorator
 @inline function body(
@@ -12,7 +12,7 @@ import { bodyBytes, effectiveGradient, put } from "./common";
 ): void {
   const pv = v128.load(p);
   const u = effectiveGradient(v128.load(g), pv, sgn, wd, decay);
-  const mv = f32x4.add(f32x4.mul(b1, v128.load(m)), f32x4.mul(c1, u));
+  const mv = firstMoment(m, u, b1, c1);
   put(m, mv, r);
   const iv = f32x4.max(f32x4.mul(b2, v128.load(inf)), f32x4.add(f32x4.abs(u), eps));
   put(inf, iv, r);

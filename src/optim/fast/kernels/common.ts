@@ -58,3 +58,15 @@
   const e = i32x4.splat(EXPONENT_MASK);
   return i32x4.eq(v128.and(x, e), e);
 }
+
+/** PyTorch's first moment, `m * b1 + (1 - b1) * u` (mul_ then add_ with alpha). */
+// @ts-ignore: decorator
+@inline export function firstMoment(m: usize, u: v128, b1: v128, c1: v128): v128 {
+  return f32x4.add(f32x4.mul(b1, v128.load(m)), f32x4.mul(c1, u));
+}
+
+/** PyTorch's second moment, `v * b2 + ((1 - b2) * u) * u` (mul_ then addcmul_). */
+// @ts-ignore: decorator
+@inline export function secondMoment(v: usize, u: v128, b2: v128, c2: v128): v128 {
+  return f32x4.add(f32x4.mul(b2, v128.load(v)), f32x4.mul(f32x4.mul(c2, u), u));
+}

@@ -6,7 +6,7 @@
 // cm = -lr * mu_{t+1} / (1 - mu_product * mu_{t+1}). PyTorch 2.x updates m with lerp_ (which
 // turns infinite gradients into NaN where this formula keeps them infinite), divides v by bc2 and
 // adds the two terms to p in two addcdiv_ (two divisions): one division is saved here.
-import { bodyBytes, effectiveGradient, put } from "./common";
+import { bodyBytes, effectiveGradient, put, firstMoment, secondMoment } from "./common";
 
 // @ts-ignore: decorator
 @inline function body(
@@ -15,8 +15,8 @@ import { bodyBytes, effectiveGradient, put } from "./common";
 ): void {
   const pv = v128.load(p);
   const u = effectiveGradient(v128.load(g), pv, sgn, wd, decay);
-  const mv = f32x4.add(f32x4.mul(b1, v128.load(m)), f32x4.mul(c1, u));
-  const vv = f32x4.add(f32x4.mul(b2, v128.load(v)), f32x4.mul(f32x4.mul(c2, u), u));
+  const mv = firstMoment(m, u, b1, c1);
+  const vv = secondMoment(v, u, b2, c2);
   put(m, mv, r);
   put(v, vv, r);
   const denom = f32x4.add(f32x4.sqrt(f32x4.mul(vv, ibc2)), eps);

@@ -5,7 +5,7 @@
 //   rectified (rho_t > 5, variants radam_rect*):
 //     p = p - (t * ((1 / (sqrt(v) + eps)) * sbc2)) * rect    (sbc2 = sqrt(1 - b2^t))
 //   otherwise: p = p - t
-import { bodyBytes, effectiveGradient, put } from "./common";
+import { bodyBytes, effectiveGradient, put, firstMoment, secondMoment } from "./common";
 
 // @ts-ignore: decorator
 @inline function body(
@@ -15,8 +15,8 @@ import { bodyBytes, effectiveGradient, put } from "./common";
 ): void {
   const pv = v128.load(p);
   const u = effectiveGradient(v128.load(g), pv, sgn, wd, decay);
-  const mv = f32x4.add(f32x4.mul(b1, v128.load(m)), f32x4.mul(c1, u));
-  const vv = f32x4.add(f32x4.mul(b2, v128.load(v)), f32x4.mul(f32x4.mul(c2, u), u));
+  const mv = firstMoment(m, u, b1, c1);
+  const vv = secondMoment(v, u, b2, c2);
   put(m, mv, r);
   put(v, vv, r);
   let t = f32x4.mul(f32x4.mul(mv, ibc1), lr);

@@ -3,7 +3,7 @@
 //   m = b1 * m + c1 * u                                  (c1 = 1 - b1)
 //   u2 = u * u;  v = v - sign(v - u2) * (c2 * u2)        (c2 = 1 - b2; sign(NaN) is NaN)
 //   p = p + (nlr * m) / (sqrt(v + epsRoot) + eps)        (nlr = -lr)
-import { bodyBytes, effectiveGradient, put } from "./common";
+import { bodyBytes, effectiveGradient, put, firstMoment } from "./common";
 
 // @ts-ignore: decorator
 @inline function body(
@@ -12,7 +12,7 @@ import { bodyBytes, effectiveGradient, put } from "./common";
 ): void {
   const pv = v128.load(p);
   const u = effectiveGradient(v128.load(g), pv, sgn, wd, decay);
-  const mv = f32x4.add(f32x4.mul(b1, v128.load(m)), f32x4.mul(c1, u));
+  const mv = firstMoment(m, u, b1, c1);
   put(m, mv, r);
   const u2 = f32x4.mul(u, u);
   const t = f32x4.mul(c2, u2);
