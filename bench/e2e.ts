@@ -27,7 +27,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createShardstep, floatsBlob, floatsOf, ShardstepProblem, type ShardConfigInput, type Shardstep } from "../sdk/client";
+import { createShardstep, floatsBlob, floatsOf, type ShardConfigInput, type Shardstep } from "../sdk/client";
 import { adminToken, cpuMs, DevServer, memoryOf } from "../test/e2e/support/server";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");

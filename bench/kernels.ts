@@ -16,7 +16,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createReferenceEngine, getRule, type Engine, type Hyper, type RuleName } from "../src/optim";
+import { createReferenceEngine, getRule, type Hyper, type RuleName } from "../src/optim";
 import { createFastEngine, fastEngineBytes } from "../src/optim/fast/engine";
 import { loadKernelModule } from "../test/support/kernels";
 

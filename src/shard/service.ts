@@ -7,13 +7,11 @@ import { applyPush } from "./push";
 import { RateLimiter } from "./rate";
 import { refuse, RefusalError } from "./refusal";
 import {
-  averageSlot,
   initialPlateau,
   initialResident,
   loadResident,
   nextLearningRate,
   writeResident,
-  WEIGHTS_SLOT,
   type Resident,
 } from "./resident";
 import type { MetricResult, Outcome, PatchRequest, PushRequest, PushResult, Range, ShardInfo, VectorRead } from "./types";
@@ -309,4 +307,3 @@ function describe(resident: Resident): ShardInfo {
   };
 }
 
-export { WEIGHTS_SLOT, averageSlot };

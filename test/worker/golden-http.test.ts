@@ -9,7 +9,7 @@ const ULP_TOLERANCE = 32;
 const averages: Record<string, AverageSpec> = { ema: { kind: "ema", decay: 0.9 }, swa: { kind: "swa", start: 4 } };
 
 describe("PyTorch's trajectories, pushed through the HTTP API", () => {
-  it.each(inject("goldenTrajectories").map((t) => [`${t.rule}/${t.case}`, t] as const))("%s", async (_id, t) => {
+  it.each(inject("goldenTrajectories").map((t: GoldenTrajectory) => [`${t.rule}/${t.case}`, t] as const))("%s", async (_id, t) => {
     const spec = getRule(t.rule as RuleName).spec;
     const hyper = Object.fromEntries(Object.entries(t.hyper).filter(([k]) => k in spec));
     const name = await createShard({ length: t.init.length, rule: t.rule, hyper, averages, page_floats: 100 });
