@@ -54,7 +54,7 @@ function object(value: unknown, what: string): Record<string, unknown> {
 }
 
 /** Turns HyperparameterErrors of the math into invalid-config refusals. */
-function resolving<T>(f: () => T): T {
+export function resolving<T>(f: () => T): T {
   try {
     return f();
   } catch (e) {

@@ -5,7 +5,7 @@ import migrations from "../../migrations/migrations.js";
 import { writeFloor } from "./floor";
 import { kernelModule } from "./kernels";
 import { ShardService } from "./service";
-import type { MetricResult, Outcome, PatchRequest, PushRequest, PushResult, Range, ShardInfo, VectorRead } from "./types";
+import type { MetricResult, Outcome, PatchRequest, PushRequest, PushResult, Range, ShardInfo, VectorRead, VectorVersion } from "./types";
 
 /**
  * One shard, one Durable Object. The class is only the RPC surface: each method answers an
@@ -38,8 +38,8 @@ export class ShardObject extends DurableObject<Env> {
     return this.run((s) => s.info());
   }
 
-  create(name: string, config: unknown, replace: boolean, weights?: ArrayBuffer): Promise<Outcome<{ created: boolean; info: ShardInfo }>> {
-    return this.run((s) => s.create(name, config, replace, weights));
+  create(name: string, config: unknown, replace: boolean): Promise<Outcome<{ created: boolean; info: ShardInfo }>> {
+    return this.run((s) => s.create(name, config, replace));
   }
 
   patch(req: PatchRequest): Promise<Outcome<ShardInfo>> {
@@ -58,7 +58,7 @@ export class ShardObject extends DurableObject<Env> {
     return this.run((s) => s.read(range, average));
   }
 
-  upload(bytes: ArrayBuffer, offset: number, ifMatch?: number): Promise<Outcome<VectorRead>> {
+  upload(bytes: ArrayBuffer, offset: number, ifMatch?: number): Promise<Outcome<VectorVersion>> {
     return this.run((s) => s.upload(bytes, offset, ifMatch));
   }
 

@@ -2,13 +2,16 @@ import { refuse } from "./refusal";
 import { nextLearningRate, type Resident } from "./resident";
 import type { PushRequest, PushSummary } from "./types";
 
+/** How many float32 values `bytes` hold; refuses a body that is not whole values. */
+export function floatCount(bytes: ArrayBuffer, what: string): number {
+  if (bytes.byteLength % 4 !== 0) refuse("wrong-length", `${what} is ${bytes.byteLength} bytes, not a whole number of float32 values`);
+  return bytes.byteLength / 4;
+}
+
 /** Where a push lands: elements [offset, offset + count). Refuses ranges that do not fit. */
 export function pushRange(resident: Resident, req: PushRequest): { offset: number; count: number } {
   const { length } = resident.meta.config;
-  if (req.gradient.byteLength % 4 !== 0) {
-    refuse("wrong-length", `the gradient is ${req.gradient.byteLength} bytes, not a whole number of float32 values`);
-  }
-  const count = req.gradient.byteLength / 4;
+  const count = floatCount(req.gradient, "the gradient");
   if (req.offset === undefined) {
     if (count !== length) {
       refuse("wrong-length", `the shard has ${length} floats (${length * 4} bytes); the gradient has ${count} (${req.gradient.byteLength} bytes). Send an offset for a partial gradient.`, { expected: length, received: count });

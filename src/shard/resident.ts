@@ -47,10 +47,9 @@ export function loadResident(sql: SqlStorage, meta: ShardMeta, kernels: WebAssem
 }
 
 /** A new shard's resident state: initial weights, initial slots, averages holding the initial weights. */
-export function initialResident(meta: ShardMeta, kernels: WebAssembly.Module, weights?: Float32Array): Resident {
+export function initialResident(meta: ShardMeta, kernels: WebAssembly.Module): Resident {
   const resident = residentFor(meta, kernels);
-  if (weights) resident.engine.params.set(weights);
-  else fillInitial(resident.engine.params, meta.config.init);
+  fillInitial(resident.engine.params, meta.config.init);
   for (const avg of resident.averages) avg.values.set(resident.engine.params);
   return resident;
 }

@@ -1,9 +1,9 @@
-import { getRule, HyperparameterError, observeMetric, resolveSchedule } from "../optim";
-import { resolveShardConfig, sameConfig, type ShardConfig } from "./config";
+import { firstNonFinite, getRule, observeMetric, resolveSchedule } from "../optim";
+import { resolveShardConfig, resolving, sameConfig, type ShardConfig } from "./config";
 import { recallPush, recordPush, pushFingerprint } from "./ledger";
 import type { Db, ShardMeta } from "./meta";
 import { loadMeta, saveCounters, saveMeta } from "./meta";
-import { applyPush } from "./push";
+import { applyPush, floatCount } from "./push";
 import { RateLimiter } from "./rate";
 import { refuse, RefusalError } from "./refusal";
 import {
@@ -14,7 +14,7 @@ import {
   writeResident,
   type Resident,
 } from "./resident";
-import type { MetricResult, Outcome, PatchRequest, PushRequest, PushResult, Range, ShardInfo, VectorRead } from "./types";
+import type { MetricResult, Outcome, PatchRequest, PushRequest, PushResult, Range, ShardInfo, VectorRead, VectorVersion } from "./types";
 
 const ALL_TABLES = ["pages", "idempotency", "config_history", "metrics", "shard"];
 
@@ -51,7 +51,10 @@ export class ShardService {
     return this.resident() ?? refuse("not-found", "no such shard");
   }
 
-  /** Runs `write` in one transaction; on failure forgets the cache, whose changes did not land. */
+  /**
+   * Runs `write` in one transaction. On failure the cache is forgotten (its changes did not land)
+   * and rebuilt from storage on the next request, so callers mutate it first and never roll back.
+   */
   private commit(write: () => void): void {
     try {
       this.storage.transactionSync(write);
@@ -59,6 +62,10 @@ export class ShardService {
       this.cached = undefined;
       throw e;
     }
+  }
+
+  private clear(): void {
+    for (const table of ALL_TABLES) this.sql.exec(`DELETE FROM ${table}`);
   }
 
   /** Runs an operation, answering refusals as values. Anything else is a failure and propagates. */
@@ -75,7 +82,7 @@ export class ShardService {
     return describe(this.existing());
   }
 
-  create(name: string, input: unknown, replace: boolean, weights?: ArrayBuffer): { created: boolean; info: ShardInfo } {
+  create(name: string, input: unknown, replace: boolean): { created: boolean; info: ShardInfo } {
     const config = resolveShardConfig(input);
     const current = this.resident();
     if (current) {
@@ -83,14 +90,6 @@ export class ShardService {
       if (!replace) {
         refuse("config-conflict", `shard '${current.meta.name}' exists with another configuration; send replace=true to replace it`, { version: current.meta.version });
       }
-    }
-    let initial: Float32Array | undefined;
-    if (weights) {
-      if (weights.byteLength !== config.length * 4) {
-        refuse("wrong-length", `initial weights of ${weights.byteLength} bytes for a shard of ${config.length} floats (${config.length * 4} bytes)`);
-      }
-      initial = new Float32Array(weights);
-      if (initial.some((x) => !Number.isFinite(x))) refuse("non-finite", "the initial weights have NaN or infinite values");
     }
     const now = this.now();
     const meta: ShardMeta = {
@@ -106,10 +105,10 @@ export class ShardService {
       createdAt: now,
       updatedAt: now,
     };
-    const resident = initialResident(meta, this.kernels, initial);
+    const resident = initialResident(meta, this.kernels);
     meta.scalars = { ...resident.engine.state.scalars };
     this.commit(() => {
-      for (const table of ALL_TABLES) this.sql.exec(`DELETE FROM ${table}`);
+      this.clear();
       writeResident(this.sql, resident, 0, config.length);
       saveMeta(this.db, meta);
     });
@@ -119,9 +118,7 @@ export class ShardService {
 
   destroy(): { deleted: true } {
     this.existing();
-    this.commit(() => {
-      for (const table of ALL_TABLES) this.sql.exec(`DELETE FROM ${table}`);
-    });
+    this.commit(() => this.clear());
     this.cached = null;
     return { deleted: true };
   }
@@ -129,15 +126,9 @@ export class ShardService {
   patch(req: PatchRequest): ShardInfo {
     const resident = this.existing();
     const meta = resident.meta;
-    const before = structuredClone(meta);
     let config: ShardConfig = meta.config;
-    try {
-      if (req.hyper !== undefined) config = { ...config, hyper: getRule(config.rule).resolve({ ...config.hyper, ...req.hyper }) };
-      if (req.schedule !== undefined) config = { ...config, schedule: resolveSchedule(req.schedule) };
-    } catch (e) {
-      if (e instanceof HyperparameterError) refuse("invalid-config", e.message);
-      throw e;
-    }
+    if (req.hyper !== undefined) config = { ...config, hyper: resolving(() => getRule(config.rule).resolve({ ...config.hyper, ...req.hyper })) };
+    if (req.schedule !== undefined) config = { ...config, schedule: resolving(() => resolveSchedule(req.schedule)) };
     if (stateNames(config) !== stateNames(meta.config)) {
       refuse("invalid-config", "this change adds or removes optimizer state (e.g. momentum, amsgrad, centered); replace the shard instead");
     }
@@ -147,20 +138,15 @@ export class ShardService {
       meta.plateau = initialPlateau(config);
     }
     meta.updatedAt = this.now();
-    try {
-      this.commit(() => {
-        saveMeta(this.db, meta);
-        this.sql.exec(
-          "INSERT INTO config_history (version, change, at) VALUES (?, ?, ?)",
-          meta.version,
-          JSON.stringify({ hyper: req.hyper, schedule: req.schedule === undefined ? undefined : config.schedule }),
-          meta.updatedAt,
-        );
-      });
-    } catch (e) {
-      resident.meta = before;
-      throw e;
-    }
+    this.commit(() => {
+      saveMeta(this.db, meta);
+      this.sql.exec(
+        "INSERT INTO config_history (version, change, at) VALUES (?, ?, ?)",
+        meta.version,
+        JSON.stringify({ hyper: req.hyper, schedule: req.schedule === undefined ? undefined : config.schedule }),
+        meta.updatedAt,
+      );
+    });
     // Hyperparameters are baked into the engine's kernel plan: rebuild it from storage.
     this.cached = undefined;
     return describe(this.existing());
@@ -187,11 +173,10 @@ export class ShardService {
     };
   }
 
-  upload(bytes: ArrayBuffer, offset: number, ifMatch: number | undefined): VectorRead {
+  upload(bytes: ArrayBuffer, offset: number, ifMatch: number | undefined): VectorVersion {
     const resident = this.existing();
     const meta = resident.meta;
-    if (bytes.byteLength % 4 !== 0) refuse("wrong-length", `the body is ${bytes.byteLength} bytes, not a whole number of float32 values`);
-    const { count } = checkedRange({ offset, length: bytes.byteLength / 4 }, meta.config.length);
+    const { count } = checkedRange({ offset, length: floatCount(bytes, "the body") }, meta.config.length);
     if (ifMatch === undefined && meta.version > 0) {
       refuse("precondition-failed", `training has started (version ${meta.version}): send If-Match with the current ETag`, { revision: meta.revision, version: meta.version });
     }
@@ -199,25 +184,18 @@ export class ShardService {
       refuse("precondition-failed", `If-Match names revision ${ifMatch}; the shard is at revision ${meta.revision}`, { revision: meta.revision, version: meta.version });
     }
     const values = new Float32Array(bytes);
-    if (values.some((x) => !Number.isFinite(x))) refuse("non-finite", "the weights have NaN or infinite values");
-    const params = resident.engine.params;
-    const previous = params.slice(offset, offset + count);
-    params.set(values, offset);
+    if (firstNonFinite(values) >= 0) refuse("non-finite", "the weights have NaN or infinite values");
+    resident.engine.params.set(values, offset);
     // Before training, averages follow the weights (they hold the initial weights until an update).
     const untouched = meta.version === 0;
     if (untouched) for (const avg of resident.averages) avg.values.set(values, offset);
     meta.revision += 1;
     meta.updatedAt = this.now();
-    try {
-      this.commit(() => {
-        writeResident(this.sql, resident, offset, count, untouched);
-        saveMeta(this.db, meta);
-      });
-    } catch (e) {
-      params.set(previous, offset);
-      throw e;
-    }
-    return { version: meta.version, revision: meta.revision, offset, bytes: new ArrayBuffer(0) };
+    this.commit(() => {
+      writeResident(this.sql, resident, offset, count, untouched);
+      saveCounters(this.sql, meta);
+    });
+    return { version: meta.version, revision: meta.revision, offset };
   }
 
   async push(req: PushRequest): Promise<PushResult> {
@@ -257,19 +235,12 @@ export class ShardService {
     const meta = resident.meta;
     if (!Number.isFinite(value)) refuse("non-finite", `the metric must be a finite number, got ${value}`);
     const schedule = meta.config.schedule;
-    const plateau = schedule.type === "plateau" && meta.plateau ? observeMetric(schedule, meta.plateau, value) : meta.plateau;
-    const before = meta.plateau;
-    meta.plateau = plateau;
-    try {
-      this.commit(() => {
-        this.sql.exec("INSERT INTO metrics (version, value, client_id, at) VALUES (?, ?, ?, ?)", meta.version, value, clientId ?? null, this.now());
-        saveMeta(this.db, meta);
-      });
-    } catch (e) {
-      meta.plateau = before;
-      throw e;
-    }
-    return { version: meta.version, lr: nextLearningRate(meta), plateau };
+    if (schedule.type === "plateau" && meta.plateau) meta.plateau = observeMetric(schedule, meta.plateau, value);
+    this.commit(() => {
+      this.sql.exec("INSERT INTO metrics (version, value, client_id, at) VALUES (?, ?, ?, ?)", meta.version, value, clientId ?? null, this.now());
+      saveCounters(this.sql, meta);
+    });
+    return { version: meta.version, lr: nextLearningRate(meta), plateau: meta.plateau };
   }
 }
 

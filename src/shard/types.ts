@@ -26,10 +26,14 @@ export interface Range {
   length?: number;
 }
 
-export interface VectorRead {
+/** Where a vector stands after a read or a write. */
+export interface VectorVersion {
   version: number;
   revision: number;
   offset: number;
+}
+
+export interface VectorRead extends VectorVersion {
   /** Raw little-endian float32. */
   bytes: ArrayBuffer;
 }
