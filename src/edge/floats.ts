@@ -62,7 +62,11 @@ export async function readJsonBody(c: Context): Promise<unknown> {
   }
 }
 
-/** A float32 body: raw bytes, or `{"values": [...]}` for small payloads. Returns little-endian bytes. */
+/**
+ * A float32 body: raw bytes, or `{"values": [...]}` for small payloads. Returns little-endian bytes.
+ * It enforces the body limits itself (MAX_BODY_BYTES, MAX_JSON_BODY_BYTES): routes that read their
+ * body here need no bodyLimit middleware.
+ */
 export async function readFloatsBody(c: Context, what: string): Promise<ArrayBuffer> {
   const type = mediaType(c.req.header("content-type"));
   if (type === OCTET_STREAM) {

@@ -1,8 +1,7 @@
 import { Hono } from "hono";
 import { MAX_FLOOR_PAGES } from "../../shard/floor";
-import { MAX_BODY_BYTES, MAX_PAGE_FLOATS } from "../../shard/limits";
+import { MAX_PAGE_FLOATS } from "../../shard/limits";
 import { bearerAuth, requireScope } from "../auth/middleware";
-import { bodyLimit } from "../body-limit";
 import { OCTET_STREAM, readFloatsBody } from "../floats";
 import { notFound, ProblemError, problemResponse } from "../problem";
 import { NAME_PATTERN, shardStub } from "../shards";
@@ -30,7 +29,7 @@ function count(value: string | undefined, name: string, fallback: number, min: n
 
 export const benchFloor = new Hono<EdgeEnv>()
   .use("/bench/*", bearerAuth())
-  .post("/bench/floor/:shard", bodyLimit(MAX_BODY_BYTES), async (c) => {
+  .post("/bench/floor/:shard", async (c) => {
     const shard = c.req.param("shard");
     if (!NAME_PATTERN.test(shard)) throw new ProblemError(400, "invalid-request", "Invalid Request", `invalid param: '${shard}' is not a shard name`);
     requireScope(c, "train", shard, "run the benchmark floor on");

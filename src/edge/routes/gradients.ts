@@ -1,8 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { MAX_BODY_BYTES } from "../../shard/limits";
 import type { PushResult } from "../../shard/types";
 import { requireScope } from "../auth/middleware";
-import { bodyLimit } from "../body-limit";
 import { readFloatsBody, sendFloats, vectorHeaders as headersOf } from "../floats";
 import { unwrap } from "../refusals";
 import { Float32Bytes, FloatsInput, PushSummary } from "../schemas/responses";
@@ -38,7 +36,6 @@ const postGradients = createRoute({
     "The body is the whole gradient, or with `offset` a part of it (a sparse update: other elements and their state stay untouched). " +
     "The answer is the updated weights of the pushed range (raw float32, or JSON when asked), or with `Prefer: return=minimal` a summary. " +
     "A retry with the same Idempotency-Key returns the first outcome; its weights are the current ones (X-Shard-Version says which).",
-  middleware: [bodyLimit(MAX_BODY_BYTES)] as const,
   request: {
     params: ShardParams,
     query: z.object({ offset: z.coerce.number().int().min(0).optional().openapi({ description: "Where a partial gradient starts." }) }),

@@ -1,9 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { MAX_BODY_BYTES } from "../../shard/limits";
 import type { VectorRead } from "../../shard/types";
 import { requireScope } from "../auth/middleware";
-import { bodyLimit } from "../body-limit";
 import { readFloatsBody, sendFloats, vectorHeaders as headersOf } from "../floats";
 import { ProblemError } from "../problem";
 import { unwrap } from "../refusals";
@@ -62,7 +60,6 @@ const putWeights = createRoute({
   operationId: "putWeights",
   summary: "Upload weights, whole or a range (chunked uploads of big shards).",
   description: "Once training has started (version > 0) an upload must carry If-Match with the current ETag. Averages follow uploads only before training.",
-  middleware: [bodyLimit(MAX_BODY_BYTES)] as const,
   request: {
     params: ShardParams,
     query: z.object({ offset: count("Where the uploaded values start (default 0).") }),
