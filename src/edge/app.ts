@@ -9,6 +9,7 @@ import { health } from "./routes/health";
 import { metrics } from "./routes/metrics";
 import { catalog } from "./routes/rules";
 import { shards } from "./routes/shards";
+import { status } from "./routes/status";
 import { weights } from "./routes/weights";
 import type { EdgeEnv } from "./types";
 
@@ -51,7 +52,7 @@ export function createApp() {
     description: "A token `ss1.<claims>.<signature>` with scopes (read, train, admin) bound to a name prefix; see docs/auth.md.",
   });
   app.use("/v1/shards/*", bearerAuth());
-  for (const routes of [health, catalog, shards, weights, gradients, metrics]) app.route("/", routes);
+  for (const routes of [health, catalog, shards, weights, gradients, metrics, status]) app.route("/", routes);
   // The floor of bench/e2e.ts: its own app, reached only when the Worker var BENCH_FLOOR is "on" (otherwise
   // /bench/* is the 404 of an unknown route). Not one of this app's routes, so not in openapi.yaml.
   app.use("/bench/*", async (c, next) => (c.env.BENCH_FLOOR === "on" ? benchFloor.fetch(c.req.raw, c.env, c.executionCtx) : next()));

@@ -16,6 +16,9 @@ const statuses: Record<RefusalCode, [ContentfulStatusCode, string]> = {
   "idempotency-key-reused": [422, "Idempotency Key Reused"],
   "too-large": [413, "Too Large"],
   "rate-limited": [429, "Too Many Requests"],
+  "client-id-required": [400, "Client Id Required"],
+  "round-closed": [409, "Round Closed"],
+  "already-contributed": [409, "Already Contributed"],
 };
 
 /** The value of a shard's answer, or its refusal as an RFC 9457 problem. */

@@ -20,21 +20,33 @@ export function seededUniform(seed: number): () => number {
   };
 }
 
+/** Standard normal draws from `seed` (Box–Muller over seededUniform: a cosine, then its sine). */
+export function seededNormal(seed: number): () => number {
+  const next = seededUniform(seed);
+  let spare: number | undefined;
+  return () => {
+    if (spare !== undefined) {
+      const z = spare;
+      spare = undefined;
+      return z;
+    }
+    const r = Math.sqrt(-2 * Math.log(1 - next()));
+    const theta = 2 * Math.PI * next();
+    spare = r * Math.sin(theta);
+    return r * Math.cos(theta);
+  };
+}
+
 export function fillInitial(target: Float32Array, spec: InitSpec): void {
   if (spec.kind === "zeros") {
     target.fill(0);
     return;
   }
-  const next = seededUniform(spec.seed);
   if (spec.kind === "uniform") {
+    const next = seededUniform(spec.seed);
     for (let i = 0; i < target.length; i++) target[i] = spec.low + (spec.high - spec.low) * next();
     return;
   }
-  // Box–Muller, two draws per pair of outputs.
-  for (let i = 0; i < target.length; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(1 - next()));
-    const theta = 2 * Math.PI * next();
-    target[i] = spec.mean + spec.std * r * Math.cos(theta);
-    if (i + 1 < target.length) target[i + 1] = spec.mean + spec.std * r * Math.sin(theta);
-  }
+  const normal = seededNormal(spec.seed);
+  for (let i = 0; i < target.length; i++) target[i] = spec.mean + spec.std * normal();
 }

@@ -12,6 +12,7 @@ import {
   type ScheduleSpec,
 } from "../optim";
 import { fastEngineBytes } from "../optim/fast/engine";
+import { resolveAggregation, type Aggregation } from "./aggregation";
 import { MAX_AVERAGES, MAX_PAGE_FLOATS, MAX_SHARD_LENGTH, RESIDENT_BUDGET_BYTES } from "./limits";
 import type { RateLimit } from "./rate";
 import { refuse } from "./refusal";
@@ -41,6 +42,7 @@ export interface ShardConfig {
   clipping: Clipping | null;
   non_finite: NonFinitePolicy;
   staleness: Staleness | null;
+  aggregation: Aggregation;
   /** Pushes per client (token subject and X-Client-Id); null for none. */
   rate_limit: RateLimit | null;
   page_floats: number;
@@ -63,7 +65,7 @@ export function resolving<T>(f: () => T): T {
   }
 }
 
-const CONFIG_FIELDS = ["length", "rule", "hyper", "schedule", "init", "averages", "clipping", "non_finite", "staleness", "rate_limit", "page_floats"];
+const CONFIG_FIELDS = ["length", "rule", "hyper", "schedule", "init", "averages", "clipping", "non_finite", "staleness", "aggregation", "rate_limit", "page_floats"];
 
 function resolveInit(input: unknown): InitSpec {
   if (input === undefined) return { kind: "zeros" };
@@ -199,9 +201,13 @@ export function resolveShardConfig(input: unknown): ShardConfig {
     clipping: resolveClipping(body.clipping),
     non_finite: nonFinite as NonFinitePolicy,
     staleness: resolveStaleness(body.staleness),
+    aggregation: resolving(() => resolveAggregation(body.aggregation, n, pageFloats as number)),
     rate_limit: resolveRateLimit(body.rate_limit),
     page_floats: pageFloats as number,
   };
+  if (config.aggregation.mode === "rounds" && config.staleness !== null) {
+    invalid("'staleness' applies to async mode; in rounds mode a push for a closed round is late (aggregation.late)");
+  }
   const resident = residentBytes(config);
   if (resident > RESIDENT_BUDGET_BYTES) {
     refuse(

@@ -31,3 +31,16 @@ export const MAX_AVERAGES = 4;
 
 /** Idempotency records kept per shard (oldest dropped first). */
 export const LEDGER_CAPACITY = 10_000;
+
+/** Clients in one round of a rounds-mode shard (its quorum). */
+export const MAX_ROUND_CLIENTS = 256;
+
+/** Memory a round's close may hold: one page of every push at once (median and trimmed mean need all). */
+export const ROUND_CLOSE_BUDGET_BYTES = 32 * 1024 * 1024;
+
+/** Longest a push may wait for its round to close (Prefer: wait), and a read for a new revision. */
+export const MAX_WAIT_SECONDS = 30;
+
+/** Round deadlines: at least 100 ms, at most 7 days after the round's first push. */
+export const MIN_DEADLINE_MS = 100;
+export const MAX_DEADLINE_MS = 7 * 24 * 3600 * 1000;

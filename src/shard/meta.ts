@@ -3,6 +3,7 @@ import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import type { PlateauState } from "../optim";
 import type { ShardConfig } from "./config";
 import { shard } from "./schema";
+import { emptyStats, type ShardStats } from "./stats";
 
 export type Db = DrizzleSqliteDODatabase<Record<string, never>>;
 
@@ -17,6 +18,9 @@ export interface ShardMeta {
   scalars: Record<string, number>;
   plateau: PlateauState | null;
   averageCounts: Record<string, number>;
+  stats: ShardStats;
+  /** Rounds mode: when the open round closes at the latest; null when no push is waiting. */
+  roundDeadline: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -36,6 +40,8 @@ export function loadMeta(db: Db): ShardMeta | null {
     scalars: JSON.parse(row.scalars) as Record<string, number>,
     plateau: row.plateau === null ? null : (JSON.parse(row.plateau) as PlateauState),
     averageCounts: JSON.parse(row.averageCounts) as Record<string, number>,
+    stats: { ...emptyStats(), ...(JSON.parse(row.stats) as Partial<ShardStats>) },
+    roundDeadline: row.roundDeadline,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -53,6 +59,8 @@ export function saveMeta(db: Db, meta: ShardMeta): void {
     scalars: JSON.stringify(meta.scalars),
     plateau: meta.plateau === null ? null : JSON.stringify(meta.plateau),
     averageCounts: JSON.stringify(meta.averageCounts),
+    stats: JSON.stringify(meta.stats),
+    roundDeadline: meta.roundDeadline,
     createdAt: meta.createdAt,
     updatedAt: meta.updatedAt,
   };
@@ -65,12 +73,14 @@ export function saveMeta(db: Db, meta: ShardMeta): void {
  */
 export function saveCounters(sql: SqlStorage, meta: ShardMeta): void {
   sql.exec(
-    "UPDATE shard SET version = ?, revision = ?, scalars = ?, plateau = ?, average_counts = ?, updated_at = ? WHERE id = ?",
+    "UPDATE shard SET version = ?, revision = ?, scalars = ?, plateau = ?, average_counts = ?, stats = ?, round_deadline = ?, updated_at = ? WHERE id = ?",
     meta.version,
     meta.revision,
     JSON.stringify(meta.scalars),
     meta.plateau === null ? null : JSON.stringify(meta.plateau),
     JSON.stringify(meta.averageCounts),
+    JSON.stringify(meta.stats),
+    meta.roundDeadline,
     meta.updatedAt,
     ROW_ID,
   );

@@ -5,7 +5,7 @@ import migrations from "../../migrations/migrations.js";
 import { writeFloor } from "./floor";
 import { kernelModule } from "./kernels";
 import { ShardService } from "./service";
-import type { MetricResult, Outcome, PatchRequest, PushRequest, PushResult, Range, ShardInfo, VectorRead, VectorVersion } from "./types";
+import type { MetricResult, Outcome, PatchRequest, PushRequest, PushResult, Range, ShardInfo, ShardStatus, VectorRead, VectorVersion } from "./types";
 
 /**
  * One shard, one Durable Object. The class is only the RPC surface: each method answers an
@@ -64,6 +64,21 @@ export class ShardObject extends DurableObject<Env> {
 
   push(req: PushRequest): Promise<Outcome<PushResult>> {
     return this.run((s) => s.push(req));
+  }
+
+  status(): Promise<Outcome<ShardStatus>> {
+    return this.run((s) => s.status());
+  }
+
+  /** Long poll of the weights: answers the revision once it differs from `seen`, or after `ms`. */
+  awaitRevision(seen: number, ms: number): Promise<Outcome<number>> {
+    return this.run((s) => s.awaitRevision(seen, ms));
+  }
+
+  /** Closes a rounds-mode shard's round at its deadline (alarms come at least once: closing is idempotent). */
+  override async alarm(): Promise<void> {
+    if (this.startError) throw this.startError;
+    await this.service.alarm();
   }
 
   metric(value: number, clientId?: string): Promise<Outcome<MetricResult>> {

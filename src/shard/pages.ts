@@ -31,3 +31,10 @@ export function readPages(sql: SqlStorage, slot: string, vector: Float32Array, p
 export function deletePages(sql: SqlStorage, slot: string): void {
   sql.exec("DELETE FROM pages WHERE slot = ?", slot);
 }
+
+/** One stored page of `slot` (a copy), or an error when it is missing. */
+export function readPage(sql: SqlStorage, slot: string, page: number): Float32Array {
+  const row = sql.exec<{ data: ArrayBuffer }>("SELECT data FROM pages WHERE slot = ? AND page = ?", slot, page).toArray()[0];
+  if (!row) throw new Error(`page ${page} of '${slot}' is missing`);
+  return new Float32Array(row.data);
+}

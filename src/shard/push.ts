@@ -1,5 +1,6 @@
 import { refuse } from "./refusal";
 import { nextLearningRate, type Resident } from "./resident";
+import { countStaleness } from "./stats";
 import type { PushRequest, PushSummary } from "./types";
 
 /** How many float32 values `bytes` hold; refuses a body that is not whole values. */
@@ -42,36 +43,38 @@ export function stalenessOf(resident: Resident, baseVersion: number | undefined)
 }
 
 /**
- * Applies one push to the resident shard: copies the gradient into the engine's memory, applies
- * the non-finite policy and clipping, takes one step of the rule at the scheduled (and
- * staleness-scaled) learning rate, and folds the new weights into every average. Refusals happen
- * before anything resident changes. Returns what happened; persisting it is the caller's.
+ * Copies a push into the engine's gradient scratch at [offset, offset + count) and applies the
+ * non-finite policy: refuses (reject), reports a skip, or zeroes the bad values. Nothing else
+ * resident changes.
  */
-export function applyPush(resident: Resident, req: PushRequest, now: number): PushSummary {
-  const { offset, count } = pushRange(resident, req);
-  const { staleness, scale } = stalenessOf(resident, req.baseVersion);
+export function stageGradient(resident: Resident, req: PushRequest, offset: number, count: number): { gradient: Float32Array; nonFinite: number; skip: boolean } {
   const { engine, meta } = resident;
-  const { config } = meta;
   const gradient = engine.gradient.subarray(offset, offset + count);
   gradient.set(new Float32Array(req.gradient));
-
   const nonFinite = engine.ops.countNonFinite(gradient);
-  const summary = { offset, count, staleness, staleness_scale: scale, non_finite: nonFinite };
   if (nonFinite > 0) {
-    if (config.non_finite === "reject") {
+    if (meta.config.non_finite === "reject") {
       const first = engine.ops.firstNonFinite(gradient);
       refuse("non-finite", `the gradient has ${nonFinite} NaN or infinite values, the first at index ${offset + first}`, { count: nonFinite, index: offset + first });
     }
-    if (config.non_finite === "skip") {
-      return { ...summary, version: meta.version, revision: meta.revision, lr: 0, applied: false, skipped: "non-finite" };
-    }
+    if (meta.config.non_finite === "skip") return { gradient, nonFinite, skip: true };
     engine.ops.zeroNonFinite(gradient);
   }
-  let norm: number | undefined;
-  if (config.clipping?.kind === "norm") norm = engine.ops.clipByGlobalNorm([gradient], config.clipping.max_norm, config.clipping.norm_type);
-  else if (config.clipping?.kind === "value") engine.ops.clipByValue(gradient, config.clipping.clip);
+  return { gradient, nonFinite, skip: false };
+}
 
-  const lr = nextLearningRate(meta) * scale;
+/**
+ * The rule's step on the staged gradient at [offset, offset + count): the configured clipping,
+ * one update at `lr`, the version and revision counted, every average folded. Returns the norm of
+ * the gradient before clipping (when clipping by norm).
+ */
+export function takeStep(resident: Resident, lr: number, offset: number, count: number, now: number): number | undefined {
+  const { engine, meta } = resident;
+  const { clipping } = meta.config;
+  const gradient = engine.gradient.subarray(offset, offset + count);
+  let norm: number | undefined;
+  if (clipping?.kind === "norm") norm = engine.ops.clipByGlobalNorm([gradient], clipping.max_norm, clipping.norm_type);
+  else if (clipping?.kind === "value") engine.ops.clipByValue(gradient, clipping.clip);
   engine.step(lr, offset, count);
   meta.version += 1;
   meta.revision += 1;
@@ -82,6 +85,23 @@ export function applyPush(resident: Resident, req: PushRequest, now: number): Pu
     engine.ops.updateAverage(avg.spec, state, engine.params, meta.version);
     meta.averageCounts[avg.name] = state.count;
   }
-  return { ...summary, version: meta.version, revision: meta.revision, lr, applied: true, ...(norm === undefined ? {} : { norm }) };
+  return norm;
 }
 
+/**
+ * Applies one async push to the resident shard: stages the gradient, takes one step of the rule at
+ * the scheduled (and staleness-scaled) learning rate. Refusals happen before anything resident
+ * changes. Returns what happened; persisting it is the caller's.
+ */
+export function applyPush(resident: Resident, req: PushRequest, now: number): PushSummary {
+  const { offset, count } = pushRange(resident, req);
+  const { staleness, scale } = stalenessOf(resident, req.baseVersion);
+  const { meta } = resident;
+  const { nonFinite, skip } = stageGradient(resident, req, offset, count);
+  const summary = { offset, count, staleness, staleness_scale: scale, non_finite: nonFinite };
+  if (skip) return { ...summary, version: meta.version, revision: meta.revision, lr: 0, applied: false, skipped: "non-finite" };
+  const lr = nextLearningRate(meta) * scale;
+  const norm = takeStep(resident, lr, offset, count, now);
+  countStaleness(meta.stats, staleness, scale !== 1);
+  return { ...summary, version: meta.version, revision: meta.revision, lr, applied: true, ...(norm === undefined ? {} : { norm }) };
+}

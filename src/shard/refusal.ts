@@ -14,7 +14,10 @@ export type RefusalCode =
   | "precondition-failed"
   | "idempotency-key-reused"
   | "too-large"
-  | "rate-limited";
+  | "rate-limited"
+  | "client-id-required"
+  | "round-closed"
+  | "already-contributed";
 
 export interface Refusal {
   readonly code: RefusalCode;

@@ -25,6 +25,10 @@ export const shard = sqliteTable("shard", {
   plateau: text("plateau"),
   /** Per average: how many weight vectors it has folded in, as JSON. */
   averageCounts: text("average_counts").notNull(),
+  /** Counters of pushes, staleness and rounds (ShardStats) as JSON. */
+  stats: text("stats").notNull().default("{}"),
+  /** Rounds mode: when the open round closes if its quorum is not reached first (ms since epoch). */
+  roundDeadline: integer("round_deadline"),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
@@ -65,3 +69,17 @@ export const pages = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.slot, t.page] })],
 );
+
+/**
+ * The pushes of the open round of a rounds-mode shard (round = version + 1), one per client. Each
+ * push's vector is stored in `pages` under the slot `push:<seq>`; closing the round deletes both.
+ */
+export const roundPushes = sqliteTable("round_pushes", {
+  seq: integer("seq").primaryKey(),
+  clientKey: text("client_key").notNull().unique(),
+  sampleCount: integer("sample_count").notNull(),
+  /** L2 norm of the push before clipping. */
+  norm: real("norm").notNull(),
+  baseVersion: integer("base_version"),
+  at: integer("at").notNull(),
+});

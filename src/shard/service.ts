@@ -4,6 +4,8 @@ import { recallPush, recordPush, pushFingerprint } from "./ledger";
 import type { Db, ShardMeta } from "./meta";
 import { loadMeta, saveCounters, saveMeta } from "./meta";
 import { applyPush, floatCount } from "./push";
+import { admit, close, openRound, receiptOf, roundsOf, store } from "./rounds";
+import { emptyStats } from "./stats";
 import { RateLimiter } from "./rate";
 import { refuse, RefusalError } from "./refusal";
 import {
@@ -14,9 +16,12 @@ import {
   writeResident,
   type Resident,
 } from "./resident";
-import type { MetricResult, Outcome, PatchRequest, PushRequest, PushResult, Range, ShardInfo, VectorRead, VectorVersion } from "./types";
+import type { MetricResult, Outcome, PatchRequest, PushRequest, PushResult, PushSummary, Range, ShardInfo, ShardStatus, VectorRead, VectorVersion } from "./types";
 
-const ALL_TABLES = ["pages", "idempotency", "config_history", "metrics", "shard"];
+const ALL_TABLES = ["pages", "round_pushes", "idempotency", "config_history", "metrics", "shard"];
+
+/** A fresh 32-bit seed for noise when none is configured (unpredictable, so never replayable). */
+const freshSeed = (): number => crypto.getRandomValues(new Uint32Array(1))[0]!;
 
 /**
  * Everything a shard does, over its object's SQLite storage and a resident cache. Every change is
@@ -27,6 +32,8 @@ export class ShardService {
   /** undefined: not loaded yet; null: no shard here. */
   private cached: Resident | null | undefined;
   private readonly rates = new RateLimiter();
+  /** Checks of requests waiting for a change (long polls), run after every commit. */
+  private readonly waiters = new Set<() => void>();
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -43,6 +50,9 @@ export class ShardService {
     if (this.cached === undefined) {
       const meta = loadMeta(this.db);
       this.cached = meta === null ? null : loadResident(this.sql, meta, this.kernels);
+      // An open round whose alarm was lost (a crash between the commit and setAlarm) gets it back.
+      const deadline = meta?.roundDeadline ?? null;
+      if (deadline !== null) void this.storage.getAlarm().then((at) => (at === null ? this.storage.setAlarm(deadline) : undefined));
     }
     return this.cached;
   }
@@ -62,6 +72,28 @@ export class ShardService {
       this.cached = undefined;
       throw e;
     }
+    for (const check of [...this.waiters]) check();
+  }
+
+  /** Resolves when `done()` holds after a commit, or after `ms` (whichever comes first). */
+  private waitUntil(done: () => boolean, ms: number): Promise<void> {
+    if (ms <= 0 || done()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve();
+      };
+      const check = () => {
+        if (done()) finish();
+      };
+      const timer = setTimeout(finish, ms);
+      this.waiters.add(check);
+    });
+  }
+
+  private currentVersion(): number {
+    return this.resident()?.meta.version ?? -1;
   }
 
   private clear(): void {
@@ -102,6 +134,8 @@ export class ShardService {
       scalars: {},
       plateau: initialPlateau(config),
       averageCounts: Object.fromEntries(Object.keys(config.averages).map((a) => [a, 0])),
+      stats: emptyStats(),
+      roundDeadline: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -199,7 +233,7 @@ export class ShardService {
   }
 
   async push(req: PushRequest): Promise<PushResult> {
-    // The only await: hashing happens before the synchronous section that checks and applies.
+    // The only await before the synchronous section that checks and applies: hashing.
     const fingerprint = req.idempotencyKey === undefined ? undefined : await pushFingerprint(req);
     const resident = this.existing();
     const limit = resident.meta.config.rate_limit;
@@ -209,8 +243,13 @@ export class ShardService {
     }
     if (req.idempotencyKey !== undefined) {
       const previous = recallPush(this.sql, req.idempotencyKey, fingerprint!);
-      if (previous) return this.withWeights(resident, { ...previous, replayed: true }, req);
+      if (previous) return this.respond(resident, { ...previous, replayed: true }, req);
     }
+    const summary = resident.meta.config.aggregation.mode === "rounds" ? await this.pushToRound(resident, req, fingerprint) : this.pushAsync(resident, req, fingerprint);
+    return this.respond(resident, { ...summary, replayed: false }, req);
+  }
+
+  private pushAsync(resident: Resident, req: PushRequest, fingerprint: string | undefined): PushSummary {
     const summary = applyPush(resident, req, this.now());
     const key = req.idempotencyKey;
     if (summary.applied || key !== undefined) {
@@ -222,12 +261,136 @@ export class ShardService {
         if (key !== undefined) recordPush(this.sql, key, fingerprint!, summary, this.now());
       });
     }
-    return this.withWeights(resident, { ...summary, replayed: false }, req);
+    return summary;
   }
 
-  private withWeights(resident: Resident, result: PushResult, req: PushRequest): PushResult {
+  /** Counts the push in the open round, closing it (one step) when it completes the quorum. */
+  private async pushToRound(resident: Resident, req: PushRequest, fingerprint: string | undefined): Promise<PushSummary> {
+    const { meta } = resident;
+    if (meta.roundDeadline !== null && this.now() >= meta.roundDeadline) await this.closeAtDeadline(resident);
+    const admission = admit(this.sql, resident, req);
+    const round = meta.version + 1;
+    const hadDeadline = meta.roundDeadline;
+    const now = this.now();
+    let summary: PushSummary | undefined;
+    this.commit(() => {
+      let lr: number | null = null;
+      if (!admission.skip) {
+        const contributors = store(this.sql, resident, admission, now);
+        if (contributors >= roundsOf(resident).quorum) lr = close(this.sql, resident, "quorum", now, freshSeed);
+        if (lr !== null) writeResident(this.sql, resident, 0, meta.config.length);
+        saveCounters(this.sql, meta);
+      }
+      summary = {
+        version: meta.version,
+        revision: meta.revision,
+        lr: lr ?? 0,
+        applied: lr !== null,
+        ...(admission.skip ? { skipped: "non-finite" as const } : {}),
+        non_finite: admission.nonFinite,
+        staleness: req.baseVersion === undefined ? 0 : round - 1 - req.baseVersion,
+        staleness_scale: 1,
+        norm: admission.norm,
+        offset: 0,
+        count: meta.config.length,
+        round: receiptOf(this.sql, resident, round, admission.rolled),
+      };
+      if (req.idempotencyKey !== undefined) recordPush(this.sql, req.idempotencyKey, fingerprint!, summary, now);
+    });
+    if (meta.roundDeadline !== null && meta.roundDeadline !== hadDeadline) await this.storage.setAlarm(meta.roundDeadline);
+    return summary!;
+  }
+
+  /**
+   * The answer to a push or its replay. A rounds-mode push whose round is open waits for it (up
+   * to `waitMs`); once its round has closed the answer carries the weights, like an async push.
+   */
+  private async respond(resident: Resident, result: PushResult, req: PushRequest): Promise<PushResult> {
+    if (result.round) {
+      const { number, rolled } = result.round;
+      await this.waitUntil(() => this.currentVersion() >= number, req.waitMs ?? 0);
+      resident = this.existing();
+      result = { ...result, round: receiptOf(this.sql, resident, number, rolled) };
+      if (!result.round!.closed) return result;
+    }
     if (req.respond !== "weights") return result;
     return { ...result, weights: this.read({ offset: result.offset, length: result.count }) };
+  }
+
+  /**
+   * The round's deadline has passed: close it, or, when it has fewer pushes than the reducer needs,
+   * move the deadline on by another deadline_ms. Idempotent: alarms are delivered at least once.
+   */
+  private async closeAtDeadline(resident: Resident): Promise<void> {
+    const now = this.now();
+    const { meta } = resident;
+    this.commit(() => {
+      if (close(this.sql, resident, "deadline", now, freshSeed) !== null) writeResident(this.sql, resident, 0, meta.config.length);
+      else meta.roundDeadline = now + roundsOf(resident).deadline_ms;
+      saveCounters(this.sql, meta);
+    });
+    if (meta.roundDeadline !== null) await this.storage.setAlarm(meta.roundDeadline);
+  }
+
+  /** The object's alarm: closes an open round whose deadline has passed; re-arms an early one. */
+  async alarm(): Promise<void> {
+    const resident = this.resident();
+    const deadline = resident?.meta.roundDeadline ?? null;
+    if (!resident || deadline === null || resident.meta.config.aggregation.mode !== "rounds") return;
+    if (this.now() < deadline) await this.storage.setAlarm(deadline);
+    else await this.closeAtDeadline(resident);
+  }
+
+  /** Mode, version, the open round and what the shard has seen (counts, never who). */
+  status(): ShardStatus {
+    const resident = this.existing();
+    const { meta } = resident;
+    const { stats } = meta;
+    const { aggregation } = meta.config;
+    const open = aggregation.mode === "rounds" ? openRound(this.sql, resident) : null;
+    const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+    const applied = stats.staleness_histogram.reduce((a, b) => a + b, 0);
+    return {
+      name: meta.name,
+      mode: aggregation.mode,
+      version: meta.version,
+      revision: meta.revision,
+      lr: nextLearningRate(meta),
+      round:
+        open && aggregation.mode === "rounds"
+          ? {
+              number: open.number,
+              contributors: open.contributors,
+              quorum: aggregation.quorum,
+              sample_count: open.sample_count,
+              opened_at: iso(open.opened_at),
+              deadline: iso(open.deadline),
+              reducer: aggregation.reducer,
+              input: aggregation.input,
+            }
+          : null,
+      pushes: stats.pushes,
+      staleness: {
+        mean: applied === 0 ? 0 : stats.staleness_sum / applied,
+        max: stats.staleness_max,
+        scaled: stats.stale_scaled,
+        histogram: stats.staleness_histogram.map((count, i) => ({ le: i === 0 ? 0 : i === 5 ? null : 2 ** i - 1, count })),
+      },
+      rounds: {
+        closed: stats.rounds_closed,
+        by_quorum: stats.closed_by_quorum,
+        by_deadline: stats.closed_by_deadline,
+        late_rolled: stats.late_rolled,
+        last: stats.last_round,
+      },
+    };
+  }
+
+  /** Waits (up to `ms`) until the weights' revision differs from `seen`; answers the revision then. */
+  async awaitRevision(seen: number, ms: number): Promise<number> {
+    this.existing();
+    await this.waitUntil(() => (this.resident()?.meta.revision ?? seen + 1) !== seen, ms);
+    return this.existing().meta.revision;
   }
 
   metric(value: number, clientId: string | undefined): MetricResult {

@@ -1,6 +1,7 @@
 import type { AverageSpec, PlateauState } from "../optim";
 import type { ShardConfig } from "./config";
 import type { Refusal } from "./refusal";
+import type { ShardStats } from "./stats";
 
 /** What the shard object answers over RPC: a value, or why it refused. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; refusal: Refusal };
@@ -51,6 +52,22 @@ export interface PushRequest {
   sampleCount?: number;
   idempotencyKey?: string;
   respond: Respond;
+  /** Rounds mode: how long to wait for the push's round to close before answering (ms, bounded). */
+  waitMs?: number;
+}
+
+/** Where a rounds-mode push went. */
+export interface RoundReceipt {
+  /** The round the push counts in (it closes into version `number`). */
+  number: number;
+  closed: boolean;
+  /** Pushes in the round so far (0 once closed). */
+  contributors: number;
+  quorum: number;
+  /** When the round closes at the latest, if its quorum is not reached first (null once closed). */
+  deadline: string | null;
+  /** The push was computed for an earlier round and rolled into this one. */
+  rolled: boolean;
 }
 
 /** The outcome of a push, as recorded under its Idempotency-Key. */
@@ -69,6 +86,8 @@ export interface PushSummary {
   norm?: number;
   offset: number;
   count: number;
+  /** Rounds mode: the round the push counts in. */
+  round?: RoundReceipt;
 }
 
 export interface PushResult extends PushSummary {
@@ -86,4 +105,27 @@ export interface MetricResult {
   version: number;
   lr: number;
   plateau: PlateauState | null;
+}
+
+/** GET /v1/shards/{shard}/status. */
+export interface ShardStatus {
+  name: string;
+  mode: "async" | "rounds";
+  version: number;
+  revision: number;
+  lr: number;
+  /** Rounds mode: the open round (null in async mode). */
+  round: {
+    number: number;
+    contributors: number;
+    quorum: number;
+    sample_count: number;
+    opened_at: string | null;
+    deadline: string | null;
+    reducer: string;
+    input: "gradient" | "delta";
+  } | null;
+  pushes: number;
+  staleness: { mean: number; max: number; scaled: number; histogram: { le: number | null; count: number }[] };
+  rounds: { closed: number; by_quorum: number; by_deadline: number; late_rolled: number; last: ShardStats["last_round"] };
 }

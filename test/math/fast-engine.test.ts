@@ -125,8 +125,8 @@ const switchesOf: Record<RuleName, Switches[]> = {
   adagrad: cross({ ...common, epsRoot: both }),
   rmsprop: cross({ ...common, centered: both, momentum: both, epsRoot: both }),
   adadelta: cross(common),
-  adam: cross({ ...common, amsgrad: both, epsRoot: both }),
-  adamw: cross({ ...common, amsgrad: both, epsRoot: both }),
+  adam: cross({ ...common, amsgrad: both, epsRoot: both, uncorrected: both }),
+  adamw: cross({ ...common, amsgrad: both, epsRoot: both, uncorrected: both }),
   adamax: cross(common),
   nadam: cross(common),
   radam: cross(common),
@@ -172,7 +172,17 @@ function hyperArb(rule: RuleName, s: Switches): fc.Arbitrary<Record<string, unkn
       return fc.record({ maximize, weight_decay, rho: fc.oneof(fc.constant(0.9), unit(0, 1)), eps: logRange(-8, -2) });
     case "adam":
     case "adamw":
-      return fc.record({ maximize, weight_decay, eps_root, eps, betas: fc.tuple(beta1, beta2), amsgrad: fc.constant(s.amsgrad as boolean) });
+      return fc.record({
+        maximize,
+        weight_decay,
+        eps_root,
+        eps,
+        betas: fc.tuple(beta1, beta2),
+        amsgrad: fc.constant(s.amsgrad as boolean),
+        // FedAdam's form: no bias correction, exp_avg_sq from tau².
+        bias_correction: fc.constant(!s.uncorrected),
+        initial_accumulator_value: s.uncorrected ? zeroOr(logRange(-6, -1)) : fc.constant(0),
+      });
     case "adamax":
       return fc.record({ maximize, weight_decay, eps, betas: fc.tuple(beta1, beta2) });
     case "nadam":

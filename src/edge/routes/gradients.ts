@@ -3,6 +3,8 @@ import type { PushResult } from "../../shard/types";
 import { requireScope } from "../auth/middleware";
 import { readFloatsBody, sendFloats, vectorHeaders as headersOf } from "../floats";
 import { unwrap } from "../refusals";
+import { preferenceApplied, preferencesOf } from "../prefer";
+import { MAX_WAIT_SECONDS } from "../../shard/limits";
 import { Float32Bytes, FloatsInput, PushSummary } from "../schemas/responses";
 import { ShardParams, shardStub } from "../shards";
 import type { EdgeEnv } from "../types";
@@ -13,7 +15,9 @@ const PushHeaders = z.object({
   "x-base-version": z.coerce.number().int().min(0).optional().openapi({ description: "The version the gradient was computed at (staleness)." }),
   "x-client-id": z.string().max(128).optional().openapi({ description: "Who pushes (recorded; rate limits and rounds use it)." }),
   "x-sample-count": z.coerce.number().int().min(1).optional().openapi({ description: "Samples behind the gradient (its weight in averaging reducers)." }),
-  prefer: z.string().optional().openapi({ description: "`return=minimal` answers the PushSummary as JSON instead of the weights." }),
+  prefer: z.string().optional().openapi({
+    description: `\`return=minimal\` answers the PushSummary as JSON instead of the weights. In rounds mode, \`wait=N\` (seconds, at most ${MAX_WAIT_SECONDS}) waits for the push's round to close.`,
+  }),
 });
 
 const pushResponseHeaders = {
@@ -35,7 +39,9 @@ const postGradients = createRoute({
   description:
     "The body is the whole gradient, or with `offset` a part of it (a sparse update: other elements and their state stay untouched). " +
     "The answer is the updated weights of the pushed range (raw float32, or JSON when asked), or with `Prefer: return=minimal` a summary. " +
-    "A retry with the same Idempotency-Key returns the first outcome; its weights are the current ones (X-Shard-Version says which).",
+    "A retry with the same Idempotency-Key returns the first outcome; its weights are the current ones (X-Shard-Version says which). " +
+    "In rounds mode the push is counted in the open round and answered 202 with its round until the round closes (by quorum, by deadline, or while `Prefer: wait=N` waits); " +
+    "once it has closed, the answer is the new weights, as in async mode.",
   request: {
     params: ShardParams,
     query: z.object({ offset: z.coerce.number().int().min(0).optional().openapi({ description: "Where a partial gradient starts." }) }),
@@ -47,6 +53,11 @@ const postGradients = createRoute({
       description: "Applied (or skipped by the non-finite policy, or replayed).",
       headers: pushResponseHeaders,
       content: { ...floatsContent, "application/json": { schema: z.union([floatsContent["application/json"].schema, PushSummary]) } },
+    },
+    202: {
+      description: "Rounds mode: counted in the open round, which has not closed yet. Wait (Prefer: wait=N), retry with the same Idempotency-Key, or poll the weights with If-None-Match.",
+      headers: { ...pushResponseHeaders, "X-Round": { description: "The round the push counts in.", schema: { type: "integer" as const } } },
+      content: { "application/json": { schema: PushSummary } },
     },
     ...problems(400, 401, 403, 404, 406, 409, 413, 415, 422, 429),
   },
@@ -61,7 +72,7 @@ export const gradients = new OpenAPIHono<EdgeEnv>().openapi(postGradients, async
   const { shard } = c.req.valid("param");
   const principal = requireScope(c, "train", shard, "push gradients to");
   const headers = c.req.valid("header");
-  const minimal = /(^|[,;\s])return=minimal\b/.test(headers.prefer ?? "");
+  const prefer = preferencesOf(headers.prefer);
   const gradient = await readFloatsBody(c, "the gradient");
   const result = unwrap(
     await shardStub(c, shard).push({
@@ -72,13 +83,17 @@ export const gradients = new OpenAPIHono<EdgeEnv>().openapi(postGradients, async
       clientKey: `${principal.sub}/${headers["x-client-id"] ?? ""}`,
       sampleCount: headers["x-sample-count"],
       idempotencyKey: headers["idempotency-key"],
-      respond: minimal ? "summary" : "weights",
+      respond: prefer.minimal ? "summary" : "weights",
+      waitMs: prefer.waitSeconds * 1000,
     }),
   );
   const extra: Record<string, string> = { "x-learning-rate": String(result.lr), "x-push-version": String(result.version) };
   if (result.replayed) extra["idempotent-replayed"] = "true";
-  if (minimal) extra["preference-applied"] = "return=minimal";
-  if (minimal || !result.weights) {
+  const applied = preferenceApplied(prefer);
+  if (applied) extra["preference-applied"] = applied;
+  if (result.round) extra["x-round"] = String(result.round.number);
+  if (result.round && !result.round.closed) return c.json(summaryOf(result), 202, { ...headersOf(result), ...extra }) as never;
+  if (prefer.minimal || !result.weights) {
     return c.json(summaryOf(result), 200, { ...headersOf(result), ...extra }) as never;
   }
   return sendFloats(c, result.weights, extra) as never;

@@ -4,6 +4,8 @@ import type { VectorRead } from "../../shard/types";
 import { requireScope } from "../auth/middleware";
 import { readFloatsBody, sendFloats, vectorHeaders as headersOf } from "../floats";
 import { ProblemError } from "../problem";
+import { MAX_WAIT_SECONDS } from "../../shard/limits";
+import { preferencesOf } from "../prefer";
 import { unwrap } from "../refusals";
 import { Float32Bytes, FloatsInput } from "../schemas/responses";
 import { ShardParams, shardStub } from "../shards";
@@ -26,7 +28,12 @@ const getWeights = createRoute({
   request: {
     params: ShardParams,
     query: RangeQuery,
-    headers: z.object({ "if-none-match": z.string().optional().openapi({ description: "An ETag: 304 when the weights have not changed." }) }),
+    headers: z.object({
+      "if-none-match": z.string().optional().openapi({ description: "An ETag: 304 when the weights have not changed." }),
+      prefer: z.string().optional().openapi({
+        description: `With If-None-Match, \`wait=N\` (seconds, at most ${MAX_WAIT_SECONDS}) long-polls: the answer comes when the weights change, or 304 after N seconds.`,
+      }),
+    }),
   },
   responses: {
     200: { description: "The weights of the range.", headers: vectorHeaders, content: floatsContent },
@@ -85,9 +92,20 @@ function notModified(c: Context, read: Pick<VectorRead, "revision" | "version">)
   return tags === "*" || tags.split(",").some((t) => /^(?:W\/)?"(\d+)"$/.exec(t.trim())?.[1] === String(read.revision));
 }
 
-async function answerVector(c: Context<EdgeEnv>, read: VectorRead): Promise<Response> {
-  if (notModified(c, read)) return c.body(null, 304, headersOf(read));
-  return sendFloats(c, read);
+/**
+ * Answers a read: 304 when If-None-Match names its revision, unless `Prefer: wait=N` asks to wait
+ * for the next revision, in which case the read is made again once the weights have changed.
+ */
+async function answerVector(c: Context<EdgeEnv>, shard: string, read: () => Promise<VectorRead>): Promise<Response> {
+  let vector = await read();
+  if (!notModified(c, vector)) return sendFloats(c, vector);
+  const { waitSeconds } = preferencesOf(c.req.header("prefer"));
+  if (waitSeconds > 0) {
+    const revision = unwrap(await shardStub(c, shard).awaitRevision(vector.revision, waitSeconds * 1000));
+    if (revision !== vector.revision) vector = await read();
+  }
+  if (notModified(c, vector)) return c.body(null, 304, headersOf(vector));
+  return sendFloats(c, vector);
 }
 
 export const weights = new OpenAPIHono<EdgeEnv>()
@@ -95,13 +113,13 @@ export const weights = new OpenAPIHono<EdgeEnv>()
     const { shard } = c.req.valid("param");
     requireScope(c, "read", shard);
     const { offset = 0, length } = c.req.valid("query");
-    return answerVector(c, unwrap(await shardStub(c, shard).read({ offset, length }))) as never;
+    return answerVector(c, shard, async () => unwrap(await shardStub(c, shard).read({ offset, length }))) as never;
   })
   .openapi(getAverage, async (c) => {
     const { shard, name } = c.req.valid("param");
     requireScope(c, "read", shard);
     const { offset = 0, length } = c.req.valid("query");
-    return answerVector(c, unwrap(await shardStub(c, shard).read({ offset, length }, name))) as never;
+    return answerVector(c, shard, async () => unwrap(await shardStub(c, shard).read({ offset, length }, name))) as never;
   })
   .openapi(putWeights, async (c) => {
     const { shard } = c.req.valid("param");

@@ -49,6 +49,17 @@ export const ShardInfo = z
   })
   .openapi("ShardInfo");
 
+export const RoundReceipt = z
+  .object({
+    number: z.number().int().openapi({ description: "The round the push counts in; it closes into version `number`." }),
+    closed: z.boolean(),
+    contributors: z.number().int().openapi({ description: "Pushes in the round so far (0 once closed)." }),
+    quorum: z.number().int(),
+    deadline: z.string().nullable().openapi({ description: "When the round closes at the latest (null once closed)." }),
+    rolled: z.boolean().openapi({ description: "The push was computed for a closed round and counted in this one." }),
+  })
+  .openapi("RoundReceipt");
+
 export const PushSummary = z
   .object({
     version: z.number().int(),
@@ -63,8 +74,48 @@ export const PushSummary = z
     offset: z.number().int(),
     count: z.number().int(),
     replayed: z.boolean().openapi({ description: "True when this answers a retry of an Idempotency-Key." }),
+    round: RoundReceipt.optional().openapi({ description: "Rounds mode: where the push went." }),
   })
   .openapi("PushSummary");
+
+const isoOrNull = z.string().nullable();
+
+export const ShardStatus = z
+  .object({
+    name: z.string(),
+    mode: z.enum(["async", "rounds"]),
+    version: z.number().int(),
+    revision: z.number().int(),
+    lr: z.number(),
+    round: z
+      .object({
+        number: z.number().int(),
+        contributors: z.number().int(),
+        quorum: z.number().int(),
+        sample_count: z.number().int(),
+        opened_at: isoOrNull,
+        deadline: isoOrNull,
+        reducer: z.string(),
+        input: z.enum(["gradient", "delta"]),
+      })
+      .nullable()
+      .openapi({ description: "Rounds mode: the open round (counts only, never who pushed)." }),
+    pushes: z.number().int().openapi({ description: "Pushes accepted (applied, or counted in a round)." }),
+    staleness: z.object({
+      mean: z.number(),
+      max: z.number().int(),
+      scaled: z.number().int().openapi({ description: "Pushes whose step the staleness policy scaled down." }),
+      histogram: z.array(z.object({ le: z.number().int().nullable(), count: z.number().int() })).openapi({ description: "Applied async pushes by staleness (le: upper bound, null: no bound)." }),
+    }),
+    rounds: z.object({
+      closed: z.number().int(),
+      by_quorum: z.number().int(),
+      by_deadline: z.number().int(),
+      late_rolled: z.number().int(),
+      last: z.object({ round: z.number().int(), pushes: z.number().int(), reason: z.enum(["quorum", "deadline"]), closed_at: z.string() }).nullable(),
+    }),
+  })
+  .openapi("ShardStatus");
 
 export const FloatsJson = z
   .object({

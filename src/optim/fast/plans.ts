@@ -96,11 +96,12 @@ export function planRule(rule: RuleName, hyper: Hyper, k: KernelExports, at: Add
       const m = slot("exp_avg");
       const v = slot("exp_avg_sq");
       const vmax = slot("max_exp_avg_sq");
+      const corrected = bool(hyper, "bias_correction");
       return (n, o, t, lr) => {
-        const bc2 = biasCorrection(b2, t);
+        const bc2 = corrected ? biasCorrection(b2, t) : 1;
         // Without eps_root PyTorch divides sqrt(v) by sqrt(bc2); with it, v by bc2 (optax).
         const scale = root ? 1 / bc2 : 1 / Math.sqrt(bc2);
-        const step = -(lr / biasCorrection(b1, t));
+        const step = -(lr / (corrected ? biasCorrection(b1, t) : 1));
         f(n, p + o, g + o, m + o, v + o, vmax + o, sgn, wd, b1, 1 - b1, b2, 1 - b2, scale, epsRoot, eps, step, decoupled ? 1 - lr * wd : 1);
       };
     }

@@ -11,21 +11,24 @@ export interface AdamHyper {
   eps_root: number;
   weight_decay: number;
   amsgrad: boolean;
+  bias_correction: boolean;
+  initial_accumulator_value: number;
   maximize: boolean;
 }
 
 /**
  * `exp_avg = b1 * exp_avg + (1 - b1) * u`; `exp_avg_sq = b2 * exp_avg_sq + (1 - b2) * u²`;
  * AMSGrad keeps `max_exp_avg_sq = max(max_exp_avg_sq, exp_avg_sq)` and uses it in the root;
- * `u = (exp_avg / bc1) / (sqrt(v / bc2 + eps_root) + eps)` with `bc = 1 - b ** step`.
+ * `u = (exp_avg / bc1) / (sqrt(v / bc2 + eps_root) + eps)` with `bc = 1 - b ** step`, or `bc = 1`
+ * without bias correction. `exp_avg_sq` starts at `initial` (0 in PyTorch; tau² in FedAdam, Reddi et al. 2021).
  */
-export function scaleByAdam(o: { b1: number; b2: number; eps: number; epsRoot: number; amsgrad: boolean }): Transform {
-  const { b1, b2, eps, epsRoot, amsgrad } = o;
+export function scaleByAdam(o: { b1: number; b2: number; eps: number; epsRoot: number; amsgrad: boolean; biasCorrected: boolean; initial: number }): Transform {
+  const { b1, b2, eps, epsRoot, amsgrad, biasCorrected } = o;
   const slots = [
     { name: "exp_avg", initial: 0 },
-    { name: "exp_avg_sq", initial: 0 },
+    { name: "exp_avg_sq", initial: o.initial },
   ];
-  if (amsgrad) slots.push({ name: "max_exp_avg_sq", initial: 0 });
+  if (amsgrad) slots.push({ name: "max_exp_avg_sq", initial: o.initial });
   return {
     slots,
     scalars: [],
@@ -33,8 +36,8 @@ export function scaleByAdam(o: { b1: number; b2: number; eps: number; epsRoot: n
       const m = slot(state, "exp_avg");
       const v = slot(state, "exp_avg_sq");
       const vmax = amsgrad ? slot(state, "max_exp_avg_sq") : v;
-      const bc1 = biasCorrection(b1, step);
-      const bc2 = biasCorrection(b2, step);
+      const bc1 = biasCorrected ? biasCorrection(b1, step) : 1;
+      const bc2 = biasCorrected ? biasCorrection(b2, step) : 1;
       for (let i = 0; i < u.length; i++) {
         const g = u[i]!;
         m[i] = b1 * m[i]! + (1 - b1) * g;
@@ -52,10 +55,20 @@ const adamSpec: HyperSpec = {
   eps: epsField(1e-8),
   eps_root: epsField(0),
   amsgrad: flag(),
+  bias_correction: flag(true),
+  initial_accumulator_value: nonNegative(0),
 };
 
 const scaleByAdamOf = (h: AdamHyper): Transform =>
-  scaleByAdam({ b1: h.betas[0], b2: h.betas[1], eps: h.eps, epsRoot: h.eps_root, amsgrad: h.amsgrad });
+  scaleByAdam({
+    b1: h.betas[0],
+    b2: h.betas[1],
+    eps: h.eps,
+    epsRoot: h.eps_root,
+    amsgrad: h.amsgrad,
+    biasCorrected: h.bias_correction,
+    initial: h.initial_accumulator_value,
+  });
 
 export const adam = definePytorchRule<AdamHyper>({
   name: "adam",

@@ -1,0 +1,26 @@
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { requireScope } from "../auth/middleware";
+import { unwrap } from "../refusals";
+import { ShardStatus } from "../schemas/responses";
+import { ShardParams, shardStub } from "../shards";
+import type { EdgeEnv } from "../types";
+import { problems } from "./common";
+
+const getStatus = createRoute({
+  method: "get",
+  path: "/v1/shards/{shard}/status",
+  tags: ["gradients"],
+  operationId: "getStatus",
+  summary: "Mode, version, the open round (counts, deadline) and staleness statistics.",
+  request: { params: ShardParams },
+  responses: {
+    200: { description: "The shard's status.", content: { "application/json": { schema: ShardStatus } } },
+    ...problems(400, 401, 403, 404),
+  },
+});
+
+export const status = new OpenAPIHono<EdgeEnv>().openapi(getStatus, async (c) => {
+  const { shard } = c.req.valid("param");
+  requireScope(c, "read", shard);
+  return c.json(unwrap(await shardStub(c, shard).status()), 200);
+});
