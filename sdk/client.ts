@@ -19,6 +19,7 @@ import {
   getHealth as getHealthOp,
   getShard as getShardOp,
   getShardHistory as getShardHistoryOp,
+  getStatus as getStatusOp,
   getWeights as getWeightsOp,
   patchShard as patchShardOp,
   pushGradient as pushGradientOp,
@@ -36,9 +37,11 @@ import type {
   ShardConfigInput,
   ShardInfo,
   ShardPatch,
+  ShardStatus,
+  RoundReceipt,
 } from "./generated/types.gen";
 
-export type { ConfigHistory, Health, MetricResult, Problem, PushSummary, ShardConfigInput, ShardInfo, ShardPatch };
+export type { ConfigHistory, Health, MetricResult, Problem, PushSummary, RoundReceipt, ShardConfigInput, ShardInfo, ShardPatch, ShardStatus };
 
 /** An RFC 9457 problem answered by the server (any status ≥ 400), or an unreadable error answer. */
 export class ShardstepProblem extends Error {
@@ -86,8 +89,15 @@ export interface PushOptions {
   sampleCount?: number;
   /** Where a partial gradient starts. */
   offset?: number;
+  /** Rounds mode: seconds to wait for the push's round to close (Prefer: wait, at most 30). */
+  waitSeconds?: number;
   signal?: AbortSignal;
 }
+
+/** A rounds-mode push: the new weights once its round has closed, else where it waits. */
+export type RoundPushResult =
+  | ({ closed: true; round: number } & PushResult)
+  | { closed: false; round: number; receipt: RoundReceipt; summary: PushSummary };
 
 export interface PushResult {
   /** The version this push produced: for a replayed Idempotency-Key, the one of the first answer. */
@@ -179,8 +189,23 @@ function pushHeaders(options: PushOptions, minimal: boolean): NonNullable<PushGr
   if (options.baseVersion !== undefined) headers["x-base-version"] = options.baseVersion;
   if (options.clientId !== undefined) headers["x-client-id"] = options.clientId;
   if (options.sampleCount !== undefined) headers["x-sample-count"] = options.sampleCount;
-  if (minimal) headers.prefer = "return=minimal";
+  const prefer = [minimal ? "return=minimal" : "", options.waitSeconds ? `wait=${options.waitSeconds}` : ""].filter(Boolean);
+  if (prefer.length > 0) headers.prefer = prefer.join(", ");
   return headers;
+}
+
+function pushResultOf(data: unknown, response: Response): PushResult {
+  // A replay answers the current weights (X-Shard-Version is theirs); X-Push-Version is the
+  // version the push produced.
+  return {
+    version: intHeader(response, "x-push-version"),
+    weights: floatsOf(data),
+    weightsVersion: intHeader(response, "x-shard-version"),
+    revision: intHeader(response, "x-shard-revision"),
+    lr: Number(response.headers.get("x-learning-rate")),
+    replayed: response.headers.get("idempotent-replayed") === "true",
+    offset: Number(response.headers.get("x-offset") ?? 0),
+  };
 }
 
 export interface Shardstep {
@@ -196,7 +221,16 @@ export interface Shardstep {
   pushGradient(name: string, gradient: Float32Array, options?: PushOptions): Promise<PushResult>;
   /** Pushes a gradient with `Prefer: return=minimal`: the summary only, no weights travel back. */
   pushGradientSummary(name: string, gradient: Float32Array, options?: PushOptions): Promise<PushSummary>;
+  /**
+   * Rounds mode: contributes to the open round (X-Client-Id required: `clientId`). Answers the new
+   * weights when the round closed (by this push, or while `waitSeconds` waited), else the receipt.
+   */
+  pushToRound(name: string, vector: Float32Array, options: PushOptions & { clientId: string }): Promise<RoundPushResult>;
+  /** Mode, version, the open round, staleness statistics. */
+  getStatus(name: string): Promise<ShardStatus>;
   getWeights(name: string, range?: Range): Promise<VectorResult>;
+  /** Long poll: the weights once their ETag differs from `etag`, or null after `waitSeconds` (≤ 30). */
+  waitForWeights(name: string, etag: string, waitSeconds: number): Promise<VectorResult | null>;
   getAverage(name: string, average: string, range?: Range): Promise<VectorResult>;
   /** Uploads weights (a range with `offset`); after training started, `ifMatch` must be the current ETag. */
   uploadWeights(name: string, values: Float32Array, options?: { offset?: number; ifMatch?: string }): Promise<{ version: number; revision: number; etag: string }>;
@@ -213,6 +247,20 @@ export function createShardstep(options: ShardstepOptions): Shardstep {
     }),
   );
   const path = (shard: string) => ({ shard });
+
+  function pushBytes(name: string, gradient: Float32Array, opts: PushOptions) {
+    return settle(
+      pushGradientOp({
+        client,
+        path: path(name),
+        body: floatsBlob(gradient),
+        headers: pushHeaders(opts, false),
+        query: opts.offset === undefined ? undefined : { offset: opts.offset },
+        parseAs: "arrayBuffer",
+        signal: opts.signal,
+      }),
+    );
+  }
 
   async function pushSummary(name: string, gradient: Float32Array, opts: PushOptions): Promise<PushSummary> {
     const { data } = await settle(
@@ -256,31 +304,21 @@ export function createShardstep(options: ShardstepOptions): Shardstep {
     },
 
     async pushGradient(name, gradient, opts = {}) {
-      const { data, response } = await settle(
-        pushGradientOp({
-          client,
-          path: path(name),
-          body: floatsBlob(gradient),
-          headers: pushHeaders(opts, false),
-          query: opts.offset === undefined ? undefined : { offset: opts.offset },
-          parseAs: "arrayBuffer",
-          signal: opts.signal,
-        }),
-      );
-      const weightsVersion = intHeader(response, "x-shard-version");
-      const replayed = response.headers.get("idempotent-replayed") === "true";
-      // A replay answers the current weights (X-Shard-Version is theirs); X-Push-Version is the
-      // version the push produced.
-      const version = intHeader(response, "x-push-version");
-      return {
-        version,
-        weights: floatsOf(data),
-        weightsVersion,
-        revision: intHeader(response, "x-shard-revision"),
-        lr: Number(response.headers.get("x-learning-rate")),
-        replayed,
-        offset: Number(response.headers.get("x-offset") ?? 0),
-      };
+      const { data, response } = await pushBytes(name, gradient, opts);
+      return pushResultOf(data, response);
+    },
+
+    async pushToRound(name, vector, opts) {
+      const { data, response } = await pushBytes(name, vector, opts);
+      if (response.status === 202) {
+        const summary = JSON.parse(new TextDecoder().decode(data as unknown as ArrayBuffer)) as PushSummary;
+        return { closed: false, round: summary.round!.number, receipt: summary.round!, summary };
+      }
+      return { closed: true, round: intHeader(response, "x-round"), ...pushResultOf(data, response) };
+    },
+
+    async getStatus(name) {
+      return (await settle(getStatusOp({ client, path: path(name) }))).data;
     },
 
     pushGradientSummary(name, gradient, opts = {}) {
@@ -290,6 +328,13 @@ export function createShardstep(options: ShardstepOptions): Shardstep {
     async getWeights(name, range = {}) {
       const { data, response } = await settle(getWeightsOp({ client, path: path(name), query: range, parseAs: "arrayBuffer" }));
       return vectorOf(data, response);
+    },
+
+    async waitForWeights(name, etag, waitSeconds) {
+      const { data, response } = await settle(
+        getWeightsOp({ client, path: path(name), headers: { "if-none-match": etag, prefer: `wait=${waitSeconds}` }, parseAs: "arrayBuffer" }),
+      );
+      return response.status === 304 ? null : vectorOf(data, response);
     },
 
     async getAverage(name, average, range = {}) {

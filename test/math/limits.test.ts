@@ -2,8 +2,9 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { getRule, type RuleName } from "../../src/optim";
 import { maxLength, residentBytes } from "../../src/shard/config";
+import { maxRoundClients } from "../../src/shard/aggregation";
 import { assertPageSize, pagesOf } from "../../src/shard/paging";
-import { MAX_BODY_BYTES, MAX_PAGE_FLOATS, RESIDENT_BUDGET_BYTES, RPC_MAX_BYTES, SQLITE_MAX_ROW_BYTES } from "../../src/shard/limits";
+import { MAX_BODY_BYTES, MAX_PAGE_FLOATS, RESIDENT_BUDGET_BYTES, ROUND_CLOSE_BUDGET_BYTES, RPC_MAX_BYTES, SQLITE_MAX_ROW_BYTES } from "../../src/shard/limits";
 
 const doc = readFileSync(new URL("../../docs/limits.md", import.meta.url), "utf8");
 const averages = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`a${i}`, { kind: "ema" as const, decay: 0.9 }]));
@@ -25,6 +26,19 @@ describe("docs/limits.md", () => {
     for (const [a, n] of lengths.entries()) {
       expect(residentBytes({ rule: rule as RuleName, hyper: resolved, length: n, averages: averages(a) })).toBeLessThanOrEqual(RESIDENT_BUDGET_BYTES);
     }
+  });
+
+  it.each([
+    ["up to 32,768", 32_768, MAX_PAGE_FLOATS],
+    ["65,536", 65_536, MAX_PAGE_FLOATS],
+    ["262,144 or more", 4_194_304, MAX_PAGE_FLOATS],
+    ["262,144 or more, `page_floats` 65,536", 4_194_304, 65_536],
+  ] as const)("states the most clients per round for shards of %s", (label, length, pageFloats) => {
+    const row = doc.split("\n").find((l) => l.startsWith(`| ${label} |`));
+    expect(row, label).toBeDefined();
+    const most = maxRoundClients(length, pageFloats);
+    expect(Number(row!.split("|")[2]!.trim())).toBe(most);
+    expect(most * Math.min(length, pageFloats) * 4).toBeLessThanOrEqual(ROUND_CLOSE_BUDGET_BYTES);
   });
 
   it("keeps production limits: pages under the row limit, bodies under the RPC limit, the budget inside an isolate", () => {
