@@ -5,6 +5,7 @@
  * non-IID (McMahan et al. 2017: sorted by label, cut into 2 × clients shards, two per client).
  */
 import { createRequire } from "node:module";
+import { seededUniform } from "../../src/optim/init";
 
 export const PIXELS = 28 * 28;
 export const CLASSES = 10;
@@ -48,17 +49,8 @@ export function loadMnist(trainFraction = 0.8): { train: Dataset; test: Dataset 
   return { train: datasetOf(train), test: datasetOf(test) };
 }
 
-/** mulberry32: a small seeded generator of floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+/** A seeded generator of floats in [0, 1): the server's own (mulberry32), so seeds mean the same. */
+export const seededRandom = seededUniform;
 
 /** 0..n-1 in a seeded Fisher–Yates order. */
 export function shuffledIndices(n: number, seed: number): number[] {
