@@ -17,6 +17,8 @@ export default defineConfig({
         plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: { AUTH_SECRET: "vitest-only-auth-secret-7c1e5a93d2b84f06" } } })],
         test: {
           name: "worker",
+          // A test's first request to a new object class starts it (and runs its migrations): seconds on a loaded machine.
+          testTimeout: 20_000,
           globalSetup: ["test/support/worker-setup.ts"],
           include: ["test/worker/**/*.test.ts"],
         },

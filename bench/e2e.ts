@@ -29,6 +29,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createShardstep, floatsBlob, floatsOf, type ShardConfigInput, type Shardstep } from "../sdk/client";
 import { adminToken, cpuMs, DevServer, memoryOf } from "../test/e2e/support/server";
+import { replaceSection } from "./sections";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const QUICK = process.argv.includes("--quick");
@@ -72,7 +73,8 @@ const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
 
 const server = await DevServer.start({ vars: { BENCH_FLOOR: "on" } });
 const token = await adminToken();
-const api = createShardstep({ baseUrl: server.baseUrl, token });
+// Retries off: every failure is counted, and no latency hides a retry.
+const api = createShardstep({ baseUrl: server.baseUrl, token, retry: false });
 const versions = {
   node: process.version,
   wrangler: JSON.parse(readFileSync(join(root, "node_modules/wrangler/package.json"), "utf8")).version as string,
@@ -113,7 +115,8 @@ try {
     if (!response?.ok) throw new Error(`floor: ${response?.status} ${JSON.stringify(error)}`);
     return floatsOf(data);
   };
-  const push = () => api.pushGradient(bigShard, bigGradient);
+  // No Idempotency-Key (the client sends one by default): the floor hashes nothing either.
+  const push = () => api.pushGradient(bigShard, bigGradient, { idempotencyKey: false });
 
   const echoed = await floor();
   if (echoed.length !== N || echoed[12345] !== bigGradient[12345]) throw new Error("the floor did not echo the bytes");
@@ -253,7 +256,7 @@ try {
           if (path === "proxy") return api;
           const baseUrl = await server.runtimeBaseUrl();
           if (!baseUrl) throw new Error("cannot find the runtime workerd's entry socket");
-          return createShardstep({ baseUrl, token });
+          return createShardstep({ baseUrl, token, retry: false });
         };
         const result = await row(client, [small], clients, mode);
         b.push({ path, clients, mode, load: result });
@@ -358,16 +361,4 @@ try {
   }
 } finally {
   await server.dispose();
-}
-
-/** Replaces the `## ` section starting with `heading` (up to the next `## ` heading), or appends it. */
-function replaceSection(doc: string, heading: string, section: string): string {
-  const lines = doc.split("\n");
-  const start = lines.findIndex((l) => l.trim() === heading);
-  if (start < 0) return `${doc.replace(/\n*$/, "")}\n\n${section.replace(/\n*$/, "")}\n`;
-  let end = lines.findIndex((l, i) => i > start && /^## /.test(l));
-  if (end < 0) end = lines.length;
-  const before = lines.slice(0, start).join("\n").replace(/\n*$/, "");
-  const after = lines.slice(end).join("\n").replace(/^\n*/, "");
-  return `${before}\n\n${section.replace(/\n*$/, "")}\n${after ? `\n${after}` : ""}`.replace(/^\n+/, "") + (after && !after.endsWith("\n") ? "\n" : "");
 }

@@ -2,6 +2,7 @@
 declare namespace Cloudflare {
   interface Env {
     SHARDS: DurableObjectNamespace<import("./shard/object").ShardObject>;
+    CATALOG: DurableObjectNamespace<import("./catalog/object").CatalogObject>;
     /** Secret that signs bearer tokens (a Worker secret; .dev.vars locally). */
     AUTH_SECRET?: string;
     /** "on" mounts POST /bench/floor/{shard} (bench/e2e.ts only; never set it in a deployment). */
@@ -9,7 +10,7 @@ declare namespace Cloudflare {
   }
   interface GlobalProps {
     mainModule: typeof import("./index");
-    durableNamespaces: "ShardObject";
+    durableNamespaces: "ShardObject" | "CatalogObject";
   }
 }
 interface Env extends Cloudflare.Env {}

@@ -1,5 +1,6 @@
 import { createApp } from "./edge/app";
 
+export { CatalogObject } from "./catalog/object";
 export { ShardObject } from "./shard/object";
 
 export default createApp();

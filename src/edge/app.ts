@@ -4,12 +4,15 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { bearerAuth } from "./auth/middleware";
 import { notFound, ProblemError, problemResponse } from "./problem";
 import { benchFloor } from "./routes/bench-floor";
+import { checkpoints } from "./routes/checkpoints";
 import { gradients } from "./routes/gradients";
 import { health } from "./routes/health";
 import { metrics } from "./routes/metrics";
 import { catalog } from "./routes/rules";
 import { shards } from "./routes/shards";
 import { status } from "./routes/status";
+import { modelCheckpoints } from "./routes/model-checkpoints";
+import { models } from "./routes/models";
 import { weights } from "./routes/weights";
 import type { EdgeEnv } from "./types";
 
@@ -31,6 +34,7 @@ export const API_INFO = {
     { name: "shards", description: "Create, inspect, change and delete shards." },
     { name: "weights", description: "Weights and their running averages (the ensemble endpoint)." },
     { name: "gradients", description: "The hot path: push gradients, report metrics." },
+    { name: "models", description: "Whole models: tensors laid out on shards, safetensors in and out, fanned out in parallel." },
   ],
   security: [{ bearer: [] }],
 } as const;
@@ -51,8 +55,8 @@ export function createApp() {
     scheme: "bearer",
     description: "A token `ss1.<claims>.<signature>` with scopes (read, train, admin) bound to a name prefix; see docs/auth.md.",
   });
-  app.use("/v1/shards/*", bearerAuth());
-  for (const routes of [health, catalog, shards, weights, gradients, metrics, status]) app.route("/", routes);
+  for (const path of ["/v1/shards", "/v1/shards/*", "/v1/models", "/v1/models/*"]) app.use(path, bearerAuth());
+  for (const routes of [health, catalog, shards, weights, gradients, metrics, status, models, checkpoints, modelCheckpoints]) app.route("/", routes);
   // The floor of bench/e2e.ts: its own app, reached only when the Worker var BENCH_FLOOR is "on" (otherwise
   // /bench/* is the 404 of an unknown route). Not one of this app's routes, so not in openapi.yaml.
   app.use("/bench/*", async (c, next) => (c.env.BENCH_FLOOR === "on" ? benchFloor.fetch(c.req.raw, c.env, c.executionCtx) : next()));

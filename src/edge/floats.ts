@@ -10,13 +10,13 @@ import { ProblemError } from "./problem";
 export const OCTET_STREAM = "application/octet-stream";
 const JSON_TYPE = "application/json";
 
-const mediaType = (header: string | undefined) => header?.split(";")[0]?.trim().toLowerCase() ?? "";
+export const mediaType = (header: string | undefined) => header?.split(";")[0]?.trim().toLowerCase() ?? "";
 
 export function unsupportedMediaType(received: string | undefined, accepted: string[]): ProblemError {
   return new ProblemError(415, "unsupported-media-type", "Unsupported Media Type", `Content-Type ${received ? `'${received}'` : "is missing"}; send ${accepted.join(" or ")}`, { accepted });
 }
 
-function tooLarge(bytes: number, limit: number, what: string): ProblemError {
+export function tooLarge(bytes: number, limit: number, what: string): ProblemError {
   return new ProblemError(413, "body-too-large", "Body Too Large", `${what} of ${bytes} bytes exceeds the limit of ${limit} bytes`, { limit });
 }
 

@@ -1,6 +1,6 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Outcome } from "../shard/types";
-import type { RefusalCode } from "../shard/refusal";
+import { RefusalError, type RefusalCode } from "../shard/refusal";
 import { ProblemError } from "./problem";
 
 const statuses: Record<RefusalCode, [ContentfulStatusCode, string]> = {
@@ -19,6 +19,12 @@ const statuses: Record<RefusalCode, [ContentfulStatusCode, string]> = {
   "client-id-required": [400, "Client Id Required"],
   "round-closed": [409, "Round Closed"],
   "already-contributed": [409, "Already Contributed"],
+  "too-many-checkpoints": [409, "Too Many Checkpoints"],
+  "too-few-checkpoints": [409, "Too Few Checkpoints"],
+  "round-open": [409, "Round Open"],
+  "invalid-manifest": [400, "Invalid Manifest"],
+  "invalid-safetensors": [422, "Invalid Safetensors"],
+  "partial-failure": [502, "Partial Failure"],
 };
 
 /** The value of a shard's answer, or its refusal as an RFC 9457 problem. */
@@ -30,3 +36,13 @@ export function unwrap<T>(outcome: Outcome<T>): T {
 }
 
 export const refusalStatuses = statuses;
+
+/** Runs edge-side checks written with `refuse` (shared with the shard), answering refusals as problems. */
+export function refusing<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof RefusalError) return unwrap<T>({ ok: false, refusal: e.toRefusal() });
+    throw e;
+  }
+}

@@ -52,20 +52,30 @@ function parseTensorInfo(name: string, raw: unknown): TensorInfo {
   return { dtype, shape: shape as number[], begin, end };
 }
 
-export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
+/** A parsed header: the tensors' entries and metadata, and how long the data section must be. */
+export interface SafetensorsHeader {
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly tensors: ReadonlyMap<string, TensorInfo>;
+  readonly dataLength: number;
+}
+
+/** Reads the 8-byte little-endian header length at the start of `bytes`, checked. */
+export function headerLengthOf(bytes: Uint8Array): number {
   if (bytes.byteLength < 8) fail(`file of ${bytes.byteLength} bytes is shorter than the 8-byte header length`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = Number(view.getBigUint64(0, true));
+  const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
   if (headerLength > MAX_HEADER_BYTES) fail(`header length ${headerLength} exceeds ${MAX_HEADER_BYTES}`);
-  if (8 + headerLength > bytes.byteLength) fail(`header length ${headerLength} runs past the end of the file`);
+  return headerLength;
+}
+
+/** Parses the JSON header: every entry, then the tensors' spans, which must tile the data section without gaps or overlaps. */
+export function parseHeader(json: Uint8Array): SafetensorsHeader {
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes.subarray(8, 8 + headerLength)));
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(json));
   } catch (e) {
     fail(`header is not valid UTF-8 JSON: ${(e as Error).message}`);
   }
   if (typeof header !== "object" || header === null || Array.isArray(header)) fail("header must be a JSON object");
-  const data = bytes.subarray(8 + headerLength);
   let metadata: Record<string, string> = {};
   const tensors = new Map<string, TensorInfo>();
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
@@ -86,7 +96,15 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
     }
     cursor = info.end;
   }
-  if (cursor !== data.byteLength) fail(`data section is ${data.byteLength} bytes but the tensors cover ${cursor}`);
+  return { metadata, tensors, dataLength: cursor };
+}
+
+export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
+  const headerLength = headerLengthOf(bytes);
+  if (8 + headerLength > bytes.byteLength) fail(`header length ${headerLength} runs past the end of the file`);
+  const { metadata, tensors, dataLength } = parseHeader(bytes.subarray(8, 8 + headerLength));
+  const data = bytes.subarray(8 + headerLength);
+  if (dataLength !== data.byteLength) fail(`data section is ${data.byteLength} bytes but the tensors cover ${dataLength}`);
   return { metadata, tensors, data };
 }
 
@@ -102,7 +120,8 @@ export interface TensorInput {
   readonly data: Float32Array | Float64Array;
 }
 
-export function encodeSafetensors(tensors: Record<string, TensorInput>, metadata?: Record<string, string>): Uint8Array {
+/** The file as its pieces: the 8-byte length and padded header, then each tensor's bytes (views, not copies), names sorted. */
+export function safetensorsChunks(tensors: Record<string, TensorInput>, metadata?: Record<string, string>): Uint8Array[] {
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
   if (metadata) header.__metadata__ = metadata;
@@ -113,21 +132,24 @@ export function encodeSafetensors(tensors: Record<string, TensorInput>, metadata
     header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
     offset += t.data.byteLength;
   }
-  let json = new TextEncoder().encode(JSON.stringify(header));
+  const json = new TextEncoder().encode(JSON.stringify(header));
   const padded = Math.ceil(json.byteLength / 8) * 8;
-  if (padded !== json.byteLength) {
-    const withSpaces = new Uint8Array(padded).fill(0x20);
-    withSpaces.set(json);
-    json = withSpaces;
-  }
-  const out = new Uint8Array(8 + json.byteLength + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.byteLength), true);
-  out.set(json, 8);
-  let cursor = 8 + json.byteLength;
-  for (const name of names) {
+  const head = new Uint8Array(8 + padded).fill(0x20);
+  new DataView(head.buffer).setBigUint64(0, BigInt(padded), true);
+  head.set(json, 8);
+  return [head, ...names.map((name) => {
     const d = tensors[name]!.data;
-    out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), cursor);
-    cursor += d.byteLength;
+    return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  })];
+}
+
+export function encodeSafetensors(tensors: Record<string, TensorInput>, metadata?: Record<string, string>): Uint8Array {
+  const chunks = safetensorsChunks(tensors, metadata);
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let cursor = 0;
+  for (const c of chunks) {
+    out.set(c, cursor);
+    cursor += c.byteLength;
   }
   return out;
 }

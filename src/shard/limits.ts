@@ -44,3 +44,12 @@ export const MAX_WAIT_SECONDS = 30;
 /** Round deadlines: at least 100 ms, at most 7 days after the round's first push. */
 export const MIN_DEADLINE_MS = 100;
 export const MAX_DEADLINE_MS = 7 * 24 * 3600 * 1000;
+
+/** Models: parameters in all (12 Mi floats, 48 MiB of float32), tensors, and shards a push fans out to. */
+export const MAX_MODEL_PARAMETERS = 12 * 1024 * 1024;
+export const MAX_MODEL_TENSORS = 4096;
+export const MAX_MODEL_SHARDS = 1024;
+/** A model's safetensors body: its float32 data and a header of at most 1 MiB. */
+export const MAX_MODEL_BODY_BYTES = MAX_MODEL_PARAMETERS * 4 + 1024 * 1024;
+/** Floats per shard of a model unless its manifest says otherwise: one 1 MiB page per vector. */
+export const DEFAULT_MODEL_SHARD_SIZE = 262_144;

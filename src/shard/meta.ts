@@ -12,8 +12,12 @@ export interface ShardMeta {
   name: string;
   config: ShardConfig;
   createdConfig: ShardConfig;
+  /** Changes of the training state: updates, and restores of checkpoints. */
   version: number;
+  /** Steps of the optimizer (bias correction, schedule, SWA start): version until a restore. */
+  step: number;
   revision: number;
+  /** The step at which the current schedule took effect. */
   scheduleOrigin: number;
   scalars: Record<string, number>;
   plateau: PlateauState | null;
@@ -35,6 +39,7 @@ export function loadMeta(db: Db): ShardMeta | null {
     config: JSON.parse(row.config) as ShardConfig,
     createdConfig: JSON.parse(row.createdConfig) as ShardConfig,
     version: row.version,
+    step: row.step,
     revision: row.revision,
     scheduleOrigin: row.scheduleOrigin,
     scalars: JSON.parse(row.scalars) as Record<string, number>,
@@ -54,6 +59,7 @@ export function saveMeta(db: Db, meta: ShardMeta): void {
     config: JSON.stringify(meta.config),
     createdConfig: JSON.stringify(meta.createdConfig),
     version: meta.version,
+    step: meta.step,
     revision: meta.revision,
     scheduleOrigin: meta.scheduleOrigin,
     scalars: JSON.stringify(meta.scalars),
@@ -73,8 +79,9 @@ export function saveMeta(db: Db, meta: ShardMeta): void {
  */
 export function saveCounters(sql: SqlStorage, meta: ShardMeta): void {
   sql.exec(
-    "UPDATE shard SET version = ?, revision = ?, scalars = ?, plateau = ?, average_counts = ?, stats = ?, round_deadline = ?, updated_at = ? WHERE id = ?",
+    "UPDATE shard SET version = ?, step = ?, revision = ?, scalars = ?, plateau = ?, average_counts = ?, stats = ?, round_deadline = ?, updated_at = ? WHERE id = ?",
     meta.version,
+    meta.step,
     meta.revision,
     JSON.stringify(meta.scalars),
     meta.plateau === null ? null : JSON.stringify(meta.plateau),

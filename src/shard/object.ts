@@ -5,7 +5,23 @@ import migrations from "../../migrations/migrations.js";
 import { writeFloor } from "./floor";
 import { kernelModule } from "./kernels";
 import { ShardService } from "./service";
-import type { MetricResult, Outcome, PatchRequest, PushRequest, PushResult, Range, ShardInfo, ShardStatus, VectorRead, VectorVersion } from "./types";
+import type {
+  Checkpoint,
+  CheckpointSelection,
+  EnsembleRead,
+  MetricResult,
+  Outcome,
+  PatchRequest,
+  PushRequest,
+  PushResult,
+  Range,
+  ShardInfo,
+  ShardStatus,
+  SnapshotRequest,
+  SnapshotResult,
+  VectorRead,
+  VectorVersion,
+} from "./types";
 
 /**
  * One shard, one Durable Object. The class is only the RPC surface: each method answers an
@@ -83,6 +99,36 @@ export class ShardObject extends DurableObject<Env> {
 
   metric(value: number, clientId?: string): Promise<Outcome<MetricResult>> {
     return this.run((s) => s.metric(value, clientId));
+  }
+
+  snapshot(req: SnapshotRequest): Promise<Outcome<SnapshotResult>> {
+    return this.run((s) => s.snapshot(req));
+  }
+
+  checkpoints(): Promise<Outcome<Checkpoint[]>> {
+    return this.run((s) => s.checkpoints());
+  }
+
+  checkpoint(id: number): Promise<Outcome<Checkpoint>> {
+    return this.run((s) => s.checkpoint(id));
+  }
+
+  readCheckpoint(id: number, range: Range): Promise<Outcome<VectorRead>> {
+    return this.run((s) => s.readCheckpoint(id, range));
+  }
+
+  deleteCheckpoint(id: number): Promise<Outcome<{ deleted: true }>> {
+    return this.run((s) => s.deleteCheckpoint(id));
+  }
+
+  /** Restores a checkpoint as a new version; answers the shard after it. */
+  restore(id: number): Promise<Outcome<ShardInfo>> {
+    return this.run((s) => s.restore(id));
+  }
+
+  /** The mean of the selected checkpoints' weights over a range. */
+  ensemble(selection: CheckpointSelection, range: Range): Promise<Outcome<EnsembleRead>> {
+    return this.run((s) => s.ensemble(selection, range));
   }
 
   /**

@@ -65,7 +65,7 @@ export function stageGradient(resident: Resident, req: PushRequest, offset: numb
 
 /**
  * The rule's step on the staged gradient at [offset, offset + count): the configured clipping,
- * one update at `lr`, the version and revision counted, every average folded. Returns the norm of
+ * one update at `lr`, the version, step and revision counted, every average folded. Returns the norm of
  * the gradient before clipping (when clipping by norm).
  */
 export function takeStep(resident: Resident, lr: number, offset: number, count: number, now: number): number | undefined {
@@ -77,12 +77,13 @@ export function takeStep(resident: Resident, lr: number, offset: number, count: 
   else if (clipping?.kind === "value") engine.ops.clipByValue(gradient, clipping.clip);
   engine.step(lr, offset, count);
   meta.version += 1;
+  meta.step += 1;
   meta.revision += 1;
   meta.scalars = { ...engine.state.scalars };
   meta.updatedAt = now;
   for (const avg of resident.averages) {
     const state = { count: meta.averageCounts[avg.name] ?? 0, values: avg.values };
-    engine.ops.updateAverage(avg.spec, state, engine.params, meta.version);
+    engine.ops.updateAverage(avg.spec, state, engine.params, meta.step);
     meta.averageCounts[avg.name] = state.count;
   }
   return norm;

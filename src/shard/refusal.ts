@@ -17,7 +17,13 @@ export type RefusalCode =
   | "rate-limited"
   | "client-id-required"
   | "round-closed"
-  | "already-contributed";
+  | "already-contributed"
+  | "too-many-checkpoints"
+  | "too-few-checkpoints"
+  | "round-open"
+  | "invalid-manifest"
+  | "invalid-safetensors"
+  | "partial-failure";
 
 export interface Refusal {
   readonly code: RefusalCode;

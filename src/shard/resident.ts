@@ -29,7 +29,7 @@ function residentFor(meta: ShardMeta, kernels: WebAssembly.Module): Resident {
   const { config } = meta;
   const names = Object.keys(config.averages);
   const engine = createFastEngine(kernels, config.rule, config.hyper, config.length, { extraVectors: names.length });
-  engine.state.step = meta.version;
+  engine.state.step = meta.step;
   Object.assign(engine.state.scalars, meta.scalars);
   const averages = names.map((name, i) => ({ name, spec: config.averages[name]!, values: engine.extra[i]! }));
   return { meta, engine, averages };
@@ -54,6 +54,11 @@ export function initialResident(meta: ShardMeta, kernels: WebAssembly.Module): R
   return resident;
 }
 
+/** The slots of `pages` that hold the shard's live state: the weights, every rule slot, every average. */
+export function liveSlots(resident: Resident): string[] {
+  return [WEIGHTS_SLOT, ...Object.keys(resident.engine.state.slots).map(stateSlot), ...resident.averages.map((a) => averageSlot(a.name))];
+}
+
 /** Writes elements [offset, offset + count) of the weights and of every slot, and every average whole. */
 export function writeResident(sql: SqlStorage, resident: Resident, offset: number, count: number, averages = true): void {
   const { engine, meta } = resident;
@@ -63,10 +68,10 @@ export function writeResident(sql: SqlStorage, resident: Resident, offset: numbe
   if (averages) for (const avg of resident.averages) writePages(sql, averageSlot(avg.name), avg.values, pageFloats);
 }
 
-/** The learning rate the next update will use: the schedule at (version − origin), or the plateau's. */
+/** The learning rate the next update will use: the schedule at (step − origin), or the plateau's. */
 export function nextLearningRate(meta: ShardMeta): number {
   const { schedule, hyper } = meta.config;
-  return learningRateAt(schedule, hyper.lr as number, meta.version - meta.scheduleOrigin, meta.plateau ?? undefined);
+  return learningRateAt(schedule, hyper.lr as number, meta.step - meta.scheduleOrigin, meta.plateau ?? undefined);
 }
 
 export function initialPlateau(config: ShardConfig) {

@@ -13,11 +13,16 @@ export const shard = sqliteTable("shard", {
   config: text("config").notNull(),
   /** The configuration as created: a re-PUT is compared with this one. */
   createdConfig: text("created_config").notNull(),
-  /** Updates applied so far: the step count of bias corrections. */
+  /** Changes of the training state so far: updates, and restores of checkpoints. */
   version: integer("version").notNull(),
+  /**
+   * Steps of the optimizer: the bias-correction step, the schedule's position and SWA's start count
+   * it. Equal to version until a checkpoint is restored, which brings back the checkpoint's step.
+   */
+  step: integer("step").notNull().default(0),
   /** Changes of the weights so far (updates and uploads): the ETag. */
   revision: integer("revision").notNull(),
-  /** The version at which the current schedule took effect; it counts updates from there. */
+  /** The step at which the current schedule took effect; it counts steps from there. */
   scheduleOrigin: integer("schedule_origin").notNull(),
   /** Optimizer scalars (NAdam's mu_product) as JSON. */
   scalars: text("scalars").notNull(),
@@ -82,4 +87,28 @@ export const roundPushes = sqliteTable("round_pushes", {
   norm: real("norm").notNull(),
   baseVersion: integer("base_version"),
   at: integer("at").notNull(),
+});
+
+/**
+ * Snapshots of the shard's training state. The vectors are copies of the live pages under the slots
+ * `ckpt:<id>:<slot>` in `pages`; a row holds the rest of what a restore brings back.
+ */
+export const checkpoints = sqliteTable("checkpoints", {
+  /** Increasing, never reused (AUTOINCREMENT): an id names one snapshot for the shard's lifetime. */
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  label: text("label"),
+  /** The Idempotency-Key of the request that took it: a retry answers this checkpoint. */
+  requestKey: text("request_key").unique(),
+  version: integer("version").notNull(),
+  step: integer("step").notNull(),
+  revision: integer("revision").notNull(),
+  /** The configuration in force (ShardConfig as JSON): live changes since are undone by a restore. */
+  config: text("config").notNull(),
+  scheduleOrigin: integer("schedule_origin").notNull(),
+  scalars: text("scalars").notNull(),
+  plateau: text("plateau"),
+  averageCounts: text("average_counts").notNull(),
+  /** Stored bytes: 4 × length × (1 + slots + averages). */
+  bytes: integer("bytes").notNull(),
+  createdAt: integer("created_at").notNull(),
 });

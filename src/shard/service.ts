@@ -1,5 +1,19 @@
 import { firstNonFinite, getRule, observeMetric, resolveSchedule } from "../optim";
+import {
+  allCheckpoints,
+  checkpointByKey,
+  checkpointSlot,
+  deleteCheckpoint,
+  describeCheckpoint,
+  ensureRoomForCheckpoint,
+  findCheckpoint,
+  restoreCheckpoint,
+  selectCheckpoints,
+  takeCheckpoint,
+  type CheckpointRow,
+} from "./checkpoints";
 import { resolveShardConfig, resolving, sameConfig, type ShardConfig } from "./config";
+import { meanOfStored } from "./ensemble";
 import { recallPush, recordPush, pushFingerprint } from "./ledger";
 import type { Db, ShardMeta } from "./meta";
 import { loadMeta, saveCounters, saveMeta } from "./meta";
@@ -13,12 +27,30 @@ import {
   initialResident,
   loadResident,
   nextLearningRate,
+  WEIGHTS_SLOT,
   writeResident,
   type Resident,
 } from "./resident";
-import type { MetricResult, Outcome, PatchRequest, PushRequest, PushResult, PushSummary, Range, ShardInfo, ShardStatus, VectorRead, VectorVersion } from "./types";
+import type {
+  Checkpoint,
+  CheckpointSelection,
+  EnsembleRead,
+  MetricResult,
+  Outcome,
+  PatchRequest,
+  PushRequest,
+  PushResult,
+  PushSummary,
+  Range,
+  ShardInfo,
+  ShardStatus,
+  SnapshotRequest,
+  SnapshotResult,
+  VectorRead,
+  VectorVersion,
+} from "./types";
 
-const ALL_TABLES = ["pages", "round_pushes", "idempotency", "config_history", "metrics", "shard"];
+const ALL_TABLES = ["pages", "round_pushes", "idempotency", "config_history", "metrics", "checkpoints", "shard"];
 
 /** A fresh 32-bit seed for noise when none is configured (unpredictable, so never replayable). */
 const freshSeed = (): number => crypto.getRandomValues(new Uint32Array(1))[0]!;
@@ -129,6 +161,7 @@ export class ShardService {
       config,
       createdConfig: config,
       version: 0,
+      step: 0,
       revision: 0,
       scheduleOrigin: 0,
       scalars: {},
@@ -168,22 +201,22 @@ export class ShardService {
     }
     meta.config = config;
     if (req.schedule !== undefined) {
-      meta.scheduleOrigin = meta.version;
+      meta.scheduleOrigin = meta.step;
       meta.plateau = initialPlateau(config);
     }
     meta.updatedAt = this.now();
     this.commit(() => {
       saveMeta(this.db, meta);
-      this.sql.exec(
-        "INSERT INTO config_history (version, change, at) VALUES (?, ?, ?)",
-        meta.version,
-        JSON.stringify({ hyper: req.hyper, schedule: req.schedule === undefined ? undefined : config.schedule }),
-        meta.updatedAt,
-      );
+      this.recordChange(meta, { hyper: req.hyper, schedule: req.schedule === undefined ? undefined : config.schedule });
     });
     // Hyperparameters are baked into the engine's kernel plan: rebuild it from storage.
     this.cached = undefined;
     return describe(this.existing());
+  }
+
+  /** A configuration change in the history, at the version from which it is in force. */
+  private recordChange(meta: ShardMeta, change: Record<string, unknown>): void {
+    this.sql.exec("INSERT INTO config_history (version, change, at) VALUES (?, ?, ?)", meta.version, JSON.stringify(change), meta.updatedAt);
   }
 
   history(): { version: number; change: unknown; at: string }[] {
@@ -405,6 +438,87 @@ export class ShardService {
     });
     return { version: meta.version, lr: nextLearningRate(meta), plateau: meta.plateau };
   }
+
+  /** Snapshots the shard; a retry with the request's Idempotency-Key answers the first checkpoint. */
+  snapshot(req: SnapshotRequest): SnapshotResult {
+    const resident = this.existing();
+    const key = req.idempotencyKey;
+    const previous = key === undefined ? undefined : checkpointByKey(this.db, key);
+    if (previous) {
+      if (previous.label !== (req.label ?? null)) refuse("idempotency-key-reused", `Idempotency-Key '${key}' took checkpoint ${previous.id} with another label`);
+      return { created: false, checkpoint: describeCheckpoint(previous) };
+    }
+    ensureRoomForCheckpoint(this.db);
+    let row: CheckpointRow | undefined;
+    this.commit(() => (row = takeCheckpoint(this.sql, this.db, resident, req.label, key, this.now())));
+    return { created: true, checkpoint: describeCheckpoint(row!) };
+  }
+
+  checkpoints(): Checkpoint[] {
+    this.existing();
+    return allCheckpoints(this.db).map(describeCheckpoint);
+  }
+
+  checkpoint(id: number): Checkpoint {
+    this.existing();
+    return describeCheckpoint(findCheckpoint(this.db, id));
+  }
+
+  deleteCheckpoint(id: number): { deleted: true } {
+    const resident = this.existing();
+    findCheckpoint(this.db, id);
+    this.commit(() => deleteCheckpoint(this.sql, this.db, resident, id));
+    return { deleted: true };
+  }
+
+  /**
+   * Restores a checkpoint as a new version (history is kept: later checkpoints stay restorable).
+   * Refused while a round has pushes waiting: they were computed from the current weights.
+   */
+  restore(id: number): ShardInfo {
+    const resident = this.existing();
+    const row = findCheckpoint(this.db, id);
+    if (resident.meta.config.aggregation.mode === "rounds") {
+      const open = openRound(this.sql, resident);
+      if (open.contributors > 0) {
+        refuse("round-open", `round ${open.number} has ${open.contributors} pushes computed from the current weights; restore once it has closed (by quorum, or at its deadline)`, {
+          round: open.number,
+          contributors: open.contributors,
+          deadline: open.deadline === null ? null : new Date(open.deadline).toISOString(),
+        });
+      }
+    }
+    const { meta } = resident;
+    this.commit(() => {
+      restoreCheckpoint(this.sql, resident, row, this.now());
+      saveMeta(this.db, meta);
+      this.recordChange(meta, { restored_checkpoint: row.id, checkpoint_version: row.version, step: row.step, hyper: meta.config.hyper, schedule: meta.config.schedule });
+    });
+    // The resident vectors still hold the state before the restore: rebuild them from the pages.
+    this.cached = undefined;
+    return describe(this.existing());
+  }
+
+  /** A checkpoint's weights over a range. */
+  readCheckpoint(id: number, range: Range): VectorRead {
+    return this.ensemble({ ids: [id] }, range);
+  }
+
+  /** The element-wise mean of the selected checkpoints' weights over a range. */
+  ensemble(selection: CheckpointSelection, range: Range): EnsembleRead {
+    const { meta } = this.existing();
+    const rows = selectCheckpoints(this.db, selection);
+    const { offset, count } = checkedRange(range, meta.config.length);
+    const slots = rows.map((r) => checkpointSlot(r.id, WEIGHTS_SLOT));
+    const newest = rows[rows.length - 1]!;
+    return {
+      version: newest.version,
+      revision: newest.revision,
+      offset,
+      bytes: meanOfStored(this.sql, slots, meta.config.page_floats, offset, count).buffer as ArrayBuffer,
+      checkpoints: rows.map((r) => r.id),
+    };
+  }
 }
 
 /** The optimizer state a configuration keeps: hyperparameters that change it need a new shard. */
@@ -427,6 +541,7 @@ function describe(resident: Resident): ShardInfo {
   return {
     name: meta.name,
     version: meta.version,
+    step: meta.step,
     revision: meta.revision,
     lr: nextLearningRate(meta),
     config: meta.config,

@@ -9,6 +9,8 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; refusal: Refusal 
 export interface ShardInfo {
   name: string;
   version: number;
+  /** Steps of the optimizer (bias correction, schedule): version until a checkpoint is restored. */
+  step: number;
   revision: number;
   /** The learning rate the next update will use. */
   lr: number;
@@ -128,4 +130,39 @@ export interface ShardStatus {
   pushes: number;
   staleness: { mean: number; max: number; scaled: number; histogram: { le: number | null; count: number }[] };
   rounds: { closed: number; by_quorum: number; by_deadline: number; late_rolled: number; last: ShardStats["last_round"] };
+}
+
+/** A snapshot of the shard's training state (GET /v1/shards/{shard}/checkpoints/{id}). */
+export interface Checkpoint {
+  /** Increasing per shard, never reused. */
+  id: number;
+  label: string | null;
+  version: number;
+  step: number;
+  /** The revision of the weights it holds: reading them answers this ETag. */
+  revision: number;
+  /** Stored bytes: 4 × length × (1 + slots + averages). */
+  bytes: number;
+  created_at: string;
+}
+
+export interface SnapshotRequest {
+  label?: string;
+  /** A retry with the same key answers the checkpoint the first request took. */
+  idempotencyKey?: string;
+}
+
+export interface SnapshotResult {
+  /** False when an Idempotency-Key named a checkpoint taken before. */
+  created: boolean;
+  checkpoint: Checkpoint;
+}
+
+/** Which checkpoints an ensemble averages: these ids (distinct), or the `last` k. */
+export type CheckpointSelection = { ids: number[] } | { last: number };
+
+/** The mean of checkpoints' weights; version and revision are the newest checkpoint's. */
+export interface EnsembleRead extends VectorRead {
+  /** The checkpoints averaged, in increasing order. */
+  checkpoints: number[];
 }

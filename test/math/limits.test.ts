@@ -4,7 +4,8 @@ import { getRule, type RuleName } from "../../src/optim";
 import { maxLength, residentBytes } from "../../src/shard/config";
 import { maxRoundClients } from "../../src/shard/aggregation";
 import { assertPageSize, pagesOf } from "../../src/shard/paging";
-import { MAX_BODY_BYTES, MAX_PAGE_FLOATS, RESIDENT_BUDGET_BYTES, ROUND_CLOSE_BUDGET_BYTES, RPC_MAX_BYTES, SQLITE_MAX_ROW_BYTES } from "../../src/shard/limits";
+import { MAX_CHECKPOINT_LABEL, MAX_CHECKPOINTS, OBJECT_STORAGE_BYTES } from "../../src/shard/checkpoint-limits";
+import { MAX_AVERAGES, MAX_BODY_BYTES, MAX_PAGE_FLOATS, RESIDENT_BUDGET_BYTES, ROUND_CLOSE_BUDGET_BYTES, RPC_MAX_BYTES, SQLITE_MAX_ROW_BYTES } from "../../src/shard/limits";
 
 const doc = readFileSync(new URL("../../docs/limits.md", import.meta.url), "utf8");
 const averages = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`a${i}`, { kind: "ema" as const, decay: 0.9 }]));
@@ -39,6 +40,20 @@ describe("docs/limits.md", () => {
     const most = maxRoundClients(length, pageFloats);
     expect(Number(row!.split("|")[2]!.trim())).toBe(most);
     expect(most * Math.min(length, pageFloats) * 4).toBeLessThanOrEqual(ROUND_CLOSE_BUDGET_BYTES);
+  });
+
+  it("states the checkpoint limits, whose storage stays within an object's", () => {
+    const cell = (label: string) => doc.split("\n").find((l) => l.startsWith(`| ${label} |`))?.split("|")[2]?.trim();
+    expect(cell("checkpoints per shard")).toMatch(new RegExp(`^${MAX_CHECKPOINTS}, `));
+    expect(cell("checkpoint label")).toBe(`${MAX_CHECKPOINT_LABEL} characters`);
+    expect(cell("checkpoints in an ensemble")).toMatch(new RegExp(`^${MAX_CHECKPOINTS} `));
+    // A checkpoint stores every resident vector but the gradient scratch: less than the budget.
+    const hyper = getRule("adam").resolve({ amsgrad: true });
+    const length = maxLength({ rule: "adam", hyper, averages: averages(MAX_AVERAGES) });
+    const stored = 4 * length * (1 + getRule("adam").transform(hyper).slots.length + MAX_AVERAGES);
+    expect(stored).toBeLessThan(residentBytes({ rule: "adam", hyper, length, averages: averages(MAX_AVERAGES) }));
+    expect(MAX_CHECKPOINTS * RESIDENT_BUDGET_BYTES).toBeLessThanOrEqual(4 * 1024 ** 3);
+    expect(4 * 1024 ** 3).toBeLessThan(OBJECT_STORAGE_BYTES);
   });
 
   it("keeps production limits: pages under the row limit, bodies under the RPC limit, the budget inside an isolate", () => {

@@ -1,3 +1,4 @@
+import { z } from "@hono/zod-openapi";
 import { Float32Bytes, FloatsJson, Problem } from "../schemas/responses";
 
 /** The problem responses every shard route may answer. */
@@ -16,3 +17,11 @@ export const vectorHeaders = {
   "X-Shard-Version": { description: "Updates applied.", schema: { type: "integer" as const } },
   "X-Shard-Revision": { description: "Changes of the weights (updates and uploads).", schema: { type: "integer" as const } },
 };
+
+export const count = (what: string) => z.coerce.number().int().min(0).optional().openapi({ description: what });
+
+/** A range of a vector: `offset` and `length` in floats. */
+export const RangeQuery = z.object({
+  offset: count("First element of the range (default 0)."),
+  length: count("Number of elements (default: to the end)."),
+});

@@ -3,22 +3,13 @@ import type { PushResult } from "../../shard/types";
 import { requireScope } from "../auth/middleware";
 import { readFloatsBody, sendFloats, vectorHeaders as headersOf } from "../floats";
 import { unwrap } from "../refusals";
-import { preferenceApplied, preferencesOf } from "../prefer";
-import { MAX_WAIT_SECONDS } from "../../shard/limits";
+import { preferenceApplied } from "../prefer";
+import { PushHeaders, pushFieldsOf } from "../push-headers";
 import { Float32Bytes, FloatsInput, PushSummary } from "../schemas/responses";
 import { ShardParams, shardStub } from "../shards";
 import type { EdgeEnv } from "../types";
 import { floatsContent, problems, vectorHeaders } from "./common";
 
-const PushHeaders = z.object({
-  "idempotency-key": z.string().min(1).max(255).optional().openapi({ description: "A retry with the same key returns the first answer and applies nothing." }),
-  "x-base-version": z.coerce.number().int().min(0).optional().openapi({ description: "The version the gradient was computed at (staleness)." }),
-  "x-client-id": z.string().max(128).optional().openapi({ description: "Who pushes (recorded; rate limits and rounds use it)." }),
-  "x-sample-count": z.coerce.number().int().min(1).optional().openapi({ description: "Samples behind the gradient (its weight in averaging reducers)." }),
-  prefer: z.string().optional().openapi({
-    description: `\`return=minimal\` answers the PushSummary as JSON instead of the weights. In rounds mode, \`wait=N\` (seconds, at most ${MAX_WAIT_SECONDS}) waits for the push's round to close.`,
-  }),
-});
 
 const pushResponseHeaders = {
   ...vectorHeaders,
@@ -72,21 +63,9 @@ export const gradients = new OpenAPIHono<EdgeEnv>().openapi(postGradients, async
   const { shard } = c.req.valid("param");
   const principal = requireScope(c, "train", shard, "push gradients to");
   const headers = c.req.valid("header");
-  const prefer = preferencesOf(headers.prefer);
+  const { prefer, fields } = pushFieldsOf(principal, headers);
   const gradient = await readFloatsBody(c, "the gradient");
-  const result = unwrap(
-    await shardStub(c, shard).push({
-      gradient,
-      offset: c.req.valid("query").offset,
-      baseVersion: headers["x-base-version"],
-      clientId: headers["x-client-id"],
-      clientKey: `${principal.sub}/${headers["x-client-id"] ?? ""}`,
-      sampleCount: headers["x-sample-count"],
-      idempotencyKey: headers["idempotency-key"],
-      respond: prefer.minimal ? "summary" : "weights",
-      waitMs: prefer.waitSeconds * 1000,
-    }),
-  );
+  const result = unwrap(await shardStub(c, shard).push({ ...fields, gradient, offset: c.req.valid("query").offset }));
   const extra: Record<string, string> = { "x-learning-rate": String(result.lr), "x-push-version": String(result.version) };
   if (result.replayed) extra["idempotent-replayed"] = "true";
   const applied = preferenceApplied(prefer);

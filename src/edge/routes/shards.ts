@@ -8,6 +8,7 @@ import type { EdgeEnv } from "../types";
 import { problems } from "./common";
 import { MAX_JSON_BODY_BYTES } from "../../shard/limits";
 import { requireScope } from "../auth/middleware";
+import { catalogStub } from "../catalog";
 import type { PatchRequest } from "../../shard/types";
 
 const json = (schema: z.ZodType) => ({ "application/json": { schema } });
@@ -85,12 +86,38 @@ const deleteShard = createRoute({
   responses: { 204: { description: "Deleted." }, ...problems(401, 403, 404) },
 });
 
+const ShardList = z
+  .object({ shards: z.array(z.object({ name: z.string(), model: z.string().nullable(), created_at: z.string() })) })
+  .openapi("ShardList");
+
+const listShards = createRoute({
+  method: "get",
+  path: "/v1/shards",
+  tags: ["shards"],
+  operationId: "listShards",
+  summary: "The shards the token can see (its name prefix), from the catalog; `prefix` narrows them.",
+  request: { query: z.object({ prefix: z.string().max(128).optional().openapi({ description: "Only names starting with this." }) }) },
+  responses: { 200: { description: "The shards, by name.", content: json(ShardList) }, ...problems(401) },
+});
+
+/** The prefix a listing covers: the token's, narrowed by the query's (never widened). */
+export function listingPrefix(tokenPrefix: string, asked: string | undefined): string | null {
+  if (asked === undefined || asked.startsWith(tokenPrefix)) return asked ?? tokenPrefix;
+  return tokenPrefix.startsWith(asked) ? tokenPrefix : null;
+}
+
 export const shards = new OpenAPIHono<EdgeEnv>()
+  .openapi(listShards, async (c) => {
+    const prefix = listingPrefix(requireScope(c, "read", c.var.principal.prefix).prefix, c.req.valid("query").prefix);
+    return c.json({ shards: prefix === null ? [] : await catalogStub(c).shards(prefix) }, 200);
+  })
   .openapi(putShard, async (c) => {
     const { shard } = c.req.valid("param");
     requireScope(c, "admin", shard);
     const replace = c.req.valid("query").replace === "true";
     const result = unwrap(await shardStub(c, shard).create(shard, c.req.valid("json"), replace));
+    // After the shard: a listing may miss a shard whose registration failed, until a re-PUT.
+    await catalogStub(c).registerShards([shard], null);
     return c.json(result.info as never, result.created ? 201 : 200);
   })
   .openapi(getShard, async (c) => {
@@ -112,5 +139,6 @@ export const shards = new OpenAPIHono<EdgeEnv>()
     const { shard } = c.req.valid("param");
     requireScope(c, "admin", shard);
     unwrap(await shardStub(c, shard).destroy());
+    await catalogStub(c).forgetShard(shard);
     return c.body(null, 204);
   });

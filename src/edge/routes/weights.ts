@@ -10,14 +10,8 @@ import { unwrap } from "../refusals";
 import { Float32Bytes, FloatsInput } from "../schemas/responses";
 import { ShardParams, shardStub } from "../shards";
 import type { EdgeEnv } from "../types";
-import { floatsContent, problems, vectorHeaders } from "./common";
+import { floatsContent, problems, vectorHeaders, count, RangeQuery } from "./common";
 
-const count = (what: string) => z.coerce.number().int().min(0).optional().openapi({ description: what });
-
-const RangeQuery = z.object({
-  offset: count("First element of the range (default 0)."),
-  length: count("Number of elements (default: to the end)."),
-});
 
 const getWeights = createRoute({
   method: "get",

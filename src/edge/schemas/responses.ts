@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { MAX_CHECKPOINT_LABEL } from "../../shard/checkpoint-limits";
 import { MAX_JSON_FLOATS } from "../../shard/limits";
 import { Average, Clipping, Init, RateLimit, Schedule, Staleness } from "./config";
 
@@ -36,12 +37,13 @@ export const PlateauState = z
 export const ShardInfo = z
   .object({
     name: z.string(),
-    version: z.number().int().openapi({ description: "Updates applied: the step of bias corrections." }),
-    revision: z.number().int().openapi({ description: "Changes of the weights (updates and uploads): the ETag." }),
+    version: z.number().int().openapi({ description: "Changes of the training state: updates, and restores of checkpoints." }),
+    step: z.number().int().openapi({ description: "Steps of the optimizer: the step of bias corrections and of the schedule. Equal to version until a checkpoint is restored." }),
+    revision: z.number().int().openapi({ description: "Changes of the weights (updates, uploads, restores): the ETag." }),
     lr: z.number().openapi({ description: "The learning rate the next update will use." }),
     config: ShardConfig,
     averages: z.record(z.string(), z.object({ kind: z.enum(["ema", "swa"]), count: z.number().int() }).catchall(z.unknown())),
-    schedule_origin: z.number().int().openapi({ description: "The version at which the current schedule took effect." }),
+    schedule_origin: z.number().int().openapi({ description: "The step at which the current schedule took effect." }),
     plateau: PlateauState.nullable(),
     resident_bytes: z.number().int(),
     created_at: z.string(),
@@ -141,3 +143,21 @@ export const FloatsInput = {
 export const Float32Bytes = z
   .string()
   .openapi({ type: "string", contentMediaType: "application/octet-stream", description: "Raw little-endian float32 values." } as never);
+
+export const Checkpoint = z
+  .object({
+    id: z.number().int().openapi({ description: "Increasing per shard, never reused." }),
+    label: z.string().nullable(),
+    version: z.number().int().openapi({ description: "The shard's version when it was taken." }),
+    step: z.number().int().openapi({ description: "The optimizer's step when it was taken: a restore continues from it." }),
+    revision: z.number().int().openapi({ description: "The revision of the weights it holds (their ETag)." }),
+    bytes: z.number().int().openapi({ description: "Stored bytes: 4 × length × (1 + optimizer slots + averages)." }),
+    created_at: z.string(),
+  })
+  .openapi("Checkpoint", { description: "A snapshot of a shard's weights, optimizer state and averages." });
+
+export const CheckpointList = z.object({ checkpoints: z.array(Checkpoint).openapi({ description: "Oldest first." }) }).openapi("CheckpointList");
+
+export const CheckpointInput = z
+  .strictObject({ label: z.string().max(MAX_CHECKPOINT_LABEL).optional().openapi({ description: `At most ${MAX_CHECKPOINT_LABEL} characters.` }) })
+  .openapi("CheckpointInput");

@@ -316,8 +316,12 @@ export class DevServer {
     const main = /^main\s*=\s*"([^"]+)"\s*$/m;
     const entry = main.exec(text)?.[1];
     if (!entry) throw new Error("wrangler.toml has no main = \"...\" line");
+    // The static assets' folder ([assets] directory) is relative to the config too.
+    const directory = /^directory\s*=\s*"([^"]+)"\s*$/m;
+    const assets = directory.exec(text)?.[1];
     const path = join(this.dir, "wrangler.toml");
-    writeFileSync(path, text.replace(main, `main = ${JSON.stringify(resolve(root, entry))}`));
+    const absolute = text.replace(main, `main = ${JSON.stringify(resolve(root, entry))}`);
+    writeFileSync(path, assets === undefined ? absolute : absolute.replace(directory, `directory = ${JSON.stringify(resolve(root, assets))}`));
     return path;
   }
 

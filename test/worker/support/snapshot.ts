@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 
 /**
- * Every stored byte of a shard (pages, metadata row, ledger, history, metrics) as one string, read
+ * Every stored byte of a shard (pages, metadata row, ledger, history, metrics, checkpoints) as one string, read
  * inside its Durable Object: two equal snapshots mean nothing changed.
  */
 export async function storedState(name: string): Promise<string> {
@@ -10,7 +10,7 @@ export async function storedState(name: string): Promise<string> {
   return runInDurableObject(stub, (_instance: unknown, state: DurableObjectState) => {
     const sql = state.storage.sql;
     const rows: string[] = [];
-    for (const table of ["shard", "idempotency", "config_history", "metrics", "round_pushes"]) {
+    for (const table of ["shard", "idempotency", "config_history", "metrics", "round_pushes", "checkpoints"]) {
       for (const row of sql.exec(`SELECT * FROM ${table} ORDER BY 1`)) rows.push(`${table}:${JSON.stringify(row)}`);
     }
     for (const row of sql.exec<{ slot: string; page: number; data: ArrayBuffer }>("SELECT slot, page, data FROM pages ORDER BY slot, page")) {

@@ -1,0 +1,45 @@
+/** @shardstep/client: the public surface. README.md describes every function. */
+export { createShardstep, type Shardstep } from "./client.js";
+export type { CallOptions, ShardstepOptions } from "./context.js";
+export type { PushResult, VectorResult, WeightsStamp } from "./answers.js";
+export type { PushCalls, PushOptions, RoundPushResult } from "./pushes.js";
+export type { PushCommonOptions } from "./push-options.js";
+export { DEFAULT_CHUNK_FLOATS, type DownloadOptions, type UploadOptions, type WeightCalls } from "./weights.js";
+export type { ShardCalls } from "./shards.js";
+export type { ServiceCalls } from "./service.js";
+export type { ModelCalls, ModelManifestInput, ModelShardConfig, ModelSummary } from "./models.js";
+export type { ModelDownloadOptions, ModelPushOptions, ModelRoundPushResult, ModelTensorCalls, ModelTensors } from "./model-tensors.js";
+export { isShardstepProblem, ShardstepNetworkError, ShardstepProblem } from "./problem.js";
+export { DEFAULT_RETRY, isRetryable, type RetryEvent, type RetryOptions, type RetryPolicy } from "./retry.js";
+export { backoffDelay, retryAfterMs, type BackoffPolicy } from "./backoff.js";
+export type { Progress, ProgressCallback } from "./progress.js";
+export { fromSafetensors, SafetensorsError, toSafetensors, type Tensor, type TensorSet, type TensorsInput } from "./safetensors.js";
+export { bytesBlob, floatsBlob, floatsOf } from "./floats.js";
+export { newIdempotencyKey } from "./idempotency.js";
+export type {
+  Aggregation,
+  Average,
+  Clipping,
+  ConfigHistory,
+  Health,
+  Init,
+  MetricResult,
+  ModelInfo,
+  ModelList,
+  ModelManifest,
+  ModelPushSummary,
+  Problem,
+  PushSummary,
+  RateLimit,
+  RoundReceipt,
+  RuleCatalog,
+  Schedule,
+  ShardConfig,
+  ShardConfigInput,
+  ShardInfo,
+  ShardList,
+  ShardPatch,
+  ShardStatus,
+  Staleness,
+} from "./generated/types.gen.js";
+export type { Client } from "./generated/client/index.js";

@@ -1,0 +1,187 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { MAX_CHECKPOINTS } from "../../shard/checkpoint-limits";
+import { MAX_JSON_BODY_BYTES } from "../../shard/limits";
+import type { CheckpointSelection } from "../../shard/types";
+import { requireScope } from "../auth/middleware";
+import { bodyLimit } from "../body-limit";
+import { sendFloats } from "../floats";
+import { unwrap } from "../refusals";
+import { Checkpoint, CheckpointInput, CheckpointList, ShardInfo } from "../schemas/responses";
+import { ShardParams, shardStub } from "../shards";
+import type { EdgeEnv } from "../types";
+import { floatsContent, problems, vectorHeaders, RangeQuery } from "./common";
+
+/** Checkpoints of a shard (snapshot, list, read, delete, restore) and the ensemble of checkpoints. */
+
+const json = (schema: z.ZodType) => ({ "application/json": { schema } });
+
+const CheckpointParams = ShardParams.extend({
+  id: z.coerce.number().int().min(1).openapi({ param: { name: "id", in: "path" }, description: "The checkpoint's id.", example: 3 }),
+});
+
+
+const IDS = /^\d{1,10}(,\d{1,10})*$/;
+
+const EnsembleQuery = RangeQuery.extend({
+  checkpoints: z.string().regex(IDS).optional().openapi({ description: `Ids of the checkpoints to average, comma-separated (distinct, at most ${MAX_CHECKPOINTS}).`, example: "3,5,8" }),
+  last: z.coerce.number().int().min(1).max(MAX_CHECKPOINTS).optional().openapi({ description: "Average the newest `last` checkpoints.", example: 3 }),
+}).superRefine((q, ctx) => {
+  if ((q.checkpoints === undefined) === (q.last === undefined)) ctx.addIssue({ code: "custom", message: "give either checkpoints or last" });
+  const ids = q.checkpoints?.split(",") ?? [];
+  if (new Set(ids.map(Number)).size !== ids.length) ctx.addIssue({ code: "custom", path: ["checkpoints"], message: "each checkpoint at most once" });
+  if (ids.length > MAX_CHECKPOINTS) ctx.addIssue({ code: "custom", path: ["checkpoints"], message: `at most ${MAX_CHECKPOINTS} checkpoints` });
+});
+
+const ensembleHeaders = {
+  ...vectorHeaders,
+  ETag: { description: "Names the checkpoints averaged (they never change): `\"checkpoints:3,5,8\"`.", schema: { type: "string" as const } },
+  "X-Shard-Version": { description: "The newest averaged checkpoint's version.", schema: { type: "integer" as const } },
+  "X-Shard-Revision": { description: "The newest averaged checkpoint's revision.", schema: { type: "integer" as const } },
+  "X-Checkpoints": { description: "The ids of the checkpoints averaged, comma-separated, increasing.", schema: { type: "string" as const } },
+};
+
+const postCheckpoint = createRoute({
+  method: "post",
+  path: "/v1/shards/{shard}/checkpoints",
+  tags: ["shards"],
+  operationId: "createCheckpoint",
+  summary: "Snapshot the shard: weights, optimizer state and averages at its current version.",
+  description:
+    `The copy is made inside the shard's storage in one transaction. At most ${MAX_CHECKPOINTS} checkpoints per shard (409 beyond). ` +
+    "In rounds mode the pushes of the open round are not part of it. A retry with the same Idempotency-Key answers the checkpoint the first request took (200).",
+  middleware: [bodyLimit(MAX_JSON_BODY_BYTES)] as const,
+  request: {
+    params: ShardParams,
+    headers: z.object({ "idempotency-key": z.string().min(1).max(255).optional().openapi({ description: "A retry with the same key takes no second checkpoint." }) }),
+    body: { required: false, content: { "application/json": { schema: CheckpointInput } } },
+  },
+  responses: {
+    200: {
+      description: "A retry: the checkpoint its Idempotency-Key took.",
+      headers: { "Idempotent-Replayed": { description: "`true`.", schema: { type: "string" as const } } },
+      content: json(Checkpoint),
+    },
+    201: { description: "Taken.", headers: { Location: { description: "The checkpoint's URL.", schema: { type: "string" as const } } }, content: json(Checkpoint) },
+    ...problems(400, 401, 403, 404, 409, 413, 415, 422),
+  },
+});
+
+const listCheckpoints = createRoute({
+  method: "get",
+  path: "/v1/shards/{shard}/checkpoints",
+  tags: ["shards"],
+  operationId: "listCheckpoints",
+  summary: "The shard's checkpoints, oldest first.",
+  request: { params: ShardParams },
+  responses: { 200: { description: "The checkpoints.", content: json(CheckpointList) }, ...problems(400, 401, 403, 404) },
+});
+
+const getCheckpoint = createRoute({
+  method: "get",
+  path: "/v1/shards/{shard}/checkpoints/{id}",
+  tags: ["shards"],
+  operationId: "getCheckpoint",
+  summary: "One checkpoint.",
+  request: { params: CheckpointParams },
+  responses: { 200: { description: "The checkpoint.", content: json(Checkpoint) }, ...problems(400, 401, 403, 404) },
+});
+
+const getCheckpointWeights = createRoute({
+  method: "get",
+  path: "/v1/shards/{shard}/checkpoints/{id}/weights",
+  tags: ["weights"],
+  operationId: "getCheckpointWeights",
+  summary: "A checkpoint's weights: raw little-endian float32 by default, JSON when asked (small shards only).",
+  request: { params: CheckpointParams, query: RangeQuery },
+  responses: {
+    200: { description: "The weights of the range; the ETag and X-Shard-* headers are the checkpoint's.", headers: vectorHeaders, content: floatsContent },
+    ...problems(400, 401, 403, 404, 406),
+  },
+});
+
+const deleteCheckpoint = createRoute({
+  method: "delete",
+  path: "/v1/shards/{shard}/checkpoints/{id}",
+  tags: ["shards"],
+  operationId: "deleteCheckpoint",
+  summary: "Delete a checkpoint and its stored state. Its id is not reused.",
+  request: { params: CheckpointParams },
+  responses: { 204: { description: "Deleted." }, ...problems(400, 401, 403, 404) },
+});
+
+const restoreCheckpoint = createRoute({
+  method: "post",
+  path: "/v1/shards/{shard}/checkpoints/{id}/restore",
+  tags: ["shards"],
+  operationId: "restoreCheckpoint",
+  summary: "Restore a checkpoint: weights, optimizer state, averages, step, schedule and hyperparameters come back as a new version.",
+  description:
+    "The version and the revision go on by one (the ETag changes) and the configuration history records the restore; the optimizer's step " +
+    "(bias correction), the schedule's position, the averages' counts and the live hyperparameters are the checkpoint's, so the next push " +
+    "gives what the push after the checkpoint gave. Every checkpoint is kept. In rounds mode a restore is refused (409 /problems/round-open) while the open round has pushes.",
+  request: { params: CheckpointParams },
+  responses: { 200: { description: "The shard after the restore.", content: json(ShardInfo) }, ...problems(400, 401, 403, 404, 409) },
+});
+
+const getEnsemble = createRoute({
+  method: "get",
+  path: "/v1/shards/{shard}/ensemble",
+  tags: ["weights"],
+  operationId: "getEnsemble",
+  summary: "The element-wise mean of chosen checkpoints' weights (or of the last k), in the formats of the weights.",
+  description:
+    "Summed in float64 and rounded to float32 once, page by page. Give `checkpoints` (ids) or `last` (the newest k), not both. " +
+    "The running averages of the weights (EMA, SWA) are at /averages/{name}.",
+  request: { params: ShardParams, query: EnsembleQuery },
+  responses: {
+    200: { description: "The mean over the range.", headers: ensembleHeaders, content: floatsContent },
+    ...problems(400, 401, 403, 404, 406, 409),
+  },
+});
+
+export const checkpoints = new OpenAPIHono<EdgeEnv>()
+  .openapi(postCheckpoint, async (c) => {
+    const { shard } = c.req.valid("param");
+    requireScope(c, "train", shard);
+    const { label } = c.req.valid("json");
+    const idempotencyKey = c.req.valid("header")["idempotency-key"];
+    const { created, checkpoint } = unwrap(await shardStub(c, shard).snapshot({ label, idempotencyKey }));
+    if (!created) return c.json(checkpoint, 200, { "idempotent-replayed": "true" });
+    return c.json(checkpoint, 201, { location: `/v1/shards/${shard}/checkpoints/${checkpoint.id}` });
+  })
+  .openapi(listCheckpoints, async (c) => {
+    const { shard } = c.req.valid("param");
+    requireScope(c, "read", shard);
+    return c.json({ checkpoints: unwrap(await shardStub(c, shard).checkpoints()) }, 200);
+  })
+  .openapi(getCheckpoint, async (c) => {
+    const { shard, id } = c.req.valid("param");
+    requireScope(c, "read", shard);
+    return c.json(unwrap(await shardStub(c, shard).checkpoint(id)), 200);
+  })
+  .openapi(getCheckpointWeights, async (c) => {
+    const { shard, id } = c.req.valid("param");
+    requireScope(c, "read", shard);
+    const { offset = 0, length } = c.req.valid("query");
+    return sendFloats(c, unwrap(await shardStub(c, shard).readCheckpoint(id, { offset, length }))) as never;
+  })
+  .openapi(deleteCheckpoint, async (c) => {
+    const { shard, id } = c.req.valid("param");
+    requireScope(c, "admin", shard);
+    unwrap(await shardStub(c, shard).deleteCheckpoint(id));
+    return c.body(null, 204);
+  })
+  .openapi(restoreCheckpoint, async (c) => {
+    const { shard, id } = c.req.valid("param");
+    requireScope(c, "admin", shard);
+    return c.json(unwrap(await shardStub(c, shard).restore(id)) as never, 200);
+  })
+  .openapi(getEnsemble, async (c) => {
+    const { shard } = c.req.valid("param");
+    requireScope(c, "read", shard);
+    const { offset = 0, length, checkpoints: ids, last } = c.req.valid("query");
+    const selection: CheckpointSelection = last === undefined ? { ids: ids!.split(",").map(Number) } : { last };
+    const mean = unwrap(await shardStub(c, shard).ensemble(selection, { offset, length }));
+    const used = mean.checkpoints.join(",");
+    return sendFloats(c, mean, { etag: `"checkpoints:${used}"`, "x-checkpoints": used }) as never;
+  });

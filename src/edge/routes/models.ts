@@ -1,0 +1,161 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { MAX_JSON_BODY_BYTES } from "../../shard/limits";
+import type { VectorRead } from "../../shard/types";
+import { requireScope } from "../auth/middleware";
+import { bodyLimit } from "../body-limit";
+import { catalogStub } from "../catalog";
+import { fanOut, settled } from "../models/fanout";
+import { pushModel } from "../models/push";
+import { createModel, deleteModel, describeModel, loadModel, type Model } from "../models/registry";
+import { modelETag, safetensorsResponse } from "../models/transfer";
+import { PushHeaders, pushFieldsOf } from "../push-headers";
+import { json, ModelInfo, ModelList, ModelManifestInput, ModelParams, modelHeaders, ModelPushSummary, safetensors } from "../schemas/models";
+import { shardStub } from "../shards";
+import type { EdgeEnv } from "../types";
+import { problems } from "./common";
+import { listingPrefix } from "./shards";
+
+
+const putModel = createRoute({
+  method: "put",
+  path: "/v1/models/{model}",
+  tags: ["models"],
+  operationId: "putModel",
+  summary: "Create a model: its tensors are laid out on shards, which are created with their configuration.",
+  description: "Idempotent: the same manifest again answers 200 (and completes a creation that failed half way); another manifest is 409.",
+  middleware: [bodyLimit(MAX_JSON_BODY_BYTES)] as const,
+  request: { params: ModelParams, body: { required: true, content: json(ModelManifestInput) } },
+  responses: {
+    200: { description: "The model exists with this manifest.", content: json(ModelInfo) },
+    201: { description: "Created.", content: json(ModelInfo) },
+    ...problems(400, 401, 403, 409, 413, 415),
+  },
+});
+
+const listModels = createRoute({
+  method: "get",
+  path: "/v1/models",
+  tags: ["models"],
+  operationId: "listModels",
+  summary: "The models the token can see (its name prefix); `prefix` narrows them.",
+  request: { query: z.object({ prefix: z.string().max(128).optional() }) },
+  responses: { 200: { description: "The models, by name.", content: json(ModelList) }, ...problems(401) },
+});
+
+const getModel = createRoute({
+  method: "get",
+  path: "/v1/models/{model}",
+  tags: ["models"],
+  operationId: "getModel",
+  summary: "The model's tensors, their layout on shards, and each shard's version.",
+  request: { params: ModelParams },
+  responses: { 200: { description: "The model.", content: json(ModelInfo) }, ...problems(401, 403, 404) },
+});
+
+const deleteModelRoute = createRoute({
+  method: "delete",
+  path: "/v1/models/{model}",
+  tags: ["models"],
+  operationId: "deleteModel",
+  summary: "Delete the model and its shards.",
+  request: { params: ModelParams },
+  responses: { 204: { description: "Deleted." }, ...problems(401, 403, 404) },
+});
+
+const pushModelRoute = createRoute({
+  method: "post",
+  path: "/v1/models/{model}/gradients",
+  tags: ["models"],
+  operationId: "pushModelGradient",
+  summary: "Push a whole model's gradient as safetensors: every shard steps, in parallel; the updated model comes back.",
+  description:
+    "The body must hold every tensor of the model, F32, in its shape (checked before anything is applied, as are NaN/Inf under the reject policy). " +
+    "Each shard gets its part with the Idempotency-Key `<key>#<shard index>`: if some shards fail (502 partial-failure, per shard and tensor), " +
+    "the same request with the same key completes the push without applying anything twice.",
+  request: {
+    params: ModelParams,
+    headers: PushHeaders,
+    body: { required: true, content: safetensors },
+  },
+  responses: {
+    200: { description: "The updated model (safetensors), or with return=minimal the shards' summaries.", headers: modelHeaders, content: { ...safetensors, ...json(ModelPushSummary) } },
+    202: { description: "Rounds mode: counted in the shards' open rounds.", content: json(ModelPushSummary) },
+    ...problems(400, 401, 403, 404, 409, 413, 415, 422, 429, 502),
+  },
+});
+
+const getModelWeights = createRoute({
+  method: "get",
+  path: "/v1/models/{model}/weights",
+  tags: ["models"],
+  operationId: "getModelWeights",
+  summary: "The whole model's weights as safetensors.",
+  request: { params: ModelParams, headers: z.object({ "if-none-match": z.string().optional() }) },
+  responses: {
+    200: { description: "The weights.", headers: modelHeaders, content: safetensors },
+    304: { description: "Not modified since the ETag in If-None-Match.", headers: modelHeaders },
+    ...problems(401, 403, 404),
+  },
+});
+
+const getModelAverage = createRoute({
+  method: "get",
+  path: "/v1/models/{model}/averages/{name}",
+  tags: ["models"],
+  operationId: "getModelAverage",
+  summary: "A running average (EMA, SWA) of the whole model as safetensors: the ensemble endpoint for models.",
+  request: { params: ModelParams.extend({ name: z.string().openapi({ param: { name: "name", in: "path" } }) }), headers: getModelWeights.request.headers },
+  responses: {
+    200: { description: "The average.", headers: modelHeaders, content: safetensors },
+    304: { description: "Not modified since the ETag in If-None-Match.", headers: modelHeaders },
+    ...problems(401, 403, 404),
+  },
+});
+
+
+/** Reads every shard (weights, or an average) in parallel and answers safetensors, or 304. */
+async function readModel(c: Context<EdgeEnv>, model: Model, average?: string): Promise<Response> {
+  const reads = settled(model, await fanOut<VectorRead>(model, (s) => shardStub(c, s.name).read({ offset: 0 }, average)), "the read", "read again");
+  const etag = modelETag(model.layout.shards.map((s) => reads.get(s.name)!.revision));
+  if (c.req.header("if-none-match")?.split(",").some((t) => t.trim() === etag)) return c.body(null, 304, { etag });
+  return safetensorsResponse(c, model.layout, reads);
+}
+
+export const models = new OpenAPIHono<EdgeEnv>()
+  .openapi(listModels, async (c) => {
+    const prefix = listingPrefix(requireScope(c, "read", c.var.principal.prefix).prefix, c.req.valid("query").prefix);
+    return c.json({ models: prefix === null ? [] : await catalogStub(c).models(prefix) }, 200);
+  })
+  .openapi(putModel, async (c) => {
+    const { model } = c.req.valid("param");
+    requireScope(c, "admin", model);
+    const result = await createModel(c, model, c.req.valid("json"));
+    return c.json(await describeModel(c, result.model, result.shards), result.created ? 201 : 200);
+  })
+  .openapi(getModel, async (c) => {
+    const { model } = c.req.valid("param");
+    requireScope(c, "read", model);
+    return c.json(await describeModel(c, await loadModel(c, model)), 200);
+  })
+  .openapi(deleteModelRoute, async (c) => {
+    const { model } = c.req.valid("param");
+    requireScope(c, "admin", model);
+    await deleteModel(c, await loadModel(c, model));
+    return c.body(null, 204);
+  })
+  .openapi(pushModelRoute, async (c) => {
+    const { model } = c.req.valid("param");
+    const principal = requireScope(c, "train", model, "push gradients to");
+    return (await pushModel(c, await loadModel(c, model), pushFieldsOf(principal, c.req.valid("header")).fields)) as never;
+  })
+  .openapi(getModelWeights, async (c) => {
+    const { model } = c.req.valid("param");
+    requireScope(c, "read", model);
+    return (await readModel(c, await loadModel(c, model))) as never;
+  })
+  .openapi(getModelAverage, async (c) => {
+    const { model, name } = c.req.valid("param");
+    requireScope(c, "read", model);
+    return (await readModel(c, await loadModel(c, model), name)) as never;
+  });

@@ -1,0 +1,168 @@
+/**
+ * One tab's part in training a shared shard: softmax regression on MNIST (examples/mnist/model.ts)
+ * in async mode. The tab joins the shard (an idempotent PUT with the one configuration every tab
+ * uses; with a token that may train but not create, it joins the shard as it is), pulls the
+ * weights, then loops: the gradient of a minibatch of its digits at its copy of the
+ * weights, a push with the version that copy is at (X-Base-Version) and the tab's client id, and the
+ * weights that come back replace the copy. Pushes of other tabs land in between, so the versions
+ * this tab sees jump; the server scales the step of a stale gradient and refuses one that is too
+ * stale, after which the tab pulls the weights afresh.
+ */
+import { Minibatches } from "../examples/mnist/data";
+import { accuracy, lossAndGradient, meanLoss, PARAMETERS } from "../examples/mnist/model";
+import { withRetries, type TrainData } from "../examples/mnist/shard";
+import type { Api } from "../examples/mnist/train";
+import { ShardstepProblem, type ShardConfigInput } from "../sdk/client";
+
+/** What every learner tab creates: a tab that finds the shard with another configuration stops. */
+export const LEARNER_SHARD_CONFIG = {
+  length: PARAMETERS,
+  rule: "adam",
+  hyper: { lr: 0.003 },
+  init: { kind: "zeros" },
+  // A gradient computed k updates ago is applied with lr / sqrt(1 + k); beyond 64 it is refused.
+  staleness: { max: 64, policy: "scale", exponent: 0.5 },
+} satisfies ShardConfigInput;
+
+/** The minibatch loss of the push that produced shard version `version`. */
+export interface LossPoint {
+  version: number;
+  loss: number;
+}
+
+/** Loss and accuracy on the held-out digits of the weights at shard version `version`. */
+export interface HeldOut {
+  version: number;
+  loss: number;
+  accuracy: number;
+}
+
+/**
+ * idle: not started; training: the loop runs; pausing: asked to stop, a push may be in flight;
+ * paused: the loop has ended; failed: stopped by `error`.
+ */
+export type Phase = "idle" | "training" | "pausing" | "paused" | "failed";
+
+export interface LearnerState {
+  shard: string;
+  clientId: string;
+  phase: Phase;
+  /** Updates this tab applied to the shard. */
+  pushes: number;
+  /** The shard version of this tab's copy of the weights. */
+  version: number;
+  /** Updates of other clients between the last push's copy and its update. */
+  staleness: number;
+  /** Pushes the server refused as too stale (the tab then pulled the weights). */
+  refusedStale: number;
+  losses: LossPoint[];
+  heldOut: HeldOut[];
+  error?: string;
+}
+
+export interface LearnerOptions {
+  api: Api;
+  shard: string;
+  data: TrainData;
+  /** X-Client-Id of this tab; also the prefix of its Idempotency-Keys. */
+  clientId: string;
+  batchSize: number;
+  /** Seeds the tab's order of minibatches. */
+  seed: number;
+  /** Held-out evaluation after every this many pushes. */
+  evaluateEvery: number;
+}
+
+export class Learner {
+  readonly state: LearnerState;
+  private readonly batches: Minibatches;
+  private weights: Float32Array = new Float32Array(0);
+  private sent = 0;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly options: LearnerOptions,
+    private readonly changed: (state: LearnerState) => void,
+  ) {
+    this.state = {
+      shard: options.shard, clientId: options.clientId, phase: "idle",
+      pushes: 0, version: 0, staleness: 0, refusedStale: 0, losses: [], heldOut: [],
+    };
+    this.batches = new Minibatches(options.data.train, options.batchSize, options.seed);
+  }
+
+  /** Starts (or resumes) the loop; a no-op while it runs. */
+  start(): void {
+    if (this.state.phase === "training") return;
+    this.set({ phase: "training", error: undefined });
+    this.loop ??= this.run().finally(() => (this.loop = undefined));
+  }
+
+  /** Ends the loop after the push in flight (phase "pausing", then "paused"). */
+  pause(): void {
+    if (this.state.phase === "training") this.set({ phase: "pausing" });
+  }
+
+  private async run(): Promise<void> {
+    try {
+      await this.join();
+      await this.pull();
+      while (this.state.phase === "training") await this.step();
+      this.set({ phase: "paused" });
+    } catch (error) {
+      this.set({ phase: "failed", error: describe(error) });
+    }
+  }
+
+  private async join(): Promise<void> {
+    try {
+      await withRetries(() => this.options.api.createShard(this.options.shard, LEARNER_SHARD_CONFIG));
+    } catch (error) {
+      // 403: the token lacks admin; the shard must exist already (else the pull answers 404).
+      if (!(error instanceof ShardstepProblem && error.status === 403)) throw error;
+    }
+  }
+
+  /** Adopts the shard's current weights. */
+  private async pull(): Promise<void> {
+    const { values, version } = await withRetries(() => this.options.api.getWeights(this.options.shard));
+    this.weights = values;
+    this.set({ version });
+    if (this.state.heldOut.at(-1)?.version !== version) this.evaluate();
+  }
+
+  private async step(): Promise<void> {
+    const { api, shard, clientId, batchSize, evaluateEvery } = this.options;
+    const baseVersion = this.state.version;
+    const { loss, gradient } = lossAndGradient(this.weights, this.batches.next());
+    const key = `${clientId}-${this.sent++}`;
+    let result;
+    try {
+      result = await withRetries(() => api.pushGradient(shard, gradient, { baseVersion, clientId, idempotencyKey: key, sampleCount: batchSize }));
+    } catch (error) {
+      if (!(error instanceof ShardstepProblem && error.slug === "stale-gradient")) throw error;
+      this.set({ refusedStale: this.state.refusedStale + 1 });
+      return this.pull();
+    }
+    this.weights = result.weights;
+    this.state.losses.push({ version: result.version, loss });
+    this.set({ pushes: this.state.pushes + 1, version: result.weightsVersion, staleness: result.version - 1 - baseVersion });
+    if (this.state.pushes % evaluateEvery === 0) this.evaluate();
+  }
+
+  private evaluate(): void {
+    const { test } = this.options.data;
+    this.state.heldOut.push({ version: this.state.version, loss: meanLoss(this.weights, test), accuracy: accuracy(this.weights, test) });
+    this.changed(this.state);
+  }
+
+  private set(change: Partial<LearnerState>): void {
+    Object.assign(this.state, change);
+    this.changed(this.state);
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof ShardstepProblem) return `${error.status} ${error.title}: ${error.detail}`;
+  return error instanceof Error ? error.message : String(error);
+}
