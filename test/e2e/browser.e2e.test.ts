@@ -110,12 +110,14 @@ describe("the learner page", () => {
     const info = await api.getShard(shard);
     expect(info.version).toBe(total);
     expect(info.version).toBeGreaterThanOrEqual(2 * PUSHES_PER_TAB);
-    // They trained side by side, not one after the other: each tab pushed early and late.
-    for (const state of states) {
+    // They trained side by side, not one after the other: each tab pushed early, and the spans of
+    // versions the two tabs produced overlap (how long each kept on after the other depends on speed).
+    const spans = states.map((state) => {
       const versions = state.losses.map((p) => p.version);
       expect(Math.min(...versions)).toBeLessThan(total / 4);
-      expect(Math.max(...versions)).toBeGreaterThan((3 * total) / 4);
-    }
+      return [Math.min(...versions), Math.max(...versions)] as const;
+    });
+    expect(Math.max(spans[0]![0], spans[1]![0])).toBeLessThan(Math.min(spans[0]![1], spans[1]![1]));
 
     // The loss fell: from ln 10 at the zeros the shard starts from, on the minibatches and on the
     // held-out digits.
