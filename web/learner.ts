@@ -10,7 +10,7 @@
  */
 import { Minibatches } from "../examples/mnist/data";
 import { accuracy, lossAndGradient, meanLoss, PARAMETERS } from "../examples/mnist/model";
-import { withRetries, type TrainData } from "../examples/mnist/shard";
+import type { TrainData } from "../examples/mnist/shard";
 import type { Api } from "../examples/mnist/train";
 import { ShardstepProblem, type ShardConfigInput } from "../sdk/client";
 
@@ -116,7 +116,7 @@ export class Learner {
 
   private async join(): Promise<void> {
     try {
-      await withRetries(() => this.options.api.createShard(this.options.shard, LEARNER_SHARD_CONFIG));
+      await this.options.api.createShard(this.options.shard, LEARNER_SHARD_CONFIG);
     } catch (error) {
       // 403: the token lacks admin; the shard must exist already (else the pull answers 404).
       if (!(error instanceof ShardstepProblem && error.status === 403)) throw error;
@@ -125,7 +125,7 @@ export class Learner {
 
   /** Adopts the shard's current weights. */
   private async pull(): Promise<void> {
-    const { values, version } = await withRetries(() => this.options.api.getWeights(this.options.shard));
+    const { values, version } = await this.options.api.getWeights(this.options.shard);
     this.weights = values;
     this.set({ version });
     if (this.state.heldOut.at(-1)?.version !== version) this.evaluate();
@@ -138,7 +138,7 @@ export class Learner {
     const key = `${clientId}-${this.sent++}`;
     let result;
     try {
-      result = await withRetries(() => api.pushGradient(shard, gradient, { baseVersion, clientId, idempotencyKey: key, sampleCount: batchSize }));
+      result = await api.pushGradient(shard, gradient, { baseVersion, clientId, idempotencyKey: key, sampleCount: batchSize });
     } catch (error) {
       if (!(error instanceof ShardstepProblem && error.slug === "stale-gradient")) throw error;
       this.set({ refusedStale: this.state.refusedStale + 1 });

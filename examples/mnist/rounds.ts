@@ -8,7 +8,7 @@
 import type { RoundPushResult, Shardstep } from "../../sdk/client";
 import { clientBatches, splitFor, type Minibatches, type Dataset, type SplitKind } from "./data";
 import { accuracy, lossAndGradient } from "./model";
-import { createFreshShard, evaluate, runTag, withRetries, type Aggregation, type Evaluation, type Hyper, type RuleName, type TrainData } from "./shard";
+import { createFreshShard, evaluate, runTag, type Aggregation, type Evaluation, type Hyper, type RuleName, type TrainData } from "./shard";
 
 export type RoundsApi = Pick<Shardstep, "createShard" | "getWeights" | "pushToRound">;
 export type Reducer = "weighted_mean" | "mean" | "median" | "trimmed_mean";
@@ -101,7 +101,7 @@ class RoundsClient {
       waitSeconds: this.options.waitSeconds ?? 30,
     };
     const { api, shard } = this.options;
-    return { loss: firstLoss, next: await this.untilClosed(() => withRetries(() => api.pushToRound(shard, delta, push))) };
+    return { loss: firstLoss, next: await this.untilClosed(() => api.pushToRound(shard, delta, push)) };
   }
 
   /**

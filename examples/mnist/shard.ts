@@ -1,9 +1,9 @@
 /**
- * What the trainers share: the shard's configuration, a fresh start, retries that keep their
- * Idempotency-Key, and the evaluation of weights on the held-out digits.
+ * What the trainers share: the shard's configuration, a fresh start, run tags for their
+ * Idempotency-Keys (the client retries with the same key), and the evaluation on the held-out digits.
  */
 import { randomUUID } from "node:crypto";
-import { ShardstepProblem, type ShardConfigInput, type Shardstep } from "../../sdk/client";
+import type { ShardConfigInput, Shardstep } from "../../sdk/client";
 import type { Dataset } from "./data";
 import { accuracy, meanLoss, PARAMETERS } from "./model";
 
@@ -37,30 +37,6 @@ export async function createFreshShard(api: Pick<Shardstep, "createShard">, shar
   const config = { length: PARAMETERS, init: { kind: "zeros" }, rate_limit: null, ...setup };
   // The generated input type is a union with each rule's own hyperparameter type.
   await api.createShard(shard, config as unknown as ShardConfigInput, { replace: true });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Whether a failed request may be sent again: no answer at all, 429, or a 5xx. */
-function retryable(error: unknown): boolean {
-  if (error instanceof ShardstepProblem) return error.status === 429 || error.status >= 500;
-  return true;
-}
-
-/**
- * Runs `request` until it succeeds, at most `attempts` times, backing off. The caller passes the
- * same Idempotency-Key on every attempt, so a push that was applied but whose answer got lost is
- * not applied twice.
- */
-export async function withRetries<T>(request: () => Promise<T>, attempts = 5): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await request();
-    } catch (error) {
-      if (attempt >= attempts || !retryable(error)) throw error;
-      await sleep(50 * 2 ** attempt);
-    }
-  }
 }
 
 /** A short tag that makes the Idempotency-Keys of one training run unique. */

@@ -7,7 +7,7 @@
 import type { Shardstep } from "../../sdk/client";
 import { clientBatches, splitFor, type Dataset, type Minibatches, type SplitKind } from "./data";
 import { lossAndGradient } from "./model";
-import { createFreshShard, evaluate, runTag, withRetries, type Evaluation, type Hyper, type RuleName, type Schedule, type TrainData } from "./shard";
+import { createFreshShard, evaluate, runTag, type Evaluation, type Hyper, type RuleName, type Schedule, type TrainData } from "./shard";
 
 export type Api = Pick<Shardstep, "createShard" | "pushGradient" | "getWeights">;
 
@@ -77,9 +77,8 @@ class AsyncClient {
     const { api, shard, batchSize } = this.options;
     const { loss, gradient } = lossAndGradient(this.weights, this.batches.next());
     const key = `${this.tag}-c${this.id}-${this.pushes++}`;
-    const result = await withRetries(() =>
-      api.pushGradient(shard, gradient, { baseVersion: this.version, clientId: `client-${this.id}`, idempotencyKey: key, sampleCount: batchSize }),
-    );
+    // The client retries lost answers and 429/503 with this same key: applied once.
+    const result = await api.pushGradient(shard, gradient, { baseVersion: this.version, clientId: `client-${this.id}`, idempotencyKey: key, sampleCount: batchSize });
     const staleness = result.version - 1 - this.version;
     this.weights = result.weights;
     this.version = result.weightsVersion;
