@@ -3,7 +3,7 @@ import { reducerOf, type RoundsConfig } from "./aggregation";
 import { readPage, writePages } from "./pages";
 import { pushRange, stageGradient, takeStep } from "./push";
 import { refuse } from "./refusal";
-import { nextLearningRate, type Resident } from "./resident";
+import { nextLearningRate, writeResident, type Resident } from "./resident";
 import type { CloseReason } from "./stats";
 import type { PushRequest, RoundReceipt } from "./types";
 
@@ -124,7 +124,7 @@ export function store(sql: SqlStorage, resident: Resident, a: Admission, now: nu
 
 /**
  * Closes the open round: combines its pushes into the gradient scratch, adds noise, negates deltas,
- * takes one step; answers the learning rate it used. Answers null, changing nothing, when the round
+ * takes one step and writes the new state; answers the learning rate it used. Answers null, changing nothing, when the round
  * has fewer pushes than its reducer needs. `freshSeed` gives the noise seed when none is configured.
  */
 export function close(sql: SqlStorage, resident: Resident, reason: CloseReason, now: number, freshSeed: () => number): number | null {
@@ -150,6 +150,7 @@ export function close(sql: SqlStorage, resident: Resident, reason: CloseReason, 
 
   const lr = nextLearningRate(meta);
   takeStep(resident, lr, 0, length, now);
+  writeResident(sql, resident, 0, length);
   sql.exec("DELETE FROM pages WHERE slot IN (SELECT 'push:' || seq FROM round_pushes)");
   sql.exec("DELETE FROM round_pushes");
   meta.roundDeadline = null;

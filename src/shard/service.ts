@@ -311,7 +311,6 @@ export class ShardService {
       if (!admission.skip) {
         const contributors = store(this.sql, resident, admission, now);
         if (contributors >= roundsOf(resident).quorum) lr = close(this.sql, resident, "quorum", now, freshSeed);
-        if (lr !== null) writeResident(this.sql, resident, 0, meta.config.length);
         saveCounters(this.sql, meta);
       }
       summary = {
@@ -358,8 +357,7 @@ export class ShardService {
     const now = this.now();
     const { meta } = resident;
     this.commit(() => {
-      if (close(this.sql, resident, "deadline", now, freshSeed) !== null) writeResident(this.sql, resident, 0, meta.config.length);
-      else meta.roundDeadline = now + roundsOf(resident).deadline_ms;
+      if (close(this.sql, resident, "deadline", now, freshSeed) === null) meta.roundDeadline = now + roundsOf(resident).deadline_ms;
       saveCounters(this.sql, meta);
     });
     if (meta.roundDeadline !== null) await this.storage.setAlarm(meta.roundDeadline);

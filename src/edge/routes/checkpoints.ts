@@ -6,6 +6,7 @@ import { requireScope } from "../auth/middleware";
 import { bodyLimit } from "../body-limit";
 import { sendFloats } from "../floats";
 import { unwrap } from "../refusals";
+import { checkSelection, selectionFields } from "../schemas/selection";
 import { Checkpoint, CheckpointInput, CheckpointList, ShardInfo } from "../schemas/responses";
 import { ShardParams, shardStub } from "../shards";
 import type { EdgeEnv } from "../types";
@@ -19,18 +20,7 @@ const CheckpointParams = ShardParams.extend({
   id: z.coerce.number().int().min(1).openapi({ param: { name: "id", in: "path" }, description: "The checkpoint's id.", example: 3 }),
 });
 
-
-const IDS = /^\d{1,10}(,\d{1,10})*$/;
-
-const EnsembleQuery = RangeQuery.extend({
-  checkpoints: z.string().regex(IDS).optional().openapi({ description: `Ids of the checkpoints to average, comma-separated (distinct, at most ${MAX_CHECKPOINTS}).`, example: "3,5,8" }),
-  last: z.coerce.number().int().min(1).max(MAX_CHECKPOINTS).optional().openapi({ description: "Average the newest `last` checkpoints.", example: 3 }),
-}).superRefine((q, ctx) => {
-  if ((q.checkpoints === undefined) === (q.last === undefined)) ctx.addIssue({ code: "custom", message: "give either checkpoints or last" });
-  const ids = q.checkpoints?.split(",") ?? [];
-  if (new Set(ids.map(Number)).size !== ids.length) ctx.addIssue({ code: "custom", path: ["checkpoints"], message: "each checkpoint at most once" });
-  if (ids.length > MAX_CHECKPOINTS) ctx.addIssue({ code: "custom", path: ["checkpoints"], message: `at most ${MAX_CHECKPOINTS} checkpoints` });
-});
+const EnsembleQuery = RangeQuery.extend(selectionFields).superRefine(checkSelection);
 
 const ensembleHeaders = {
   ...vectorHeaders,

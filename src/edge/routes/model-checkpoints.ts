@@ -1,7 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { ModelCheckpoint } from "../../catalog/object";
-import { MAX_CHECKPOINTS } from "../../shard/checkpoint-limits";
 import { MAX_JSON_BODY_BYTES } from "../../shard/limits";
 import type { EnsembleRead, ShardInfo, SnapshotResult, VectorRead } from "../../shard/types";
 import { requireScope } from "../auth/middleware";
@@ -12,6 +11,7 @@ import { describeModel, loadModel, type Model } from "../models/registry";
 import { safetensorsResponse } from "../models/transfer";
 import { notFound } from "../problem";
 import { json, ModelInfo, ModelParams, modelHeaders, safetensors } from "../schemas/models";
+import { checkSelection, selectionFields } from "../schemas/selection";
 import { shardStub } from "../shards";
 import type { EdgeEnv } from "../types";
 import { problems } from "./common";
@@ -99,10 +99,7 @@ const getEnsemble = createRoute({
   summary: "The element-wise mean of chosen model checkpoints (ids, or the last k), as safetensors.",
   request: {
     params: ModelParams,
-    query: z.object({
-      checkpoints: z.string().regex(/^\d{1,10}(,\d{1,10})*$/).optional().openapi({ description: "Model checkpoint ids, comma-separated.", example: "2,3" }),
-      last: z.coerce.number().int().min(1).max(MAX_CHECKPOINTS).optional(),
-    }),
+    query: z.object(selectionFields).superRefine(checkSelection),
   },
   responses: { 200: { description: "The mean of the checkpoints' weights.", headers: modelHeaders, content: safetensors }, ...problems(400, 401, 403, 404) },
 });
