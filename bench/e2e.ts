@@ -1,9 +1,10 @@
 /**
  * End-to-end benchmark: `npm run bench:e2e` (builds kernels.wasm and the SDK, then runs this with
- * `node --import tsx`). Everything is measured from the client: Node's fetch through the generated
- * SDK (sdk/client.ts) against a real `wrangler dev --var BENCH_FLOOR:on` on 127.0.0.1 with a
- * temporary --persist-to (test/e2e/support/server.ts), i.e. wrangler's proxy workerd, then the
- * runtime workerd with the Worker and its Durable Objects on SQLite.
+ * `node --import tsx`). Everything is measured from the client against a real
+ * `wrangler dev --var BENCH_FLOOR:on` on 127.0.0.1 with a temporary --persist-to
+ * (test/e2e/support/server.ts), i.e. wrangler's proxy workerd, then the runtime workerd with the
+ * Worker and its Durable Objects on SQLite. (a) goes through the generated SDK (sdk/client.ts,
+ * Node's fetch); (b) and (c) through plain HTTP/1.1 (bench/http-load.ts), cheaper on shared cores.
  *
  * (a) A 2^20-parameter Adam push answering the weights: ms per step (median), against a floor
  *     measured in the same run — POST /bench/floor/{shard} (src/edge/routes/bench-floor.ts): the
@@ -15,7 +16,8 @@
  *     concurrent clients (closed loop, each push with an Idempotency-Key), with
  *     `Prefer: return=minimal` and with the weights answered; through the URL wrangler serves (its
  *     dev proxy) and, for comparison, straight to the runtime workerd's own socket. With the CPU
- *     time per step of each process (client, proxy, runtime), from /proc.
+ *     time per step of each process (client, proxy, runtime), from /proc. One row through the SDK;
+ *     two rows of GET /health (no work) at 32 clients: the ceiling of each path on this machine.
  * (c) 16 shards of 1024 parameters updated in parallel (16 and 32 clients): aggregate steps/s.
  *
  * Prints the results and writes them to docs/benchmarks.md under "## End to end (npm run
@@ -27,8 +29,9 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createShardstep, floatsBlob, floatsOf, type ShardConfigInput, type Shardstep } from "../sdk/client";
+import { createShardstep, floatsBlob, floatsOf, type ShardConfigInput } from "../sdk/client";
 import { adminToken, cpuMs, DevServer, memoryOf } from "../test/e2e/support/server";
+import { HttpLoad } from "./http-load";
 import { replaceSection } from "./sections";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -186,22 +189,21 @@ try {
     reloaded: boolean;
   }
 
-  /** Closed-loop clients pushing for `seconds` after a warm-up, client c to shards[c % shards.length]. */
-  async function load(client: Shardstep, shards: string[], clients: number, mode: "minimal" | "weights", seconds: number): Promise<Load> {
+  /** One request of client `c`; `seq` numbers the requests of the whole run. */
+  type Send = (c: number, seq: number) => Promise<unknown>;
+
+  /** Closed-loop clients sending for `seconds` after a warm-up. */
+  async function load(send: Send, clients: number, seconds: number): Promise<Load> {
     const latencies: number[] = [];
     let errors = 0;
     let measuring = false;
     let stop = false;
     let seq = 0;
     const one = async (c: number) => {
-      const shard = shards[c % shards.length]!;
-      const g = gradients[c % gradients.length]!;
       while (!stop) {
-        const options = { idempotencyKey: `${runId}-${mode}-${clients}-${shards.length}-${c}-${seq++}`, clientId: `bench-${c}` };
         const t0 = performance.now();
         try {
-          if (mode === "minimal") await client.pushGradientSummary(shard, g, options);
-          else await client.pushGradient(shard, g, options);
+          await send(c, seq++);
         } catch (e) {
           if (measuring) errors += 1;
           if (errors > 1000) throw e;
@@ -232,71 +234,126 @@ try {
     return { steps: steps / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, cpu, reloaded: runtimePid() !== before.pid };
   }
 
+  type Path = "proxy" | "direct";
+  /** What a row sends: pushes to 1K shards (answering a summary or the weights), or GET /health (no work at all). */
+  type Work = "minimal" | "weights" | "health";
+  type Client = "http" | "sdk";
+
+  /** The base URL of a path; the runtime's own socket changes when wrangler reloads the Worker, so it is looked up each time. */
+  async function baseUrlOf(path: Path): Promise<string> {
+    if (path === "proxy") return server.baseUrl;
+    const baseUrl = await server.runtimeBaseUrl();
+    if (!baseUrl) throw new Error("cannot find the runtime workerd's entry socket");
+    return baseUrl;
+  }
+
+  /** The sender of a row: client c pushes to shards[c % shards.length] (each push with an Idempotency-Key and its own X-Client-Id). */
+  async function sender(path: Path, client: Client, work: Work, shards: string[], clients: number, tag: string): Promise<{ send: Send; close: () => void }> {
+    const baseUrl = await baseUrlOf(path);
+    const key = (c: number, seq: number) => `${runId}-${tag}-${c}-${seq}`;
+    if (client === "sdk") {
+      const sdk = createShardstep({ baseUrl, token, retry: false });
+      const send: Send = (c, seq) => {
+        const options = { idempotencyKey: key(c, seq), clientId: `bench-${c}` };
+        const shard = shards[c % shards.length]!;
+        const g = gradients[c % gradients.length]!;
+        return work === "minimal" ? sdk.pushGradientSummary(shard, g, options) : sdk.pushGradient(shard, g, options);
+      };
+      return { send, close: () => undefined };
+    }
+    const http = new HttpLoad(baseUrl, clients);
+    const bodies = gradients.map((g) => new Uint8Array(g.buffer));
+    const send: Send = (c, seq) => {
+      if (work === "health") return http.send({ method: "GET", path: "/health", headers: {} });
+      const headers: Record<string, string> = {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/octet-stream",
+        "idempotency-key": key(c, seq),
+        "x-client-id": `bench-${c}`,
+      };
+      if (work === "minimal") headers.prefer = "return=minimal";
+      return http.send({ method: "POST", path: `/v1/shards/${encodeURIComponent(shards[c % shards.length]!)}/gradients`, headers, body: bodies[c % bodies.length] });
+    };
+    return { send, close: () => http.close() };
+  }
+
+  type Row = { path: Path; client: Client; work: Work; clients: number; shards: number; load: Load };
+
   /** A row, measured again once when wrangler reloaded the Worker under it (a source file changed) or requests failed. */
-  async function row(client: () => Promise<Shardstep>, shards: string[], clients: number, mode: "minimal" | "weights"): Promise<Load> {
-    const first = await load(await client(), shards, clients, mode, seconds);
-    if (!first.reloaded && first.errors === 0) return first;
-    console.log(`    (measuring again: ${first.reloaded ? "the Worker was reloaded" : `${first.errors} requests failed`})`);
-    return load(await client(), shards, clients, mode, seconds);
+  async function row(path: Path, client: Client, work: Work, shards: string[], clients: number): Promise<Row> {
+    const measure = async (attempt: number) => {
+      const { send, close } = await sender(path, client, work, shards, clients, `${path}-${client}-${work}-${clients}-${shards.length}-${attempt}`);
+      try {
+        return await load(send, clients, seconds);
+      } finally {
+        close();
+      }
+    };
+    let result = await measure(0);
+    if (result.reloaded || result.errors > 0) {
+      console.log(`    (measuring again: ${result.reloaded ? "the Worker was reloaded" : `${result.errors} requests failed`})`);
+      result = await measure(1);
+    }
+    return { path, client, work, clients, shards: shards.length, load: result };
   }
 
   const describeLoad = (r: Load) =>
-    `${fmt(r.steps, 0)} steps/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms; CPU ms/step client ${fmt(r.cpu.client, 2)}, proxy ${fmt(r.cpu.proxy, 2)}, runtime ${fmt(r.cpu.runtime, 2)}` +
+    `${fmt(r.steps, 0)}/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms; CPU ms/request client ${fmt(r.cpu.client, 2)}, proxy ${fmt(r.cpu.proxy, 2)}, runtime ${fmt(r.cpu.runtime, 2)}` +
     `${r.errors ? `; ${r.errors} failed requests` : ""}${r.reloaded ? "; WRANGLER RELOADED THE WORKER DURING THIS ROW" : ""}`;
+  const label = (r: Row) => `${r.path === "proxy" ? "via wrangler's proxy" : "direct to the runtime"}, ${r.client === "sdk" ? "@shardstep/client" : "http"}, ${r.clients} clients, ${r.work}`;
 
   const small = `bench-e2e-adam-1k-${runId}`;
   await api.createShard(small, smallConfig);
-  type Row = { path: "proxy" | "direct"; clients: number; mode: "minimal" | "weights"; load: Load };
   const b: Row[] = [];
+  const measured = async (r: Promise<Row>, list: Row[], prefix: string) => {
+    const done = await r;
+    list.push(done);
+    console.log(`${prefix} ${label(done)}: ${describeLoad(done.load)}`);
+  };
   for (const path of ["proxy", "direct"] as const) {
     for (const clients of [1, 8, 32]) {
-      for (const mode of ["minimal", "weights"] as const) {
-        // The runtime's own socket changes when wrangler reloads the Worker: look it up for each row.
-        const client = async () => {
-          if (path === "proxy") return api;
-          const baseUrl = await server.runtimeBaseUrl();
-          if (!baseUrl) throw new Error("cannot find the runtime workerd's entry socket");
-          return createShardstep({ baseUrl, token, retry: false });
-        };
-        const result = await row(client, [small], clients, mode);
-        b.push({ path, clients, mode, load: result });
-        console.log(`(b) 1K adam, ${path === "proxy" ? "via wrangler's proxy" : "direct to the runtime"}, ${clients} clients, ${mode}: ${describeLoad(result)}`);
-      }
+      for (const work of ["minimal", "weights"] as const) await measured(row(path, "http", work, [small], clients), b, "(b) 1K adam,");
     }
   }
+  // The same pushes through the SDK (fetch): what a heavier client costs on this shared machine.
+  await measured(row("proxy", "sdk", "minimal", [small], 32), b, "(b) 1K adam,");
   await api.deleteShard(small);
+  // A route that does nothing: the most any request can do through each path on this machine.
+  const noop: Row[] = [];
+  for (const path of ["proxy", "direct"] as const) await measured(row(path, "http", "health", [], 32), noop, "(b) GET /health,");
 
   const many = Array.from({ length: 16 }, (_, i) => `bench-e2e-many-${runId}-${i}`);
   for (const name of many) await api.createShard(name, smallConfig);
   const c: Row[] = [];
-  for (const clients of [16, 32]) {
-    const result = await row(async () => api, many, clients, "minimal");
-    c.push({ path: "proxy", clients, mode: "minimal", load: result });
-    console.log(`(c) 16 shards, ${clients} clients, minimal: ${describeLoad(result)}`);
-  }
+  for (const clients of [16, 32]) await measured(row("proxy", "http", "minimal", many, clients), c, "(c) 16 shards,");
   for (const name of many) await api.deleteShard(name);
 
   // -------------------------------------------------------------------------------------------
   // Targets and the document.
-  const at32 = (path: Row["path"]) => b.filter((r) => r.clients === 32 && r.path === path);
+  const at32 = (path: Path) => b.filter((r) => r.clients === 32 && r.path === path && r.client === "http");
   const met = (ok: boolean) => (ok ? "**met**" : "**not met**");
-  const stepsAt32 = (path: Row["path"]) => at32(path).map((r) => `${fmt(r.load.steps, 0)} (${r.mode})`).join(", ");
-  const p99At32 = (path: Row["path"]) => at32(path).map((r) => `${fmt(r.load.p99, 1)} ms (${r.mode})`).join(", ");
+  const stepsAt32 = (path: Path) => at32(path).map((r) => `${fmt(r.load.steps, 0)} (${r.work})`).join(", ");
+  const p99At32 = (path: Path) => at32(path).map((r) => `${fmt(r.load.p99, 1)} ms (${r.work})`).join(", ");
   const worstSteps = Math.min(...at32("proxy").map((r) => r.load.steps));
   const worstP99 = Math.max(...at32("proxy").map((r) => r.load.p99));
+  const health = (path: Path) => noop.find((r) => r.path === path)!.load;
   const targets = [
     `- 2^20 Adam push with weights ≤ 1.3× the floor: ${fmt(ratio, 2)}× (${fmt(a.pushMs)} ms vs ${fmt(a.floorMs)} ms) — ${met(ratio <= 1.3)}`,
     `- 1K shard at 32 clients ≥ 500 durable steps/s: ${stepsAt32("proxy")} (direct to the runtime: ${stepsAt32("direct")}) — ${met(worstSteps >= 500)}`,
-    `- 1K shard at 32 clients p99 ≤ 50 ms: ${p99At32("proxy")} (direct to the runtime: ${p99At32("direct")}) — ${met(worstP99 <= 50)}`,
+    `- 1K shard at 32 clients p99 ≤ 50 ms: ${p99At32("proxy")} (direct to the runtime: ${p99At32("direct")}) — ${met(worstP99 <= 50)}; ` +
+      `GET /health, which does nothing, at 32 clients: p99 ${fmt(health("proxy").p99, 1)} ms through wrangler's URL, ${fmt(health("direct").p99, 1)} ms direct`,
   ];
-  const proxy32 = at32("proxy").find((r) => r.mode === "minimal")!.load;
+  const proxy32 = at32("proxy").find((r) => r.work === "minimal")!.load;
+  const direct32 = at32("direct").find((r) => r.work === "minimal")!.load;
   const serverCpu = proxy32.cpu.proxy + proxy32.cpu.runtime;
   const totalSeconds = (performance.now() - started) / 1000;
   const cpu = os.cpus()[0]?.model.trim() ?? "unknown CPU";
   const now = new Date();
+  const workLabel: Record<Work, string> = { minimal: "push, `return=minimal`", weights: "push, weights (4 KiB)", health: "GET /health" };
   const loadRow = (r: Row) =>
-    `| ${r.path === "proxy" ? "wrangler's URL" : "runtime's socket"} | ${r.clients} | ${r.mode === "minimal" ? "`return=minimal`" : "weights (4 KiB)"} | ${fmt(r.load.steps, 0)} | ${fmt(r.load.p50, 2)} | ${fmt(r.load.p99, 2)} | ` +
+    `| ${r.path === "proxy" ? "wrangler's URL" : "runtime's socket"} | ${r.client === "sdk" ? "@shardstep/client" : "http"} | ${r.clients} | ${workLabel[r.work]} | ${fmt(r.load.steps, 0)} | ${fmt(r.load.p50, 2)} | ${fmt(r.load.p99, 2)} | ` +
     `${fmt(r.load.cpu.client, 2)} / ${r.path === "proxy" ? fmt(r.load.cpu.proxy, 2) : "–"} / ${fmt(r.load.cpu.runtime, 2)} |${r.load.errors || r.load.reloaded ? ` ${r.load.errors} failed${r.load.reloaded ? ", Worker reloaded" : ""}` : ""}`;
+  const tableHead = ["| to | client | clients | request | per second | p50 ms | p99 ms | CPU ms per request (client / proxy / runtime) |", "|---|---|---:|---|---:|---:|---:|---|"];
   const section = [
     "## End to end (npm run bench:e2e)",
     "",
@@ -304,9 +361,10 @@ try {
       `load average ${fmt(loadBefore, 2)} before the run${loadBefore > 0.5 ? " (other work was running: figures are lower than on an idle machine)" : ""}.`,
     "",
     "`npm run bench:e2e` starts `wrangler dev --ip 127.0.0.1 --port <free> --persist-to <tmp> --var AUTH_SECRET:<dev secret> --var BENCH_FLOOR:on` " +
-      "(test/e2e/support/server.ts) and measures from the client: Node's fetch through the generated SDK (sdk/client.ts) to the URL wrangler serves, " +
-      "which is wrangler's dev proxy (a workerd of its own) forwarding to the runtime workerd, where the Worker calls the shard's Durable Object (SQLite on disk). " +
-      "The client, wrangler and both workerd processes share the machine's cores. (b) also goes straight to the runtime's own socket, without the proxy's hop, which production does not have.",
+      "(test/e2e/support/server.ts) and measures from the client, on the URL wrangler serves: wrangler's dev proxy (a workerd of its own) forwarding to the runtime workerd, " +
+      "where the Worker calls the shard's Durable Object (SQLite on disk). The client, wrangler and both workerd processes share the machine's cores. " +
+      "(b) also goes straight to the runtime's own socket, without the proxy's hop, which production does not have. " +
+      "(a) uses the SDK (sdk/client.ts, Node's fetch); (b) and (c) use plain HTTP/1.1 with kept-alive sockets (bench/http-load.ts), which costs the shared cores less, with one row through the SDK for comparison.",
     "",
     `**(a) One 2^20-parameter Adam push answering the weights** (4 MiB up, 4 MiB back, ${a.pages} pages of 1 MiB written: weights, exp_avg, exp_avg_sq), ` +
       `median of ${a.reps} after warm-up, alternated with the floor: \`POST /bench/floor/{shard}\` with the same bytes through the same client, ` +
@@ -324,17 +382,16 @@ try {
       "That is the whole process (workerd itself, SQLite's cache, request buffers, every isolate), not the 128 MB budget of one isolate; the shard holds 16 MiB of wasm memory (weights, gradient, two moments).",
     "",
     "**(b) One 1024-parameter Adam shard**, closed-loop clients (each waits for its answer, then pushes again; every push with an Idempotency-Key and its own X-Client-Id; `rate_limit: null`), " +
-      `${seconds} s per row after a warm-up. Every step counted was acknowledged, so it is durable (written in one transaction before the answer). ` +
-      "CPU ms per step: client / wrangler's proxy / runtime workerd, from /proc (10 ms ticks over the row).",
+      `${seconds} s per row after a warm-up. Every step counted was acknowledged, so it is durable: pushes that reach the object together are applied one by one and written in one transaction before any of them is answered (src/shard/group-commit.ts). ` +
+      "CPU ms per request: client / wrangler's proxy / runtime workerd, from /proc (10 ms ticks over the row). The last two rows send `GET /health`, a route that does no work: no request can do better through that path.",
     "",
-    "| to | clients | answer | steps/s | p50 ms | p99 ms | CPU ms/step |",
-    "|---|---:|---|---:|---:|---:|---|",
+    ...tableHead,
     ...b.map(loadRow),
+    ...noop.map(loadRow),
     "",
     "**(c) 16 shards of 1024 parameters updated in parallel** (clients spread evenly over the shards, `return=minimal`, through wrangler's URL):",
     "",
-    "| to | clients | answer | aggregate steps/s | p50 ms | p99 ms | CPU ms/step |",
-    "|---|---:|---|---:|---:|---:|---|",
+    ...tableHead,
     ...c.map(loadRow),
     "",
     "Targets:",
@@ -342,11 +399,11 @@ try {
     ...targets,
     "",
     `Where the time goes at 32 clients (return=minimal, wrangler's URL): ${fmt(proxy32.cpu.client + serverCpu, 2)} ms of CPU per step on a machine of ${os.cpus().length} cores ` +
-      `(client ${fmt(proxy32.cpu.client, 2)}, wrangler's proxy ${fmt(proxy32.cpu.proxy, 2)}, runtime ${fmt(proxy32.cpu.runtime, 2)}), ` +
-      `so at most ~${fmt((os.cpus().length * 1000) / (proxy32.cpu.client + serverCpu), 0)} steps/s fit here whatever the latency; ` +
-      `the runtime alone, on a core of its own, would do ~${fmt(1000 / proxy32.cpu.runtime, 0)}. ` +
+      `(client ${fmt(proxy32.cpu.client, 2)}, wrangler's proxy ${fmt(proxy32.cpu.proxy, 2)}, runtime ${fmt(proxy32.cpu.runtime, 2)}). ` +
+      `The runtime runs the Worker and every object on one thread, so it alone allows ~${fmt(1000 / proxy32.cpu.runtime, 0)} steps/s (direct: ${fmt(direct32.cpu.runtime, 2)} ms, ~${fmt(1000 / direct32.cpu.runtime, 0)}); ` +
+      `of its ${fmt(direct32.cpu.runtime, 2)} ms per push, ${fmt(health("direct").cpu.runtime, 2)} ms is what it spends on a request that does nothing (GET /health, direct). ` +
       `Latency follows from throughput: 32 closed-loop clients at ${fmt(proxy32.steps, 0)} steps/s wait 32 / ${fmt(proxy32.steps, 0)} ≈ ${fmt((32 / proxy32.steps) * 1000, 0)} ms on average (Little's law), ` +
-      "so a p99 of 50 ms at 32 clients needs well over 640 steps/s.",
+      `so a p99 of 50 ms at 32 clients needs well over 640 steps/s; GET /health itself reaches ${fmt(health("proxy").steps, 0)}/s with a p99 of ${fmt(health("proxy").p99, 1)} ms through wrangler's URL on this machine.`,
     "",
   ].join("\n");
 

@@ -26,6 +26,8 @@ export async function readBodyBytes(c: Context, limit: number, what = "the body"
   if (declared > limit) throw tooLarge(declared, limit, what);
   const body = c.req.raw.body;
   if (!body) return new ArrayBuffer(0);
+  // With a declared length the runtime frames the body to it: one read, no chunks to gather.
+  if (!Number.isNaN(declared)) return c.req.raw.arrayBuffer();
   const chunks: Uint8Array[] = [];
   let total = 0;
   const reader = body.getReader();

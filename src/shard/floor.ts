@@ -1,4 +1,5 @@
 import { MAX_PAGE_FLOATS, SQLITE_MAX_ROW_BYTES } from "./limits";
+import { writePageRows } from "./pages";
 
 /**
  * The benchmark floor (bench/e2e.ts, only behind `BENCH_FLOOR=on`): what a push costs at least in
@@ -22,13 +23,12 @@ export function writeFloor(storage: DurableObjectStorage, bytes: ArrayBuffer, pa
   if (!Number.isInteger(pages) || pages < 0 || pages > MAX_FLOOR_PAGES) throw new RangeError(`floor: ${pages} pages is outside 0..${MAX_FLOOR_PAGES}`);
   const pageBytes = pageFloats * 4;
   const perVector = Math.max(1, Math.ceil(bytes.byteLength / pageBytes));
-  storage.transactionSync(() => {
-    for (let n = 0; n < pages; n++) {
-      const page = n % perVector;
-      const start = page * pageBytes;
-      const data = new Uint8Array(bytes, start, Math.min(pageBytes, bytes.byteLength - start));
-      storage.sql.exec("INSERT OR REPLACE INTO pages (slot, page, data) VALUES (?, ?, ?)", `${FLOOR_SLOT_PREFIX}${Math.floor(n / perVector)}`, page, data);
-    }
+  const rows = Array.from({ length: pages }, (_, n) => {
+    const page = n % perVector;
+    const start = page * pageBytes;
+    return { slot: `${FLOOR_SLOT_PREFIX}${Math.floor(n / perVector)}`, page, data: new Uint8Array(bytes, start, Math.min(pageBytes, bytes.byteLength - start)) };
   });
+  // The same statements as a push's writes of as many pages (src/shard/pages.ts).
+  storage.transactionSync(() => writePageRows(storage.sql, rows));
   return bytes;
 }

@@ -8,6 +8,9 @@
 export const MAX_PAGE_FLOATS = 262_144;
 export const SQLITE_MAX_ROW_BYTES = 2_000_000;
 
+/** Bound parameters one SQL statement may take in production. */
+export const MAX_SQL_PARAMETERS = 100;
+
 /** WebAssembly memory one shard may keep resident (weights, gradient, slots, averages). */
 export const RESIDENT_BUDGET_BYTES = 64 * 1024 * 1024;
 

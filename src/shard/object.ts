@@ -45,9 +45,13 @@ export class ShardObject extends DurableObject<Env> {
     });
   }
 
+  /** Runs an operation once every applied push is durable (pushes are written in groups). */
   private run<T>(f: (s: ShardService) => T | Promise<T>): Promise<Outcome<T>> {
     if (this.startError) throw this.startError;
-    return ShardService.answer(() => f(this.service));
+    return ShardService.answer(async () => {
+      await this.service.settled();
+      return f(this.service);
+    });
   }
 
   info(): Promise<Outcome<ShardInfo>> {
@@ -78,8 +82,10 @@ export class ShardObject extends DurableObject<Env> {
     return this.run((s) => s.upload(bytes, offset, ifMatch));
   }
 
+  /** A push joins the open group of pushes rather than waiting for it. */
   push(req: PushRequest): Promise<Outcome<PushResult>> {
-    return this.run((s) => s.push(req));
+    if (this.startError) throw this.startError;
+    return ShardService.answer(() => this.service.push(req));
   }
 
   status(): Promise<Outcome<ShardStatus>> {
@@ -94,6 +100,7 @@ export class ShardObject extends DurableObject<Env> {
   /** Closes a rounds-mode shard's round at its deadline (alarms come at least once: closing is idempotent). */
   override async alarm(): Promise<void> {
     if (this.startError) throw this.startError;
+    await this.service.settled();
     await this.service.alarm();
   }
 

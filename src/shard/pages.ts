@@ -1,3 +1,4 @@
+import { MAX_SQL_PARAMETERS } from "./limits";
 import { assertPageSize, pagesOf } from "./paging";
 
 /**
@@ -5,15 +6,45 @@ import { assertPageSize, pagesOf } from "./paging";
  * (slot, page). Raw SQL: this is the hot path. Writes take views of the resident vectors
  * (WebAssembly memory) directly, so nothing is copied on our side.
  */
-export function writePages(sql: SqlStorage, slot: string, vector: Float32Array, pageFloats: number, offset = 0, count = vector.length): void {
+export interface PageRow {
+  slot: string;
+  page: number;
+  data: Uint8Array;
+}
+
+/** Rows per INSERT: each takes 3 bound parameters, and production allows 100 per statement. */
+export const PAGE_ROWS_PER_STATEMENT = Math.floor(MAX_SQL_PARAMETERS / 3);
+/** Bytes per INSERT: many small pages share a statement; large ones gain nothing from it. */
+const PAGE_BYTES_PER_STATEMENT = 4 * 1024 * 1024;
+
+/** The rows that hold elements [offset, offset + count) of `vector`: whole pages, as views. */
+export function pageRows(slot: string, vector: Float32Array, pageFloats: number, offset = 0, count = vector.length): PageRow[] {
   assertPageSize(pageFloats);
   const [first, last] = pagesOf(offset, count, pageFloats);
+  const rows: PageRow[] = [];
   for (let page = first; page <= last; page++) {
     const start = page * pageFloats;
     const end = Math.min(start + pageFloats, vector.length);
-    const bytes = new Uint8Array(vector.buffer, vector.byteOffset + start * 4, (end - start) * 4);
-    sql.exec("INSERT OR REPLACE INTO pages (slot, page, data) VALUES (?, ?, ?)", slot, page, bytes);
+    rows.push({ slot, page, data: new Uint8Array(vector.buffer, vector.byteOffset + start * 4, (end - start) * 4) });
   }
+  return rows;
+}
+
+/** Writes the rows, as few statements as the parameter limit allows (each statement costs more than its rows). */
+export function writePageRows(sql: SqlStorage, rows: readonly PageRow[]): void {
+  for (let i = 0; i < rows.length; ) {
+    let end = i + 1;
+    let bytes = rows[i]!.data.byteLength;
+    while (end < rows.length && end - i < PAGE_ROWS_PER_STATEMENT && bytes + rows[end]!.data.byteLength <= PAGE_BYTES_PER_STATEMENT) bytes += rows[end++]!.data.byteLength;
+    const chunk = rows.slice(i, end);
+    i = end;
+    const values = chunk.map(() => "(?, ?, ?)").join(", ");
+    sql.exec(`INSERT OR REPLACE INTO pages (slot, page, data) VALUES ${values}`, ...chunk.flatMap((r) => [r.slot, r.page, r.data]));
+  }
+}
+
+export function writePages(sql: SqlStorage, slot: string, vector: Float32Array, pageFloats: number, offset = 0, count = vector.length): void {
+  writePageRows(sql, pageRows(slot, vector, pageFloats, offset, count));
 }
 
 /** Fills `vector` from its stored pages; elements with no stored page are left as they are. */

@@ -2,7 +2,8 @@ import { fillInitial, initPlateau, learningRateAt, type AverageSpec } from "../o
 import { createFastEngine, type FastEngine } from "../optim/fast/engine";
 import type { ShardConfig } from "./config";
 import type { ShardMeta } from "./meta";
-import { readPages, writePages } from "./pages";
+import { pageRows, readPages, writePageRows, type PageRow } from "./pages";
+import { coveringPageRuns } from "./paging";
 
 /**
  * A shard held in memory between requests: its metadata and a fast engine whose WebAssembly
@@ -59,13 +60,26 @@ export function liveSlots(resident: Resident): string[] {
   return [WEIGHTS_SLOT, ...Object.keys(resident.engine.state.slots).map(stateSlot), ...resident.averages.map((a) => averageSlot(a.name))];
 }
 
-/** Writes elements [offset, offset + count) of the weights and of every slot, and every average whole. */
-export function writeResident(sql: SqlStorage, resident: Resident, offset: number, count: number, averages = true): void {
+/** The rows of elements [offset, offset + count) of the weights and of every slot, and of every average whole. */
+function residentRows(resident: Resident, offset: number, count: number, averages: boolean): PageRow[] {
   const { engine, meta } = resident;
   const pageFloats = meta.config.page_floats;
-  writePages(sql, WEIGHTS_SLOT, engine.params, pageFloats, offset, count);
-  for (const [name, vector] of Object.entries(engine.state.slots)) writePages(sql, stateSlot(name), vector, pageFloats, offset, count);
-  if (averages) for (const avg of resident.averages) writePages(sql, averageSlot(avg.name), avg.values, pageFloats);
+  const rows = pageRows(WEIGHTS_SLOT, engine.params, pageFloats, offset, count);
+  for (const [name, vector] of Object.entries(engine.state.slots)) rows.push(...pageRows(stateSlot(name), vector, pageFloats, offset, count));
+  if (averages) for (const avg of resident.averages) rows.push(...pageRows(averageSlot(avg.name), avg.values, pageFloats));
+  return rows;
+}
+
+/** Writes elements [offset, offset + count) of the weights and of every slot, and every average whole. */
+export function writeResident(sql: SqlStorage, resident: Resident, offset: number, count: number, averages = true): void {
+  writePageRows(sql, residentRows(resident, offset, count, averages));
+}
+
+/** Writes the pages that updates of `ranges` changed (each page once), and every average whole. */
+export function writeUpdated(sql: SqlStorage, resident: Resident, ranges: readonly { offset: number; count: number }[]): void {
+  const { page_floats: pageFloats, length } = resident.meta.config;
+  const runs = coveringPageRuns(ranges, pageFloats, length);
+  writePageRows(sql, runs.flatMap((run, i) => residentRows(resident, run.offset, run.count, i === 0)));
 }
 
 /** The learning rate the next update will use: the schedule at (step − origin), or the plateau's. */

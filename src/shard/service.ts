@@ -14,7 +14,8 @@ import {
 } from "./checkpoints";
 import { resolveShardConfig, resolving, sameConfig, type ShardConfig } from "./config";
 import { meanOfStored } from "./ensemble";
-import { recallPush, recordPush, pushFingerprint } from "./ledger";
+import { GroupCommit } from "./group-commit";
+import { Ledger, pushFingerprint, type LedgerRecord } from "./ledger";
 import type { Db, ShardMeta } from "./meta";
 import { loadMeta, saveCounters, saveMeta } from "./meta";
 import { applyPush, floatCount } from "./push";
@@ -29,6 +30,7 @@ import {
   nextLearningRate,
   WEIGHTS_SLOT,
   writeResident,
+  writeUpdated,
   type Resident,
 } from "./resident";
 import type {
@@ -50,6 +52,14 @@ import type {
   VectorVersion,
 } from "./types";
 
+/** An async push applied to the resident shard, waiting for its group to be written. */
+interface PendingPush {
+  resident: Resident;
+  summary: PushSummary;
+  /** Its ledger record, when it came with an Idempotency-Key. */
+  record?: LedgerRecord;
+}
+
 const ALL_TABLES = ["pages", "round_pushes", "idempotency", "config_history", "metrics", "checkpoints", "shard"];
 
 /** A fresh 32-bit seed for noise when none is configured (unpredictable, so never replayable). */
@@ -66,13 +76,18 @@ export class ShardService {
   private readonly rates = new RateLimiter();
   /** Checks of requests waiting for a change (long polls), run after every commit. */
   private readonly waiters = new Set<() => void>();
+  /** Async pushes are written in groups (src/shard/group-commit.ts). */
+  private readonly pushes = new GroupCommit<PendingPush>((entries) => this.writePushes(entries));
+  private readonly ledger: Ledger;
 
   constructor(
     private readonly storage: DurableObjectStorage,
     private readonly db: Db,
     private readonly kernels: WebAssembly.Module,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.ledger = new Ledger(storage.sql);
+  }
 
   private get sql(): SqlStorage {
     return this.storage.sql;
@@ -105,6 +120,11 @@ export class ShardService {
       throw e;
     }
     for (const check of [...this.waiters]) check();
+  }
+
+  /** Resolves once every applied push is durable: whatever reads or changes state waits for it first. */
+  settled(): Promise<void> {
+    return this.pushes.settled();
   }
 
   /** Resolves when `done()` holds after a commit, or after `ms` (whichever comes first). */
@@ -274,27 +294,50 @@ export class ShardService {
     if (wait > 0) {
       refuse("rate-limited", `client '${req.clientKey ?? ""}' exceeds ${limit!.per_second} pushes per second (bursts of ${limit!.burst}) on this shard; retry in ${wait.toFixed(3)} s`, { retry_after: Math.ceil(wait) });
     }
-    if (req.idempotencyKey !== undefined) {
-      const previous = recallPush(this.sql, req.idempotencyKey, fingerprint!);
+    const key = req.idempotencyKey;
+    if (key !== undefined) {
+      const pending = this.pushes.pending((p) => p.record?.key === key);
+      if (pending) {
+        if (pending.entry.record!.fingerprint !== fingerprint) refuse("idempotency-key-reused", `Idempotency-Key '${key}' was used for a different request`);
+        await pending.durable;
+        return this.respond(this.existing(), { ...pending.entry.summary, replayed: true }, req);
+      }
+      const previous = this.ledger.recall(key, fingerprint!);
       if (previous) return this.respond(resident, { ...previous, replayed: true }, req);
     }
-    const summary = resident.meta.config.aggregation.mode === "rounds" ? await this.pushToRound(resident, req, fingerprint) : this.pushAsync(resident, req, fingerprint);
-    return this.respond(resident, { ...summary, replayed: false }, req);
+    if (resident.meta.config.aggregation.mode === "rounds") return this.respond(resident, { ...(await this.pushToRound(resident, req, fingerprint)), replayed: false }, req);
+    return this.pushAsync(resident, req, fingerprint);
   }
 
-  private pushAsync(resident: Resident, req: PushRequest, fingerprint: string | undefined): PushSummary {
-    const summary = applyPush(resident, req, this.now());
+  /**
+   * Applies the push to the resident shard now (each push is its own step and version, in
+   * arrival order) and answers once its group is durable. The weights answered are those of its
+   * own step, taken before later pushes of the group move them on.
+   */
+  private async pushAsync(resident: Resident, req: PushRequest, fingerprint: string | undefined): Promise<PushResult> {
+    const at = this.now();
+    const summary = applyPush(resident, req, at);
+    const result: PushResult = { ...summary, replayed: false };
+    if (req.respond === "weights") result.weights = this.read({ offset: summary.offset, length: summary.count });
     const key = req.idempotencyKey;
-    if (summary.applied || key !== undefined) {
-      this.commit(() => {
-        if (summary.applied) {
-          writeResident(this.sql, resident, summary.offset, summary.count);
-          saveCounters(this.sql, resident.meta);
-        }
-        if (key !== undefined) recordPush(this.sql, key, fingerprint!, summary, this.now());
-      });
-    }
-    return summary;
+    const record = key === undefined ? undefined : { key, fingerprint: fingerprint!, summary, at };
+    // A push that changed nothing still answers only once what it saw is durable.
+    await (summary.applied || record ? this.pushes.join({ resident, summary, record }) : this.pushes.settled());
+    return result;
+  }
+
+  /** One group of async pushes: the pages they changed, the counters, their ledger records. */
+  private writePushes(entries: readonly PendingPush[]): void {
+    const resident = entries[0]!.resident;
+    if (this.cached !== resident) throw new Error("the shard was reloaded under pending pushes");
+    this.commit(() => {
+      const applied = entries.filter((p) => p.summary.applied).map((p) => p.summary);
+      if (applied.length > 0) {
+        writeUpdated(this.sql, resident, applied);
+        saveCounters(this.sql, resident.meta);
+      }
+      this.ledger.record(entries.flatMap((p) => (p.record ? [p.record] : [])));
+    });
   }
 
   /** Counts the push in the open round, closing it (one step) when it completes the quorum. */
@@ -327,7 +370,7 @@ export class ShardService {
         count: meta.config.length,
         round: receiptOf(this.sql, resident, round, admission.rolled),
       };
-      if (req.idempotencyKey !== undefined) recordPush(this.sql, req.idempotencyKey, fingerprint!, summary, now);
+      if (req.idempotencyKey !== undefined) this.ledger.record([{ key: req.idempotencyKey, fingerprint: fingerprint!, summary, at: now }]);
     });
     if (meta.roundDeadline !== null && meta.roundDeadline !== hadDeadline) await this.storage.setAlarm(meta.roundDeadline);
     return summary!;
@@ -338,6 +381,7 @@ export class ShardService {
    * to `waitMs`); once its round has closed the answer carries the weights, like an async push.
    */
   private async respond(resident: Resident, result: PushResult, req: PushRequest): Promise<PushResult> {
+    await this.pushes.settled();
     if (result.round) {
       const { number, rolled } = result.round;
       await this.waitUntil(() => this.currentVersion() >= number, req.waitMs ?? 0);

@@ -5,7 +5,8 @@ import { maxLength, residentBytes } from "../../src/shard/config";
 import { maxRoundClients } from "../../src/shard/aggregation";
 import { assertPageSize, pagesOf } from "../../src/shard/paging";
 import { MAX_CHECKPOINT_LABEL, MAX_CHECKPOINTS, OBJECT_STORAGE_BYTES } from "../../src/shard/checkpoint-limits";
-import { MAX_AVERAGES, MAX_BODY_BYTES, MAX_PAGE_FLOATS, RESIDENT_BUDGET_BYTES, ROUND_CLOSE_BUDGET_BYTES, RPC_MAX_BYTES, SQLITE_MAX_ROW_BYTES } from "../../src/shard/limits";
+import { PAGE_ROWS_PER_STATEMENT } from "../../src/shard/pages";
+import { MAX_AVERAGES, MAX_BODY_BYTES, MAX_PAGE_FLOATS, MAX_SQL_PARAMETERS, RESIDENT_BUDGET_BYTES, ROUND_CLOSE_BUDGET_BYTES, RPC_MAX_BYTES, SQLITE_MAX_ROW_BYTES } from "../../src/shard/limits";
 
 const doc = readFileSync(new URL("../../docs/limits.md", import.meta.url), "utf8");
 const averages = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`a${i}`, { kind: "ema" as const, decay: 0.9 }]));
@@ -58,6 +59,7 @@ describe("docs/limits.md", () => {
 
   it("keeps production limits: pages under the row limit, bodies under the RPC limit, the budget inside an isolate", () => {
     expect(MAX_PAGE_FLOATS * 4).toBeLessThanOrEqual(SQLITE_MAX_ROW_BYTES);
+    expect(PAGE_ROWS_PER_STATEMENT * 3).toBeLessThanOrEqual(MAX_SQL_PARAMETERS);
     expect(MAX_BODY_BYTES).toBeLessThan(RPC_MAX_BYTES);
     expect(RESIDENT_BUDGET_BYTES + 2 * MAX_BODY_BYTES).toBeLessThan(128 * 1024 * 1024);
   });
