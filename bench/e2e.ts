@@ -29,7 +29,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createShardstep, floatsBlob, floatsOf, type ShardConfigInput } from "../sdk/client";
+import { createShardstep, floatsBody, floatsOf, type ShardConfigInput } from "../sdk/client";
 import { adminToken, cpuMs, DevServer, memoryOf } from "../test/e2e/support/server";
 import { HttpLoad } from "./http-load";
 import { replaceSection } from "./sections";
@@ -109,7 +109,7 @@ try {
       url: "/bench/floor/{shard}",
       path: { shard: bigShard },
       query: { pages: floorPages, page_floats: PAGE_FLOATS },
-      body: floatsBlob(bigGradient),
+      body: floatsBody(bigGradient),
       bodySerializer: null,
       headers: { "Content-Type": "application/octet-stream" },
       security: [{ scheme: "bearer", type: "http" }],

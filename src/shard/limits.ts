@@ -10,6 +10,8 @@ export const SQLITE_MAX_ROW_BYTES = 2_000_000;
 
 /** Bound parameters one SQL statement may take in production. */
 export const MAX_SQL_PARAMETERS = 100;
+/** Page rows per INSERT: each takes 3 bound parameters (slot, page, data). */
+export const PAGE_ROWS_PER_STATEMENT = Math.floor(MAX_SQL_PARAMETERS / 3);
 
 /** WebAssembly memory one shard may keep resident (weights, gradient, slots, averages). */
 export const RESIDENT_BUDGET_BYTES = 64 * 1024 * 1024;

@@ -1,4 +1,4 @@
-import { MAX_SQL_PARAMETERS } from "./limits";
+import { PAGE_ROWS_PER_STATEMENT } from "./limits";
 import { assertPageSize, pagesOf } from "./paging";
 
 /**
@@ -12,8 +12,6 @@ export interface PageRow {
   data: Uint8Array;
 }
 
-/** Rows per INSERT: each takes 3 bound parameters, and production allows 100 per statement. */
-export const PAGE_ROWS_PER_STATEMENT = Math.floor(MAX_SQL_PARAMETERS / 3);
 /** Bytes per INSERT: many small pages share a statement; large ones gain nothing from it. */
 const PAGE_BYTES_PER_STATEMENT = 4 * 1024 * 1024;
 

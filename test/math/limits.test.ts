@@ -5,8 +5,7 @@ import { maxLength, residentBytes } from "../../src/shard/config";
 import { maxRoundClients } from "../../src/shard/aggregation";
 import { assertPageSize, pagesOf } from "../../src/shard/paging";
 import { MAX_CHECKPOINT_LABEL, MAX_CHECKPOINTS, OBJECT_STORAGE_BYTES } from "../../src/shard/checkpoint-limits";
-import { PAGE_ROWS_PER_STATEMENT } from "../../src/shard/pages";
-import { MAX_AVERAGES, MAX_BODY_BYTES, MAX_PAGE_FLOATS, MAX_SQL_PARAMETERS, RESIDENT_BUDGET_BYTES, ROUND_CLOSE_BUDGET_BYTES, RPC_MAX_BYTES, SQLITE_MAX_ROW_BYTES } from "../../src/shard/limits";
+import { MAX_AVERAGES, MAX_BODY_BYTES, MAX_PAGE_FLOATS, MAX_SQL_PARAMETERS, PAGE_ROWS_PER_STATEMENT, RESIDENT_BUDGET_BYTES, ROUND_CLOSE_BUDGET_BYTES, RPC_MAX_BYTES, SQLITE_MAX_ROW_BYTES } from "../../src/shard/limits";
 
 const doc = readFileSync(new URL("../../docs/limits.md", import.meta.url), "utf8");
 const averages = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`a${i}`, { kind: "ema" as const, decay: 0.9 }]));

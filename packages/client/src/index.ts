@@ -14,7 +14,7 @@ export { DEFAULT_RETRY, isRetryable, type RetryEvent, type RetryOptions, type Re
 export { backoffDelay, retryAfterMs, type BackoffPolicy } from "./backoff.js";
 export type { Progress, ProgressCallback } from "./progress.js";
 export { fromSafetensors, SafetensorsError, toSafetensors, type Tensor, type TensorSet, type TensorsInput } from "./safetensors.js";
-export { bytesBlob, floatsBlob, floatsOf } from "./floats.js";
+export { bytesBlob, bytesBody, floatsBlob, floatsBody, floatsOf } from "./floats.js";
 export { newIdempotencyKey } from "./idempotency.js";
 export type {
   Aggregation,

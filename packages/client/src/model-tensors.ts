@@ -3,7 +3,7 @@
  * in as Float32Arrays (with their shapes) or as raw safetensors bytes, and come back as both.
  */
 import type { CallOptions, Context } from "./context.js";
-import { bytesBlob } from "./floats.js";
+import { bytesBody } from "./floats.js";
 import { getModelAverage, getModelWeights, pushModelGradient } from "./generated/sdk.gen.js";
 import type { ModelPushSummary } from "./generated/types.gen.js";
 import { jsonOf } from "./answers.js";
@@ -59,13 +59,14 @@ export function modelTensorCalls({ client, run }: Context): ModelTensorCalls {
 
   function push(name: string, gradients: TensorsInput | Uint8Array, options: ModelPushOptions) {
     const key = idempotencyKeyOf(options);
-    const body = bytesBlob(gradients instanceof Uint8Array ? gradients : toSafetensors(gradients));
+    const bytes = gradients instanceof Uint8Array ? gradients : toSafetensors(gradients);
+    const body = bytesBody(bytes);
     const headers = pushHeaders(options, key);
-    const upload = uploadReporter(options, body.size);
+    const upload = uploadReporter(options, bytes.byteLength);
     return run(options, key !== undefined, async (signal) => {
       upload(0);
       const { response } = await settle(pushModelGradient({ client, path: path(name), body, headers, parseAs: "stream", signal }));
-      upload(body.size);
+      upload(bytes.byteLength);
       if (response.status === 202) return { closed: false as const, summary: jsonOf<ModelPushSummary>(await readBody(response)) };
       return { closed: true as const, ...(await tensorsOf(response, options.onProgress)) };
     });

@@ -29,6 +29,7 @@ export type PushHeaders = {
   "x-client-id"?: string;
   "x-sample-count"?: number;
   prefer?: string;
+  "accept-encoding"?: string;
 };
 
 /** The key a push sends on every attempt: the caller's, a new one, or none (`false`). */
@@ -37,7 +38,9 @@ export function idempotencyKeyOf(options: PushCommonOptions): string | undefined
 }
 
 export function pushHeaders(options: PushCommonOptions, key: string | undefined, minimal = false): PushHeaders {
-  const headers: PushHeaders = {};
+  // A push's answer is raw floats or a few hundred bytes of JSON: compressing it costs both ends
+  // more than it saves. (Browsers keep Accept-Encoding for themselves and drop this.)
+  const headers: PushHeaders = { "accept-encoding": "identity" };
   if (key !== undefined) headers["idempotency-key"] = key;
   if (options.baseVersion !== undefined) headers["x-base-version"] = options.baseVersion;
   if (options.clientId !== undefined) headers["x-client-id"] = options.clientId;

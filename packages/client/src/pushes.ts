@@ -4,7 +4,7 @@
  */
 import { intHeader, jsonOf, pushResultOf, type PushResult } from "./answers.js";
 import type { Context } from "./context.js";
-import { floatsBlob } from "./floats.js";
+import { floatsBody } from "./floats.js";
 import { pushGradient } from "./generated/sdk.gen.js";
 import type { PushSummary, RoundReceipt } from "./generated/types.gen.js";
 import { readBody } from "./progress.js";
@@ -37,14 +37,14 @@ export function pushCalls({ client, run }: Context): PushCalls {
   /** One push, retried: the answer's response and its whole body. */
   function push(name: string, gradient: Float32Array, options: PushOptions, minimal: boolean) {
     const key = idempotencyKeyOf(options);
-    const body = floatsBlob(gradient);
+    const body = floatsBody(gradient);
     const headers = pushHeaders(options, key, minimal);
     const query = options.offset === undefined ? undefined : { offset: options.offset };
-    const upload = uploadReporter(options, body.size);
+    const upload = uploadReporter(options, gradient.byteLength);
     return run(options, key !== undefined, async (signal) => {
       upload(0);
       const { response } = await settle(pushGradient({ client, path: { shard: name }, body, headers, query, parseAs: "stream", signal }));
-      upload(body.size);
+      upload(gradient.byteLength);
       return { response, bytes: await readBody(response, options.onProgress) };
     });
   }

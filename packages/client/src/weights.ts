@@ -1,7 +1,7 @@
 /** A shard's weights and averages: downloads with progress, long polls, chunked uploads. */
 import { stampOf, vectorOf, type VectorResult, type WeightsStamp } from "./answers.js";
 import type { CallOptions, Context } from "./context.js";
-import { floatsBlob } from "./floats.js";
+import { floatsBody } from "./floats.js";
 import { getAverage, getWeights, putWeights } from "./generated/sdk.gen.js";
 import { readBody, type ProgressCallback } from "./progress.js";
 import { settle } from "./transport.js";
@@ -53,7 +53,7 @@ export function weightCalls({ client, run }: Context): WeightCalls {
     return run(options, true, async (signal) => {
       const headers = ifMatch === undefined ? undefined : { "if-match": ifMatch };
       const query = offset === 0 ? undefined : { offset };
-      const { response } = await settle(putWeights({ client, path: path(name), body: floatsBlob(values), query, headers, signal }));
+      const { response } = await settle(putWeights({ client, path: path(name), body: floatsBody(values), query, headers, signal }));
       return stampOf(response);
     });
   }
