@@ -277,7 +277,14 @@ try {
     return { send, close: () => http.close() };
   }
 
-  type Row = { path: Path; client: Client; work: Work; clients: number; shards: number; load: Load };
+  /** Pushes per write transaction over a row (warm-up included): the mean group of the group commit. */
+  type Row = { path: Path; client: Client; work: Work; clients: number; shards: number; load: Load; group: number | undefined };
+
+  /** Pushes and write transactions the shards have counted so far (their status). */
+  async function counts(shards: string[]): Promise<{ pushes: number; writes: number }> {
+    const all = await Promise.all(shards.map((s) => api.getStatus(s)));
+    return { pushes: all.reduce((n, s) => n + s.pushes, 0), writes: all.reduce((n, s) => n + s.writes, 0) };
+  }
 
   /** A row, measured again once when wrangler reloaded the Worker under it (a source file changed) or requests failed. */
   async function row(path: Path, client: Client, work: Work, shards: string[], clients: number): Promise<Row> {
@@ -289,12 +296,16 @@ try {
         close();
       }
     };
+    let before = await counts(shards);
     let result = await measure(0);
     if (result.reloaded || result.errors > 0) {
       console.log(`    (measuring again: ${result.reloaded ? "the Worker was reloaded" : `${result.errors} requests failed`})`);
+      before = await counts(shards);
       result = await measure(1);
     }
-    return { path, client, work, clients, shards: shards.length, load: result };
+    const after = await counts(shards);
+    const writes = after.writes - before.writes;
+    return { path, client, work, clients, shards: shards.length, load: result, group: writes > 0 ? (after.pushes - before.pushes) / writes : undefined };
   }
 
   const describeLoad = (r: Load) =>
@@ -308,7 +319,7 @@ try {
   const measured = async (r: Promise<Row>, list: Row[], prefix: string) => {
     const done = await r;
     list.push(done);
-    console.log(`${prefix} ${label(done)}: ${describeLoad(done.load)}`);
+    console.log(`${prefix} ${label(done)}: ${describeLoad(done.load)}${done.group === undefined ? "" : `; ${fmt(done.group, 1)} pushes per write`}`);
   };
   for (const path of ["proxy", "direct"] as const) {
     for (const clients of [1, 8, 32]) {
@@ -352,8 +363,11 @@ try {
   const workLabel: Record<Work, string> = { minimal: "push, `return=minimal`", weights: "push, weights (4 KiB)", health: "GET /health" };
   const loadRow = (r: Row) =>
     `| ${r.path === "proxy" ? "wrangler's URL" : "runtime's socket"} | ${r.client === "sdk" ? "@shardstep/client" : "http"} | ${r.clients} | ${workLabel[r.work]} | ${fmt(r.load.steps, 0)} | ${fmt(r.load.p50, 2)} | ${fmt(r.load.p99, 2)} | ` +
-    `${fmt(r.load.cpu.client, 2)} / ${r.path === "proxy" ? fmt(r.load.cpu.proxy, 2) : "–"} / ${fmt(r.load.cpu.runtime, 2)} |${r.load.errors || r.load.reloaded ? ` ${r.load.errors} failed${r.load.reloaded ? ", Worker reloaded" : ""}` : ""}`;
-  const tableHead = ["| to | client | clients | request | per second | p50 ms | p99 ms | CPU ms per request (client / proxy / runtime) |", "|---|---|---:|---|---:|---:|---:|---|"];
+    `${fmt(r.load.cpu.client, 2)} / ${r.path === "proxy" ? fmt(r.load.cpu.proxy, 2) : "–"} / ${fmt(r.load.cpu.runtime, 2)} | ${r.group === undefined ? "–" : fmt(r.group, 1)} |${r.load.errors || r.load.reloaded ? ` ${r.load.errors} failed${r.load.reloaded ? ", Worker reloaded" : ""}` : ""}`;
+  const tableHead = [
+    "| to | client | clients | request | per second | p50 ms | p99 ms | CPU ms per request (client / proxy / runtime) | pushes per write |",
+    "|---|---|---:|---|---:|---:|---:|---|---:|",
+  ];
   const section = [
     "## End to end (npm run bench:e2e)",
     "",
@@ -383,7 +397,7 @@ try {
     "",
     "**(b) One 1024-parameter Adam shard**, closed-loop clients (each waits for its answer, then pushes again; every push with an Idempotency-Key and its own X-Client-Id; `rate_limit: null`), " +
       `${seconds} s per row after a warm-up. Every step counted was acknowledged, so it is durable: pushes that reach the object together are applied one by one and written in one transaction before any of them is answered (src/shard/group-commit.ts). ` +
-      "CPU ms per request: client / wrangler's proxy / runtime workerd, from /proc (10 ms ticks over the row). The last two rows send `GET /health`, a route that does no work: no request can do better through that path.",
+      "CPU ms per request: client / wrangler's proxy / runtime workerd, from /proc (10 ms ticks over the row). Pushes per write: the pushes the shard counted over the row, warm-up included, divided by its write transactions (`writes` in its status). The last two rows send `GET /health`, a route that does no work: no request can do better through that path.",
     "",
     ...tableHead,
     ...b.map(loadRow),

@@ -333,6 +333,7 @@ export class ShardService {
     this.commit(() => {
       const applied = entries.filter((p) => p.summary.applied).map((p) => p.summary);
       if (applied.length > 0) {
+        resident.meta.stats.writes += 1;
         writeUpdated(this.sql, resident, applied);
         saveCounters(this.sql, resident.meta);
       }
@@ -445,6 +446,7 @@ export class ShardService {
             }
           : null,
       pushes: stats.pushes,
+      writes: stats.writes,
       staleness: {
         mean: applied === 0 ? 0 : stats.staleness_sum / applied,
         max: stats.staleness_max,

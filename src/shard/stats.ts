@@ -5,6 +5,8 @@
 export interface ShardStats {
   /** Pushes accepted: applied at once (async) or counted in a round. */
   pushes: number;
+  /** Transactions that wrote applied async pushes: pushes that arrive together share one (group commit). */
+  writes: number;
   /** Staleness of accepted async pushes: sum, maximum, and how many the policy scaled down. */
   staleness_sum: number;
   staleness_max: number;
@@ -24,6 +26,7 @@ export type CloseReason = "quorum" | "deadline";
 export function emptyStats(): ShardStats {
   return {
     pushes: 0,
+    writes: 0,
     staleness_sum: 0,
     staleness_max: 0,
     stale_scaled: 0,

@@ -128,6 +128,7 @@ export interface ShardStatus {
     input: "gradient" | "delta";
   } | null;
   pushes: number;
+  writes: number;
   staleness: { mean: number; max: number; scaled: number; histogram: { le: number | null; count: number }[] };
   rounds: { closed: number; by_quorum: number; by_deadline: number; late_rolled: number; last: ShardStats["last_round"] };
 }

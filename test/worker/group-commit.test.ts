@@ -30,6 +30,14 @@ describe("pushes written in groups", () => {
       expect(weights).toEqual(Array.from(await floatsOf(res)));
     }
     expect(await stored(name)).toEqual(await stored(replay));
+
+    // The status counts the transactions: fewer than the pushes that arrived together, one per push for the replay's.
+    const status = async (shard: string) => (await (await call(`/v1/shards/${shard}/status`)).json()) as { pushes: number; writes: number };
+    const grouped = await status(name);
+    expect(grouped.pushes).toBe(n);
+    expect(grouped.writes).toBeGreaterThanOrEqual(1);
+    expect(grouped.writes).toBeLessThan(n);
+    expect(await status(replay)).toMatchObject({ pushes: n, writes: n });
   });
 
   it("answer retries of a key still in the open group with the first outcome, applying nothing", async () => {

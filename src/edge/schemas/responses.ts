@@ -103,6 +103,10 @@ export const ShardStatus = z
       .nullable()
       .openapi({ description: "Rounds mode: the open round (counts only, never who pushed)." }),
     pushes: z.number().int().openapi({ description: "Pushes accepted (applied, or counted in a round)." }),
+    writes: z
+      .number()
+      .int()
+      .openapi({ description: "Transactions that wrote applied async pushes. Pushes that reach the shard together are written together, so pushes / writes is the mean group." }),
     staleness: z.object({
       mean: z.number(),
       max: z.number().int(),
