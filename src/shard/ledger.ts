@@ -42,8 +42,9 @@ export class Ledger {
   /** Records outcomes in one statement and drops the oldest beyond capacity; inside the caller's transaction. */
   record(records: readonly LedgerRecord[]): void {
     if (records.length === 0) return;
-    const rows = JSON.stringify(records.map((r) => [r.key, r.fingerprint, JSON.stringify(r.summary), r.at]));
-    this.sql.exec("INSERT INTO idempotency (key, fingerprint, outcome, at) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)", rows);
+    // One JSON text for all of them: `value -> 2` is the summary's own JSON text, encoded once.
+    const rows = JSON.stringify(records.map((r) => [r.key, r.fingerprint, r.summary, r.at]));
+    this.sql.exec("INSERT INTO idempotency (key, fingerprint, outcome, at) SELECT value ->> 0, value ->> 1, value -> 2, value ->> 3 FROM json_each(?)", rows);
     this.sql.exec("DELETE FROM idempotency WHERE rowid <= (SELECT MAX(rowid) FROM idempotency) - ?", LEDGER_CAPACITY);
     // A key of a transaction that then fails stays in the filter: a false positive, which only costs a lookup.
     const filter = this.keys();

@@ -48,6 +48,14 @@ describe("pushes written in groups", () => {
     expect(await (await call(`/v1/shards/${name}`)).json()).toMatchObject({ version: 1 });
   });
 
+  it("replay the recorded outcome exactly, once it is written", async () => {
+    const name = await createShard(config);
+    const minimal = { "idempotency-key": "exact", prefer: "return=minimal" };
+    const first = (await (await push(name, gradient(3), minimal)).json()) as Record<string, unknown>;
+    const replay = (await (await push(name, gradient(3), minimal)).json()) as Record<string, unknown>;
+    expect(replay).toEqual({ ...first, replayed: true });
+  });
+
   it("refuse a key of the open group reused for another gradient, and keep the one applied", async () => {
     const name = await createShard(config);
     const answers = await Promise.all(Array.from({ length: 8 }, (_, k) => push(name, gradient(k), { "idempotency-key": "k" })));
