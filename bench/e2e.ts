@@ -1,13 +1,15 @@
 /**
  * End-to-end benchmark: `npm run bench:e2e` (builds kernels.wasm and the SDK, then runs this with
  * `node --import tsx`). Everything is measured from the client against a real
- * `wrangler dev --var BENCH_FLOOR:on` on 127.0.0.1 with a temporary --persist-to
+ * `wrangler dev -c bench/floor/wrangler.toml` on 127.0.0.1 with a temporary --persist-to
  * (test/e2e/support/server.ts), i.e. wrangler's proxy workerd, then the runtime workerd with the
- * Worker and its Durable Objects on SQLite. (a) goes through the generated SDK (sdk/client.ts,
- * Node's fetch); (b) and (c) through plain HTTP/1.1 (bench/http-load.ts), cheaper on shared cores.
+ * Worker and its Durable Objects on SQLite. That is the bench Worker (bench/floor/worker.ts): the
+ * production Worker, its routes and Durable Objects, plus the floor of (a), which production lacks.
+ * (a) goes through the generated SDK (sdk/client.ts, Node's fetch); (b) and (c) through plain
+ * HTTP/1.1 (bench/http-load.ts), cheaper on shared cores.
  *
  * (a) A 2^20-parameter Adam push answering the weights: ms per step (median), against a floor
- *     measured in the same run — POST /bench/floor/{shard} (src/edge/routes/bench-floor.ts): the
+ *     measured in the same run — POST /bench/floor/{shard} (bench/floor/worker.ts): the
  *     same bytes through the same client, auth, body read and RPC to the same object, which only
  *     writes as many 1 MiB pages as the push writes (weights + exp_avg + exp_avg_sq, 4 pages each)
  *     in one transaction and answers the bytes. Pushes and floors alternate. Also the peak RSS
@@ -31,6 +33,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createShardstep, floatsBody, floatsOf, type ShardConfigInput } from "../sdk/client";
 import { adminToken, cpuMs, DevServer, memoryOf } from "../test/e2e/support/server";
+import { BENCH_CONFIG } from "../test/support/wrangler";
 import { HttpLoad } from "./http-load";
 import { replaceSection } from "./sections";
 
@@ -74,7 +77,7 @@ const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
 // ---------------------------------------------------------------------------------------------
 // The server.
 
-const server = await DevServer.start({ vars: { BENCH_FLOOR: "on" } });
+const server = await DevServer.start({ config: BENCH_CONFIG });
 const token = await adminToken();
 // Retries off: every failure is counted, and no latency hides a retry.
 const api = createShardstep({ baseUrl: server.baseUrl, token, retry: false });
@@ -375,8 +378,9 @@ try {
     `Run ${now.toISOString().slice(0, 16).replace("T", " ")} UTC on ${cpu} (${os.cpus().length} cores), Node ${versions.node}, wrangler ${versions.wrangler}, ${versions.workerd}; ${fmt(totalSeconds, 0)} s; ` +
       `load average ${fmt(loadBefore, 2)} before the run${loadBefore > 0.5 ? " (other work was running: figures are lower than on an idle machine)" : ""}.`,
     "",
-    "`npm run bench:e2e` starts `wrangler dev --ip 127.0.0.1 --port <free> --persist-to <tmp> --var AUTH_SECRET:<dev secret> --var BENCH_FLOOR:on` " +
-      "(test/e2e/support/server.ts) and measures from the client, on the URL wrangler serves: wrangler's dev proxy (a workerd of its own) forwarding to the runtime workerd, " +
+    "`npm run bench:e2e` starts `wrangler dev -c bench/floor/wrangler.toml --ip 127.0.0.1 --port <free> --persist-to <tmp> --var AUTH_SECRET:<dev secret>` " +
+      "(test/e2e/support/server.ts): the bench Worker (bench/floor/worker.ts), the production Worker with its routes and Durable Objects plus the floor of (a), which is not in the production bundle. " +
+      "It measures from the client, on the URL wrangler serves: wrangler's dev proxy (a workerd of its own) forwarding to the runtime workerd, " +
       "where the Worker calls the shard's Durable Object (SQLite on disk). The client, wrangler and both workerd processes share the machine's cores. " +
       "(b) also goes straight to the runtime's own socket, without the proxy's hop, which production does not have. " +
       "(a) uses the SDK (sdk/client.ts, Node's fetch); (b) and (c) use plain HTTP/1.1 with kept-alive sockets (bench/http-load.ts), which costs the shared cores less, with one row through the SDK for comparison.",
@@ -384,7 +388,7 @@ try {
     `**(a) One 2^20-parameter Adam push answering the weights** (4 MiB up, 4 MiB back, ${a.pages} pages of 1 MiB written: weights, exp_avg, exp_avg_sq), ` +
       `median of ${a.reps} after warm-up, alternated with the floor: \`POST /bench/floor/{shard}\` with the same bytes through the same client, ` +
       `auth, body read and RPC to the same object, which writes ${a.pages} pages of 1 MiB in one \`transactionSync\` and answers the bytes ` +
-      "(served only with the Worker var `BENCH_FLOOR=on`; not in openapi.yaml).",
+      "(served only by the bench Worker; not in openapi.yaml).",
     "",
     "| request | median ms | p90 ms | × floor |",
     "|---|---:|---:|---:|",
@@ -397,7 +401,7 @@ try {
       "That is the whole process (workerd itself, SQLite's cache, request buffers, every isolate), not the 128 MB budget of one isolate; the shard holds 16 MiB of wasm memory (weights, gradient, two moments).",
     "",
     "**(b) One 1024-parameter Adam shard**, closed-loop clients (each waits for its answer, then pushes again; every push with an Idempotency-Key and its own X-Client-Id; `rate_limit: null`), " +
-      `${seconds} s per row after a warm-up. Every step counted was acknowledged, so it is durable: pushes that reach the object together are applied one by one and written in one transaction before any of them is answered (src/shard/group-commit.ts). ` +
+      `${seconds} s per row after a warm-up. Every step counted was acknowledged, so it is durable: pushes that reach the object together are applied one by one and written in one transaction before any of them is answered (src/shard/pushes/group-commit.ts). ` +
       "CPU ms per request: client / wrangler's proxy / runtime workerd, from /proc (10 ms ticks over the row). Pushes per write: the pushes the shard counted over the row, warm-up included, divided by its write transactions (`writes` in its status). The last two rows send `GET /health`, a route that does no work: no request can do better through that path.",
     "",
     ...tableHead,

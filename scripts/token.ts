@@ -6,7 +6,8 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, parseEnv } from "node:util";
 import { LOCAL_DEV_SECRET } from "../src/edge/auth/dev";
-import { isoSeconds, isScope, MIN_SECRET_LENGTH, SCOPES, signToken, type Scope } from "../src/edge/auth/token";
+import { isoSeconds, isScope, SCOPES, signToken, type Scope } from "../src/edge/auth/token";
+import { MIN_SECRET_LENGTH } from "../src/limits";
 
 const USAGE = `usage: node --import tsx scripts/token.ts [options]
 

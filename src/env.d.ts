@@ -5,8 +5,6 @@ declare namespace Cloudflare {
     CATALOG: DurableObjectNamespace<import("./catalog/object").CatalogObject>;
     /** Secret that signs bearer tokens (a Worker secret; .dev.vars locally). */
     AUTH_SECRET?: string;
-    /** "on" mounts POST /bench/floor/{shard} (bench/e2e.ts only; never set it in a deployment). */
-    BENCH_FLOOR?: string;
   }
   interface GlobalProps {
     mainModule: typeof import("./index");

@@ -1,8 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { and, asc, eq, sql, type Column } from "drizzle-orm";
-import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
-import { migrate } from "drizzle-orm/durable-sqlite/migrator";
+import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import migrations from "../../migrations/catalog/migrations.js";
+import { startWithMigrations, type Startup } from "../durable/startup";
 import { modelCheckpoints, models, shards } from "./schema";
 
 export interface CatalogModel {
@@ -40,28 +40,31 @@ const startsWith = (column: Column, prefix: string) => sql`substr(${column}, 1, 
  */
 export class CatalogObject extends DurableObject<Env> {
   private readonly db: DrizzleSqliteDODatabase<Record<string, never>>;
+  private readonly startup: Startup;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.db = drizzle(ctx.storage, { logger: false });
-    void ctx.blockConcurrencyWhile(() => migrate(this.db, migrations));
+    ({ db: this.db, startup: this.startup } = startWithMigrations(ctx, migrations));
   }
 
   /** Records a model; answers the one already recorded under this name, if any (the edge compares manifests). */
-  registerModel(model: Omit<CatalogModel, "created_at">): { created: boolean; model: CatalogModel } {
-    const existing = this.model(model.name);
+  async registerModel(model: Omit<CatalogModel, "created_at">): Promise<{ created: boolean; model: CatalogModel }> {
+    await this.startup.ready();
+    const existing = await this.model(model.name);
     if (existing) return { created: false, model: existing };
     const now = Date.now();
     this.db.insert(models).values({ ...model, createdAt: now }).run();
     return { created: true, model: { ...model, created_at: new Date(now).toISOString() } };
   }
 
-  model(name: string): CatalogModel | null {
+  async model(name: string): Promise<CatalogModel | null> {
+    await this.startup.ready();
     const row = this.db.select().from(models).where(eq(models.name, name)).get();
     return row ? { name: row.name, manifest: row.manifest, layout: row.layout, parameters: row.parameters, created_at: new Date(row.createdAt).toISOString() } : null;
   }
 
-  models(prefix: string): ModelSummary[] {
+  async models(prefix: string): Promise<ModelSummary[]> {
+    await this.startup.ready();
     return this.db
       .select({ name: models.name, parameters: models.parameters, createdAt: models.createdAt })
       .from(models)
@@ -71,7 +74,8 @@ export class CatalogObject extends DurableObject<Env> {
       .map((r) => ({ name: r.name, parameters: r.parameters, created_at: new Date(r.createdAt).toISOString() }));
   }
 
-  forgetModel(name: string): void {
+  async forgetModel(name: string): Promise<void> {
+    await this.startup.ready();
     this.ctx.storage.transactionSync(() => {
       this.db.delete(modelCheckpoints).where(eq(modelCheckpoints.model, name)).run();
       this.db.delete(shards).where(eq(shards.model, name)).run();
@@ -79,18 +83,21 @@ export class CatalogObject extends DurableObject<Env> {
     });
   }
 
-  registerShards(names: string[], model: string | null): void {
+  async registerShards(names: string[], model: string | null): Promise<void> {
+    await this.startup.ready();
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
       for (const name of names) this.db.insert(shards).values({ name, model, createdAt: now }).onConflictDoNothing().run();
     });
   }
 
-  forgetShard(name: string): void {
+  async forgetShard(name: string): Promise<void> {
+    await this.startup.ready();
     this.db.delete(shards).where(eq(shards.name, name)).run();
   }
 
-  shards(prefix: string, model?: string): { name: string; model: string | null; created_at: string }[] {
+  async shards(prefix: string, model?: string): Promise<{ name: string; model: string | null; created_at: string }[]> {
+    await this.startup.ready();
     const byPrefix = startsWith(shards.name, prefix);
     return this.db
       .select()
@@ -102,7 +109,8 @@ export class CatalogObject extends DurableObject<Env> {
   }
 
   /** Records a model checkpoint; the same shard checkpoints again (a retried snapshot) answer the first record. */
-  recordCheckpoint(model: string, label: string | null, shardCheckpoints: Record<string, number>, versions: Record<string, number>): ModelCheckpoint {
+  async recordCheckpoint(model: string, label: string | null, shardCheckpoints: Record<string, number>, versions: Record<string, number>): Promise<ModelCheckpoint> {
+    await this.startup.ready();
     const same = this.db
       .select()
       .from(modelCheckpoints)
@@ -118,11 +126,13 @@ export class CatalogObject extends DurableObject<Env> {
     return checkpointOf(row);
   }
 
-  checkpoints(model: string): ModelCheckpoint[] {
+  async checkpoints(model: string): Promise<ModelCheckpoint[]> {
+    await this.startup.ready();
     return this.db.select().from(modelCheckpoints).where(eq(modelCheckpoints.model, model)).orderBy(asc(modelCheckpoints.id)).all().map(checkpointOf);
   }
 
-  forgetCheckpoint(model: string, id: number): void {
+  async forgetCheckpoint(model: string, id: number): Promise<void> {
+    await this.startup.ready();
     this.db.delete(modelCheckpoints).where(and(eq(modelCheckpoints.model, model), eq(modelCheckpoints.id, id))).run();
   }
 }

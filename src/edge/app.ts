@@ -1,14 +1,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { HTTPException } from "hono/http-exception";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { RefusalError } from "../problems";
 import { bearerAuth } from "./auth/middleware";
-import { notFound, ProblemError, problemResponse } from "./problem";
-import { benchFloor } from "./routes/bench-floor";
+import { errorResponse, problemResponse } from "./problem";
 import { checkpoints } from "./routes/checkpoints";
 import { gradients } from "./routes/gradients";
 import { health } from "./routes/health";
 import { metrics } from "./routes/metrics";
-import { catalog } from "./routes/rules";
+import { ruleCatalogue } from "./routes/rules";
 import { shards } from "./routes/shards";
 import { status } from "./routes/status";
 import { modelCheckpoints } from "./routes/model-checkpoints";
@@ -39,9 +37,9 @@ export const API_INFO = {
   security: [{ bearer: [] }],
 } as const;
 
-function validationProblem(issues: readonly { path: PropertyKey[]; message: string }[], target: string): ProblemError {
+function validationProblem(issues: readonly { path: PropertyKey[]; message: string }[], target: string): RefusalError {
   const described = issues.map((i) => `${i.path.length ? i.path.join(".") : target}: ${i.message}`);
-  return new ProblemError(400, "invalid-request", "Invalid Request", `invalid ${target}: ${described.join("; ")}`, { errors: described });
+  return new RefusalError("invalid-request", `invalid ${target}: ${described.join("; ")}`, { errors: described });
 }
 
 export function createApp() {
@@ -56,21 +54,9 @@ export function createApp() {
     description: "A token `ss1.<claims>.<signature>` with scopes (read, train, admin) bound to a name prefix; see docs/auth.md.",
   });
   for (const path of ["/v1/shards", "/v1/shards/*", "/v1/models", "/v1/models/*"]) app.use(path, bearerAuth());
-  for (const routes of [health, catalog, shards, weights, gradients, metrics, status, models, checkpoints, modelCheckpoints]) app.route("/", routes);
-  // The floor of bench/e2e.ts: its own app, reached only when the Worker var BENCH_FLOOR is "on" (otherwise
-  // /bench/* is the 404 of an unknown route). Not one of this app's routes, so not in openapi.yaml.
-  app.use("/bench/*", async (c, next) => (c.env.BENCH_FLOOR === "on" ? benchFloor.fetch(c.req.raw, c.env, c.executionCtx) : next()));
-  app.notFound((c) => problemResponse(c, notFound(`no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
-  app.onError((err, c) => {
-    if (err instanceof ProblemError) return problemResponse(c, err);
-    if (err instanceof HTTPException) {
-      const status = err.status as ContentfulStatusCode;
-      const slug = status === 415 ? "unsupported-media-type" : "http-error";
-      return problemResponse(c, new ProblemError(status, slug, err.message || "Error", err.message || `HTTP ${status}`));
-    }
-    console.error(err);
-    return problemResponse(c, new ProblemError(500, "internal", "Internal Server Error", "the server failed to handle the request"));
-  });
+  for (const routes of [health, ruleCatalogue, shards, weights, gradients, metrics, status, models, checkpoints, modelCheckpoints]) app.route("/", routes);
+  app.notFound((c) => problemResponse(c, { code: "not-found", detail: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }));
+  app.onError(errorResponse);
   return app;
 }
 

@@ -1,4 +1,4 @@
-import { MAX_WAIT_SECONDS } from "../shard/limits";
+import { MAX_WAIT_SECONDS } from "../limits";
 
 /** The preferences of an RFC 7240 `Prefer` header this API honours. */
 export interface Preferences {

@@ -1,9 +1,11 @@
 import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { problemSpec, RefusalError, type Refusal } from "../problems";
 
 /**
- * RFC 9457 problem details. Every refusal the API makes is one of these, with a stable `type`
- * per cause (a URI under /problems/) so that clients can branch on it.
+ * RFC 9457 problem details: every refusal the API makes is answered as one, with a stable `type`
+ * per cause (`/problems/<code>`, src/problems.ts) so that clients can branch on it.
  */
 export interface Problem {
   type: string;
@@ -16,35 +18,40 @@ export interface Problem {
 
 export const PROBLEM_MEDIA_TYPE = "application/problem+json";
 
-export class ProblemError extends Error {
-  override readonly name = "ProblemError";
-  constructor(
-    readonly status: ContentfulStatusCode,
-    readonly slug: string,
-    readonly title: string,
-    detail: string,
-    readonly extensions: Record<string, unknown> = {},
-  ) {
-    super(detail);
-  }
+/** The problem of a refusal: status, title and type from the table, the refusal's detail and fields. */
+export function problemOf(refusal: Refusal, instance?: string): Problem {
+  const { status, title, type } = problemSpec(refusal.code);
+  return { type: `/problems/${type}`, title, status, detail: refusal.detail, ...(instance ? { instance } : {}), ...refusal.extensions };
 }
 
-export function problemBody(err: ProblemError, instance?: string): Problem {
-  return {
-    type: `/problems/${err.slug}`,
-    title: err.title,
-    status: err.status,
-    detail: err.message,
-    ...(instance ? { instance } : {}),
-    ...err.extensions,
-  };
-}
-
-export function problemResponse(c: Context, err: ProblemError): Response {
+/** Answers a problem, with Retry-After when it says how long to wait (`retry_after`, seconds). */
+export function sendProblem(c: Context, problem: Problem): Response {
   const headers: Record<string, string> = { "content-type": PROBLEM_MEDIA_TYPE };
-  const retryAfter = err.extensions.retry_after;
-  if (typeof retryAfter === "number") headers["retry-after"] = String(retryAfter);
-  return c.body(JSON.stringify(problemBody(err, new URL(c.req.url).pathname)), err.status, headers);
+  if (typeof problem.retry_after === "number") headers["retry-after"] = String(problem.retry_after);
+  return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, headers);
 }
 
-export const notFound = (what: string) => new ProblemError(404, "not-found", "Not Found", what);
+/** Answers a refusal as problem+json; `instance` is the request's path. */
+export function problemResponse(c: Context, refusal: Refusal): Response {
+  return sendProblem(c, problemOf(refusal, new URL(c.req.url).pathname));
+}
+
+/**
+ * Answers an HTTPException of Hono's own middleware (a malformed JSON body its validator parsed, a
+ * body of another media type): 415 is unsupported-media-type; anything else is http-error with
+ * the exception's status and message.
+ */
+function httpExceptionResponse(c: Context, err: HTTPException): Response {
+  const detail = err.message || `HTTP ${err.status}`;
+  if (err.status === 415) return problemResponse(c, { code: "unsupported-media-type", detail });
+  const problem = problemOf({ code: "http-error", detail }, new URL(c.req.url).pathname);
+  return sendProblem(c, { ...problem, status: err.status, title: err.message || problem.title });
+}
+
+/** The app's error handler: refusals and Hono's exceptions as problems, anything else as a 500 that says nothing more. */
+export function errorResponse(err: Error, c: Context): Response {
+  if (err instanceof RefusalError) return problemResponse(c, err);
+  if (err instanceof HTTPException) return httpExceptionResponse(c, err);
+  console.error(err);
+  return problemResponse(c, { code: "internal", detail: "the server failed to handle the request" });
+}

@@ -1,4 +1,4 @@
-import { shardNameOf } from "./names";
+import { shardNameOf } from "../names";
 
 /** Where part of a tensor lives: elements [offset, offset + length) of the tensor (flattened, row-major) at `shard_offset` of `shard`. */
 export interface Piece {

@@ -1,7 +1,7 @@
 import type { TensorBytesSink } from "../formats/safetensors-stream";
 import type { SafetensorsHeader } from "../formats/safetensors";
 import type { TensorInput } from "../formats/safetensors";
-import { refuse } from "../shard/refusal";
+import { refuse } from "../problems";
 import type { ModelLayout } from "./layout";
 
 /** Refuses a safetensors header that does not hold exactly the model's tensors, as float32, in their shapes. */

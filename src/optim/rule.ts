@@ -1,10 +1,11 @@
+import { pytorchKernels, type FastKernels, type FastPlan, type FastStep, type PytorchFastKernels } from "./fast/plan";
 import { flag, nonNegative, resolveHyper, type Hyper, type HyperSpec } from "./hyper";
 import { addWeightDecay, chain, negate, scaleByLearningRate, type Transform } from "./transform";
 
 /**
- * An update rule: a spec of its hyperparameters (PyTorch's names and defaults) and a function from
- * resolved hyperparameters to its composed reference transform. The fast path (`fast/`) implements
- * the same rule as one fused kernel over the same state slots.
+ * An update rule: a spec of its hyperparameters (PyTorch's names and defaults), a function from
+ * resolved hyperparameters to its composed reference transform, and its plan on the fast path
+ * (`fast/`): the same rule as one fused kernel over the same state slots.
  */
 export interface Rule<H extends Hyper = Hyper> {
   readonly name: string;
@@ -14,6 +15,8 @@ export interface Rule<H extends Hyper = Hyper> {
   /** Fills defaults and validates; throws HyperparameterError with a precise message. */
   resolve(input: unknown): H;
   transform(hyper: H): Transform;
+  /** Picks the rule's kernel variants for `hyper` once and returns the per-step call (fast/plan.ts). */
+  fast(hyper: H, at: FastKernels): FastStep;
 }
 
 export function defineRule<H extends Hyper>(def: {
@@ -22,6 +25,7 @@ export function defineRule<H extends Hyper>(def: {
   spec: HyperSpec;
   check?: (hyper: H) => void;
   transform: (hyper: H) => Transform;
+  fast: FastPlan<H>;
 }): Rule<H> {
   return {
     name: def.name,
@@ -33,12 +37,14 @@ export function defineRule<H extends Hyper>(def: {
       return hyper;
     },
     transform: def.transform,
+    fast: def.fast,
   };
 }
 
 /**
  * A rule in PyTorch's shape: `maximize` negates the gradient, `weight_decay` folds L2 into it, the
- * rule's own scaling follows, then `-lr`. The spec gets `weight_decay` and `maximize` appended.
+ * rule's own scaling follows, then `-lr`. The spec gets `weight_decay` and `maximize` appended;
+ * the fast plan gets its kernels' `sgn` and `wd` and their `_wd` variants (fast/plan.ts).
  */
 export function definePytorchRule<H extends Hyper & { weight_decay: number; maximize: boolean }>(def: {
   name: string;
@@ -46,11 +52,13 @@ export function definePytorchRule<H extends Hyper & { weight_decay: number; maxi
   spec: HyperSpec;
   check?: (hyper: H) => void;
   scale: (hyper: H) => Transform;
+  fast: (hyper: H, at: PytorchFastKernels) => FastStep;
 }): Rule<H> {
   return defineRule<H>({
     ...def,
     spec: { ...def.spec, weight_decay: nonNegative(0), maximize: flag() },
     transform: (h) => chain(negate(h.maximize), addWeightDecay(h.weight_decay), def.scale(h), scaleByLearningRate),
+    fast: (h, at) => def.fast(h, pytorchKernels(at, h.maximize, h.weight_decay)),
   });
 }
 

@@ -1,150 +1,153 @@
 import { DurableObject } from "cloudflare:workers";
-import { drizzle } from "drizzle-orm/durable-sqlite";
-import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import migrations from "../../migrations/migrations.js";
-import { writeFloor } from "./floor";
-import { kernelModule } from "./kernels";
-import { ShardService } from "./service";
+import { startWithMigrations, type Startup } from "../durable/startup";
+import { RefusalError } from "../problems";
+import { Checkpoints } from "./checkpoints/checkpoints";
+import { Lifecycle } from "./lifecycle";
+import { Metrics } from "./metrics";
+import { Pushes } from "./pushes/pushes";
+import { Rounds } from "./rounds/rounds";
+import { Status } from "./status";
+import { kernelModule } from "./store/kernels";
+import { ShardStore } from "./store/store";
 import type {
-  Checkpoint,
   CheckpointSelection,
-  EnsembleRead,
-  MetricResult,
   Outcome,
   PatchRequest,
   PushRequest,
-  PushResult,
   Range,
-  ShardInfo,
-  ShardStatus,
   SnapshotRequest,
-  SnapshotResult,
-  VectorRead,
-  VectorVersion,
 } from "./types";
+import { Vectors } from "./vectors";
+
+/** Runs an operation, answering refusals as values (thrown errors lose their fields crossing RPC). */
+async function answer<T>(f: () => T | Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await f() };
+  } catch (e) {
+    if (e instanceof RefusalError) return { ok: false, refusal: e.toRefusal() };
+    throw e;
+  }
+}
 
 /**
- * One shard, one Durable Object. The class is only the RPC surface: each method answers an
- * Outcome (a value, or a refusal with its reason) and delegates to ShardService.
+ * One shard, one Durable Object: its RPC surface, composed of modules of one concept each over one
+ * store. Each method answers an Outcome (a value, or a refusal with its reason).
  */
 export class ShardObject extends DurableObject<Env> {
-  private readonly service: ShardService;
-  private startError: unknown;
+  protected readonly startup: Startup;
+  private readonly lifecycle: Lifecycle;
+  private readonly vectors: Vectors;
+  private readonly pushes: Pushes;
+  private readonly rounds: Rounds;
+  private readonly checkpointing: Checkpoints;
+  private readonly metrics: Metrics;
+  private readonly reporting: Status;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    const db = drizzle(ctx.storage, { logger: false });
-    this.service = new ShardService(ctx.storage, db, kernelModule);
-    // A failed migration must not wedge the object: remember it, answer it, retry on next start.
-    void ctx.blockConcurrencyWhile(async () => {
-      try {
-        await migrate(db, migrations);
-      } catch (e) {
-        this.startError = e;
-      }
+    const { db, startup } = startWithMigrations(ctx, migrations);
+    this.startup = startup;
+    const store = new ShardStore(ctx.storage, db, kernelModule);
+    this.lifecycle = new Lifecycle(store);
+    this.vectors = new Vectors(store);
+    this.rounds = new Rounds(store);
+    this.pushes = new Pushes(store, this.vectors, this.rounds);
+    this.checkpointing = new Checkpoints(store, this.lifecycle, this.rounds);
+    this.metrics = new Metrics(store);
+    this.reporting = new Status(store, this.rounds);
+  }
+
+  /** Runs an operation once the object has started and every applied push is durable (pushes are written in groups). */
+  private async run<T>(f: () => T | Promise<T>): Promise<Outcome<T>> {
+    await this.startup.ready();
+    return answer(async () => {
+      await this.pushes.drained();
+      return f();
     });
   }
 
-  /** Runs an operation once every applied push is durable (pushes are written in groups). */
-  private run<T>(f: (s: ShardService) => T | Promise<T>): Promise<Outcome<T>> {
-    if (this.startError) throw this.startError;
-    return ShardService.answer(async () => {
-      await this.service.settled();
-      return f(this.service);
-    });
+  info() {
+    return this.run(() => this.lifecycle.info());
   }
 
-  info(): Promise<Outcome<ShardInfo>> {
-    return this.run((s) => s.info());
+  create(name: string, config: unknown, replace: boolean) {
+    return this.run(() => this.lifecycle.create(name, config, replace));
   }
 
-  create(name: string, config: unknown, replace: boolean): Promise<Outcome<{ created: boolean; info: ShardInfo }>> {
-    return this.run((s) => s.create(name, config, replace));
+  patch(req: PatchRequest) {
+    return this.run(() => this.lifecycle.patch(req));
   }
 
-  patch(req: PatchRequest): Promise<Outcome<ShardInfo>> {
-    return this.run((s) => s.patch(req));
+  history() {
+    return this.run(() => this.lifecycle.history());
   }
 
-  history(): Promise<Outcome<{ version: number; change: unknown; at: string }[]>> {
-    return this.run((s) => s.history());
+  destroy() {
+    return this.run(() => this.lifecycle.destroy());
   }
 
-  destroy(): Promise<Outcome<{ deleted: true }>> {
-    return this.run((s) => s.destroy());
+  read(range: Range, average?: string) {
+    return this.run(() => this.vectors.read(range, average));
   }
 
-  read(range: Range, average?: string): Promise<Outcome<VectorRead>> {
-    return this.run((s) => s.read(range, average));
-  }
-
-  upload(bytes: ArrayBuffer, offset: number, ifMatch?: number): Promise<Outcome<VectorVersion>> {
-    return this.run((s) => s.upload(bytes, offset, ifMatch));
+  upload(bytes: ArrayBuffer, offset: number, ifMatch?: number) {
+    return this.run(() => this.vectors.upload(bytes, offset, ifMatch));
   }
 
   /** A push joins the open group of pushes rather than waiting for it. */
-  push(req: PushRequest): Promise<Outcome<PushResult>> {
-    if (this.startError) throw this.startError;
-    return ShardService.answer(() => this.service.push(req));
+  async push(req: PushRequest) {
+    await this.startup.ready();
+    return answer(() => this.pushes.push(req));
   }
 
-  status(): Promise<Outcome<ShardStatus>> {
-    return this.run((s) => s.status());
+  status() {
+    return this.run(() => this.reporting.status());
   }
 
   /** Long poll of the weights: answers the revision once it differs from `seen`, or after `ms`. */
-  awaitRevision(seen: number, ms: number): Promise<Outcome<number>> {
-    return this.run((s) => s.awaitRevision(seen, ms));
+  awaitRevision(seen: number, ms: number) {
+    return this.run(() => this.vectors.awaitRevision(seen, ms));
   }
 
   /** Closes a rounds-mode shard's round at its deadline (alarms come at least once: closing is idempotent). */
   override async alarm(): Promise<void> {
-    if (this.startError) throw this.startError;
-    await this.service.settled();
-    await this.service.alarm();
+    await this.startup.ready();
+    await this.pushes.drained();
+    await this.rounds.alarm();
   }
 
-  metric(value: number, clientId?: string): Promise<Outcome<MetricResult>> {
-    return this.run((s) => s.metric(value, clientId));
+  metric(value: number, clientId?: string) {
+    return this.run(() => this.metrics.report(value, clientId));
   }
 
-  snapshot(req: SnapshotRequest): Promise<Outcome<SnapshotResult>> {
-    return this.run((s) => s.snapshot(req));
+  snapshot(req: SnapshotRequest) {
+    return this.run(() => this.checkpointing.snapshot(req));
   }
 
-  checkpoints(): Promise<Outcome<Checkpoint[]>> {
-    return this.run((s) => s.checkpoints());
+  checkpoints() {
+    return this.run(() => this.checkpointing.list());
   }
 
-  checkpoint(id: number): Promise<Outcome<Checkpoint>> {
-    return this.run((s) => s.checkpoint(id));
+  checkpoint(id: number) {
+    return this.run(() => this.checkpointing.get(id));
   }
 
-  readCheckpoint(id: number, range: Range): Promise<Outcome<VectorRead>> {
-    return this.run((s) => s.readCheckpoint(id, range));
+  readCheckpoint(id: number, range: Range) {
+    return this.run(() => this.checkpointing.read(id, range));
   }
 
-  deleteCheckpoint(id: number): Promise<Outcome<{ deleted: true }>> {
-    return this.run((s) => s.deleteCheckpoint(id));
+  deleteCheckpoint(id: number) {
+    return this.run(() => this.checkpointing.delete(id));
   }
 
   /** Restores a checkpoint as a new version; answers the shard after it. */
-  restore(id: number): Promise<Outcome<ShardInfo>> {
-    return this.run((s) => s.restore(id));
+  restore(id: number) {
+    return this.run(() => this.checkpointing.restore(id));
   }
 
   /** The mean of the selected checkpoints' weights over a range. */
-  ensemble(selection: CheckpointSelection, range: Range): Promise<Outcome<EnsembleRead>> {
-    return this.run((s) => s.ensemble(selection, range));
-  }
-
-  /**
-   * The benchmark floor (src/shard/floor.ts): writes `pages` pages of the bytes in one transaction and
-   * answers them. Only when the Worker var BENCH_FLOOR is "on" (bench/e2e.ts).
-   */
-  floor(bytes: ArrayBuffer, pages: number, pageFloats: number): ArrayBuffer {
-    if (this.env.BENCH_FLOOR !== "on") throw new Error("the benchmark floor is off (BENCH_FLOOR)");
-    if (this.startError) throw this.startError;
-    return writeFloor(this.ctx.storage, bytes, pages, pageFloats);
+  ensemble(selection: CheckpointSelection, range: Range) {
+    return this.run(() => this.checkpointing.ensemble(selection, range));
   }
 }

@@ -1,10 +1,15 @@
-import type { AverageSpec, PlateauState } from "../optim";
-import type { ShardConfig } from "./config";
-import type { Refusal } from "./refusal";
+import type { AverageSpec, Hyper, PlateauState, ScheduleSpec } from "../optim";
+import type { ShardConfig } from "../config";
+import type { Refusal } from "../problems";
 import type { ShardStats } from "./stats";
 
 /** What the shard object answers over RPC: a value, or why it refused. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; refusal: Refusal };
+
+/** A reduce-on-plateau schedule's state as answered: `best` is null until a metric is reported (JSON has no infinity). */
+export type PlateauReport = Omit<PlateauState, "best"> & { best: number | null };
+
+export const plateauReport = (p: PlateauState | null): PlateauReport | null => (p === null ? null : { ...p, best: Number.isFinite(p.best) ? p.best : null });
 
 export interface ShardInfo {
   name: string;
@@ -17,7 +22,7 @@ export interface ShardInfo {
   config: ShardConfig;
   averages: Record<string, AverageSpec & { count: number }>;
   schedule_origin: number;
-  plateau: PlateauState | null;
+  plateau: PlateauReport | null;
   resident_bytes: number;
   created_at: string;
   updated_at: string;
@@ -98,6 +103,11 @@ export interface PushResult extends PushSummary {
   weights?: VectorRead;
 }
 
+/** A change of the configuration in the shard's history: a live PATCH, or a restore of a checkpoint. */
+export type ConfigChange =
+  | { hyper?: Record<string, unknown>; schedule?: ScheduleSpec }
+  | { restored_checkpoint: number; checkpoint_version: number; step: number; hyper: Hyper; schedule: ScheduleSpec };
+
 export interface PatchRequest {
   hyper?: Record<string, unknown>;
   schedule?: unknown;
@@ -106,7 +116,7 @@ export interface PatchRequest {
 export interface MetricResult {
   version: number;
   lr: number;
-  plateau: PlateauState | null;
+  plateau: PlateauReport | null;
 }
 
 /** GET /v1/shards/{shard}/status. */

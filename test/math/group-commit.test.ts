@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GroupCommit } from "../../src/shard/group-commit";
+import { GroupCommit } from "../../src/shard/pushes/group-commit";
 
 /** A GroupCommit whose "later" is run by hand, recording what each write got. */
 function manual(fail = (_: readonly number[]) => false) {
@@ -65,10 +65,10 @@ describe("GroupCommit", () => {
 
   it("settles when no group is open, whether the last was written or failed", async () => {
     const { group, flush } = manual(() => true);
-    await group.settled();
+    await group.drained();
     void group.join(1).catch(() => undefined);
     let settled = false;
-    const waiting = group.settled().then(() => (settled = true));
+    const waiting = group.drained().then(() => (settled = true));
     await Promise.resolve();
     expect(settled).toBe(false);
     await flush();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { KeyFilter } from "../../src/shard/key-filter";
-import { coveringPageRuns } from "../../src/shard/paging";
+import { KeyFilter } from "../../src/shard/pushes/key-filter";
+import { coveringPageRuns } from "../../src/shard/store/page-layout";
 
 describe("KeyFilter", () => {
   it("never misses a key it was given, and rarely claims one it was not", () => {

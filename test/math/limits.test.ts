@@ -1,11 +1,24 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { getRule, type RuleName } from "../../src/optim";
-import { maxLength, residentBytes } from "../../src/shard/config";
-import { maxRoundClients } from "../../src/shard/aggregation";
-import { assertPageSize, pagesOf } from "../../src/shard/paging";
-import { MAX_CHECKPOINT_LABEL, MAX_CHECKPOINTS, OBJECT_STORAGE_BYTES } from "../../src/shard/checkpoint-limits";
-import { MAX_AVERAGES, MAX_BODY_BYTES, MAX_PAGE_FLOATS, MAX_SQL_PARAMETERS, PAGE_ROWS_PER_STATEMENT, RESIDENT_BUDGET_BYTES, ROUND_CLOSE_BUDGET_BYTES, RPC_MAX_BYTES, SQLITE_MAX_ROW_BYTES } from "../../src/shard/limits";
+import { maxLength, maxRoundClients, residentBytes } from "../../src/config";
+import { assertPageSize, pagesOf } from "../../src/shard/store/page-layout";
+import * as limits from "../../src/limits";
+import {
+  ISOLATE_MEMORY_BYTES,
+  MAX_AVERAGES,
+  MAX_BODY_BYTES,
+  MAX_CHECKPOINT_LABEL,
+  MAX_CHECKPOINTS,
+  MAX_PAGE_FLOATS,
+  MAX_SQL_PARAMETERS,
+  OBJECT_STORAGE_BYTES,
+  PAGE_ROWS_PER_STATEMENT,
+  RESIDENT_BUDGET_BYTES,
+  ROUND_CLOSE_BUDGET_BYTES,
+  RPC_MAX_BYTES,
+  SQLITE_MAX_ROW_BYTES,
+} from "../../src/limits";
 
 const doc = readFileSync(new URL("../../docs/limits.md", import.meta.url), "utf8");
 const averages = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`a${i}`, { kind: "ema" as const, decay: 0.9 }]));
@@ -60,7 +73,17 @@ describe("docs/limits.md", () => {
     expect(MAX_PAGE_FLOATS * 4).toBeLessThanOrEqual(SQLITE_MAX_ROW_BYTES);
     expect(PAGE_ROWS_PER_STATEMENT * 3).toBeLessThanOrEqual(MAX_SQL_PARAMETERS);
     expect(MAX_BODY_BYTES).toBeLessThan(RPC_MAX_BYTES);
-    expect(RESIDENT_BUDGET_BYTES + 2 * MAX_BODY_BYTES).toBeLessThan(128 * 1024 * 1024);
+    expect(RESIDENT_BUDGET_BYTES + 2 * MAX_BODY_BYTES).toBeLessThan(ISOLATE_MEMORY_BYTES);
+  });
+
+  it("names every constant of src/limits.ts with its value, and no other", () => {
+    const section = doc.slice(doc.indexOf("## Every limit, by name"));
+    const rows = section.split("\n").flatMap((l) => {
+      const m = /^\| `(\w+)` \| ([\d,]+) \|/.exec(l);
+      return m ? [[m[1]!, Number(m[2]!.replaceAll(",", ""))] as const] : [];
+    });
+    expect(new Map(rows)).toEqual(new Map(Object.entries(limits)));
+    expect(rows.length, "a constant named twice").toBe(Object.keys(limits).length);
   });
 });
 

@@ -3,7 +3,6 @@ import { isLoopbackHost, LOCAL_DEV_SECRET } from "../../src/edge/auth/dev";
 import {
   grants,
   hasScope,
-  MAX_TOKEN_LENGTH,
   SCOPES,
   signToken,
   verifyToken,
@@ -11,6 +10,7 @@ import {
   type TokenClaims,
   type TokenVerification,
 } from "../../src/edge/auth/token";
+import { MAX_TOKEN_LENGTH } from "../../src/limits";
 
 const SECRET = "math-test-secret-0123456789abcdef0123";
 const NOW = 1_800_000_000; // 2027-01-15T08:00:00Z

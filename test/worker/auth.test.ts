@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { LOCAL_DEV_SECRET } from "../../src/edge/auth/dev";
 import { bearerAuth, requireScope, type AuthVariables } from "../../src/edge/auth/middleware";
 import { signToken, type Scope, type TokenClaims } from "../../src/edge/auth/token";
-import { ProblemError, problemResponse } from "../../src/edge/problem";
+import { problemResponse } from "../../src/edge/problem";
+import { RefusalError } from "../../src/problems";
 
 // A small app of its own (not the real routes): the middleware on /v1/*, dummy routes that call
 // requireScope, and the same error handling as src/edge/app.ts.
@@ -25,7 +26,7 @@ app.delete("/v1/things/:name", (c) => {
 app.get("/v1/whoami", (c) => c.json(c.var.principal));
 app.get("/health", (c) => c.json({ status: "ok" }));
 app.onError((err, c) => {
-  if (err instanceof ProblemError) return problemResponse(c, err);
+  if (err instanceof RefusalError) return problemResponse(c, err);
   throw err;
 });
 

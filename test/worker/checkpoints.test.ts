@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { MAX_CHECKPOINTS } from "../../src/shard/checkpoint-limits";
+import { MAX_CHECKPOINTS } from "../../src/limits";
 import { call, createShard, floatsOf, push, type CallOptions } from "./support/api";
 import { storedState, storedVector } from "./support/snapshot";
 

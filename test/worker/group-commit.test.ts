@@ -4,7 +4,7 @@ import { call, createShard, floatsOf, push } from "./support/api";
 import { storedVector } from "./support/snapshot";
 
 // Pushes that arrive together are applied one by one and written as one group
-// (src/shard/group-commit.ts). Each must still be a step of its own, answered with its own weights.
+// (src/shard/pushes/group-commit.ts). Each must still be a step of its own, answered with its own weights.
 const config = { length: 40, rule: "adam", hyper: { lr: 0.01 }, page_floats: 16, averages: { ema: { kind: "ema", decay: 0.9 } } };
 const gradient = (k: number) => Array.from({ length: 40 }, (_, i) => Math.cos(k * 3 + i) * (1 + (i % 3)));
 const slots = ["weights", "slot:exp_avg", "slot:exp_avg_sq", "avg:ema"];

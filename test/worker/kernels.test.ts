@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createReferenceEngine, getRule } from "../../src/optim";
 import { createFastEngine } from "../../src/optim/fast/engine";
-import { kernelModule } from "../../src/shard/kernels";
+import { kernelModule } from "../../src/shard/store/kernels";
 
 describe("the WebAssembly kernels inside workerd", () => {
   it("instantiate from the bundled module and step like the reference", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_BODY_BYTES, MAX_PAGE_FLOATS } from "../../src/shard/limits";
+import { MAX_BODY_BYTES, MAX_PAGE_FLOATS } from "../../src/limits";
 import { call, createShard, floatsOf, push, uniqueName } from "./support/api";
 import { storedState } from "./support/snapshot";
 

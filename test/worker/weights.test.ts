@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_JSON_FLOATS } from "../../src/shard/limits";
+import { MAX_JSON_FLOATS } from "../../src/limits";
 import { call, createShard, floatsOf, push } from "./support/api";
 import { storedState, storedVector } from "./support/snapshot";
 

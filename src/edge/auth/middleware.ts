@@ -1,7 +1,8 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { ProblemError } from "../problem";
+import { MIN_SECRET_LENGTH } from "../../limits";
+import { RefusalError, refuse } from "../../problems";
 import { isLoopbackHost, LOCAL_DEV_SECRET } from "./dev";
-import { coversName, hasScope, isoSeconds, MIN_SECRET_LENGTH, verifyToken, type Scope, type TokenClaims } from "./token";
+import { coversName, hasScope, isoSeconds, verifyToken, type Scope, type TokenClaims } from "./token";
 
 /** The verified claims of the request's token. */
 export type Principal = Readonly<TokenClaims>;
@@ -19,31 +20,25 @@ const SCHEME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,32}$/;
 /**
  * Bearer-token authentication for `/v1/*`: checks the deployment's secret, then verifies
  * `Authorization: Bearer <token>` with `c.env.AUTH_SECRET` and sets `c.var.principal`.
- * Refusals are thrown as ProblemErrors (401 with an RFC 6750 challenge; 503 when misconfigured).
+ * Refusals are thrown as RefusalErrors (401 with an RFC 6750 challenge; 503 when misconfigured).
  * Route handlers then call `requireScope` with the name they act on.
  */
 export function bearerAuth(): MiddlewareHandler<AuthEnv> {
   return async function bearerAuth(c, next) {
     const secret = c.env?.AUTH_SECRET;
-    if (!secret) {
-      throw new ProblemError(503, "auth-not-configured", "Authentication Not Configured", "set the AUTH_SECRET secret: wrangler secret put AUTH_SECRET");
-    }
+    if (!secret) refuse("auth-not-configured", "set the AUTH_SECRET secret: wrangler secret put AUTH_SECRET");
     if (secret === LOCAL_DEV_SECRET) {
       const host = new URL(c.req.url).hostname;
       if (!isLoopbackHost(host)) {
-        throw new ProblemError(
-          503,
+        refuse(
           "dev-secret-in-production",
-          "Development Secret In Production",
           `AUTH_SECRET is the public local-development secret, which is only accepted on localhost; this request is for '${host}'. ` +
             "Set a real secret: wrangler secret put AUTH_SECRET",
         );
       }
     } else if (secret.length < MIN_SECRET_LENGTH) {
-      throw new ProblemError(
-        503,
+      refuse(
         "auth-not-configured",
-        "Authentication Not Configured",
         `AUTH_SECRET is ${secret.length} characters long; use at least ${MIN_SECRET_LENGTH} random ones: openssl rand -base64 48 | wrangler secret put AUTH_SECRET`,
       );
     }
@@ -87,10 +82,8 @@ export function requireScope<E extends { Variables: AuthVariables }>(
   if (!principal) throw new Error("requireScope called on a route that bearerAuth() does not cover");
   if (!hasScope(principal, scope)) {
     c.header("WWW-Authenticate", `${CHALLENGE}, error="insufficient_scope", scope="${scope}"`);
-    throw new ProblemError(
-      403,
+    refuse(
       "forbidden",
-      "Forbidden",
       `scope '${scope}' is needed ${action ? `to ${action} '${name}'` : `for ${c.req.method} ${new URL(c.req.url).pathname} on '${name}'`}; ` +
         `the token has ${principal.scopes.map((s) => `'${s}'`).join(", ")}`,
       { required_scope: scope, scopes: principal.scopes, name },
@@ -98,7 +91,7 @@ export function requireScope<E extends { Variables: AuthVariables }>(
   }
   if (!coversName(principal, name)) {
     c.header("WWW-Authenticate", `${CHALLENGE}, error="insufficient_scope"`);
-    throw new ProblemError(403, "forbidden", "Forbidden", `token is bound to prefix '${principal.prefix}'; '${name}' is outside it`, {
+    refuse("forbidden", `token is bound to prefix '${principal.prefix}'; '${name}' is outside it`, {
       prefix: principal.prefix,
       name,
     });
@@ -106,7 +99,7 @@ export function requireScope<E extends { Variables: AuthVariables }>(
   return principal;
 }
 
-function unauthorized(c: Context, challenge: string, reason: string, detail: string, extensions: Record<string, unknown> = {}): ProblemError {
+function unauthorized(c: Context, challenge: string, reason: string, detail: string, extensions: Record<string, unknown> = {}): RefusalError {
   c.header("WWW-Authenticate", challenge);
-  return new ProblemError(401, "unauthorized", "Unauthorized", detail, { reason, ...extensions });
+  return new RefusalError("unauthorized", detail, { reason, ...extensions });
 }

@@ -6,6 +6,8 @@
  * the signature is checked by `crypto.subtle.verify` (constant time). No platform imports.
  */
 
+import { MAX_CACHED_KEYS, MAX_TOKEN_LENGTH } from "../../limits";
+
 export const SCOPES = ["read", "train", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 
@@ -28,10 +30,6 @@ export type TokenVerification =
   | { ok: false; reason: TokenFailureReason; detail: string; /** set when reason is "expired" */ exp?: number };
 
 export const TOKEN_VERSION = "ss1";
-/** bearerAuth refuses shorter AUTH_SECRETs: the secret is all that stands between a client and a forged token. */
-export const MIN_SECRET_LENGTH = 32;
-/** Longer tokens are refused before any work is done. */
-export const MAX_TOKEN_LENGTH = 4096;
 const SIGNATURE_BYTES = 32;
 
 const RANK: Record<Scope, number> = { read: 0, train: 1, admin: 2 };
@@ -141,7 +139,6 @@ function isUnixSeconds(value: unknown): value is number {
 // ---- HMAC keys: imported once per secret, cached per isolate ----
 
 const keys = new Map<string, CryptoKey | Promise<CryptoKey>>();
-const MAX_CACHED_KEYS = 8;
 
 function assertSecret(secret: string): void {
   if (typeof secret !== "string" || secret === "") throw new TypeError("the signing secret must be a non-empty string");

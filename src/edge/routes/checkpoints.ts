@@ -1,20 +1,17 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { MAX_CHECKPOINTS } from "../../shard/checkpoint-limits";
-import { MAX_JSON_BODY_BYTES } from "../../shard/limits";
+import { MAX_CHECKPOINT_IDEMPOTENCY_KEY_LENGTH, MAX_CHECKPOINTS } from "../../limits";
+import { shardClient } from "../../shard/client";
 import type { CheckpointSelection } from "../../shard/types";
 import { requireScope } from "../auth/middleware";
-import { bodyLimit } from "../body-limit";
+import { limitBody } from "../body";
 import { sendFloats } from "../floats";
-import { unwrap } from "../refusals";
-import { checkSelection, selectionFields } from "../schemas/selection";
+import { ShardParams } from "../schemas/params";
 import { Checkpoint, CheckpointInput, CheckpointList, ShardInfo } from "../schemas/responses";
-import { ShardParams, shardStub } from "../shards";
+import { checkSelection, selectionFields } from "../schemas/selection";
 import type { EdgeEnv } from "../types";
-import { floatsContent, problems, vectorHeaders, RangeQuery } from "./common";
+import { floatsContent, json, problems, RangeQuery, vectorResponseHeaders } from "./common";
 
 /** Checkpoints of a shard (snapshot, list, read, delete, restore) and the ensemble of checkpoints. */
-
-const json = (schema: z.ZodType) => ({ "application/json": { schema } });
 
 const CheckpointParams = ShardParams.extend({
   id: z.coerce.number().int().min(1).openapi({ param: { name: "id", in: "path" }, description: "The checkpoint's id.", example: 3 }),
@@ -23,7 +20,7 @@ const CheckpointParams = ShardParams.extend({
 const EnsembleQuery = RangeQuery.extend(selectionFields).superRefine(checkSelection);
 
 const ensembleHeaders = {
-  ...vectorHeaders,
+  ...vectorResponseHeaders,
   ETag: { description: "Names the checkpoints averaged (they never change): `\"checkpoints:3,5,8\"`.", schema: { type: "string" as const } },
   "X-Shard-Version": { description: "The newest averaged checkpoint's version.", schema: { type: "integer" as const } },
   "X-Shard-Revision": { description: "The newest averaged checkpoint's revision.", schema: { type: "integer" as const } },
@@ -39,10 +36,10 @@ const postCheckpoint = createRoute({
   description:
     `The copy is made inside the shard's storage in one transaction. At most ${MAX_CHECKPOINTS} checkpoints per shard (409 beyond). ` +
     "In rounds mode the pushes of the open round are not part of it. A retry with the same Idempotency-Key answers the checkpoint the first request took (200).",
-  middleware: [bodyLimit(MAX_JSON_BODY_BYTES)] as const,
+  middleware: [limitBody("json")] as const,
   request: {
     params: ShardParams,
-    headers: z.object({ "idempotency-key": z.string().min(1).max(255).optional().openapi({ description: "A retry with the same key takes no second checkpoint." }) }),
+    headers: z.object({ "idempotency-key": z.string().min(1).max(MAX_CHECKPOINT_IDEMPOTENCY_KEY_LENGTH).optional().openapi({ description: "A retry with the same key takes no second checkpoint." }) }),
     body: { required: false, content: { "application/json": { schema: CheckpointInput } } },
   },
   responses: {
@@ -84,7 +81,7 @@ const getCheckpointWeights = createRoute({
   summary: "A checkpoint's weights: raw little-endian float32 by default, JSON when asked (small shards only).",
   request: { params: CheckpointParams, query: RangeQuery },
   responses: {
-    200: { description: "The weights of the range; the ETag and X-Shard-* headers are the checkpoint's.", headers: vectorHeaders, content: floatsContent },
+    200: { description: "The weights of the range; the ETag and X-Shard-* headers are the checkpoint's.", headers: vectorResponseHeaders, content: floatsContent },
     ...problems(400, 401, 403, 404, 406),
   },
 });
@@ -135,43 +132,43 @@ export const checkpoints = new OpenAPIHono<EdgeEnv>()
     requireScope(c, "train", shard);
     const { label } = c.req.valid("json");
     const idempotencyKey = c.req.valid("header")["idempotency-key"];
-    const { created, checkpoint } = unwrap(await shardStub(c, shard).snapshot({ label, idempotencyKey }));
+    const { created, checkpoint } = await shardClient(c.env, shard).snapshot({ label, idempotencyKey });
     if (!created) return c.json(checkpoint, 200, { "idempotent-replayed": "true" });
     return c.json(checkpoint, 201, { location: `/v1/shards/${shard}/checkpoints/${checkpoint.id}` });
   })
   .openapi(listCheckpoints, async (c) => {
     const { shard } = c.req.valid("param");
     requireScope(c, "read", shard);
-    return c.json({ checkpoints: unwrap(await shardStub(c, shard).checkpoints()) }, 200);
+    return c.json({ checkpoints: await shardClient(c.env, shard).checkpoints() }, 200);
   })
   .openapi(getCheckpoint, async (c) => {
     const { shard, id } = c.req.valid("param");
     requireScope(c, "read", shard);
-    return c.json(unwrap(await shardStub(c, shard).checkpoint(id)), 200);
+    return c.json(await shardClient(c.env, shard).checkpoint(id), 200);
   })
   .openapi(getCheckpointWeights, async (c) => {
     const { shard, id } = c.req.valid("param");
     requireScope(c, "read", shard);
     const { offset = 0, length } = c.req.valid("query");
-    return sendFloats(c, unwrap(await shardStub(c, shard).readCheckpoint(id, { offset, length }))) as never;
+    return sendFloats(c, await shardClient(c.env, shard).readCheckpoint(id, { offset, length }));
   })
   .openapi(deleteCheckpoint, async (c) => {
     const { shard, id } = c.req.valid("param");
     requireScope(c, "admin", shard);
-    unwrap(await shardStub(c, shard).deleteCheckpoint(id));
+    await shardClient(c.env, shard).deleteCheckpoint(id);
     return c.body(null, 204);
   })
   .openapi(restoreCheckpoint, async (c) => {
     const { shard, id } = c.req.valid("param");
     requireScope(c, "admin", shard);
-    return c.json(unwrap(await shardStub(c, shard).restore(id)) as never, 200);
+    return c.json(await shardClient(c.env, shard).restore(id), 200);
   })
   .openapi(getEnsemble, async (c) => {
     const { shard } = c.req.valid("param");
     requireScope(c, "read", shard);
     const { offset = 0, length, checkpoints: ids, last } = c.req.valid("query");
     const selection: CheckpointSelection = last === undefined ? { ids: ids!.split(",").map(Number) } : { last };
-    const mean = unwrap(await shardStub(c, shard).ensemble(selection, { offset, length }));
+    const mean = await shardClient(c.env, shard).ensemble(selection, { offset, length });
     const used = mean.checkpoints.join(",");
-    return sendFloats(c, mean, { etag: `"checkpoints:${used}"`, "x-checkpoints": used }) as never;
+    return sendFloats(c, mean, { etag: `"checkpoints:${used}"`, "x-checkpoints": used });
   });

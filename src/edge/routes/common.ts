@@ -7,12 +7,16 @@ export const problems = (...statuses: (number | "4XX")[]) =>
     statuses.map((status) => [status, { description: "The request was refused; the body says why.", content: { "application/problem+json": { schema: Problem } } }]),
   );
 
+/** A JSON body or answer of this schema. */
+export const json = <S extends z.ZodType>(schema: S) => ({ "application/json": { schema } });
+
 export const floatsContent = {
   "application/octet-stream": { schema: Float32Bytes },
   "application/json": { schema: FloatsJson },
 };
 
-export const vectorHeaders = {
+/** The OpenAPI description of the headers that say which state of the shard a vector is (src/edge/floats.ts versionHeadersOf). */
+export const vectorResponseHeaders = {
   ETag: { description: "The shard's revision (changes of the weights), quoted.", schema: { type: "string" as const } },
   "X-Shard-Version": { description: "Updates applied.", schema: { type: "integer" as const } },
   "X-Shard-Revision": { description: "Changes of the weights (updates and uploads).", schema: { type: "integer" as const } },

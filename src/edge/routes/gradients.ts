@@ -1,18 +1,17 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { shardClient } from "../../shard/client";
 import type { PushResult } from "../../shard/types";
 import { requireScope } from "../auth/middleware";
-import { readFloatsBody, sendFloats, vectorHeaders as headersOf } from "../floats";
-import { unwrap } from "../refusals";
+import { readFloatsBody, sendFloats, versionHeadersOf } from "../floats";
 import { preferenceApplied } from "../prefer";
 import { PushHeaders, pushFieldsOf } from "../push-headers";
+import { ShardParams } from "../schemas/params";
 import { Float32Bytes, FloatsInput, PushSummary } from "../schemas/responses";
-import { ShardParams, shardStub } from "../shards";
 import type { EdgeEnv } from "../types";
-import { floatsContent, problems, vectorHeaders } from "./common";
-
+import { floatsContent, problems, vectorResponseHeaders } from "./common";
 
 const pushResponseHeaders = {
-  ...vectorHeaders,
+  ...vectorResponseHeaders,
   "X-Learning-Rate": { description: "The learning rate the update used.", schema: { type: "number" as const } },
   "Idempotent-Replayed": { description: "`true` when this answers a retry of an Idempotency-Key.", schema: { type: "string" as const } },
   "X-Push-Version": {
@@ -65,15 +64,15 @@ export const gradients = new OpenAPIHono<EdgeEnv>().openapi(postGradients, async
   const headers = c.req.valid("header");
   const { prefer, fields } = pushFieldsOf(principal, headers);
   const gradient = await readFloatsBody(c, "the gradient");
-  const result = unwrap(await shardStub(c, shard).push({ ...fields, gradient, offset: c.req.valid("query").offset }));
+  const result = await shardClient(c.env, shard).push({ ...fields, gradient, offset: c.req.valid("query").offset });
   const extra: Record<string, string> = { "x-learning-rate": String(result.lr), "x-push-version": String(result.version) };
   if (result.replayed) extra["idempotent-replayed"] = "true";
   const applied = preferenceApplied(prefer);
   if (applied) extra["preference-applied"] = applied;
   if (result.round) extra["x-round"] = String(result.round.number);
-  if (result.round && !result.round.closed) return c.json(summaryOf(result), 202, { ...headersOf(result), ...extra }) as never;
+  if (result.round && !result.round.closed) return c.json(summaryOf(result), 202, { ...versionHeadersOf(result), ...extra });
   if (prefer.minimal || !result.weights) {
-    return c.json(summaryOf(result), 200, { ...headersOf(result), ...extra }) as never;
+    return c.json(summaryOf(result), 200, { ...versionHeadersOf(result), ...extra });
   }
-  return sendFloats(c, result.weights, extra) as never;
+  return sendFloats(c, result.weights, extra);
 });

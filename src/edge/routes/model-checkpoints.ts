@@ -1,25 +1,24 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import type { ModelCheckpoint } from "../../catalog/object";
-import { MAX_JSON_BODY_BYTES } from "../../shard/limits";
-import type { EnsembleRead, ShardInfo, SnapshotResult, VectorRead } from "../../shard/types";
+import { MAX_CHECKPOINT_LABEL, MAX_IDEMPOTENCY_KEY_LENGTH } from "../../limits";
+import {
+  deleteModelCheckpoint,
+  modelCheckpoints as listModelCheckpoints,
+  modelEnsemble,
+  readModelCheckpoint,
+  restoreModel,
+  snapshotModel,
+} from "../../models/checkpoints";
+import { describeModel, loadModel } from "../../models/registry";
 import { requireScope } from "../auth/middleware";
-import { bodyLimit } from "../body-limit";
-import { catalogStub } from "../catalog";
-import { fanOut, settled } from "../models/fanout";
-import { describeModel, loadModel, type Model } from "../models/registry";
-import { safetensorsResponse } from "../models/transfer";
-import { notFound } from "../problem";
-import { json, ModelInfo, ModelParams, modelHeaders, safetensors } from "../schemas/models";
+import { limitBody } from "../body";
+import { safetensorsResponse } from "../safetensors-response";
+import { ModelInfo, modelHeaders, safetensors } from "../schemas/models";
+import { ModelParams } from "../schemas/params";
 import { checkSelection, selectionFields } from "../schemas/selection";
-import { shardStub } from "../shards";
 import type { EdgeEnv } from "../types";
-import { problems } from "./common";
+import { json, problems } from "./common";
 
-/**
- * Checkpoints of whole models: one checkpoint of every shard, taken in parallel and recorded in
- * the catalog; read as safetensors, restored, deleted, and averaged (the ensemble of checkpoints).
- */
+/** Checkpoints of whole models (src/models/checkpoints.ts): snapshot, list, read as safetensors, restore, delete, the ensemble. */
 
 const ModelCheckpoint = z
   .object({
@@ -42,11 +41,11 @@ const postCheckpoint = createRoute({
   operationId: "createModelCheckpoint",
   summary: "Snapshot every shard of the model (weights, rule state, averages).",
   description: "Shards are snapshotted in parallel, each atomically; with no push running, all at one version. An Idempotency-Key makes a retry complete a partial snapshot.",
-  middleware: [bodyLimit(MAX_JSON_BODY_BYTES)] as const,
+  middleware: [limitBody("json")] as const,
   request: {
     params: ModelParams,
-    headers: z.object({ "idempotency-key": z.string().min(1).max(200).optional() }),
-    body: { required: false, content: json(z.object({ label: z.string().max(128).optional() })) },
+    headers: z.object({ "idempotency-key": z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional() }),
+    body: { required: false, content: json(z.object({ label: z.string().max(MAX_CHECKPOINT_LABEL).optional() })) },
   },
   responses: { 201: { description: "Taken.", content: json(ModelCheckpoint) }, ...problems(400, 401, 403, 404, 409, 502) },
 });
@@ -104,85 +103,42 @@ const getEnsemble = createRoute({
   responses: { 200: { description: "The mean of the checkpoints' weights.", headers: modelHeaders, content: safetensors }, ...problems(400, 401, 403, 404) },
 });
 
-async function checkpointOf(c: Context<EdgeEnv>, model: Model, id: number): Promise<ModelCheckpoint> {
-  const found = (await catalogStub(c).checkpoints(model.name)).find((k) => k.id === id);
-  if (!found) throw notFound(`model '${model.name}' has no checkpoint ${id}`);
-  return found;
-}
-
-/** The model checkpoints an ensemble averages: the named ids (each must exist), or the newest `last`. */
-async function chosen(c: Context<EdgeEnv>, model: Model, query: { checkpoints?: string; last?: number }): Promise<ModelCheckpoint[]> {
-  const all = await catalogStub(c).checkpoints(model.name);
-  if (query.last !== undefined) return all.slice(-query.last);
-  const ids = [...new Set((query.checkpoints ?? "").split(",").filter(Boolean).map(Number))];
-  const missing = ids.filter((id) => !all.some((k) => k.id === id));
-  if (missing.length > 0) throw notFound(`model '${model.name}' has no checkpoint ${missing.join(", ")}`);
-  return ids.map((id) => all.find((k) => k.id === id)!);
-}
-
 export const modelCheckpoints = new OpenAPIHono<EdgeEnv>()
   .openapi(postCheckpoint, async (c) => {
     const { model: name } = c.req.valid("param");
     requireScope(c, "train", name);
-    const model = await loadModel(c, name);
+    const model = await loadModel(c.env, name);
     const key = c.req.valid("header")["idempotency-key"];
-    const label = (c.req.header("content-type") ? (c.req.valid("json") as { label?: string }).label : undefined) ?? null;
-    const taken = settled(
-      model,
-      await fanOut<SnapshotResult>(model, (s, i) => shardStub(c, s.name).snapshot({ ...(label === null ? {} : { label }), ...(key === undefined ? {} : { idempotencyKey: `${key}#${i}` }) })),
-      "the snapshot",
-      key === undefined ? "delete the checkpoints taken and snapshot again, or send an Idempotency-Key next time" : "send the same request with the same Idempotency-Key to complete it",
-    );
-    const ids = Object.fromEntries([...taken].map(([shard, r]) => [shard, r.checkpoint.id]));
-    const versions = Object.fromEntries([...taken].map(([shard, r]) => [shard, r.checkpoint.version]));
-    return c.json(await catalogStub(c).recordCheckpoint(name, label, ids, versions), 201);
+    const label = (c.req.header("content-type") ? c.req.valid("json").label : undefined) ?? null;
+    return c.json(await snapshotModel(c.env, model, label, key), 201);
   })
   .openapi(listCheckpoints, async (c) => {
     const { model } = c.req.valid("param");
     requireScope(c, "read", model);
-    await loadModel(c, model);
-    return c.json({ checkpoints: await catalogStub(c).checkpoints(model) }, 200);
+    return c.json({ checkpoints: await listModelCheckpoints(c.env, await loadModel(c.env, model)) }, 200);
   })
   .openapi(getCheckpointWeights, async (c) => {
     const { model: name, id } = c.req.valid("param");
     requireScope(c, "read", name);
-    const model = await loadModel(c, name);
-    const k = await checkpointOf(c, model, id);
-    const reads = settled(model, await fanOut<VectorRead>(model, (s) => shardStub(c, s.name).readCheckpoint(k.shards[s.name]!, { offset: 0 })), "the read", "read again");
-    return safetensorsResponse(c, model.layout, reads) as never;
+    const model = await loadModel(c.env, name);
+    return safetensorsResponse(c, model.layout, await readModelCheckpoint(c.env, model, id));
   })
   .openapi(restoreCheckpoint, async (c) => {
     const { model: name, id } = c.req.valid("param");
     requireScope(c, "admin", name);
-    const model = await loadModel(c, name);
-    const k = await checkpointOf(c, model, id);
-    const infos = settled(model, await fanOut<ShardInfo>(model, (s) => shardStub(c, s.name).restore(k.shards[s.name]!)), "the restore", "restore again: each shard's restore is a new version");
-    return c.json(await describeModel(c, model, model.layout.shards.map((s) => infos.get(s.name)!)), 200);
+    const model = await loadModel(c.env, name);
+    return c.json(await describeModel(c.env, model, await restoreModel(c.env, model, id)), 200);
   })
   .openapi(deleteCheckpoint, async (c) => {
     const { model: name, id } = c.req.valid("param");
     requireScope(c, "admin", name);
-    const model = await loadModel(c, name);
-    const k = await checkpointOf(c, model, id);
-    const results = await fanOut<{ deleted: true }>(model, (s) => shardStub(c, s.name).deleteCheckpoint(k.shards[s.name]!));
-    // A shard checkpoint already gone is what a retry of a partial delete finds.
-    settled(model, results.filter((r) => !("outcome" in r) || r.outcome.ok || r.outcome.refusal.code !== "not-found"), "the delete", "delete again");
-    await catalogStub(c).forgetCheckpoint(name, id);
+    await deleteModelCheckpoint(c.env, await loadModel(c.env, name), id);
     return c.body(null, 204);
   })
   .openapi(getEnsemble, async (c) => {
     const { model: name } = c.req.valid("param");
     requireScope(c, "read", name);
-    const model = await loadModel(c, name);
-    const ks = await chosen(c, model, c.req.valid("query"));
-    if (ks.length === 0) throw notFound(`model '${name}' has no checkpoints to average`);
-    const reads = settled(
-      model,
-      await fanOut<EnsembleRead>(model, (s) => shardStub(c, s.name).ensemble({ ids: ks.map((k) => k.shards[s.name]!) }, { offset: 0 })),
-      "the ensemble",
-      "ask again",
-    );
-    const response = safetensorsResponse(c, model.layout, reads);
-    response.headers.set("x-checkpoints", ks.map((k) => k.id).join(","));
-    return response as never;
+    const model = await loadModel(c.env, name);
+    const { reads, ids } = await modelEnsemble(c.env, model, c.req.valid("query"));
+    return safetensorsResponse(c, model.layout, reads, { "x-checkpoints": ids.join(",") });
   });

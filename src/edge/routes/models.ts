@@ -1,21 +1,21 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { MAX_JSON_BODY_BYTES } from "../../shard/limits";
-import type { VectorRead } from "../../shard/types";
+import { catalogClient } from "../../catalog/client";
+import { MAX_SHARD_NAME_LENGTH } from "../../limits";
+import { pushModel } from "../../models/push";
+import { readModel } from "../../models/reads";
+import { createModel, deleteModel, describeModel, loadModel, type Model } from "../../models/registry";
+import type { PushResult, VectorRead } from "../../shard/types";
 import { requireScope } from "../auth/middleware";
-import { bodyLimit } from "../body-limit";
-import { catalogStub } from "../catalog";
-import { fanOut, settled } from "../models/fanout";
-import { pushModel } from "../models/push";
-import { createModel, deleteModel, describeModel, loadModel, type Model } from "../models/registry";
-import { modelETag, safetensorsResponse } from "../models/transfer";
+import { limitBody, readBodyStream } from "../body";
+import { mediaType, OCTET_STREAM, unsupportedMediaType } from "../floats";
 import { PushHeaders, pushFieldsOf } from "../push-headers";
-import { json, ModelInfo, ModelList, ModelManifestInput, ModelParams, modelHeaders, ModelPushSummary, safetensors } from "../schemas/models";
-import { shardStub } from "../shards";
+import { modelETag, safetensorsResponse } from "../safetensors-response";
+import { ModelInfo, ModelList, ModelManifestInput, modelHeaders, ModelPushSummary, safetensors } from "../schemas/models";
+import { ModelParams } from "../schemas/params";
 import type { EdgeEnv } from "../types";
-import { problems } from "./common";
+import { json, problems } from "./common";
 import { listingPrefix } from "./shards";
-
 
 const putModel = createRoute({
   method: "put",
@@ -24,7 +24,7 @@ const putModel = createRoute({
   operationId: "putModel",
   summary: "Create a model: its tensors are laid out on shards, which are created with their configuration.",
   description: "Idempotent: the same manifest again answers 200 (and completes a creation that failed half way); another manifest is 409.",
-  middleware: [bodyLimit(MAX_JSON_BODY_BYTES)] as const,
+  middleware: [limitBody("json")] as const,
   request: { params: ModelParams, body: { required: true, content: json(ModelManifestInput) } },
   responses: {
     200: { description: "The model exists with this manifest.", content: json(ModelInfo) },
@@ -39,7 +39,7 @@ const listModels = createRoute({
   tags: ["models"],
   operationId: "listModels",
   summary: "The models the token can see (its name prefix); `prefix` narrows them.",
-  request: { query: z.object({ prefix: z.string().max(128).optional() }) },
+  request: { query: z.object({ prefix: z.string().max(MAX_SHARD_NAME_LENGTH).optional() }) },
   responses: { 200: { description: "The models, by name.", content: json(ModelList) }, ...problems(401) },
 });
 
@@ -113,49 +113,66 @@ const getModelAverage = createRoute({
   },
 });
 
-
-/** Reads every shard (weights, or an average) in parallel and answers safetensors, or 304. */
-async function readModel(c: Context<EdgeEnv>, model: Model, average?: string): Promise<Response> {
-  const reads = settled(model, await fanOut<VectorRead>(model, (s) => shardStub(c, s.name).read({ offset: 0 }, average)), "the read", "read again");
-  const etag = modelETag(model.layout.shards.map((s) => reads.get(s.name)!.revision));
+/** Answers a model's vectors as safetensors, or 304 when If-None-Match names their ETag. */
+function sendModel(c: Context<EdgeEnv>, model: Model, reads: ReadonlyMap<string, VectorRead>) {
+  const etag = modelETag(model.layout, reads);
   if (c.req.header("if-none-match")?.split(",").some((t) => t.trim() === etag)) return c.body(null, 304, { etag });
   return safetensorsResponse(c, model.layout, reads);
+}
+
+/** A model push answered: the updated model as safetensors; or, when some shard answered no weights (rounds mode, return=minimal, a skipped push), every shard's summary. */
+function sendPushed(c: Context<EdgeEnv>, model: Model, results: ReadonlyMap<string, PushResult>) {
+  const weights = new Map([...results].flatMap(([shard, r]) => (r.weights ? [[shard, r.weights] as const] : [])));
+  if (weights.size === results.size) return safetensorsResponse(c, model.layout, weights);
+  const open = [...results.values()].some((r) => r.round && !r.round.closed);
+  return c.json({ shards: [...results].map(([shard, r]) => ({ shard, ...r, weights: undefined })) }, open ? 202 : 200);
+}
+
+/** The body of a model push: safetensors, streamed within its limit. */
+function gradientStream(c: Context<EdgeEnv>) {
+  const type = c.req.header("content-type");
+  if (mediaType(type) !== OCTET_STREAM) throw unsupportedMediaType(type, [`${OCTET_STREAM} (safetensors)`]);
+  return readBodyStream(c, "safetensors", "the gradient");
 }
 
 export const models = new OpenAPIHono<EdgeEnv>()
   .openapi(listModels, async (c) => {
     const prefix = listingPrefix(requireScope(c, "read", c.var.principal.prefix).prefix, c.req.valid("query").prefix);
-    return c.json({ models: prefix === null ? [] : await catalogStub(c).models(prefix) }, 200);
+    return c.json({ models: prefix === null ? [] : await catalogClient(c.env).models(prefix) }, 200);
   })
   .openapi(putModel, async (c) => {
     const { model } = c.req.valid("param");
     requireScope(c, "admin", model);
-    const result = await createModel(c, model, c.req.valid("json"));
-    return c.json(await describeModel(c, result.model, result.shards), result.created ? 201 : 200);
+    const result = await createModel(c.env, model, c.req.valid("json"));
+    return c.json(await describeModel(c.env, result.model, result.shards), result.created ? 201 : 200);
   })
   .openapi(getModel, async (c) => {
     const { model } = c.req.valid("param");
     requireScope(c, "read", model);
-    return c.json(await describeModel(c, await loadModel(c, model)), 200);
+    return c.json(await describeModel(c.env, await loadModel(c.env, model)), 200);
   })
   .openapi(deleteModelRoute, async (c) => {
     const { model } = c.req.valid("param");
     requireScope(c, "admin", model);
-    await deleteModel(c, await loadModel(c, model));
+    await deleteModel(c.env, await loadModel(c.env, model));
     return c.body(null, 204);
   })
   .openapi(pushModelRoute, async (c) => {
     const { model } = c.req.valid("param");
     const principal = requireScope(c, "train", model, "push gradients to");
-    return (await pushModel(c, await loadModel(c, model), pushFieldsOf(principal, c.req.valid("header")).fields)) as never;
+    const loaded = await loadModel(c.env, model);
+    const results = await pushModel(c.env, loaded, gradientStream(c), pushFieldsOf(principal, c.req.valid("header")).fields);
+    return sendPushed(c, loaded, results);
   })
   .openapi(getModelWeights, async (c) => {
     const { model } = c.req.valid("param");
     requireScope(c, "read", model);
-    return (await readModel(c, await loadModel(c, model))) as never;
+    const loaded = await loadModel(c.env, model);
+    return sendModel(c, loaded, await readModel(c.env, loaded));
   })
   .openapi(getModelAverage, async (c) => {
     const { model, name } = c.req.valid("param");
     requireScope(c, "read", model);
-    return (await readModel(c, await loadModel(c, model), name)) as never;
+    const loaded = await loadModel(c.env, model);
+    return sendModel(c, loaded, await readModel(c.env, loaded, name));
   });

@@ -27,7 +27,7 @@ const listRules = createRoute({
 });
 
 /** The catalogue of update rules and schedules, with every hyperparameter's default. */
-export const catalog = new OpenAPIHono<EdgeEnv>().openapi(listRules, (c) =>
+export const ruleCatalogue = new OpenAPIHono<EdgeEnv>().openapi(listRules, (c) =>
   c.json(
     {
       rules: ruleNames.map((name) => {

@@ -1,17 +1,14 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { bodyLimit } from "../body-limit";
-import { unwrap } from "../refusals";
-import { Schedule, ShardConfigInput } from "../schemas/config";
-import { ShardInfo } from "../schemas/responses";
-import { ShardParams, shardStub } from "../shards";
-import type { EdgeEnv } from "../types";
-import { problems } from "./common";
-import { MAX_JSON_BODY_BYTES } from "../../shard/limits";
+import { catalogClient } from "../../catalog/client";
+import { MAX_SHARD_NAME_LENGTH } from "../../limits";
+import { shardClient } from "../../shard/client";
 import { requireScope } from "../auth/middleware";
-import { catalogStub } from "../catalog";
-import type { PatchRequest } from "../../shard/types";
-
-const json = (schema: z.ZodType) => ({ "application/json": { schema } });
+import { limitBody } from "../body";
+import { scheduleSchemas, ShardConfigInput } from "../../config";
+import { ShardParams } from "../schemas/params";
+import { ShardInfo } from "../schemas/responses";
+import type { EdgeEnv } from "../types";
+import { json, problems } from "./common";
 
 const putShard = createRoute({
   method: "put",
@@ -20,7 +17,7 @@ const putShard = createRoute({
   operationId: "putShard",
   summary: "Create a shard (idempotent), or replace it.",
   description: "A re-PUT of the same configuration is a no-op (200); a different one is 409 unless `replace=true`, which starts the shard afresh.",
-  middleware: [bodyLimit(MAX_JSON_BODY_BYTES)] as const,
+  middleware: [limitBody("json")] as const,
   request: {
     params: ShardParams,
     query: z.object({ replace: z.enum(["true", "false"]).optional().openapi({ description: "Replace an existing shard with a different configuration." }) }),
@@ -46,7 +43,7 @@ const getShard = createRoute({
 const PatchBody = z
   .strictObject({
     hyper: z.record(z.string(), z.unknown()).optional().openapi({ description: "Hyperparameters to change (e.g. lr), merged into the current ones." }),
-    schedule: Schedule.optional(),
+    schedule: scheduleSchemas.input.optional(),
   })
   .openapi("ShardPatch");
 
@@ -57,7 +54,7 @@ const patchShard = createRoute({
   operationId: "patchShard",
   summary: "Change hyperparameters or the schedule live.",
   description: "Recorded with the version at which it took effect (GET .../history). A new schedule counts updates from that version.",
-  middleware: [bodyLimit(MAX_JSON_BODY_BYTES)] as const,
+  middleware: [limitBody("json")] as const,
   request: { params: ShardParams, body: { required: true, content: json(PatchBody) } },
   responses: { 200: { description: "The shard after the change.", content: json(ShardInfo) }, ...problems(400, 401, 403, 404, 413, 415) },
 });
@@ -96,7 +93,7 @@ const listShards = createRoute({
   tags: ["shards"],
   operationId: "listShards",
   summary: "The shards the token can see (its name prefix), from the catalog; `prefix` narrows them.",
-  request: { query: z.object({ prefix: z.string().max(128).optional().openapi({ description: "Only names starting with this." }) }) },
+  request: { query: z.object({ prefix: z.string().max(MAX_SHARD_NAME_LENGTH).optional().openapi({ description: "Only names starting with this." }) }) },
   responses: { 200: { description: "The shards, by name.", content: json(ShardList) }, ...problems(401) },
 });
 
@@ -109,36 +106,36 @@ export function listingPrefix(tokenPrefix: string, asked: string | undefined): s
 export const shards = new OpenAPIHono<EdgeEnv>()
   .openapi(listShards, async (c) => {
     const prefix = listingPrefix(requireScope(c, "read", c.var.principal.prefix).prefix, c.req.valid("query").prefix);
-    return c.json({ shards: prefix === null ? [] : await catalogStub(c).shards(prefix) }, 200);
+    return c.json({ shards: prefix === null ? [] : await catalogClient(c.env).shards(prefix) }, 200);
   })
   .openapi(putShard, async (c) => {
     const { shard } = c.req.valid("param");
     requireScope(c, "admin", shard);
     const replace = c.req.valid("query").replace === "true";
-    const result = unwrap(await shardStub(c, shard).create(shard, c.req.valid("json"), replace));
+    const result = await shardClient(c.env, shard).create(shard, c.req.valid("json"), replace);
     // After the shard: a listing may miss a shard whose registration failed, until a re-PUT.
-    await catalogStub(c).registerShards([shard], null);
-    return c.json(result.info as never, result.created ? 201 : 200);
+    await catalogClient(c.env).registerShards([shard], null);
+    return c.json(result.info, result.created ? 201 : 200);
   })
   .openapi(getShard, async (c) => {
     const { shard } = c.req.valid("param");
     requireScope(c, "read", shard);
-    return c.json(unwrap(await shardStub(c, shard).info()) as never, 200);
+    return c.json(await shardClient(c.env, shard).info(), 200);
   })
   .openapi(patchShard, async (c) => {
     const { shard } = c.req.valid("param");
     requireScope(c, "admin", shard);
-    return c.json(unwrap(await shardStub(c, shard).patch(c.req.valid("json") as PatchRequest)) as never, 200);
+    return c.json(await shardClient(c.env, shard).patch(c.req.valid("json")), 200);
   })
   .openapi(getHistory, async (c) => {
     const { shard } = c.req.valid("param");
     requireScope(c, "read", shard);
-    return c.json(unwrap(await shardStub(c, shard).history()) as never, 200);
+    return c.json(await shardClient(c.env, shard).history(), 200);
   })
   .openapi(deleteShard, async (c) => {
     const { shard } = c.req.valid("param");
     requireScope(c, "admin", shard);
-    unwrap(await shardStub(c, shard).destroy());
-    await catalogStub(c).forgetShard(shard);
+    await shardClient(c.env, shard).destroy();
+    await catalogClient(c.env).forgetShard(shard);
     return c.body(null, 204);
   });

@@ -1,8 +1,8 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { shardClient } from "../../shard/client";
 import { requireScope } from "../auth/middleware";
-import { unwrap } from "../refusals";
+import { ShardParams } from "../schemas/params";
 import { ShardStatus } from "../schemas/responses";
-import { ShardParams, shardStub } from "../shards";
 import type { EdgeEnv } from "../types";
 import { problems } from "./common";
 
@@ -22,5 +22,5 @@ const getStatus = createRoute({
 export const status = new OpenAPIHono<EdgeEnv>().openapi(getStatus, async (c) => {
   const { shard } = c.req.valid("param");
   requireScope(c, "read", shard);
-  return c.json(unwrap(await shardStub(c, shard).status()), 200);
+  return c.json(await shardClient(c.env, shard).status(), 200);
 });

@@ -1,17 +1,16 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { MAX_WAIT_SECONDS } from "../../limits";
+import { refuse } from "../../problems";
+import { shardClient } from "../../shard/client";
 import type { VectorRead } from "../../shard/types";
 import { requireScope } from "../auth/middleware";
-import { readFloatsBody, sendFloats, vectorHeaders as headersOf } from "../floats";
-import { ProblemError } from "../problem";
-import { MAX_WAIT_SECONDS } from "../../shard/limits";
+import { readFloatsBody, sendFloats, versionHeadersOf } from "../floats";
 import { preferencesOf } from "../prefer";
-import { unwrap } from "../refusals";
+import { ShardParams } from "../schemas/params";
 import { Float32Bytes, FloatsInput } from "../schemas/responses";
-import { ShardParams, shardStub } from "../shards";
 import type { EdgeEnv } from "../types";
-import { floatsContent, problems, vectorHeaders, count, RangeQuery } from "./common";
-
+import { count, floatsContent, problems, RangeQuery, vectorResponseHeaders } from "./common";
 
 const getWeights = createRoute({
   method: "get",
@@ -30,8 +29,8 @@ const getWeights = createRoute({
     }),
   },
   responses: {
-    200: { description: "The weights of the range.", headers: vectorHeaders, content: floatsContent },
-    304: { description: "Not modified since the ETag in If-None-Match.", headers: vectorHeaders },
+    200: { description: "The weights of the range.", headers: vectorResponseHeaders, content: floatsContent },
+    304: { description: "Not modified since the ETag in If-None-Match.", headers: vectorResponseHeaders },
     ...problems(400, 401, 403, 404, 406),
   },
 });
@@ -48,8 +47,8 @@ const getAverage = createRoute({
   summary: "A running average of the weights (EMA or SWA): the ensemble endpoint.",
   request: { params: AverageParams, query: RangeQuery, headers: getWeights.request.headers },
   responses: {
-    200: { description: "The average over the range.", headers: vectorHeaders, content: floatsContent },
-    304: { description: "Not modified since the ETag in If-None-Match.", headers: vectorHeaders },
+    200: { description: "The average over the range.", headers: vectorResponseHeaders, content: floatsContent },
+    304: { description: "Not modified since the ETag in If-None-Match.", headers: vectorResponseHeaders },
     ...problems(400, 401, 403, 404, 406),
   },
 });
@@ -68,7 +67,7 @@ const putWeights = createRoute({
     body: { required: true, content: { "application/octet-stream": { schema: Float32Bytes }, "application/json": { schema: FloatsInput } } },
   },
   responses: {
-    204: { description: "Stored.", headers: vectorHeaders },
+    204: { description: "Stored.", headers: vectorResponseHeaders },
     ...problems(400, 401, 403, 404, 412, 413, 415, 422),
   },
 });
@@ -76,7 +75,7 @@ const putWeights = createRoute({
 /** Parses an entity tag of ours, `"<revision>"` (weak or strong), or refuses. */
 export function revisionOf(tag: string, header: string): number {
   const match = /^(?:W\/)?"(\d+)"$/.exec(tag.trim());
-  if (!match) throw new ProblemError(400, "invalid-header", "Invalid Header", `${header} must be an ETag of this API, like "12", got ${tag}`);
+  if (!match) return refuse("invalid-header", `${header} must be an ETag of this API, like "12", got ${tag}`);
   return Number(match[1]);
 }
 
@@ -95,10 +94,10 @@ async function answerVector(c: Context<EdgeEnv>, shard: string, read: () => Prom
   if (!notModified(c, vector)) return sendFloats(c, vector);
   const { waitSeconds } = preferencesOf(c.req.header("prefer"));
   if (waitSeconds > 0) {
-    const revision = unwrap(await shardStub(c, shard).awaitRevision(vector.revision, waitSeconds * 1000));
+    const revision = await shardClient(c.env, shard).awaitRevision(vector.revision, waitSeconds * 1000);
     if (revision !== vector.revision) vector = await read();
   }
-  if (notModified(c, vector)) return c.body(null, 304, headersOf(vector));
+  if (notModified(c, vector)) return c.body(null, 304, versionHeadersOf(vector));
   return sendFloats(c, vector);
 }
 
@@ -107,13 +106,13 @@ export const weights = new OpenAPIHono<EdgeEnv>()
     const { shard } = c.req.valid("param");
     requireScope(c, "read", shard);
     const { offset = 0, length } = c.req.valid("query");
-    return answerVector(c, shard, async () => unwrap(await shardStub(c, shard).read({ offset, length }))) as never;
+    return answerVector(c, shard, () => shardClient(c.env, shard).read({ offset, length }));
   })
   .openapi(getAverage, async (c) => {
     const { shard, name } = c.req.valid("param");
     requireScope(c, "read", shard);
     const { offset = 0, length } = c.req.valid("query");
-    return answerVector(c, shard, async () => unwrap(await shardStub(c, shard).read({ offset, length }, name))) as never;
+    return answerVector(c, shard, () => shardClient(c.env, shard).read({ offset, length }, name));
   })
   .openapi(putWeights, async (c) => {
     const { shard } = c.req.valid("param");
@@ -121,6 +120,6 @@ export const weights = new OpenAPIHono<EdgeEnv>()
     const ifMatch = c.req.header("if-match");
     const bytes = await readFloatsBody(c, "the weights");
     const offset = c.req.valid("query").offset ?? 0;
-    const stored = unwrap(await shardStub(c, shard).upload(bytes, offset, ifMatch === undefined ? undefined : revisionOf(ifMatch, "If-Match")));
-    return c.body(null, 204, headersOf(stored)) as never;
+    const stored = await shardClient(c.env, shard).upload(bytes, offset, ifMatch === undefined ? undefined : revisionOf(ifMatch, "If-Match"));
+    return c.body(null, 204, versionHeadersOf(stored));
   });

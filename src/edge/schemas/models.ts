@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { MODEL_NAME } from "../../models/names";
-import { MAX_MODEL_TENSORS, MAX_SHARD_LENGTH } from "../../shard/limits";
+import { DEFAULT_MODEL_SHARD_SIZE, MAX_MODEL_TENSORS, MAX_SHARD_LENGTH } from "../../limits";
 
 const ShardConfigWithoutLength = z
   .record(z.string(), z.unknown())
@@ -13,7 +12,7 @@ export const ModelManifestInput = z
       .min(1)
       .max(MAX_MODEL_TENSORS)
       .openapi({ description: "The model's tensors, in the order they are laid out on shards." }),
-    shard_size: z.number().int().min(1).max(MAX_SHARD_LENGTH).optional().openapi({ default: 262144, description: "Floats per shard at most." }),
+    shard_size: z.number().int().min(1).max(MAX_SHARD_LENGTH).optional().openapi({ default: DEFAULT_MODEL_SHARD_SIZE, description: "Floats per shard at most." }),
     config: ShardConfigWithoutLength,
     overrides: z
       .array(z.object({ match: z.string().openapi({ description: "A glob on tensor names (`*`, `?`)." }), config: ShardConfigWithoutLength }))
@@ -46,12 +45,6 @@ export const ModelPushSummary = z
 export const Safetensors = z
   .string()
   .openapi({ type: "string", contentMediaType: "application/octet-stream", description: "A safetensors file: 8-byte little-endian header length, JSON header, little-endian data." } as never);
-
-export const ModelParams = z.object({
-  model: z.string().regex(MODEL_NAME).openapi({ param: { name: "model", in: "path" }, description: "The model's name: letters, digits, '.', '_', '-'.", example: "mnist.softmax" }),
-});
-
-export const json = (schema: z.ZodType) => ({ "application/json": { schema } });
 
 export const safetensors = { "application/octet-stream": { schema: Safetensors } };
 

@@ -1,7 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { MAX_CHECKPOINT_LABEL } from "../../shard/checkpoint-limits";
-import { MAX_JSON_FLOATS } from "../../shard/limits";
-import { Average, Clipping, Init, RateLimit, Schedule, Staleness } from "./config";
+import { MAX_CHECKPOINT_LABEL, MAX_JSON_FLOATS } from "../../limits";
+import { averageSchema, ShardConfigSchema } from "../../config";
 
 export const Problem = z
   .object({
@@ -14,25 +13,16 @@ export const Problem = z
   .catchall(z.unknown())
   .openapi("Problem", { description: "RFC 9457 problem details." });
 
-export const ShardConfig = z
-  .object({
-    length: z.number().int(),
-    rule: z.string(),
-    hyper: z.record(z.string(), z.unknown()).openapi({ description: "Every hyperparameter with its value." }),
-    schedule: Schedule,
-    init: Init,
-    averages: z.record(z.string(), Average),
-    clipping: Clipping.nullable(),
-    non_finite: z.enum(["reject", "skip", "zero"]),
-    staleness: Staleness.nullable(),
-    rate_limit: RateLimit.nullable(),
-    page_floats: z.number().int(),
-  })
-  .openapi("ShardConfig", { description: "A shard's resolved configuration, every default filled in." });
+/** A shard's resolved configuration: the single definition's resolved form (src/config). */
+export const ShardConfig = ShardConfigSchema;
 
 export const PlateauState = z
   .object({ lr: z.number(), best: z.number().nullable(), bad_epochs: z.number().int(), cooldown_counter: z.number().int(), reports: z.number().int() })
   .openapi("PlateauState");
+
+export const MetricResult = z
+  .object({ version: z.number().int(), lr: z.number().openapi({ description: "The learning rate the next update will use." }), plateau: PlateauState.nullable() })
+  .openapi("MetricResult");
 
 export const ShardInfo = z
   .object({
@@ -42,7 +32,7 @@ export const ShardInfo = z
     revision: z.number().int().openapi({ description: "Changes of the weights (updates, uploads, restores): the ETag." }),
     lr: z.number().openapi({ description: "The learning rate the next update will use." }),
     config: ShardConfig,
-    averages: z.record(z.string(), z.object({ kind: z.enum(["ema", "swa"]), count: z.number().int() }).catchall(z.unknown())),
+    averages: z.record(z.string(), z.intersection(averageSchema("resolved"), z.object({ count: z.number().int() }))).openapi({ description: "Each running average with the number of weights it has folded in." }),
     schedule_origin: z.number().int().openapi({ description: "The step at which the current schedule took effect." }),
     plateau: PlateauState.nullable(),
     resident_bytes: z.number().int(),

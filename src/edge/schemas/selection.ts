@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { MAX_CHECKPOINTS } from "../../shard/checkpoint-limits";
+import { MAX_CHECKPOINTS } from "../../limits";
 
 const IDS = /^\d{1,10}(,\d{1,10})*$/;
 

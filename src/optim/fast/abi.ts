@@ -1,8 +1,9 @@
 /**
  * The exports of kernels.wasm (built from ./kernels by scripts/build-wasm.mjs). Pointers are byte
  * addresses into the instance's memory, `n` an element count. Each rule kernel exists in
- * specialised variants named `<rule>[_<option>...]` (see ./kernels/*.ts and ./plans.ts); they all
- * take `(n, p, g, <slot pointers>, ...scalars)` and return nothing.
+ * specialised variants named `<rule>[_<option>...]` (see ./kernels/*.ts; each rule's `fast` plan
+ * in ../rules picks its own); they all take `(n, p, g, <slot pointers>, ...scalars)` and return
+ * nothing.
  */
 export type RuleKernel = (n: number, ...args: number[]) => void;
 

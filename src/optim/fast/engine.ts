@@ -32,10 +32,9 @@ import { checkRange } from "../engine";
 import type { Hyper } from "../hyper";
 import { getRule, type RuleName } from "../rules";
 import { initState } from "../state";
-import { kernelImports, type KernelExports } from "./abi";
+import { kernelImports, ruleKernel, type KernelExports } from "./abi";
 import { planLayout, REGION_BASE, type Layout } from "./layout";
 import { createFastVectorOps, type FastVectorOps } from "./ops";
-import { planRule } from "./plans";
 
 export type { FastVectorOps } from "./ops";
 export { createFastVectorOps } from "./ops";
@@ -104,7 +103,13 @@ export function createFastEngine(
   const gradient = view("gradient");
   const state = initState(transform.slots, transform.scalars, length, (_length, name) => view(name));
   const extra = layout.regions.filter((r) => r.name.startsWith("extra:")).map((r) => view(r.name));
-  const update = planRule(rule, hyper, kernels, addresses);
+  // The rule picks its kernel variants for `hyper` once (its `fast` plan, ../rules/*.ts).
+  const update = getRule(rule).fast(hyper, {
+    kernel: (name) => ruleKernel(kernels, name),
+    p: addresses.params!,
+    g: addresses.gradient!,
+    slot: (name) => addresses[name] ?? 0,
+  });
 
   return {
     rule,

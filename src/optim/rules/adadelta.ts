@@ -45,4 +45,11 @@ export const adadelta = definePytorchRule<AdadeltaHyper>({
     eps: epsField(1e-6),
   },
   scale: (h) => scaleByAdadelta({ rho: h.rho, eps: h.eps }),
+  fast: (h, { variant, p, g, slot, sgn, wd }) => {
+    const f = variant("adadelta");
+    const { rho, eps } = h;
+    const sq = slot("square_avg");
+    const acc = slot("acc_delta");
+    return (n, o, _t, lr) => f(n, p + o, g + o, sq + o, acc + o, sgn, wd, -lr, rho, 1 - rho, eps);
+  },
 });

@@ -42,4 +42,11 @@ export const adagrad = definePytorchRule<AdagradHyper>({
     eps_root: epsField(0),
   },
   scale: (h) => scaleByAdagrad({ lrDecay: h.lr_decay, initial: h.initial_accumulator_value, eps: h.eps, epsRoot: h.eps_root }),
+  fast: (h, { variant, p, g, slot, sgn, wd }) => {
+    const f = variant("adagrad");
+    const { lr_decay: lrDecay, eps, eps_root: epsRoot } = h;
+    const sum = slot("sum");
+    // PyTorch: clr = lr / (1 + (step - 1) * lr_decay); param.addcdiv_(u, std, value=-clr).
+    return (n, o, t, lr) => f(n, p + o, g + o, sum + o, sgn, wd, -(lr / (1 + (t - 1) * lrDecay)), epsRoot, eps);
+  },
 });

@@ -1,3 +1,4 @@
+import { gradientSign, wdSuffix, type FastPlan } from "../fast/plan";
 import { betasField, epsField, flag, lrField, nonNegative, type HyperSpec } from "../hyper";
 import { biasCorrection, definePytorchRule, defineRule } from "../rule";
 import { slot } from "../state";
@@ -70,11 +71,37 @@ const scaleByAdamOf = (h: AdamHyper): Transform =>
     initial: h.initial_accumulator_value,
   });
 
+/**
+ * Adam's and AdamW's fast plan: AdamW (`decoupled`) decays the parameters (keep = 1 - lr * wd),
+ * Adam folds wd into the gradient (its `_wd` variants).
+ */
+const fastAdam =
+  (decoupled: boolean): FastPlan<AdamHyper> =>
+  (h, { kernel, p, g, slot }) => {
+    const sgn = gradientSign(h.maximize);
+    const wd = h.weight_decay;
+    const { betas: [b1, b2], eps, eps_root: epsRoot } = h;
+    const root = epsRoot !== 0;
+    const f = kernel(`adam${h.amsgrad ? "_ams" : ""}${root ? "_root" : ""}${decoupled ? "" : wdSuffix(wd)}`);
+    const m = slot("exp_avg");
+    const v = slot("exp_avg_sq");
+    const vmax = slot("max_exp_avg_sq");
+    const corrected = h.bias_correction;
+    return (n, o, t, lr) => {
+      const bc2 = corrected ? biasCorrection(b2, t) : 1;
+      // Without eps_root PyTorch divides sqrt(v) by sqrt(bc2); with it, v by bc2 (optax).
+      const scale = root ? 1 / bc2 : 1 / Math.sqrt(bc2);
+      const step = -(lr / (corrected ? biasCorrection(b1, t) : 1));
+      f(n, p + o, g + o, m + o, v + o, vmax + o, sgn, wd, b1, 1 - b1, b2, 1 - b2, scale, epsRoot, eps, step, decoupled ? 1 - lr * wd : 1);
+    };
+  };
+
 export const adam = definePytorchRule<AdamHyper>({
   name: "adam",
   reference: "torch.optim.Adam",
   spec: adamSpec,
   scale: scaleByAdamOf,
+  fast: fastAdam(false),
 });
 
 /** Adam with decoupled weight decay: `w -= lr * (adam_direction + weight_decay * w)`. */
@@ -84,4 +111,5 @@ export const adamw = defineRule<AdamHyper>({
   spec: { ...adamSpec, weight_decay: nonNegative(1e-2), maximize: flag() },
   transform: (h) =>
     chain(negate(h.maximize), scaleByAdamOf(h), addDecoupledWeightDecay(h.weight_decay), scaleByLearningRate),
+  fast: fastAdam(true),
 });

@@ -44,4 +44,11 @@ export const adamax = definePytorchRule<AdamaxHyper>({
     eps: epsField(1e-8),
   },
   scale: (h) => scaleByAdamax({ b1: h.betas[0], b2: h.betas[1], eps: h.eps }),
+  fast: (h, { variant, p, g, slot, sgn, wd }) => {
+    const f = variant("adamax");
+    const { betas: [b1, b2], eps } = h;
+    const m = slot("exp_avg");
+    const inf = slot("exp_inf");
+    return (n, o, t, lr) => f(n, p + o, g + o, m + o, inf + o, sgn, wd, b1, 1 - b1, b2, eps, -(lr / biasCorrection(b1, t)));
+  },
 });

@@ -58,4 +58,19 @@ export const nadam = definePytorchRule<NadamHyper>({
     momentum_decay: nonNegative(4e-3),
   },
   scale: (h) => scaleByNadam({ b1: h.betas[0], b2: h.betas[1], eps: h.eps, momentumDecay: h.momentum_decay }),
+  fast: (h, { variant, p, g, slot, sgn, wd }) => {
+    const f = variant("nadam");
+    const { betas: [b1, b2], eps, momentum_decay: md } = h;
+    const m = slot("exp_avg");
+    const v = slot("exp_avg_sq");
+    return (n, o, t, lr, scalars) => {
+      const mu = nadamMu(b1, md, t);
+      const muNext = nadamMu(b1, md, t + 1);
+      const muProduct = scalars.mu_product! * mu;
+      scalars.mu_product = muProduct;
+      const gradScale = (-lr * (1 - mu)) / (1 - muProduct);
+      const avgScale = (-lr * muNext) / (1 - muProduct * muNext);
+      f(n, p + o, g + o, m + o, v + o, sgn, wd, b1, 1 - b1, b2, 1 - b2, 1 / biasCorrection(b2, t), eps, gradScale, avgScale);
+    };
+  },
 });

@@ -58,4 +58,17 @@ export const radam = definePytorchRule<RadamHyper>({
     eps: epsField(1e-8),
   },
   scale: (h) => scaleByRadam({ b1: h.betas[0], b2: h.betas[1], eps: h.eps }),
+  fast: (h, { variant, p, g, slot, sgn, wd }) => {
+    const plain = variant("radam");
+    const rectified = variant("radam_rect");
+    const { betas: [b1, b2], eps } = h;
+    const m = slot("exp_avg");
+    const v = slot("exp_avg_sq");
+    return (n, o, t, lr) => {
+      const ibc1 = 1 / biasCorrection(b1, t);
+      const rect = radamRectification(b2, t);
+      const sbc2 = Math.sqrt(biasCorrection(b2, t));
+      (rect === 0 ? plain : rectified)(n, p + o, g + o, m + o, v + o, sgn, wd, b1, 1 - b1, b2, 1 - b2, eps, ibc1, lr, sbc2, rect);
+    };
+  },
 });

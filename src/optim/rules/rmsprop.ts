@@ -54,4 +54,16 @@ export const rmsprop = definePytorchRule<RmspropHyper>({
     centered: flag(),
   },
   scale: (h) => chain(scaleByRms({ alpha: h.alpha, eps: h.eps, epsRoot: h.eps_root, centered: h.centered }), trace({ momentum: h.momentum, dampening: 0, nesterov: false, ema: false })),
+  fast: (h, { variant, p, g, slot, sgn, wd }) => {
+    const { alpha, momentum: mu, eps, eps_root: epsRoot } = h;
+    const base = `rmsprop${h.centered ? "_centered" : ""}`;
+    const sq = slot("square_avg");
+    const avg = slot("grad_avg");
+    const buf = slot("momentum_buffer");
+    const plain = variant(base);
+    const first = mu === 0 ? plain : variant(`${base}_first`);
+    const later = mu === 0 ? plain : variant(`${base}_momentum`);
+    return (n, o, t, lr) =>
+      (t === 1 ? first : later)(n, p + o, g + o, sq + o, avg + o, buf + o, sgn, wd, -lr, alpha, 1 - alpha, epsRoot, eps, mu);
+  },
 });

@@ -34,4 +34,19 @@ export const sgd = definePytorchRule<SgdHyper>({
     requireThat(!h.ema_momentum || h.momentum < 1, "sgd", "momentum", "ema_momentum requires momentum < 1");
   },
   scale: (h) => trace({ momentum: h.momentum, dampening: h.dampening, nesterov: h.nesterov, ema: h.ema_momentum }),
+  fast: (h, { variant, p, g, slot, sgn, wd }) => {
+    const mu = h.momentum;
+    const ema = h.ema_momentum;
+    const nesterov = h.nesterov ? "_nesterov" : "";
+    const keep = ema ? 1 - mu : 1 - h.dampening;
+    const look = ema ? 1 - mu : 1;
+    const buf = slot("momentum_buffer");
+    if (mu === 0) {
+      const f = variant("sgd");
+      return (n, o, _t, lr) => f(n, p + o, g + o, 0, sgn, wd, -lr, 0, 1, 1);
+    }
+    const first = variant(`sgd_first${nesterov}`);
+    const later = variant(`sgd_momentum${nesterov}`);
+    return (n, o, t, lr) => (t === 1 && !ema ? first : later)(n, p + o, g + o, buf + o, sgn, wd, -lr, mu, keep, look);
+  },
 });

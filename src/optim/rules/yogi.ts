@@ -53,4 +53,11 @@ export const yogi = definePytorchRule<YogiHyper>({
     initial_accumulator_value: nonNegative(1e-6),
   },
   scale: (h) => scaleByYogi({ b1: h.betas[0], b2: h.betas[1], eps: h.eps, epsRoot: h.eps_root, initial: h.initial_accumulator_value }),
+  fast: (h, { variant, p, g, slot, sgn, wd }) => {
+    const f = variant("yogi");
+    const { betas: [b1, b2], eps, eps_root: epsRoot } = h;
+    const m = slot("exp_avg");
+    const v = slot("exp_avg_sq");
+    return (n, o, _t, lr) => f(n, p + o, g + o, m + o, v + o, sgn, wd, b1, 1 - b1, 1 - b2, epsRoot, eps, -lr);
+  },
 });

@@ -1,6 +1,6 @@
 /**
  * The local replay of a shard's acknowledged pushes, with the engine the server runs: the fast
- * engine over the same compiled kernels.wasm, stepped and averaged exactly as src/shard/push.ts
+ * engine over the same compiled kernels.wasm, stepped and averaged exactly as src/shard/pushes/apply.ts
  * does (same learning rate, same order of operations), so its weights and averages must equal the
  * server's bit for bit.
  */

@@ -14,8 +14,9 @@
  * never processes by name. Every started server is also killed on process exit and on
  * SIGINT/SIGTERM/SIGHUP, so an interrupted run leaves nothing behind.
  *
- * wrangler runs on a copy of wrangler.toml in the server's temporary directory (`main` made
- * absolute), so its bundles and state stay there and a .dev.vars of the project plays no part. The
+ * wrangler runs on a copy of wrangler.toml (or of the configuration `config` names, e.g. the bench
+ * Worker's bench/floor/wrangler.toml) in the server's temporary directory (`main` made absolute),
+ * so its bundles and state stay there and a .dev.vars of the project plays no part. The
  * Worker gets AUTH_SECRET = LOCAL_DEV_SECRET through `--var`, so tokens minted with `adminToken()`
  * are valid; the base URL is 127.0.0.1, which the development secret requires.
  *
@@ -23,18 +24,13 @@
  * edits while a test runs restart the runtime like a crash would.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { LOCAL_DEV_SECRET } from "../../../src/edge/auth/dev";
 import { signToken, type Scope } from "../../../src/edge/auth/token";
-
-const root = fileURLToPath(new URL("../../../", import.meta.url));
-/** The project's Node (22); the system one may be older than wrangler and hey-api want. */
-const nodeBinary = existsSync(join(root, "node_modules/.bin/node")) ? join(root, "node_modules/.bin/node") : process.execPath;
-const wranglerJs = join(root, "node_modules/wrangler/bin/wrangler.js");
+import { copyConfig, PRODUCTION_CONFIG, root, wranglerCommand } from "../../support/wrangler";
 
 export const AUTH_SECRET = LOCAL_DEV_SECRET;
 
@@ -198,7 +194,9 @@ function installExitHandlers(): void {
 }
 
 export interface DevServerOptions {
-  /** Worker vars besides AUTH_SECRET, e.g. { BENCH_FLOOR: "on" }. */
+  /** The Worker's wrangler configuration, relative to the project's root (default wrangler.toml; BENCH_CONFIG for the bench Worker). */
+  config?: string;
+  /** Worker vars besides AUTH_SECRET. */
   vars?: Record<string, string>;
   /** Port to listen on (default: a free one). */
   port?: number;
@@ -305,34 +303,16 @@ export class DevServer {
     return undefined;
   }
 
-  /**
-   * wrangler.toml with `main` made absolute, written into this server's directory: wrangler keeps
-   * its bundles (.wrangler/tmp) and looks for .dev.vars next to its config, so they live and die
-   * with the directory (a SIGKILLed wrangler cannot clean up after itself) and a developer's
-   * .dev.vars plays no part.
-   */
-  private writeConfig(): string {
-    const text = readFileSync(join(root, "wrangler.toml"), "utf8");
-    const main = /^main\s*=\s*"([^"]+)"\s*$/m;
-    const entry = main.exec(text)?.[1];
-    if (!entry) throw new Error("wrangler.toml has no main = \"...\" line");
-    // The static assets' folder ([assets] directory) is relative to the config too.
-    const directory = /^directory\s*=\s*"([^"]+)"\s*$/m;
-    const assets = directory.exec(text)?.[1];
-    const path = join(this.dir, "wrangler.toml");
-    const absolute = text.replace(main, `main = ${JSON.stringify(resolve(root, entry))}`);
-    writeFileSync(path, assets === undefined ? absolute : absolute.replace(directory, `directory = ${JSON.stringify(resolve(root, assets))}`));
-    return path;
-  }
-
   private async launch(): Promise<void> {
     this.starts += 1;
     const vars = { AUTH_SECRET, ...this.options.vars };
     const inspectorPort = (this.inspectorPort = await freePort());
-    const args = [
-      wranglerJs,
+    const { command, args, env } = wranglerCommand([
       "dev",
-      "--config", this.writeConfig(),
+      // A copy in this server's directory: wrangler keeps its bundles (.wrangler/tmp) and looks for
+      // .dev.vars next to its config, so they live and die with the directory (a SIGKILLed wrangler
+      // cannot clean up after itself) and a developer's .dev.vars plays no part.
+      "--config", copyConfig(this.options.config ?? PRODUCTION_CONFIG, this.dir),
       "--tsconfig", join(root, "tsconfig.json"),
       "--ip", "127.0.0.1",
       "--port", String(this.port),
@@ -341,24 +321,11 @@ export class DevServer {
       "--show-interactive-dev-session=false",
       "--log-level", "warn",
       ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
-    ];
+    ], { WRANGLER_LOG_PATH: join(this.dir, "wrangler-logs") });
     const log = openSync(this.logFile, "a");
     let child: ChildProcess;
     try {
-      child = spawn(nodeBinary, args, {
-        cwd: root,
-        detached: true,
-        stdio: ["ignore", log, log],
-        env: {
-          ...process.env,
-          PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH ?? ""}`,
-          WRANGLER_SEND_METRICS: "false",
-          CLOUDFLARE_CF_FETCH_ENABLED: "false",
-          WRANGLER_LOG_PATH: join(this.dir, "wrangler-logs"),
-          NO_COLOR: "1",
-          FORCE_COLOR: "0",
-        },
-      });
+      child = spawn(command, args, { cwd: root, detached: true, stdio: ["ignore", log, log], env });
     } finally {
       closeSync(log);
     }

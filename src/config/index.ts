@@ -1,0 +1,5 @@
+export * from "./aggregation";
+export * from "./sections";
+export * from "./schedule";
+export * from "./shard";
+export { describeIssues } from "./fields";

@@ -1,0 +1,82 @@
+import { z } from "zod";
+import { MAX_AVERAGES } from "../limits";
+import { AVERAGE_NAME } from "../names";
+import type { Form } from "./fields";
+import { named, section, withDefault } from "./form";
+
+const seed = () => z.number().int().min(0).max(2 ** 32 - 1);
+
+export const initSchema = (form: Form) =>
+  named(
+    form,
+    z.discriminatedUnion("kind", [
+      section(form, { kind: z.literal("zeros") }),
+      section(form, { kind: z.literal("normal"), mean: withDefault(form, z.number(), 0), std: withDefault(form, z.number().min(0), 1), seed: withDefault(form, seed(), 0) }),
+      section(form, { kind: z.literal("uniform"), low: withDefault(form, z.number(), -1), high: withDefault(form, z.number(), 1), seed: withDefault(form, seed(), 0) }).refine(
+        (u) => u.low < u.high,
+        { message: "'low' must be below 'high'" },
+      ),
+    ]),
+    "Init",
+    "Initial weights: zeros (default), or seeded normal / uniform draws.",
+  );
+
+export const averageSchema = (form: Form) =>
+  named(
+    form,
+    z.discriminatedUnion("kind", [
+      section(form, { kind: z.literal("ema"), decay: withDefault(form, z.number().min(0).lt(1), 0.999) }),
+      section(form, { kind: z.literal("swa"), start: withDefault(form, z.number().int().min(0), 0) }),
+    ]),
+    "Average",
+    "A running average of the weights: EMA with a decay, or SWA (equal-weight mean from a start version).",
+  );
+
+export const averagesSchema = (form: Form) =>
+  z
+    .record(z.string().regex(AVERAGE_NAME), averageSchema(form))
+    .refine((a) => Object.keys(a).length <= MAX_AVERAGES, { message: `at most ${MAX_AVERAGES} averages per shard` })
+    .meta({ description: `Named running averages, at most ${MAX_AVERAGES}.` });
+
+/** `norm_type` is 2 or "inf"; the string "2" is read as 2. */
+const normType = (form: Form) =>
+  form === "input" ? z.union([z.literal(2), z.literal("2"), z.literal("inf")]).transform((t) => (t === "inf" ? t : 2)) : z.union([z.literal(2), z.literal("inf")]);
+
+export const clippingSchema = (form: Form) =>
+  named(
+    form,
+    z.discriminatedUnion("kind", [
+      section(form, { kind: z.literal("norm"), max_norm: withDefault(form, z.number().gt(0), 1), norm_type: withDefault(form, normType(form), 2) }),
+      section(form, { kind: z.literal("value"), clip: withDefault(form, z.number().gt(0), 1) }),
+    ]),
+    "Clipping",
+    "Clipping of each pushed gradient: by its norm, or element-wise by value.",
+  );
+
+export const stalenessSchema = (form: Form) =>
+  named(
+    form,
+    section(form, {
+      max: withDefault(form, z.number().int().min(0), 0),
+      policy: withDefault(form, z.enum(["reject", "scale"]), "reject"),
+      exponent: withDefault(form, z.number().min(0), 0.5),
+    }),
+    "Staleness",
+    "Pushes whose X-Base-Version is more than `max` versions behind are refused (409) or applied with lr × (1 + staleness)^-exponent.",
+  );
+
+export const DEFAULT_RATE_LIMIT = { per_second: 200, burst: 400 };
+
+export const rateLimitSchema = (form: Form) =>
+  named(
+    form,
+    section(form, {
+      per_second: withDefault(form, z.number().gt(0), DEFAULT_RATE_LIMIT.per_second),
+      burst: withDefault(form, z.number().int().min(1), DEFAULT_RATE_LIMIT.burst),
+    }),
+    "RateLimit",
+    "Pushes per client (token subject and X-Client-Id) on this shard: a token bucket (by default 200 per second in bursts of 400; null for none). Over it: 429 with Retry-After.",
+  );
+
+export type NonFinitePolicy = "reject" | "skip" | "zero";
+export const NON_FINITE_POLICIES = ["reject", "skip", "zero"] as const satisfies readonly NonFinitePolicy[];

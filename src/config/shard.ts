@@ -1,0 +1,131 @@
+import { z } from "zod";
+import { getRule, resolveSchedule, ruleNames, type Hyper, type RuleName, type ScheduleSpec } from "../optim";
+import { fastEngineBytes } from "../optim/fast/engine";
+import { MAX_PAGE_FLOATS, MAX_SHARD_LENGTH, RESIDENT_BUDGET_BYTES } from "../limits";
+import { refuse } from "../problems";
+import { aggregationSchema, ASYNC, roundsProblem } from "./aggregation";
+import { describeIssues, resolvedBy, specSchema, type Form } from "./fields";
+import { withDefault, section } from "./form";
+import { scheduleSchemas } from "./schedule";
+import { averagesSchema, clippingSchema, DEFAULT_RATE_LIMIT, initSchema, NON_FINITE_POLICIES, rateLimitSchema, stalenessSchema } from "./sections";
+
+/**
+ * The shard configuration, defined once. The input form validates what a client sends and fills
+ * every default (the edge's request schema, the shard's resolver, a model manifest's configs);
+ * the resolved form describes what the shard answers; `ShardConfig` is the type of both.
+ */
+const CONSTANT: ScheduleSpec = resolveSchedule({ type: "constant" });
+
+/** The resolved form describes the input form's output: it has its type. */
+const as = <T>(schema: z.ZodType): z.ZodType<T> => schema as z.ZodType<T>;
+
+function fields(form: Form) {
+  return {
+    schedule: withDefault(form, form === "input" ? resolvedBy(scheduleSchemas.input, resolveSchedule) : as<ScheduleSpec>(scheduleSchemas.resolved), CONSTANT),
+    init: withDefault(form, initSchema(form), { kind: "zeros" }),
+    averages: withDefault(form, averagesSchema(form), {}),
+    clipping: withDefault(form, clippingSchema(form).nullable(), null),
+    non_finite: withDefault(form, z.enum(NON_FINITE_POLICIES), "reject").meta({
+      description: "What a gradient with NaN or ±Inf does: refused (422, default), acknowledged and not applied, or applied with those values zeroed.",
+    }),
+    staleness: withDefault(form, stalenessSchema(form).nullable(), null),
+    aggregation: withDefault(form, aggregationSchema(form), ASYNC),
+    rate_limit: withDefault(form, rateLimitSchema(form).nullable(), DEFAULT_RATE_LIMIT),
+    page_floats: withDefault(form, z.number().int().min(1).max(MAX_PAGE_FLOATS), MAX_PAGE_FLOATS).meta({ description: "Floats per stored page (at most 1 MiB)." }),
+  };
+}
+
+function hyperOf(name: RuleName, form: Form) {
+  const rule = getRule(name);
+  const schema = form === "input" ? resolvedBy(specSchema(rule.spec, "input"), (h): Hyper => rule.resolve(h)) : as<Hyper>(specSchema(rule.spec, "resolved"));
+  return withDefault(form, schema, rule.resolve({})).meta({ description: `${rule.reference} hyperparameters, PyTorch's names and defaults.` });
+}
+
+const lengthField = z.number().int().min(1).max(MAX_SHARD_LENGTH).meta({ description: "Number of float32 parameters." });
+
+/** One variant per rule (so each documents its own hyperparameters), sharing every other field. */
+function variants<L extends z.ZodRawShape>(form: Form, length: L) {
+  const shared = fields(form);
+  const variant = (name: RuleName) => section(form, { ...length, rule: z.literal(name), hyper: hyperOf(name, form), ...shared });
+  return z.discriminatedUnion("rule", ruleNames.map(variant) as unknown as [ReturnType<typeof variant>, ...ReturnType<typeof variant>[]], {
+    error: (issue) => (issue.code === "invalid_union" ? `unknown rule ${JSON.stringify((issue.input as { rule?: unknown } | undefined)?.rule)}; known: ${ruleNames.join(", ")}` : undefined),
+  });
+}
+
+export const ShardConfigInput = variants("input", { length: lengthField }).meta({
+  id: "ShardConfigInput",
+  description: "A shard's configuration; every omitted field takes its default.",
+});
+
+export const ShardConfigSchema = variants("resolved", { length: lengthField }).meta({
+  id: "ShardConfig",
+  description: "A shard's resolved configuration, every default filled in.",
+});
+
+/** A model's shard configuration: the shard's without `length`, which the layout gives (docs/models.md). */
+export const ModelShardConfigInput = variants("input", {}).meta({
+  id: "ModelShardConfig",
+  description: "A shard configuration (ShardConfigInput) without `length`: rule, hyper, schedule, averages, aggregation, ...",
+});
+
+export type ShardConfig = z.output<typeof ShardConfigInput>;
+export type ModelShardConfig = z.output<typeof ModelShardConfigInput>;
+export type Clipping = NonNullable<ShardConfig["clipping"]>;
+export type Staleness = NonNullable<ShardConfig["staleness"]>;
+
+const invalid = (message: string): never => refuse("invalid-config", message);
+
+/**
+ * Validates a configuration as a client sends it and fills in every default; refuses with
+ * `invalid-config` naming the field, or `too-large` when it does not fit the resident budget.
+ */
+export function resolveShardConfig(input: unknown): ShardConfig {
+  const parsed = ShardConfigInput.safeParse(input);
+  if (!parsed.success) return invalid(describeIssues(parsed.error.issues, "the shard configuration").join("; "));
+  const config = parsed.data;
+  if (config.aggregation.mode === "rounds") {
+    if (config.staleness !== null) invalid("'staleness' applies to async mode; in rounds mode a push for a closed round is late (aggregation.late)");
+    const problem = roundsProblem(config.aggregation, config.length, config.page_floats);
+    if (problem) invalid(problem);
+  }
+  const resident = residentBytes(config);
+  if (resident > RESIDENT_BUDGET_BYTES) {
+    refuse(
+      "too-large",
+      `a ${config.rule} shard of length ${config.length} with ${Object.keys(config.averages).length} averages needs ${resident} bytes resident; the budget is ${RESIDENT_BUDGET_BYTES} (at most ${maxLength(config)} floats for this configuration)`,
+    );
+  }
+  return config;
+}
+
+/** A live change (PATCH): hyperparameters merged into the current ones, or a new schedule, resolved as a whole. */
+export function patchedConfig(config: ShardConfig, patch: { hyper?: Record<string, unknown>; schedule?: unknown }): ShardConfig {
+  return resolveShardConfig({
+    ...config,
+    hyper: patch.hyper === undefined ? config.hyper : { ...config.hyper, ...patch.hyper },
+    schedule: patch.schedule === undefined ? config.schedule : patch.schedule,
+  });
+}
+
+/** WebAssembly memory the shard keeps resident: weights, gradient, the rule's slots, the averages. */
+export function residentBytes(config: Pick<ShardConfig, "rule" | "hyper" | "length" | "averages">): number {
+  return fastEngineBytes(config.rule, config.hyper, config.length, { extraVectors: Object.keys(config.averages).length });
+}
+
+/** The longest shard this configuration fits in the resident budget. */
+export function maxLength(config: Pick<ShardConfig, "rule" | "hyper" | "averages">): number {
+  let lo = 1;
+  let hi = MAX_SHARD_LENGTH;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (residentBytes({ ...config, length: mid }) <= RESIDENT_BUDGET_BYTES) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Configurations compare as resolved values, whatever the order of their keys: a re-PUT of the same one is a no-op. */
+export const sameConfig = (a: ShardConfig, b: ShardConfig): boolean => canonical(a) === canonical(b);
+
+const canonical = (v: unknown): string =>
+  JSON.stringify(v, (_k, x: unknown) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x));

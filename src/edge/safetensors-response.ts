@@ -1,0 +1,41 @@
+import type { Context } from "hono";
+import { safetensorsChunks } from "../formats/safetensors";
+import type { ModelLayout } from "../models/layout";
+import { gatherTensors } from "../models/scatter";
+import type { VectorRead } from "../shard/types";
+
+export const SAFETENSORS = "application/octet-stream";
+
+/** A weak ETag of a whole model: its shards' revisions, hashed (FNV-1a). */
+export function modelETag(layout: ModelLayout, reads: ReadonlyMap<string, Pick<VectorRead, "revision">>): string {
+  let h = 0x811c9dc5;
+  for (const ch of layout.shards.map((s) => reads.get(s.name)!.revision).join(".")) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return `W/"m${layout.shards.length}-${h.toString(16)}"`;
+}
+
+/**
+ * Answers the model's tensors as safetensors, streamed: the header, then each tensor's bytes as a
+ * view of its shard's answer (copied only for tensors that span shards). `__metadata__.versions`
+ * maps every shard to its version; X-Model-Version is that version when all shards agree.
+ */
+export function safetensorsResponse(c: Context, layout: ModelLayout, reads: ReadonlyMap<string, VectorRead>, headers: Record<string, string> = {}): Response {
+  const vectors = new Map([...reads].map(([shard, r]) => [shard, new Float32Array(r.bytes)]));
+  const versions = Object.fromEntries([...reads].map(([shard, r]) => [shard, r.version]));
+  const chunks = safetensorsChunks(gatherTensors(layout, vectors), { format: "pt", versions: JSON.stringify(versions) });
+  const distinct = new Set(Object.values(versions));
+  const all: Record<string, string> = {
+    "content-type": SAFETENSORS,
+    "content-length": String(chunks.reduce((n, ch) => n + ch.byteLength, 0)),
+    etag: modelETag(layout, reads),
+    ...headers,
+  };
+  if (distinct.size === 1) all["x-model-version"] = String([...distinct][0]);
+  let next = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (next < chunks.length) controller.enqueue(chunks[next++]!);
+      else controller.close();
+    },
+  });
+  return c.body(body, 200, all);
+}

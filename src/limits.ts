@@ -1,0 +1,107 @@
+/**
+ * Every limit of the service, each with its reason (docs/limits.md states them; a test holds the
+ * doc to this module). Most are production's platform limits asserted in our own code, because
+ * local workerd does not enforce them: SQLite rows of at most 2 MB, 100 bound parameters per
+ * statement, isolates of 128 MB shared by the objects in them, RPC arguments and returns of at most
+ * 32 MiB, 10 GB of storage per Durable Object. No imports but the safetensors format's own limit.
+ */
+import { MAX_HEADER_BYTES } from "./formats/safetensors";
+
+// ---- The platform (production's numbers) ----
+
+/** SQLite row size in production: 2 MB. */
+export const SQLITE_MAX_ROW_BYTES = 2_000_000;
+/** Bound parameters one SQL statement may take in production. */
+export const MAX_SQL_PARAMETERS = 100;
+/** Worker ↔ Durable Object RPC: per argument and per return value. */
+export const RPC_MAX_BYTES = 32 * 1024 * 1024;
+/** Memory of one isolate, shared by the objects and requests in it. */
+export const ISOLATE_MEMORY_BYTES = 128 * 1024 * 1024;
+/** Production storage of one Durable Object (SQLite-backed). */
+export const OBJECT_STORAGE_BYTES = 10_000_000_000;
+
+// ---- Storage of a shard ----
+
+/** Largest page: 1 MiB of float32, well under the 2 MB SQLite row limit. */
+export const MAX_PAGE_FLOATS = 262_144;
+/** Page rows per INSERT: each takes 3 bound parameters (slot, page, data), within the 100 of a statement. */
+export const PAGE_ROWS_PER_STATEMENT = Math.floor(MAX_SQL_PARAMETERS / 3);
+/** WebAssembly memory one shard may keep resident (weights, gradient, slots, averages): half an isolate, leaving room for a request's buffers. */
+export const RESIDENT_BUDGET_BYTES = 64 * 1024 * 1024;
+/** Longest shard whatever its rule: 16 MiB per vector, so that one vector travels in one RPC. */
+export const MAX_SHARD_LENGTH = 4_194_304;
+/** Named running averages per shard: each is one more resident vector. */
+export const MAX_AVERAGES = 4;
+/** Idempotency records kept per shard (oldest dropped first): a bounded table, one statement per transaction. */
+export const LEDGER_CAPACITY = 10_000;
+/** Clients whose rate buckets a shard keeps in memory; beyond, the idlest is forgotten. */
+export const MAX_RATE_CLIENTS = 10_000;
+
+// ---- Rounds ----
+
+/** Clients in one round of a rounds-mode shard (its quorum). */
+export const MAX_ROUND_CLIENTS = 256;
+/** Memory a round's close may hold: one page of every push at once (median and trimmed mean need all), a quarter of an isolate. */
+export const ROUND_CLOSE_BUDGET_BYTES = 32 * 1024 * 1024;
+/** Round deadlines: at least 100 ms (an alarm's granularity), at most 7 days after the round's first push. */
+export const MIN_DEADLINE_MS = 100;
+export const MAX_DEADLINE_MS = 7 * 24 * 3600 * 1000;
+/** Longest a push may wait for its round to close (Prefer: wait), and a read for a new revision: a request must not hold its connection for long. */
+export const MAX_WAIT_SECONDS = 30;
+
+// ---- Checkpoints: 64 of at most the resident budget stay within 4 GiB of an object's 10 GB ----
+
+/** Checkpoints kept per shard; an ensemble averages at most this many. */
+export const MAX_CHECKPOINTS = 64;
+/** Characters in a checkpoint's label (shard and model checkpoints): a label, not a document. */
+export const MAX_CHECKPOINT_LABEL = 128;
+
+// ---- Bodies (src/edge/body.ts reads every body within its kind's limit) ----
+
+/** Largest binary body (a gradient or weights): one vector of the longest shard, under the 32 MiB RPC limit. */
+export const MAX_BODY_BYTES = MAX_SHARD_LENGTH * 4;
+/** Largest JSON body (configuration, metrics, small gradients). */
+export const MAX_JSON_BODY_BYTES = 2 * 1024 * 1024;
+/** JSON number arrays, in requests and answers: JSON costs 30-60x the update itself. */
+export const MAX_JSON_FLOATS = 65_536;
+
+// ---- Models ----
+
+/** Parameters of a model in all: 12 Mi floats, 48 MiB of float32, so that a push's per-shard buffers fit an isolate. */
+export const MAX_MODEL_PARAMETERS = 12 * 1024 * 1024;
+/** Tensors of a model: each is a row of the manifest and of every safetensors header. */
+export const MAX_MODEL_TENSORS = 4096;
+/** Shards of a model: a push fans out to every one of them in parallel. */
+export const MAX_MODEL_SHARDS = 1024;
+/** A model's safetensors body: its float32 data and a header of at most 1 MiB. */
+export const MAX_MODEL_BODY_BYTES = MAX_MODEL_PARAMETERS * 4 + 1024 * 1024;
+/** Floats per shard of a model unless its manifest says otherwise: one 1 MiB page per vector. */
+export const DEFAULT_MODEL_SHARD_SIZE = 262_144;
+/** A safetensors header in any file we parse (the format's own limit, as in the reference implementation). */
+export const MAX_SAFETENSORS_HEADER_BYTES = MAX_HEADER_BYTES;
+
+// ---- Names and headers ----
+
+/** Characters in a shard's name (it names a Durable Object): also the longest listing prefix. */
+export const MAX_SHARD_NAME_LENGTH = 128;
+/** Characters in a model's name: its shards are `<model>:<index>`, which must stay shard names (index < 1024: 5 more). */
+export const MAX_MODEL_NAME_LENGTH = 112;
+/** Characters in a tensor's name (PyTorch state-dict keys). */
+export const MAX_TENSOR_NAME_LENGTH = 256;
+/** Characters in an average's name (a key of the shard's configuration). */
+export const MAX_AVERAGE_NAME_LENGTH = 32;
+/** Characters in an Idempotency-Key of a push or a model checkpoint: a model's shards get `<key>#<index>`, still a key the ledger holds. */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+/** Characters in the Idempotency-Key of a shard checkpoint (as first published: it takes a model's `<key>#<index>`). */
+export const MAX_CHECKPOINT_IDEMPOTENCY_KEY_LENGTH = 255;
+/** Characters in a client id (X-Client-Id, a metric's client_id): it keys rate buckets and round pushes. */
+export const MAX_CLIENT_ID_LENGTH = 128;
+
+// ---- Authentication ----
+
+/** Longest bearer token: refused before any work is done. */
+export const MAX_TOKEN_LENGTH = 4096;
+/** Shortest AUTH_SECRET: the secret is all that stands between a client and a forged token. */
+export const MIN_SECRET_LENGTH = 32;
+/** HMAC keys kept imported per isolate (one per secret: a rotation needs two). */
+export const MAX_CACHED_KEYS = 8;

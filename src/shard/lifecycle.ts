@@ -1,0 +1,122 @@
+import { patchedConfig, resolveShardConfig, sameConfig, type ShardConfig } from "../config";
+import { getRule } from "../optim";
+import { refuse } from "../problems";
+import { emptyStats } from "./stats";
+import { saveMeta, type ShardMeta } from "./store/meta";
+import { initialPlateau, nextLearningRate, writeResident, type Resident } from "./store/resident";
+import type { ShardStore } from "./store/store";
+import { plateauReport, type ConfigChange, type PatchRequest, type ShardInfo } from "./types";
+
+/** A shard's life: created (or replaced), described, changed live, deleted. */
+export class Lifecycle {
+  constructor(private readonly store: ShardStore) {}
+
+  info(): ShardInfo {
+    return describe(this.store.existing());
+  }
+
+  create(name: string, input: unknown, replace: boolean): { created: boolean; info: ShardInfo } {
+    const { store } = this;
+    const config = resolveShardConfig(input);
+    const current = store.resident();
+    if (current && !replace) {
+      if (sameConfig(current.meta.createdConfig, config)) return { created: false, info: describe(current) };
+      refuse("config-conflict", `shard '${current.meta.name}' exists with another configuration; send the query parameter replace=true to replace it`, {
+        version: current.meta.version,
+      });
+    }
+    const now = store.now();
+    const meta: ShardMeta = {
+      name,
+      config,
+      createdConfig: config,
+      version: 0,
+      step: 0,
+      revision: 0,
+      scheduleOrigin: 0,
+      scalars: {},
+      plateau: initialPlateau(config),
+      averageCounts: Object.fromEntries(Object.keys(config.averages).map((a) => [a, 0])),
+      stats: emptyStats(),
+      roundDeadline: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const resident = store.fresh(meta);
+    meta.scalars = { ...resident.engine.state.scalars };
+    store.commit(() => {
+      store.clear();
+      writeResident(store.sql, resident, 0, config.length);
+      saveMeta(store.db, meta);
+    });
+    store.keep(resident);
+    return { created: true, info: describe(resident) };
+  }
+
+  destroy(): { deleted: true } {
+    const { store } = this;
+    store.existing();
+    store.commit(() => store.clear());
+    store.keep(null);
+    return { deleted: true };
+  }
+
+  patch(req: PatchRequest): ShardInfo {
+    const { store } = this;
+    const { meta } = store.existing();
+    const config = patchedConfig(meta.config, req);
+    if (stateNames(config) !== stateNames(meta.config)) {
+      refuse("invalid-config", "this change adds or removes optimizer state (e.g. momentum, amsgrad, centered); replace the shard instead");
+    }
+    meta.config = config;
+    if (req.schedule !== undefined) {
+      meta.scheduleOrigin = meta.step;
+      meta.plateau = initialPlateau(config);
+    }
+    meta.updatedAt = store.now();
+    store.commit(() => {
+      saveMeta(store.db, meta);
+      this.record(meta, { hyper: req.hyper, schedule: req.schedule === undefined ? undefined : config.schedule });
+    });
+    // Hyperparameters are baked into the engine's kernel plan: rebuild it from storage.
+    return describe(store.reload());
+  }
+
+  /** A configuration change in the history, at the version from which it is in force; inside a commit. */
+  record(meta: ShardMeta, change: ConfigChange): void {
+    this.store.sql.exec("INSERT INTO config_history (version, change, at) VALUES (?, ?, ?)", meta.version, JSON.stringify(change), meta.updatedAt);
+  }
+
+  history(): { version: number; change: ConfigChange; at: string }[] {
+    const { store } = this;
+    store.existing();
+    return store.sql
+      .exec<{ version: number; change: string; at: number }>("SELECT version, change, at FROM config_history ORDER BY id")
+      .toArray()
+      .map((r) => ({ version: r.version, change: JSON.parse(r.change) as ConfigChange, at: new Date(r.at).toISOString() }));
+  }
+}
+
+/** The optimizer state a configuration keeps: hyperparameters that change it need a new shard. */
+function stateNames(config: ShardConfig): string {
+  const t = getRule(config.rule).transform(config.hyper);
+  return JSON.stringify([t.slots, t.scalars]);
+}
+
+export function describe(resident: Resident): ShardInfo {
+  const { meta } = resident;
+  return {
+    name: meta.name,
+    version: meta.version,
+    step: meta.step,
+    revision: meta.revision,
+    lr: nextLearningRate(meta),
+    config: meta.config,
+    averages: Object.fromEntries(Object.entries(meta.config.averages).map(([name, spec]) => [name, { ...spec, count: meta.averageCounts[name] ?? 0 }])),
+    schedule_origin: meta.scheduleOrigin,
+    plateau: plateauReport(meta.plateau),
+    resident_bytes: resident.engine.bytes,
+    created_at: new Date(meta.createdAt).toISOString(),
+    updated_at: new Date(meta.updatedAt).toISOString(),
+  };
+}

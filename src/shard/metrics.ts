@@ -1,0 +1,24 @@
+import { observeMetric } from "../optim";
+import { refuse } from "../problems";
+import { saveCounters } from "./store/meta";
+import { nextLearningRate } from "./store/resident";
+import type { ShardStore } from "./store/store";
+import { plateauReport, type MetricResult } from "./types";
+
+/** Reported metrics (a validation loss, ...): recorded, and the clock of a reduce-on-plateau schedule. */
+export class Metrics {
+  constructor(private readonly store: ShardStore) {}
+
+  report(value: number, clientId: string | undefined): MetricResult {
+    const { store } = this;
+    const { meta } = store.existing();
+    if (!Number.isFinite(value)) refuse("non-finite", `the metric must be a finite number, got ${value}`);
+    const { schedule } = meta.config;
+    if (schedule.type === "plateau" && meta.plateau) meta.plateau = observeMetric(schedule, meta.plateau, value);
+    store.commit(() => {
+      store.sql.exec("INSERT INTO metrics (version, value, client_id, at) VALUES (?, ?, ?, ?)", meta.version, value, clientId ?? null, store.now());
+      saveCounters(store.sql, meta);
+    });
+    return { version: meta.version, lr: nextLearningRate(meta), plateau: plateauReport(meta.plateau) };
+  }
+}

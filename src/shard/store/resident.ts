@@ -1,0 +1,93 @@
+import { fillInitial, initPlateau, learningRateAt, type AverageSpec } from "../../optim";
+import { createFastEngine, type FastEngine } from "../../optim/fast/engine";
+import type { ShardConfig } from "../../config";
+import type { ShardMeta } from "./meta";
+import { coveringPageRuns } from "./page-layout";
+import { pageRows, readPages, writePageRows, type PageRow } from "./pages";
+
+/**
+ * A shard held in memory between requests: its metadata and a fast engine whose WebAssembly
+ * memory holds the weights, the gradient scratch, the rule's slots and the averages. A cache of
+ * storage, rebuilt from the pages after an eviction or a crash.
+ */
+export interface Resident {
+  meta: ShardMeta;
+  engine: FastEngine;
+  averages: ResidentAverage[];
+}
+
+export interface ResidentAverage {
+  readonly name: string;
+  readonly spec: AverageSpec;
+  readonly values: Float32Array;
+}
+
+export const WEIGHTS_SLOT = "weights";
+export const stateSlot = (name: string) => `slot:${name}`;
+export const averageSlot = (name: string) => `avg:${name}`;
+
+function residentFor(meta: ShardMeta, kernels: WebAssembly.Module): Resident {
+  const { config } = meta;
+  const names = Object.keys(config.averages);
+  const engine = createFastEngine(kernels, config.rule, config.hyper, config.length, { extraVectors: names.length });
+  engine.state.step = meta.step;
+  Object.assign(engine.state.scalars, meta.scalars);
+  const averages = names.map((name, i) => ({ name, spec: config.averages[name]!, values: engine.extra[i]! }));
+  return { meta, engine, averages };
+}
+
+/** Rebuilds the resident shard from its stored pages. */
+export function loadResident(sql: SqlStorage, meta: ShardMeta, kernels: WebAssembly.Module): Resident {
+  const resident = residentFor(meta, kernels);
+  const { engine } = resident;
+  const pageFloats = meta.config.page_floats;
+  readPages(sql, WEIGHTS_SLOT, engine.params, pageFloats);
+  for (const [name, vector] of Object.entries(engine.state.slots)) readPages(sql, stateSlot(name), vector, pageFloats);
+  for (const avg of resident.averages) readPages(sql, averageSlot(avg.name), avg.values, pageFloats);
+  return resident;
+}
+
+/** A new shard's resident state: initial weights, initial slots, averages holding the initial weights. */
+export function initialResident(meta: ShardMeta, kernels: WebAssembly.Module): Resident {
+  const resident = residentFor(meta, kernels);
+  fillInitial(resident.engine.params, meta.config.init);
+  for (const avg of resident.averages) avg.values.set(resident.engine.params);
+  return resident;
+}
+
+/** The slots of `pages` that hold the shard's live state: the weights, every rule slot, every average. */
+export function liveSlots(resident: Resident): string[] {
+  return [WEIGHTS_SLOT, ...Object.keys(resident.engine.state.slots).map(stateSlot), ...resident.averages.map((a) => averageSlot(a.name))];
+}
+
+/** The rows of elements [offset, offset + count) of the weights and of every slot, and of every average whole. */
+function residentRows(resident: Resident, offset: number, count: number, averages: boolean): PageRow[] {
+  const { engine, meta } = resident;
+  const pageFloats = meta.config.page_floats;
+  const rows = pageRows(WEIGHTS_SLOT, engine.params, pageFloats, offset, count);
+  for (const [name, vector] of Object.entries(engine.state.slots)) rows.push(...pageRows(stateSlot(name), vector, pageFloats, offset, count));
+  if (averages) for (const avg of resident.averages) rows.push(...pageRows(averageSlot(avg.name), avg.values, pageFloats));
+  return rows;
+}
+
+/** Writes elements [offset, offset + count) of the weights and of every slot, and every average whole. */
+export function writeResident(sql: SqlStorage, resident: Resident, offset: number, count: number, averages = true): void {
+  writePageRows(sql, residentRows(resident, offset, count, averages));
+}
+
+/** Writes the pages that updates of `ranges` changed (each page once), and every average whole. */
+export function writeUpdated(sql: SqlStorage, resident: Resident, ranges: readonly { offset: number; count: number }[]): void {
+  const { page_floats: pageFloats, length } = resident.meta.config;
+  const runs = coveringPageRuns(ranges, pageFloats, length);
+  writePageRows(sql, runs.flatMap((run, i) => residentRows(resident, run.offset, run.count, i === 0)));
+}
+
+/** The learning rate the next update will use: the schedule at (step − origin), or the plateau's. */
+export function nextLearningRate(meta: ShardMeta): number {
+  const { schedule, hyper } = meta.config;
+  return learningRateAt(schedule, hyper.lr as number, meta.step - meta.scheduleOrigin, meta.plateau ?? undefined);
+}
+
+export function initialPlateau(config: ShardConfig) {
+  return config.schedule.type === "plateau" ? initPlateau(config.schedule, config.hyper.lr as number) : null;
+}

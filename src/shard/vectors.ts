@@ -1,0 +1,66 @@
+import { firstNonFinite } from "../optim";
+import { refuse } from "../problems";
+import { floatCount } from "./pushes/apply";
+import { saveCounters } from "./store/meta";
+import { writeResident } from "./store/resident";
+import type { ShardStore } from "./store/store";
+import type { Range, VectorRead, VectorVersion } from "./types";
+
+/** The shard's vectors read and written whole or by range: the weights, the averages, uploads. */
+export class Vectors {
+  constructor(private readonly store: ShardStore) {}
+
+  /** The weights (or the named average) over a range. */
+  read(range: Range, average?: string): VectorRead {
+    const resident = this.store.existing();
+    const source = average === undefined ? resident.engine.params : resident.averages.find((a) => a.name === average)?.values;
+    if (!source) refuse("not-found", `no average named '${average}'; this shard has: ${resident.averages.map((a) => a.name).join(", ") || "none"}`);
+    const { offset, count } = checkedRange(range, resident.meta.config.length);
+    return { version: resident.meta.version, revision: resident.meta.revision, offset, bytes: source!.slice(offset, offset + count).buffer };
+  }
+
+  /** Sets weights over a range; once training has started only with If-Match naming the current revision. */
+  upload(bytes: ArrayBuffer, offset: number, ifMatch: number | undefined): VectorVersion {
+    const { store } = this;
+    const resident = store.existing();
+    const { meta } = resident;
+    const { count } = checkedRange({ offset, length: floatCount(bytes, "the body") }, meta.config.length);
+    if (ifMatch === undefined && meta.version > 0) {
+      refuse("precondition-failed", `training has started (version ${meta.version}): send If-Match with the current ETag`, { revision: meta.revision, version: meta.version });
+    }
+    if (ifMatch !== undefined && ifMatch !== meta.revision) {
+      refuse("precondition-failed", `If-Match names revision ${ifMatch}; the shard is at revision ${meta.revision}`, { revision: meta.revision, version: meta.version });
+    }
+    const values = new Float32Array(bytes);
+    if (firstNonFinite(values) >= 0) refuse("non-finite", "the weights have NaN or infinite values");
+    resident.engine.params.set(values, offset);
+    // Before training, averages follow the weights (they hold the initial weights until an update).
+    const untouched = meta.version === 0;
+    if (untouched) for (const avg of resident.averages) avg.values.set(values, offset);
+    meta.revision += 1;
+    meta.updatedAt = store.now();
+    store.commit(() => {
+      writeResident(store.sql, resident, offset, count, untouched);
+      saveCounters(store.sql, meta);
+    });
+    return { version: meta.version, revision: meta.revision, offset };
+  }
+
+  /** Waits (up to `ms`) until the weights' revision differs from `seen`; answers the revision then. */
+  async awaitRevision(seen: number, ms: number): Promise<number> {
+    const { store } = this;
+    store.existing();
+    await store.waitUntil(() => (store.resident()?.meta.revision ?? seen + 1) !== seen, ms);
+    return store.existing().meta.revision;
+  }
+}
+
+/** Elements [offset, offset + count) of a vector of `length`; refuses a range outside it. */
+export function checkedRange(range: Range, length: number): { offset: number; count: number } {
+  const offset = range.offset;
+  const count = range.length ?? length - offset;
+  if (!Number.isInteger(offset) || !Number.isInteger(count) || offset < 0 || count < 1 || offset + count > length) {
+    refuse("invalid-range", `range of ${count} floats at offset ${offset} is outside the shard's ${length} floats`, { length });
+  }
+  return { offset, count };
+}

@@ -1,0 +1,114 @@
+/**
+ * Nothing of the benchmark floor ships: the bundle `wrangler deploy --dry-run` makes of the
+ * production wrangler.toml holds no /bench route, no BENCH_FLOOR flag and no `floor` method of the
+ * shard object's class, while the bench Worker's (bench/floor/wrangler.toml) holds the route and
+ * the method, so the checks can see them. And the bench Worker's configuration stays the
+ * production one but for its name, its entry and the static assets, so the API it serves to
+ * bench/e2e.ts is production's.
+ *
+ * Each dry run bundles the Worker as a deploy would (a few seconds; both run at once). The static
+ * assets play no part in the Worker's code: the production run reads an empty folder instead of
+ * public/, so this needs no `npm run build:web`, only kernels.wasm (npm run build:wasm).
+ */
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BENCH_CONFIG, copyConfig, PRODUCTION_CONFIG, root, wranglerCommand } from "../support/wrangler";
+
+const dir = mkdtempSync(join(tmpdir(), "shardstep-bundle-"));
+
+/** The JavaScript modules of the config's deploy bundle, concatenated (wrangler runs on a copy in a folder of its own: its .wrangler/tmp stays out of the project). */
+async function bundle(config: string, name: string, extra: string[] = []): Promise<string> {
+  const own = join(dir, name);
+  mkdirSync(own);
+  const outdir = join(own, "out");
+  const copy = copyConfig(config, own);
+  const { command, args, env } = wranglerCommand(["deploy", "--dry-run", "--config", copy, "--outdir", outdir, ...extra], { WRANGLER_LOG_PATH: join(dir, "logs") });
+  try {
+    await promisify(execFile)(command, args, { cwd: root, env, maxBuffer: 16 * 1024 * 1024 });
+  } catch (e) {
+    const { stdout, stderr } = e as { stdout?: string; stderr?: string };
+    throw new Error(`wrangler deploy --dry-run --config ${config} failed:\n${stdout ?? ""}\n${stderr ?? ""}`);
+  }
+  const modules = readdirSync(outdir).filter((f) => /\.m?js$/.test(f));
+  if (modules.length === 0) throw new Error(`no JavaScript in ${outdir}: ${readdirSync(outdir).join(", ")}`);
+  return modules.map((f) => readFileSync(join(outdir, f), "utf8")).join("\n");
+}
+
+/**
+ * The methods of the class the bundle exports as `exported`, with those of the classes it extends
+ * inside the bundle (esbuild writes `var Name = class extends Base {`, members indented by two).
+ */
+function methodsOfExportedClass(js: string, exported: string): string[] {
+  const exports = /^export \{\n([\s\S]*?)\n\};/m.exec(js)?.[1] ?? "";
+  let local = exports
+    .split(",")
+    .map((e) => e.trim().split(/\s+as\s+/))
+    .find((names) => (names[1] ?? names[0]) === exported)?.[0];
+  if (!local) throw new Error(`the bundle exports no ${exported}`);
+  const methods: string[] = [];
+  while (local) {
+    const head = new RegExp(`^var ${local} = class(?: extends ([\\w$]+))? \\{$`, "m").exec(js);
+    if (!head) break; // a class from outside the bundle (cloudflare:workers' DurableObject)
+    const start = head.index + head[0].length;
+    const body = js.slice(start, js.indexOf("\n};", start));
+    methods.push(...[...body.matchAll(/^ {2}(?:async |static |get |set )*([\w$]+)\(/gm)].map((m) => m[1]!));
+    local = head[1];
+  }
+  return methods;
+}
+
+/** What of the benchmark floor a bundle holds. */
+function floorTraces(js: string): string[] {
+  const traces: string[] = [];
+  if (/["'`]\/bench/.test(js)) traces.push("a /bench route");
+  if (js.includes("BENCH_FLOOR")) traces.push("the BENCH_FLOOR flag");
+  if (methodsOfExportedClass(js, "ShardObject").includes("floor")) traces.push("a floor( method of ShardObject");
+  return traces;
+}
+
+/** A wrangler.toml without comments, blank lines, its top-level `name` and `main`, and its [assets]. */
+function sharedConfig(path: string): string[] {
+  const lines: string[] = [];
+  let section = "";
+  for (const line of readFileSync(join(root, path), "utf8").split("\n").map((l) => l.trim())) {
+    if (line === "" || line.startsWith("#")) continue;
+    if (line.startsWith("[")) section = line;
+    if (section === "[assets]" || (section === "" && /^(name|main)\s*=/.test(line))) continue;
+    lines.push(line);
+  }
+  return lines;
+}
+
+let production: string;
+let bench: string;
+
+beforeAll(async () => {
+  const noAssets = join(dir, "no-assets");
+  mkdirSync(noAssets);
+  [production, bench] = await Promise.all([bundle(PRODUCTION_CONFIG, "production", ["--assets", noAssets]), bundle(BENCH_CONFIG, "bench")]);
+}, 120_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("the deploy bundle", () => {
+  it("of production holds nothing of the benchmark floor", () => {
+    expect(methodsOfExportedClass(production, "ShardObject")).toContain("push");
+    expect(floorTraces(production)).toEqual([]);
+  });
+
+  it("of the bench Worker holds the floor's route and method, so the checks see them", () => {
+    expect(floorTraces(bench)).toEqual(["a /bench route", "a floor( method of ShardObject"]);
+    // The flag check, on what the production Worker used to read.
+    expect(floorTraces(bench + '\nif (c.env.BENCH_FLOOR === "on") {}')).toContain("the BENCH_FLOOR flag");
+    // The bench Worker's shard object is production's, extended: it has the API's methods too.
+    expect(methodsOfExportedClass(bench, "ShardObject")).toEqual(expect.arrayContaining(["floor", "push", "info"]));
+  });
+
+  it("of the bench Worker is configured as production but for its name, entry and assets", () => {
+    expect(sharedConfig(BENCH_CONFIG)).toEqual(sharedConfig(PRODUCTION_CONFIG));
+  });
+});
