@@ -5,7 +5,7 @@ import { emptyStats } from "./stats";
 import { saveMeta, type ShardMeta } from "./store/meta";
 import { initialPlateau, nextLearningRate, writeResident, type Resident } from "./store/resident";
 import type { ShardStore } from "./store/store";
-import { plateauReport, type ConfigChange, type PatchRequest, type ShardInfo } from "./types";
+import type { ConfigChange, ConfigHistoryEntry, PatchRequest, ShardInfo } from "./types";
 
 /** A shard's life: created (or replaced), described, changed live, deleted. */
 export class Lifecycle {
@@ -87,13 +87,13 @@ export class Lifecycle {
     this.store.sql.exec("INSERT INTO config_history (version, change, at) VALUES (?, ?, ?)", meta.version, JSON.stringify(change), meta.updatedAt);
   }
 
-  history(): { version: number; change: ConfigChange; at: string }[] {
+  history(): ConfigHistoryEntry[] {
     const { store } = this;
     store.existing();
     return store.sql
       .exec<{ version: number; change: string; at: number }>("SELECT version, change, at FROM config_history ORDER BY id")
       .toArray()
-      .map((r) => ({ version: r.version, change: JSON.parse(r.change) as ConfigChange, at: new Date(r.at).toISOString() }));
+      .map((r) => ({ version: r.version, change: JSON.parse(r.change) as ConfigChange, at: r.at }));
   }
 }
 
@@ -114,9 +114,9 @@ export function describe(resident: Resident): ShardInfo {
     config: meta.config,
     averages: Object.fromEntries(Object.entries(meta.config.averages).map(([name, spec]) => [name, { ...spec, count: meta.averageCounts[name] ?? 0 }])),
     schedule_origin: meta.scheduleOrigin,
-    plateau: plateauReport(meta.plateau),
+    plateau: meta.plateau,
     resident_bytes: resident.engine.bytes,
-    created_at: new Date(meta.createdAt).toISOString(),
-    updated_at: new Date(meta.updatedAt).toISOString(),
+    created_at: meta.createdAt,
+    updated_at: meta.updatedAt,
   };
 }

@@ -3,7 +3,7 @@ import { refuse } from "../problems";
 import { saveCounters } from "./store/meta";
 import { nextLearningRate } from "./store/resident";
 import type { ShardStore } from "./store/store";
-import { plateauReport, type MetricResult } from "./types";
+import type { MetricResult } from "./types";
 
 /** Reported metrics (a validation loss, ...): recorded, and the clock of a reduce-on-plateau schedule. */
 export class Metrics {
@@ -19,6 +19,6 @@ export class Metrics {
       store.sql.exec("INSERT INTO metrics (version, value, client_id, at) VALUES (?, ?, ?, ?)", meta.version, value, clientId ?? null, store.now());
       saveCounters(store.sql, meta);
     });
-    return { version: meta.version, lr: nextLearningRate(meta), plateau: plateauReport(meta.plateau) };
+    return { version: meta.version, lr: nextLearningRate(meta), plateau: meta.plateau };
   }
 }

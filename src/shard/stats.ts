@@ -1,3 +1,5 @@
+import type { Stamp } from "./types";
+
 /**
  * What a shard has seen, for its status endpoint: counts only (never who pushed). Refused pushes
  * change nothing, so they are not counted here.
@@ -11,14 +13,14 @@ export interface ShardStats {
   staleness_sum: number;
   staleness_max: number;
   stale_scaled: number;
-  /** Pushes with staleness 0, 1, 2-3, 4-7, 8-15 and 16 or more versions. */
+  /** Pushes per bucket of STALENESS_BUCKETS: staleness 0, 1, 2-3, 4-7, 8-15 and 16 or more versions. */
   staleness_histogram: [number, number, number, number, number, number];
   rounds_closed: number;
   closed_by_quorum: number;
   closed_by_deadline: number;
   /** Late pushes counted in the open round (aggregation.late = roll). */
   late_rolled: number;
-  last_round: { round: number; pushes: number; reason: CloseReason; closed_at: string } | null;
+  last_round: { round: number; pushes: number; reason: CloseReason; closed_at: Stamp } | null;
 }
 
 export type CloseReason = "quorum" | "deadline";
@@ -38,6 +40,9 @@ export function emptyStats(): ShardStats {
     last_round: null,
   };
 }
+
+/** The upper bound of each bucket of the staleness histogram (null: none). */
+export const STALENESS_BUCKETS: readonly (number | null)[] = [0, 1, 3, 7, 15, null];
 
 /** Counts one accepted async push of `staleness` versions. */
 export function countStaleness(stats: ShardStats, staleness: number, scaled: boolean): void {

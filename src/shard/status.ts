@@ -16,7 +16,6 @@ export class Status {
     const { stats } = meta;
     const { aggregation } = meta.config;
     const open = this.rounds.open(resident);
-    const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
     const applied = stats.staleness_histogram.reduce((a, b) => a + b, 0);
     return {
       name: meta.name,
@@ -31,8 +30,8 @@ export class Status {
               contributors: open.contributors,
               quorum: aggregation.quorum,
               sample_count: open.sample_count,
-              opened_at: iso(open.opened_at),
-              deadline: iso(open.deadline),
+              opened_at: open.opened_at,
+              deadline: open.deadline,
               reducer: aggregation.reducer,
               input: aggregation.input,
             }
@@ -43,7 +42,7 @@ export class Status {
         mean: applied === 0 ? 0 : stats.staleness_sum / applied,
         max: stats.staleness_max,
         scaled: stats.stale_scaled,
-        histogram: stats.staleness_histogram.map((count, i) => ({ le: i === 0 ? 0 : i === 5 ? null : 2 ** i - 1, count })),
+        histogram: [...stats.staleness_histogram],
       },
       rounds: {
         closed: stats.rounds_closed,

@@ -6,10 +6,12 @@ import type { ShardStats } from "./stats";
 /** What the shard object answers over RPC: a value, or why it refused. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; refusal: Refusal };
 
-/** A reduce-on-plateau schedule's state as answered: `best` is null until a metric is reported (JSON has no infinity). */
-export type PlateauReport = Omit<PlateauState, "best"> & { best: number | null };
-
-export const plateauReport = (p: PlateauState | null): PlateauReport | null => (p === null ? null : { ...p, best: Number.isFinite(p.best) ? p.best : null });
+/**
+ * Times cross RPC as milliseconds since the epoch; the edge presents them (ISO 8601, src/edge/present.ts).
+ * A `Stamp` may also be an ISO string: recorded before times were numbers (a ledger record's round
+ * receipt, the last round of the stats), or answered by an object of the previous release.
+ */
+export type Stamp = number | string;
 
 export interface ShardInfo {
   name: string;
@@ -22,10 +24,10 @@ export interface ShardInfo {
   config: ShardConfig;
   averages: Record<string, AverageSpec & { count: number }>;
   schedule_origin: number;
-  plateau: PlateauReport | null;
+  plateau: PlateauState | null;
   resident_bytes: number;
-  created_at: string;
-  updated_at: string;
+  created_at: Stamp;
+  updated_at: Stamp;
 }
 
 export interface Range {
@@ -72,7 +74,7 @@ export interface RoundReceipt {
   contributors: number;
   quorum: number;
   /** When the round closes at the latest, if its quorum is not reached first (null once closed). */
-  deadline: string | null;
+  deadline: Stamp | null;
   /** The push was computed for an earlier round and rolled into this one. */
   rolled: boolean;
 }
@@ -108,6 +110,13 @@ export type ConfigChange =
   | { hyper?: Record<string, unknown>; schedule?: ScheduleSpec }
   | { restored_checkpoint: number; checkpoint_version: number; step: number; hyper: Hyper; schedule: ScheduleSpec };
 
+/** A change of the configuration with the version it took effect at (GET /v1/shards/{shard}/history). */
+export interface ConfigHistoryEntry {
+  version: number;
+  change: ConfigChange;
+  at: Stamp;
+}
+
 export interface PatchRequest {
   hyper?: Record<string, unknown>;
   schedule?: unknown;
@@ -116,7 +125,7 @@ export interface PatchRequest {
 export interface MetricResult {
   version: number;
   lr: number;
-  plateau: PlateauReport | null;
+  plateau: PlateauState | null;
 }
 
 /** GET /v1/shards/{shard}/status. */
@@ -132,14 +141,15 @@ export interface ShardStatus {
     contributors: number;
     quorum: number;
     sample_count: number;
-    opened_at: string | null;
-    deadline: string | null;
+    opened_at: Stamp | null;
+    deadline: Stamp | null;
     reducer: string;
     input: "gradient" | "delta";
   } | null;
   pushes: number;
   writes: number;
-  staleness: { mean: number; max: number; scaled: number; histogram: { le: number | null; count: number }[] };
+  /** `histogram`: applied async pushes per bucket of STALENESS_BUCKETS. */
+  staleness: { mean: number; max: number; scaled: number; histogram: number[] };
   rounds: { closed: number; by_quorum: number; by_deadline: number; late_rolled: number; last: ShardStats["last_round"] };
 }
 
@@ -154,7 +164,7 @@ export interface Checkpoint {
   revision: number;
   /** Stored bytes: 4 × length × (1 + slots + averages). */
   bytes: number;
-  created_at: string;
+  created_at: Stamp;
 }
 
 export interface SnapshotRequest {

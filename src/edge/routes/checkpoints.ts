@@ -10,6 +10,7 @@ import { Checkpoint, CheckpointInput, CheckpointList, ShardInfo } from "../schem
 import { checkSelection, selectionFields } from "../schemas/selection";
 import type { EdgeEnv } from "../types";
 import { floatsContent, json, problems, RangeQuery, vectorResponseHeaders } from "./common";
+import { presentCheckpoint, presentInfo } from "../present";
 
 /** Checkpoints of a shard (snapshot, list, read, delete, restore) and the ensemble of checkpoints. */
 
@@ -132,19 +133,20 @@ export const checkpoints = new OpenAPIHono<EdgeEnv>()
     requireScope(c, "train", shard);
     const { label } = c.req.valid("json");
     const idempotencyKey = c.req.valid("header")["idempotency-key"];
-    const { created, checkpoint } = await shardClient(c.env, shard).snapshot({ label, idempotencyKey });
-    if (!created) return c.json(checkpoint, 200, { "idempotent-replayed": "true" });
+    const taken = await shardClient(c.env, shard).snapshot({ label, idempotencyKey });
+    const checkpoint = presentCheckpoint(taken.checkpoint);
+    if (!taken.created) return c.json(checkpoint, 200, { "idempotent-replayed": "true" });
     return c.json(checkpoint, 201, { location: `/v1/shards/${shard}/checkpoints/${checkpoint.id}` });
   })
   .openapi(listCheckpoints, async (c) => {
     const { shard } = c.req.valid("param");
     requireScope(c, "read", shard);
-    return c.json({ checkpoints: await shardClient(c.env, shard).checkpoints() }, 200);
+    return c.json({ checkpoints: (await shardClient(c.env, shard).checkpoints()).map(presentCheckpoint) }, 200);
   })
   .openapi(getCheckpoint, async (c) => {
     const { shard, id } = c.req.valid("param");
     requireScope(c, "read", shard);
-    return c.json(await shardClient(c.env, shard).checkpoint(id), 200);
+    return c.json(presentCheckpoint(await shardClient(c.env, shard).checkpoint(id)), 200);
   })
   .openapi(getCheckpointWeights, async (c) => {
     const { shard, id } = c.req.valid("param");
@@ -161,7 +163,7 @@ export const checkpoints = new OpenAPIHono<EdgeEnv>()
   .openapi(restoreCheckpoint, async (c) => {
     const { shard, id } = c.req.valid("param");
     requireScope(c, "admin", shard);
-    return c.json(await shardClient(c.env, shard).restore(id), 200);
+    return c.json(presentInfo(await shardClient(c.env, shard).restore(id)), 200);
   })
   .openapi(getEnsemble, async (c) => {
     const { shard } = c.req.valid("param");

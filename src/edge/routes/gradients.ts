@@ -1,6 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { shardClient } from "../../shard/client";
-import type { PushResult } from "../../shard/types";
 import { requireScope } from "../auth/middleware";
 import { readFloatsBody, sendFloats, versionHeadersOf } from "../floats";
 import { preferenceApplied } from "../prefer";
@@ -9,6 +8,7 @@ import { ShardParams } from "../schemas/params";
 import { Float32Bytes, FloatsInput, PushSummary } from "../schemas/responses";
 import type { EdgeEnv } from "../types";
 import { floatsContent, problems, vectorResponseHeaders } from "./common";
+import { presentSummary } from "../present";
 
 const pushResponseHeaders = {
   ...vectorResponseHeaders,
@@ -53,11 +53,6 @@ const postGradients = createRoute({
   },
 });
 
-function summaryOf(result: PushResult) {
-  const { weights: _weights, ...summary } = result;
-  return summary;
-}
-
 export const gradients = new OpenAPIHono<EdgeEnv>().openapi(postGradients, async (c) => {
   const { shard } = c.req.valid("param");
   const principal = requireScope(c, "train", shard, "push gradients to");
@@ -70,9 +65,9 @@ export const gradients = new OpenAPIHono<EdgeEnv>().openapi(postGradients, async
   const applied = preferenceApplied(prefer);
   if (applied) extra["preference-applied"] = applied;
   if (result.round) extra["x-round"] = String(result.round.number);
-  if (result.round && !result.round.closed) return c.json(summaryOf(result), 202, { ...versionHeadersOf(result), ...extra });
+  if (result.round && !result.round.closed) return c.json(presentSummary(result), 202, { ...versionHeadersOf(result), ...extra });
   if (prefer.minimal || !result.weights) {
-    return c.json(summaryOf(result), 200, { ...versionHeadersOf(result), ...extra });
+    return c.json(presentSummary(result), 200, { ...versionHeadersOf(result), ...extra });
   }
   return sendFloats(c, result.weights, extra);
 });

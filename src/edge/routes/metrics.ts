@@ -7,6 +7,7 @@ import { ShardParams } from "../schemas/params";
 import { MetricResult } from "../schemas/responses";
 import type { EdgeEnv } from "../types";
 import { problems } from "./common";
+import { presentMetric } from "../present";
 
 const MetricInput = z
   .strictObject({
@@ -33,5 +34,5 @@ export const metrics = new OpenAPIHono<EdgeEnv>().openapi(postMetric, async (c) 
   const { shard } = c.req.valid("param");
   requireScope(c, "train", shard);
   const { value, client_id } = c.req.valid("json");
-  return c.json(await shardClient(c.env, shard).metric(value, client_id), 200);
+  return c.json(presentMetric(await shardClient(c.env, shard).metric(value, client_id)), 200);
 });

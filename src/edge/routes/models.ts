@@ -16,6 +16,7 @@ import { ModelParams } from "../schemas/params";
 import type { EdgeEnv } from "../types";
 import { json, problems } from "./common";
 import { listingPrefix } from "./shards";
+import { presentSummary } from "../present";
 
 const putModel = createRoute({
   method: "put",
@@ -125,7 +126,7 @@ function sendPushed(c: Context<EdgeEnv>, model: Model, results: ReadonlyMap<stri
   const weights = new Map([...results].flatMap(([shard, r]) => (r.weights ? [[shard, r.weights] as const] : [])));
   if (weights.size === results.size) return safetensorsResponse(c, model.layout, weights);
   const open = [...results.values()].some((r) => r.round && !r.round.closed);
-  return c.json({ shards: [...results].map(([shard, r]) => ({ shard, ...r, weights: undefined })) }, open ? 202 : 200);
+  return c.json({ shards: [...results].map(([shard, r]) => ({ shard, ...presentSummary(r) })) }, open ? 202 : 200);
 }
 
 /** The body of a model push: safetensors, streamed within its limit. */

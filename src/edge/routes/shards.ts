@@ -9,6 +9,7 @@ import { ShardParams } from "../schemas/params";
 import { ShardInfo } from "../schemas/responses";
 import type { EdgeEnv } from "../types";
 import { json, problems } from "./common";
+import { presentHistory, presentInfo } from "../present";
 
 const putShard = createRoute({
   method: "put",
@@ -115,22 +116,22 @@ export const shards = new OpenAPIHono<EdgeEnv>()
     const result = await shardClient(c.env, shard).create(shard, c.req.valid("json"), replace);
     // After the shard: a listing may miss a shard whose registration failed, until a re-PUT.
     await catalogClient(c.env).registerShards([shard], null);
-    return c.json(result.info, result.created ? 201 : 200);
+    return c.json(presentInfo(result.info), result.created ? 201 : 200);
   })
   .openapi(getShard, async (c) => {
     const { shard } = c.req.valid("param");
     requireScope(c, "read", shard);
-    return c.json(await shardClient(c.env, shard).info(), 200);
+    return c.json(presentInfo(await shardClient(c.env, shard).info()), 200);
   })
   .openapi(patchShard, async (c) => {
     const { shard } = c.req.valid("param");
     requireScope(c, "admin", shard);
-    return c.json(await shardClient(c.env, shard).patch(c.req.valid("json")), 200);
+    return c.json(presentInfo(await shardClient(c.env, shard).patch(c.req.valid("json"))), 200);
   })
   .openapi(getHistory, async (c) => {
     const { shard } = c.req.valid("param");
     requireScope(c, "read", shard);
-    return c.json(await shardClient(c.env, shard).history(), 200);
+    return c.json(presentHistory(await shardClient(c.env, shard).history()), 200);
   })
   .openapi(deleteShard, async (c) => {
     const { shard } = c.req.valid("param");

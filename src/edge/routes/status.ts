@@ -5,6 +5,7 @@ import { ShardParams } from "../schemas/params";
 import { ShardStatus } from "../schemas/responses";
 import type { EdgeEnv } from "../types";
 import { problems } from "./common";
+import { presentStatus } from "../present";
 
 const getStatus = createRoute({
   method: "get",
@@ -22,5 +23,5 @@ const getStatus = createRoute({
 export const status = new OpenAPIHono<EdgeEnv>().openapi(getStatus, async (c) => {
   const { shard } = c.req.valid("param");
   requireScope(c, "read", shard);
-  return c.json(await shardClient(c.env, shard).status(), 200);
+  return c.json(presentStatus(await shardClient(c.env, shard).status()), 200);
 });

@@ -36,7 +36,7 @@ export function describeCheckpoint(row: CheckpointRow): Checkpoint {
     step: row.step,
     revision: row.revision,
     bytes: row.bytes,
-    created_at: new Date(row.createdAt).toISOString(),
+    created_at: row.createdAt,
   };
 }
 

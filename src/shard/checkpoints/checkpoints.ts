@@ -1,5 +1,5 @@
-import type { Lifecycle } from "../lifecycle";
-import { describe } from "../lifecycle";
+import { refuse } from "../../problems";
+import { describe, type Lifecycle } from "../lifecycle";
 import type { Rounds } from "../rounds/rounds";
 import { saveMeta } from "../store/meta";
 import { WEIGHTS_SLOT } from "../store/resident";
@@ -20,7 +20,6 @@ import {
   type CheckpointRow,
 } from "./checkpoint-store";
 import { meanOfStored } from "./ensemble";
-import { refuse } from "../../problems";
 
 /** Checkpoints of the shard (docs/checkpoints.md): snapshots, restores, and ensembles of their weights. */
 export class Checkpoints {

@@ -52,7 +52,7 @@ export function receiptOf(sql: SqlStorage, resident: Resident, number: number, r
     closed,
     contributors: closed ? 0 : open.contributors,
     quorum: roundsOf(resident).quorum,
-    deadline: closed || open.deadline === null ? null : new Date(open.deadline).toISOString(),
+    deadline: closed ? null : open.deadline,
     rolled,
   };
 }
@@ -158,6 +158,6 @@ export function close(sql: SqlStorage, resident: Resident, reason: CloseReason, 
   stats.rounds_closed += 1;
   if (reason === "quorum") stats.closed_by_quorum += 1;
   else stats.closed_by_deadline += 1;
-  stats.last_round = { round, pushes: rows.length, reason, closed_at: new Date(now).toISOString() };
+  stats.last_round = { round, pushes: rows.length, reason, closed_at: now };
   return lr;
 }

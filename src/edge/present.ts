@@ -1,0 +1,46 @@
+import type { PlateauState } from "../optim";
+import { STALENESS_BUCKETS } from "../shard/stats";
+import type { Checkpoint, ConfigHistoryEntry, MetricResult, PushSummary, RoundReceipt, ShardInfo, ShardStatus, Stamp } from "../shard/types";
+
+/**
+ * The shard's answers as the API presents them: times as ISO 8601, the status histogram with its
+ * buckets' bounds, a plateau's `best` as null until a metric came (JSON has no infinity). The shard
+ * answers times as milliseconds since the epoch; an ISO string (an older record, or an object of the
+ * previous release) is passed on as it is.
+ */
+export const isoTime = (t: Stamp): string => (typeof t === "string" ? t : new Date(t).toISOString());
+
+const isoOrNull = (t: Stamp | null): string | null => (t === null ? null : isoTime(t));
+
+export const presentPlateau = (p: PlateauState | null) => (p === null ? null : { ...p, best: Number.isFinite(p.best) ? p.best : null });
+
+export const presentInfo = (info: ShardInfo) => ({
+  ...info,
+  plateau: presentPlateau(info.plateau),
+  created_at: isoTime(info.created_at),
+  updated_at: isoTime(info.updated_at),
+});
+
+export const presentHistory = (entries: readonly ConfigHistoryEntry[]) => entries.map((e) => ({ ...e, at: isoTime(e.at) }));
+
+export const presentCheckpoint = (c: Checkpoint) => ({ ...c, created_at: isoTime(c.created_at) });
+
+export const presentMetric = (m: MetricResult) => ({ ...m, plateau: presentPlateau(m.plateau) });
+
+export const presentReceipt = (r: RoundReceipt) => ({ ...r, deadline: isoOrNull(r.deadline) });
+
+/** A push's summary (without its weights), its round receipt presented. */
+export function presentSummary<S extends PushSummary & { weights?: unknown }>(s: S) {
+  const { weights: _weights, round, ...summary } = s;
+  return round === undefined ? summary : { ...summary, round: presentReceipt(round) };
+}
+
+export function presentStatus(s: ShardStatus) {
+  const last = s.rounds.last;
+  return {
+    ...s,
+    round: s.round === null ? null : { ...s.round, opened_at: isoOrNull(s.round.opened_at), deadline: isoOrNull(s.round.deadline) },
+    staleness: { ...s.staleness, histogram: s.staleness.histogram.map((count, i) => ({ le: STALENESS_BUCKETS[i] ?? null, count })) },
+    rounds: { ...s.rounds, last: last === null ? null : { ...last, closed_at: isoTime(last.closed_at) } },
+  };
+}
