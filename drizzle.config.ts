@@ -3,6 +3,6 @@ import { defineConfig } from "drizzle-kit";
 export default defineConfig({
   dialect: "sqlite",
   driver: "durable-sqlite",
-  schema: "./src/shard/schema.ts",
+  schema: "./src/shard/store/schema.ts",
   out: "./migrations",
 });

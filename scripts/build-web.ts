@@ -5,6 +5,7 @@
 //   learner.js(.map)                       web/main.ts bundled for browsers
 //   mnist-digits.bin                       the digits the page trains on (web/digits-format.ts)
 //   docs.html                              the API reference (/docs) from openapi.yaml, self-contained
+//   openapi.yaml                           the contract itself (/openapi.yaml), copied as it is
 //
 // The digits and the reference are rebuilt only when their inputs changed, so running this before
 // every test run is cheap. Nothing secret is written: the page gets its token from its user.
@@ -50,4 +51,6 @@ buildIfStale(
   ["openapi.yaml", "node_modules/@redocly/cli/package.json", "scripts/web/docs.ts"].map(at),
   () => docsPage(root),
 );
+// An asset, not a route: the spec does not describe itself.
+buildIfStale(join(ASSETS_DIR, "openapi.yaml"), [at("openapi.yaml")], () => readFileSync(at("openapi.yaml")));
 console.log(`build:web: done in ${Math.round(performance.now() - started)} ms`);

@@ -1,4 +1,4 @@
-// Mints a bearer token: node --import tsx scripts/token.ts --scopes admin --prefix team-a. --sub alice --expires 3600
+// Mints a bearer token: node --import tsx scripts/token.ts --scopes train --prefix team-a. --sub alice --expires 3600 [--relay]
 // Signs with AUTH_SECRET from the environment, else from .dev.vars (or .env files when there is no
 // .dev.vars, as wrangler does). The token goes to stdout, a summary to stderr.
 import { existsSync, readFileSync } from "node:fs";
@@ -11,9 +11,10 @@ import { MIN_SECRET_LENGTH } from "../src/limits";
 
 const USAGE = `usage: node --import tsx scripts/token.ts [options]
 
-  --scopes <list>    comma-separated, of ${SCOPES.join(", ")} (admin ⊇ train ⊇ read)   default: admin
+  --scopes <list>    comma-separated, of ${SCOPES.join(", ")} (admin ⊇ relay ⊇ train ⊇ read)   default: admin
   --prefix <text>    names the token covers: those starting with it ("" = all)    default: ""
-  --sub <text>       who the token is for                                          default: local
+  --sub <text>       who the token is for; a push counts as this client            default: local
+  --relay            adds the relay scope: a gateway that pushes for many clients, naming each in X-Client-Id
   --expires <time>   lifetime: seconds, or a number with s, m, h or d (90m, 7d)    default: never
   --help             this text
 
@@ -64,6 +65,7 @@ try {
       prefix: { type: "string", default: "" },
       sub: { type: "string", default: "local" },
       expires: { type: "string" },
+      relay: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -78,6 +80,7 @@ if (values.help) {
 }
 
 const scopes = parseScopes(values.scopes);
+if (values.relay && !scopes.includes("relay")) scopes.push("relay");
 if (values.sub === "") fail("--sub must not be empty");
 const iat = Math.floor(Date.now() / 1000);
 const exp = values.expires === undefined ? undefined : iat + parseLifetime(values.expires);

@@ -28,6 +28,13 @@ export const MAX_PAGE_FLOATS = 262_144;
 export const PAGE_ROWS_PER_STATEMENT = Math.floor(MAX_SQL_PARAMETERS / 3);
 /** WebAssembly memory one shard may keep resident (weights, gradient, slots, averages): half an isolate, leaving room for a request's buffers. */
 export const RESIDENT_BUDGET_BYTES = 64 * 1024 * 1024;
+/**
+ * WebAssembly memory all the shards resident in one isolate may keep together: the largest shard
+ * and room beside it; the rest of the isolate's 128 MB is for the JavaScript heap and a request's
+ * buffers (a 16 MiB body, its copy across RPC, the answer). Beyond it, the least recently used idle
+ * shards are evicted to storage.
+ */
+export const ISOLATE_RESIDENT_BUDGET_BYTES = 80 * 1024 * 1024;
 /** Longest shard whatever its rule: 16 MiB per vector, so that one vector travels in one RPC. */
 export const MAX_SHARD_LENGTH = 4_194_304;
 /** Named running averages per shard: each is one more resident vector. */
@@ -64,6 +71,10 @@ export const MAX_BODY_BYTES = MAX_SHARD_LENGTH * 4;
 export const MAX_JSON_BODY_BYTES = 2 * 1024 * 1024;
 /** JSON number arrays, in requests and answers: JSON costs 30-60x the update itself. */
 export const MAX_JSON_FLOATS = 65_536;
+/** Nesting of a JSON body (arrays and objects), checked on its text before it is parsed: validators recurse per level, and the deepest valid body (a model's schedule nested MAX_SCHEDULE_DEPTH levels) needs about 20. */
+export const MAX_JSON_DEPTH = 64;
+/** Levels of a schedule (a `sequence` of sequences ...; the schedule itself is level 1): the resolver recurses per level, and PyTorch's SequentialLR is rarely nested at all. */
+export const MAX_SCHEDULE_DEPTH = 8;
 
 // ---- Models ----
 
@@ -79,6 +90,12 @@ export const MAX_MODEL_BODY_BYTES = MAX_MODEL_PARAMETERS * 4 + 1024 * 1024;
 export const DEFAULT_MODEL_SHARD_SIZE = 262_144;
 /** A safetensors header in any file we parse (the format's own limit, as in the reference implementation). */
 export const MAX_SAFETENSORS_HEADER_BYTES = MAX_HEADER_BYTES;
+/** Overrides of a manifest: every tensor is matched against each until one fits, so the work is tensors × overrides × name length (at most 32 Mi characters read: about a quarter of a second). */
+export const MAX_MODEL_OVERRIDES = 32;
+/** Characters in an override's glob: its matcher keeps one bit per character (two 32-bit words), so a match costs a few operations per character of the name. */
+export const MAX_GLOB_LENGTH = 64;
+/** Wildcards (`*`, `?`) in one glob: more than any naming scheme needs (a backtracking matcher would cost name length to this power). */
+export const MAX_GLOB_WILDCARDS = 16;
 
 // ---- Names and headers ----
 

@@ -44,6 +44,7 @@ export const PROBLEMS = {
   "round-closed": { status: 409, title: "Round Closed" },
   "already-contributed": { status: 409, title: "Already Contributed" },
   "round-open": { status: 409, title: "Round Open" },
+  "owned-by-model": { status: 409, title: "Owned By Model" },
   "too-many-checkpoints": { status: 409, title: "Too Many Checkpoints" },
   "too-few-checkpoints": { status: 409, title: "Too Few Checkpoints" },
   // Models

@@ -138,7 +138,8 @@ export class Learner {
     const key = `${clientId}-${this.sent++}`;
     let result;
     try {
-      result = await api.pushGradient(shard, gradient, { baseVersion, clientId, idempotencyKey: key, sampleCount: batchSize });
+      // No X-Client-Id: a push counts as the token's subject, and only a relay token may name another client (docs/auth.md).
+      result = await api.pushGradient(shard, gradient, { baseVersion, idempotencyKey: key, sampleCount: batchSize });
     } catch (error) {
       if (!(error instanceof ShardstepProblem && error.slug === "stale-gradient")) throw error;
       this.set({ refusedStale: this.state.refusedStale + 1 });

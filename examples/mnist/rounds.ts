@@ -8,6 +8,7 @@
 import type { RoundPushResult, Shardstep } from "../../sdk/client";
 import { clientBatches, splitFor, type Minibatches, type Dataset, type SplitKind } from "./data";
 import { accuracy, lossAndGradient } from "./model";
+import type { ProgressReport } from "./progress";
 import { createFreshShard, evaluate, runTag, type Aggregation, type Evaluation, type Hyper, type RuleName, type TrainData } from "./shard";
 
 export type RoundsApi = Pick<Shardstep, "createShard" | "getWeights" | "pushToRound">;
@@ -36,6 +37,8 @@ export interface RoundsOptions {
   /** `Prefer: wait=N` on every push (≤ 30 s). */
   waitSeconds?: number;
   seed?: number;
+  /** Called after every round with the rounds closed so far and the round's mean loss. */
+  onProgress?: ProgressReport;
 }
 
 export interface RoundRecord {
@@ -149,6 +152,7 @@ export async function trainRounds(options: RoundsOptions): Promise<RoundsResult>
     server = outcomes.map((o) => o.next).reduce((a, b) => (b.version > a.version ? b : a));
     const loss = outcomes.reduce((sum, o) => sum + o.loss, 0) / outcomes.length;
     history.push({ round, version: server.version, loss, testAccuracy: accuracy(server.weights, data.test) });
+    options.onProgress?.(round, loss);
   }
   return {
     shard, rule, hyper, aggregation, clients, split,

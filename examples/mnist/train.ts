@@ -7,6 +7,7 @@
 import type { Shardstep } from "../../sdk/client";
 import { clientBatches, splitFor, type Dataset, type Minibatches, type SplitKind } from "./data";
 import { lossAndGradient } from "./model";
+import type { ProgressReport } from "./progress";
 import { createFreshShard, evaluate, runTag, type Evaluation, type Hyper, type RuleName, type Schedule, type TrainData } from "./shard";
 
 export type Api = Pick<Shardstep, "createShard" | "pushGradient" | "getWeights">;
@@ -37,6 +38,8 @@ export interface AsyncOptions {
    *  "concurrent": every client pushes as soon as its previous answer came (Promise.all). */
   order?: "round-robin" | "concurrent";
   seed?: number;
+  /** Called after every push with the pushes answered so far and the push's loss. */
+  onProgress?: ProgressReport;
 }
 
 export interface AsyncResult extends Evaluation {
@@ -97,15 +100,19 @@ export async function trainAsync(options: AsyncOptions): Promise<AsyncResult> {
   const simulated = parts.map((part, c) => new AsyncClient(c, part, { weights: start.values.slice(), version: start.version }, options, tag));
 
   const losses: StepLoss[] = [];
+  const record = (step: StepLoss) => {
+    losses.push(step);
+    options.onProgress?.(losses.length, step.loss);
+  };
   if (order === "round-robin") {
-    for (let s = 0; s < steps; s++) losses.push(await simulated[s % clients]!.step());
+    for (let s = 0; s < steps; s++) record(await simulated[s % clients]!.step());
   } else {
     let taken = 0;
     await Promise.all(
       simulated.map(async (client) => {
         while (taken < steps) {
           taken++;
-          losses.push(await client.step());
+          record(await client.step());
         }
       }),
     );
@@ -164,6 +171,8 @@ export interface CompareOptions {
   /** Decay of the exponential moving average of the training loss (0.98: about the last 50 steps). */
   smoothing?: number;
   seed?: number;
+  /** Called after every step of a rule with the rule's label, its steps so far and the step's loss. */
+  onProgress?: (label: string, done: number, loss: number) => void;
 }
 
 export interface RuleCurve extends Evaluation {
@@ -188,6 +197,7 @@ export async function compareRules(options: CompareOptions): Promise<RuleCurve[]
       const run = await trainAsync({
         api, shard: `${shardPrefix}${label.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`, rule, hyper, data, steps,
         clients: 1, split: "iid", order: "round-robin", batchSize: options.batchSize ?? 128, seed: options.seed ?? 1,
+        onProgress: (done, loss) => options.onProgress?.(label, done, loss),
       });
       const losses = run.losses.map((s) => s.loss);
       return { label, rule, hyper, losses, smoothed: smooth(losses, beta), testAccuracy: run.testAccuracy, testLoss: run.testLoss, trainLoss: run.trainLoss, seconds: run.seconds };

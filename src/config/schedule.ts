@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { scheduleSpecs, scheduleTypes } from "../optim";
+import { nestsTooDeep, SCHEDULE_DEPTH_MESSAGE, scheduleSpecs, scheduleTypes } from "../optim";
 import { specSchema, type Form } from "./fields";
 import { section } from "./form";
 
@@ -23,5 +23,15 @@ function build(form: Form): z.ZodType<ScheduleInput> {
   return self;
 }
 
+/**
+ * A schedule's depth is checked before the recursive schema descends into it: the validator
+ * recurses per level (850 levels overflowed its stack), the check looks MAX_SCHEDULE_DEPTH deep.
+ */
+const bounded = (schema: z.ZodType<ScheduleInput>): z.ZodType<ScheduleInput> =>
+  z.preprocess((input, ctx) => {
+    if (nestsTooDeep(input)) ctx.issues.push({ code: "custom", message: SCHEDULE_DEPTH_MESSAGE, input });
+    return input;
+  }, schema) as unknown as z.ZodType<ScheduleInput>;
+
 /** Schedules as clients send them (PUT, PATCH) and as the shard answers them. */
-export const scheduleSchemas = { input: build("input"), resolved: build("resolved") } as const;
+export const scheduleSchemas = { input: bounded(build("input")), resolved: bounded(build("resolved")) } as const;

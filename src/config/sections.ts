@@ -3,6 +3,7 @@ import { MAX_AVERAGES } from "../limits";
 import { AVERAGE_NAME } from "../names";
 import type { Form } from "./fields";
 import { named, section, withDefault } from "./form";
+import { finiteFloat32, FLOAT32_MAX, NORMAL_DRAW_BOUND, normalReach } from "./init-bounds";
 
 const seed = () => z.number().int().min(0).max(2 ** 32 - 1);
 
@@ -11,14 +12,17 @@ export const initSchema = (form: Form) =>
     form,
     z.discriminatedUnion("kind", [
       section(form, { kind: z.literal("zeros") }),
-      section(form, { kind: z.literal("normal"), mean: withDefault(form, z.number(), 0), std: withDefault(form, z.number().min(0), 1), seed: withDefault(form, seed(), 0) }),
-      section(form, { kind: z.literal("uniform"), low: withDefault(form, z.number(), -1), high: withDefault(form, z.number(), 1), seed: withDefault(form, seed(), 0) }).refine(
+      section(form, { kind: z.literal("normal"), mean: withDefault(form, z.number(), 0), std: withDefault(form, z.number().min(0), 1), seed: withDefault(form, seed(), 0) }).refine(
+        (n) => normalReach(n.mean, n.std) <= FLOAT32_MAX,
+        { message: `every draw must be a finite float32: |mean| + ${NORMAL_DRAW_BOUND} × std must be at most ${FLOAT32_MAX} (a draw is mean + std × z, |z| ≤ ${NORMAL_DRAW_BOUND})` },
+      ),
+      section(form, { kind: z.literal("uniform"), low: withDefault(form, finiteFloat32(), -1), high: withDefault(form, finiteFloat32(), 1), seed: withDefault(form, seed(), 0) }).refine(
         (u) => u.low < u.high,
         { message: "'low' must be below 'high'" },
       ),
     ]),
     "Init",
-    "Initial weights: zeros (default), or seeded normal / uniform draws.",
+    "Initial weights: zeros (default), or seeded normal / uniform draws, each a finite float32.",
   );
 
 export const averageSchema = (form: Form) =>

@@ -38,8 +38,10 @@ export const API_INFO = {
 } as const;
 
 function validationProblem(issues: readonly { path: PropertyKey[]; message: string }[], target: string): RefusalError {
-  const described = issues.map((i) => `${i.path.length ? i.path.join(".") : target}: ${i.message}`);
-  return new RefusalError("invalid-request", `invalid ${target}: ${described.join("; ")}`, { errors: described });
+  // A JSON body that fails its schema is valid JSON: say which part was refused, not "invalid json".
+  const [part, refusal] = target === "json" ? ["body", "the body does not match the schema"] : [target, `invalid ${target}`];
+  const described = issues.map((i) => `${i.path.length ? i.path.join(".") : part}: ${i.message}`);
+  return new RefusalError("invalid-request", `${refusal}: ${described.join("; ")}`, { errors: described });
 }
 
 export function createApp() {
@@ -51,7 +53,7 @@ export function createApp() {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",
-    description: "A token `ss1.<claims>.<signature>` with scopes (read, train, admin) bound to a name prefix; see docs/auth.md.",
+    description: "A token `ss1.<claims>.<signature>` with scopes (read, train, relay, admin) bound to a name prefix; see docs/auth.md.",
   });
   for (const path of ["/v1/shards", "/v1/shards/*", "/v1/models", "/v1/models/*"]) app.use(path, bearerAuth());
   for (const routes of [health, ruleCatalogue, shards, weights, gradients, metrics, status, models, checkpoints, modelCheckpoints]) app.route("/", routes);

@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { MAX_BODY_BYTES, MAX_JSON_BODY_BYTES, MAX_MODEL_BODY_BYTES } from "../limits";
-import { RefusalError } from "../problems";
+import { MAX_BODY_BYTES, MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH, MAX_MODEL_BODY_BYTES } from "../limits";
+import { refuse, RefusalError } from "../problems";
 
 /**
  * Request bodies, read within their limit: refused on Content-Length before anything is read,
@@ -39,8 +39,44 @@ const limiter = (kind: BodyKind, what: string): MiddlewareHandler =>
     },
   });
 
-/** Middleware of a route whose body the route's schema validates (JSON): refuses it over the kind's limit first. */
-export const limitBody = (kind: BodyKind): MiddlewareHandler => limiter(kind, "the body");
+/**
+ * Refuses a JSON text that nests arrays and objects deeper than MAX_JSON_DEPTH, before it is
+ * parsed: parsers and validators recurse per level. One pass over the text, skipping strings.
+ */
+export function checkJsonDepth(text: string): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c) i++; // a backslash escapes the next character
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x5b || ch === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) {
+        refuse("invalid-request", `the JSON body nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects (at character ${i}); at most ${MAX_JSON_DEPTH} are accepted`, {
+          limit: MAX_JSON_DEPTH,
+        });
+      }
+    } else if (ch === 0x5d || ch === 0x7d) depth--;
+  }
+}
+
+/** The media types Hono's validator parses as JSON. */
+const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
+
+/**
+ * Middleware of a route whose body the route's schema validates: refuses it over the kind's
+ * limit first, then a JSON body nested too deep (the validator parses the text read here).
+ */
+export const limitBody = (kind: BodyKind): MiddlewareHandler => {
+  const limit = limiter(kind, "the body");
+  return async (c, next) => {
+    await limit(c, async () => {});
+    if (JSON_MEDIA_TYPE.test(c.req.header("content-type")?.split(";")[0]?.trim() ?? "")) checkJsonDepth(await c.req.text());
+    await next();
+  };
+};
 
 /** Reads the whole body, refusing it over the kind's limit. */
 export async function readBody(c: Context, kind: BodyKind, what = "the body"): Promise<ArrayBuffer> {

@@ -2,14 +2,14 @@ import type { Context } from "hono";
 import { MAX_JSON_FLOATS } from "../limits";
 import { refuse, RefusalError } from "../problems";
 import type { VectorRead } from "../shard/types";
-import { readBody } from "./body";
+import { checkJsonDepth, readBody } from "./body";
 
 /**
  * Float32 vectors on the wire: raw little-endian bytes (application/octet-stream) first, JSON
  * number arrays for small payloads. JSON costs 30-60x the update itself.
  */
 export const OCTET_STREAM = "application/octet-stream";
-const JSON_TYPE = "application/json";
+export const JSON_TYPE = "application/json";
 
 export const mediaType = (header: string | undefined) => header?.split(";")[0]?.trim().toLowerCase() ?? "";
 
@@ -21,9 +21,10 @@ export function unsupportedMediaType(received: string | undefined, accepted: str
 export async function readJsonBody(c: Context): Promise<unknown> {
   const type = mediaType(c.req.header("content-type"));
   if (type !== JSON_TYPE) throw unsupportedMediaType(c.req.header("content-type"), [JSON_TYPE]);
-  const bytes = await readBody(c, "json", "the JSON body");
+  const text = new TextDecoder().decode(await readBody(c, "json", "the JSON body"));
+  checkJsonDepth(text);
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
+    return JSON.parse(text);
   } catch (e) {
     return refuse("malformed-json", `the body is not valid JSON: ${(e as Error).message}`);
   }
@@ -71,15 +72,24 @@ export function versionHeadersOf(read: Pick<VectorRead, "version" | "revision">)
   return { etag: `"${read.revision}"`, "x-shard-version": String(read.version), "x-shard-revision": String(read.revision) };
 }
 
+/**
+ * Whether an answer of `count` floats goes as JSON (else raw bytes); refuses an Accept that takes
+ * neither, or JSON of more than MAX_JSON_FLOATS. A request that changes state asks this before it
+ * changes anything, so that no refusal follows a change.
+ */
+export function answersJson(c: Context, count: number): boolean {
+  if (!wantsJson(c)) return false;
+  if (count > MAX_JSON_FLOATS) {
+    refuse("json-too-long-answer", `${count} floats do not travel as JSON (at most ${MAX_JSON_FLOATS}); accept ${OCTET_STREAM} or read a range`, { limit: MAX_JSON_FLOATS });
+  }
+  return true;
+}
+
 /** Answers a vector in the representation the client accepts. */
 export function sendFloats(c: Context, read: VectorRead, headers: Record<string, string> = {}) {
   const all = { ...versionHeadersOf(read), "x-offset": String(read.offset), ...headers };
-  if (wantsJson(c)) {
-    const values = new Float32Array(read.bytes);
-    if (values.length > MAX_JSON_FLOATS) {
-      refuse("json-too-long-answer", `${values.length} floats do not travel as JSON (at most ${MAX_JSON_FLOATS}); accept ${OCTET_STREAM} or read a range`, { limit: MAX_JSON_FLOATS });
-    }
-    return c.json({ version: read.version, revision: read.revision, offset: read.offset, values: Array.from(values) }, 200, all);
+  if (answersJson(c, read.bytes.byteLength / 4)) {
+    return c.json({ version: read.version, revision: read.revision, offset: read.offset, values: Array.from(new Float32Array(read.bytes)) }, 200, all);
   }
   return c.body(read.bytes, 200, { ...all, "content-type": OCTET_STREAM });
 }

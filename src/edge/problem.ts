@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { problemSpec, RefusalError, type Refusal } from "../problems";
+import { JSON_TYPE, unsupportedMediaType } from "./floats";
 
 /**
  * RFC 9457 problem details: every refusal the API makes is answered as one, with a stable `type`
@@ -38,12 +39,13 @@ export function problemResponse(c: Context, refusal: Refusal): Response {
 
 /**
  * Answers an HTTPException of Hono's own middleware (a malformed JSON body its validator parsed, a
- * body of another media type): 415 is unsupported-media-type; anything else is http-error with
- * the exception's status and message.
+ * body of another media type): 415 is unsupported-media-type, naming the type to send (the routes
+ * whose body a schema validates take JSON; the others read their bodies themselves: floats.ts);
+ * anything else is http-error with the exception's status and message.
  */
 function httpExceptionResponse(c: Context, err: HTTPException): Response {
   const detail = err.message || `HTTP ${err.status}`;
-  if (err.status === 415) return problemResponse(c, { code: "unsupported-media-type", detail });
+  if (err.status === 415) return problemResponse(c, unsupportedMediaType(c.req.header("content-type"), [JSON_TYPE]));
   const problem = problemOf({ code: "http-error", detail }, new URL(c.req.url).pathname);
   return sendProblem(c, { ...problem, status: err.status, title: err.message || problem.title });
 }

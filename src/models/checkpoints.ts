@@ -51,7 +51,7 @@ export async function readModelCheckpoint(env: ModelBindings, model: Model, id: 
 /** Restores every shard from the model checkpoint `id`; answers the shards after it, in layout order. */
 export async function restoreModel(env: ModelBindings, model: Model, id: number): Promise<ShardInfo[]> {
   const k = await findCheckpoint(env, model, id);
-  const results = await fanOut(env, model, (shard, s) => shard.restore(k.shards[s.name]!));
+  const results = await fanOut(env, model, (shard, s) => shard.restore(k.shards[s.name]!, model.name));
   const infos = valuesOfEveryShard(model, results, "the restore", "restore again: each shard's restore is a new version");
   return model.layout.shards.map((s) => infos.get(s.name)!);
 }
@@ -59,7 +59,7 @@ export async function restoreModel(env: ModelBindings, model: Model, id: number)
 /** Deletes the checkpoint of every shard, then the model checkpoint. */
 export async function deleteModelCheckpoint(env: ModelBindings, model: Model, id: number): Promise<void> {
   const k = await findCheckpoint(env, model, id);
-  const results = await fanOut(env, model, (shard, s) => shard.deleteCheckpoint(k.shards[s.name]!));
+  const results = await fanOut(env, model, (shard, s) => shard.deleteCheckpoint(k.shards[s.name]!, model.name));
   // A shard checkpoint already gone is what a retry of a partial delete finds.
   valuesOfEveryShard(model, results.filter((r) => !("refusal" in r) || r.refusal.code !== "not-found"), "the delete", "delete again");
   await catalogClient(env).forgetCheckpoint(model.name, id);

@@ -27,9 +27,9 @@ export function fanOut<T>(
 /**
  * Every shard's value, by shard; or, when some refused or failed, one refusal saying which shards
  * and which tensors: that refusal when every shard refused alike, else partial-failure with
- * `advice` on how to complete it.
+ * `advice` on how to complete it (which may depend on the shards that did not).
  */
-export function valuesOfEveryShard<T>(model: Model, results: ShardResult<T>[], what: string, advice: string): Map<string, T> {
+export function valuesOfEveryShard<T>(model: Model, results: ShardResult<T>[], what: string, advice: string | ((failed: ShardResult<T>[]) => string)): Map<string, T> {
   const values = new Map(results.flatMap((r) => ("value" in r ? [[r.shard, r.value] as const] : [])));
   if (values.size === results.length) return values;
   const shards = results.map((r) =>
@@ -43,11 +43,11 @@ export function valuesOfEveryShard<T>(model: Model, results: ShardResult<T>[], w
     const { code, detail } = refusals[0]!;
     throw new RefusalError(code, `every shard of the model refused ${what}: ${detail}`, { shards, tensors });
   }
-  const failed = shards.filter((s) => !s.ok).length;
+  const failed = results.filter((r) => !("value" in r));
   const names = tensors.filter((t) => !t.ok).map((t) => `'${t.name}'`);
   throw new RefusalError(
     "partial-failure",
-    `${failed} of ${shards.length} shards did not complete ${what} (tensors ${names.slice(0, 8).join(", ")}${names.length > 8 ? ", ..." : ""}); ${advice}`,
+    `${failed.length} of ${shards.length} shards did not complete ${what} (tensors ${names.slice(0, 8).join(", ")}${names.length > 8 ? ", ..." : ""}); ${typeof advice === "string" ? advice : advice(failed)}`,
     { shards, tensors },
   );
 }

@@ -1,8 +1,8 @@
 import { resolveShardConfig, type ShardConfig } from "../config";
-import { DEFAULT_MODEL_SHARD_SIZE, MAX_MODEL_PARAMETERS, MAX_MODEL_SHARDS } from "../limits";
+import { DEFAULT_MODEL_SHARD_SIZE, MAX_MODEL_OVERRIDES, MAX_MODEL_PARAMETERS, MAX_MODEL_SHARDS } from "../limits";
 import { TENSOR_NAME } from "../names";
 import { refuse } from "../problems";
-import { globMatcher } from "./glob";
+import { globMatcher, globProblem } from "./glob";
 import { layoutModel, sizeOf, type ModelLayout } from "./layout";
 
 /**
@@ -47,16 +47,22 @@ function withoutLength(config: Record<string, unknown>, where: string): Record<s
   return config;
 }
 
+function resolveOverrides(overrides: NonNullable<ManifestInput["overrides"]>): ModelManifest["overrides"] {
+  if (overrides.length > MAX_MODEL_OVERRIDES) invalid(`the manifest has ${overrides.length} overrides; at most ${MAX_MODEL_OVERRIDES}`);
+  return overrides.map(({ match, config }, i) => {
+    const problem = globProblem(match);
+    if (problem) invalid(`overrides[${i}].match ${problem}: a glob on tensor names ('*' any run, '?' one character)`);
+    return { match, config: withoutLength(config, `overrides[${i}].config`) };
+  });
+}
+
 /** Checks what the manifest's shape cannot say and fills in its defaults. */
 export function resolveManifest(input: ManifestInput): ModelManifest {
   return {
     tensors: resolveTensors(input.tensors),
     shard_size: input.shard_size ?? DEFAULT_MODEL_SHARD_SIZE,
     config: withoutLength(input.config, "'config'"),
-    overrides: (input.overrides ?? []).map(({ match, config }, i) => {
-      if (match === "") invalid(`overrides[${i}] must be { match: "<glob on tensor names>", config }`);
-      return { match, config: withoutLength(config, `overrides[${i}].config`) };
-    }),
+    overrides: resolveOverrides(input.overrides ?? []),
   };
 }
 

@@ -3,7 +3,7 @@ import { readSafetensorsStream } from "../formats/safetensors-stream";
 import { refuse } from "../problems";
 import type { ShardBindings } from "../shard/client";
 import type { PushRequest, PushResult } from "../shard/types";
-import { fanOut, valuesOfEveryShard } from "./fan-out";
+import { fanOut, valuesOfEveryShard, type ShardResult } from "./fan-out";
 import { shardConfigInput } from "./manifest";
 import type { Model } from "./registry";
 import { checkHeader, scatterInto } from "./scatter";
@@ -56,11 +56,34 @@ export async function pushModel(env: ShardBindings, model: Model, body: Readable
   checkFinite(model, buffers);
   const key = push.idempotencyKey;
   const results = await fanOut(env, model, (shard, s, i) =>
-    shard.push({ ...push, gradient: buffers.get(s.name)!.buffer as ArrayBuffer, idempotencyKey: key === undefined ? undefined : `${key}#${i}` }),
+    shard.push({ ...push, via: model.name, gradient: buffers.get(s.name)!.buffer as ArrayBuffer, idempotencyKey: key === undefined ? undefined : `${key}#${i}` }),
   );
-  const advice =
-    key !== undefined
-      ? "send the same request with the same Idempotency-Key to complete it: the shards that applied it will not apply it again"
-      : "it was sent without an Idempotency-Key, so a retry would apply it twice on the shards that did";
-  return valuesOfEveryShard(model, results, "the push", advice);
+  return valuesOfEveryShard(model, results, "the push", (failed) => pushAdvice(key, failed));
+}
+
+/** Refusals a retry with the same key gets past once the cause is gone, and what removes it. */
+const PASSING: Partial<Record<string, string>> = {
+  "version-mismatch": "an earlier push did not reach it: complete that push first (resend it with its own Idempotency-Key)",
+  "not-found": "its shard is missing: PUT the model's manifest again, which recreates it",
+  "rate-limited": "wait as its Retry-After says",
+};
+
+/**
+ * How a partly applied push can be completed. Shards that failed (their object, the network)
+ * complete on a retry with the same key; shards whose refusal has a cause that can go away
+ * complete once it is gone; any other refusal is final, and no retry can complete the push.
+ */
+export function pushAdvice(key: string | undefined, failed: readonly ShardResult<unknown>[]): string {
+  if (key === undefined) return "it was sent without an Idempotency-Key, so a retry would apply it twice on the shards that did";
+  const refusals = failed.flatMap((r) => ("refusal" in r ? [{ shard: r.shard, ...r.refusal }] : []));
+  const final = refusals.filter((r) => PASSING[r.code] === undefined);
+  if (final.length > 0) {
+    const which = final.map((r) => `${r.shard} (${r.code})`).join(", ");
+    return `${which} refused it for good, so no retry can complete it: the shards that applied it are a step ahead of those; push a gradient computed from the model's current weights with a new Idempotency-Key`;
+  }
+  const steps = refusals.map((r) => {
+    const at = typeof r.extensions?.version === "number" ? ` (at version ${r.extensions.version})` : "";
+    return `${r.shard}${at}: ${PASSING[r.code]}`;
+  });
+  return `${steps.length ? `first, ${steps.join("; ")}; then ` : ""}send the same request with the same Idempotency-Key '${key}' to complete it: the shards that applied it will not apply it again`;
 }

@@ -5,6 +5,7 @@ import { shardClient, type ShardBindings } from "../shard/client";
 import type { ShardInfo } from "../shard/types";
 import type { ModelLayout } from "./layout";
 import { planModel, resolveManifest, shardConfigInput, type ManifestInput, type ModelManifest } from "./manifest";
+import { initPieces } from "./seeds";
 
 /** The bindings the models layer works with: the shards and the catalog. */
 export type ModelBindings = ShardBindings & CatalogBindings;
@@ -43,7 +44,12 @@ export async function createModel(env: ModelBindings, name: string, input: Manif
   }
   const shards = await Promise.all(
     plan.layout.shards.map(
-      async (s, i) => (await shardClient(env, s.name).create(s.name, { ...shardConfigInput(manifest, s.config), length: plan.shardConfigs[i]!.length }, false)).info,
+      async (s, i) => {
+        const config = plan.shardConfigs[i]!;
+        const init = initPieces(plan.layout, s.name, config.init);
+        const options = { model: name, ...(init ? { init } : {}) };
+        return (await shardClient(env, s.name).create(s.name, { ...shardConfigInput(manifest, s.config), length: config.length }, false, options)).info;
+      },
     ),
   );
   await catalog.registerShards(plan.layout.shards.map((s) => s.name), name);
@@ -55,7 +61,7 @@ export async function deleteModel(env: ModelBindings, model: Model): Promise<voi
   await Promise.all(
     model.layout.shards.map(async (s) => {
       try {
-        await shardClient(env, s.name).destroy();
+        await shardClient(env, s.name).destroy(model.name);
       } catch (e) {
         if (!(e instanceof RefusalError && e.code === "not-found")) throw e;
       }

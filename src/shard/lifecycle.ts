@@ -5,7 +5,8 @@ import { emptyStats } from "./stats";
 import { saveMeta, type ShardMeta } from "./store/meta";
 import { initialPlateau, nextLearningRate, writeResident, type Resident } from "./store/resident";
 import type { ShardStore } from "./store/store";
-import type { ConfigChange, ConfigHistoryEntry, PatchRequest, ShardInfo } from "./types";
+import { ensureChangedBy } from "./ownership";
+import type { ConfigChange, ConfigHistoryEntry, CreateOptions, PatchRequest, ShardInfo, Via } from "./types";
 
 /** A shard's life: created (or replaced), described, changed live, deleted. */
 export class Lifecycle {
@@ -15,10 +16,11 @@ export class Lifecycle {
     return describe(this.store.existing());
   }
 
-  create(name: string, input: unknown, replace: boolean): { created: boolean; info: ShardInfo } {
+  create(name: string, input: unknown, replace: boolean, options: CreateOptions = {}): { created: boolean; info: ShardInfo } {
     const { store } = this;
     const config = resolveShardConfig(input);
     const current = store.resident();
+    if (current && replace) ensureChangedBy(current.meta, options.model, "replace it");
     if (current && !replace) {
       if (sameConfig(current.meta.createdConfig, config)) return { created: false, info: describe(current) };
       refuse("config-conflict", `shard '${current.meta.name}' exists with another configuration; send the query parameter replace=true to replace it`, {
@@ -39,10 +41,11 @@ export class Lifecycle {
       averageCounts: Object.fromEntries(Object.keys(config.averages).map((a) => [a, 0])),
       stats: emptyStats(),
       roundDeadline: null,
+      model: options.model ?? null,
       createdAt: now,
       updatedAt: now,
     };
-    const resident = store.fresh(meta);
+    const resident = store.fresh(meta, options.init);
     meta.scalars = { ...resident.engine.state.scalars };
     store.commit(() => {
       store.clear();
@@ -53,17 +56,18 @@ export class Lifecycle {
     return { created: true, info: describe(resident) };
   }
 
-  destroy(): { deleted: true } {
+  destroy(via: Via): { deleted: true } {
     const { store } = this;
-    store.existing();
+    ensureChangedBy(store.existing().meta, via, "delete it");
     store.commit(() => store.clear());
     store.keep(null);
     return { deleted: true };
   }
 
-  patch(req: PatchRequest): ShardInfo {
+  patch(req: PatchRequest, via: Via): ShardInfo {
     const { store } = this;
     const { meta } = store.existing();
+    ensureChangedBy(meta, via, "change it");
     const config = patchedConfig(meta.config, req);
     if (stateNames(config) !== stateNames(meta.config)) {
       refuse("invalid-config", "this change adds or removes optimizer state (e.g. momentum, amsgrad, centered); replace the shard instead");

@@ -12,11 +12,13 @@ import { kernelModule } from "./store/kernels";
 import { ShardStore } from "./store/store";
 import type {
   CheckpointSelection,
+  CreateOptions,
   Outcome,
   PatchRequest,
   PushRequest,
   Range,
   SnapshotRequest,
+  Via,
 } from "./types";
 import { Vectors } from "./vectors";
 
@@ -36,6 +38,7 @@ async function answer<T>(f: () => T | Promise<T>): Promise<Outcome<T>> {
  */
 export class ShardObject extends DurableObject<Env> {
   protected readonly startup: Startup;
+  private readonly store: ShardStore;
   private readonly lifecycle: Lifecycle;
   private readonly vectors: Vectors;
   private readonly pushes: Pushes;
@@ -48,7 +51,7 @@ export class ShardObject extends DurableObject<Env> {
     super(ctx, env);
     const { db, startup } = startWithMigrations(ctx, migrations);
     this.startup = startup;
-    const store = new ShardStore(ctx.storage, db, kernelModule);
+    const store = (this.store = new ShardStore(ctx.storage, db, kernelModule));
     this.lifecycle = new Lifecycle(store);
     this.vectors = new Vectors(store);
     this.rounds = new Rounds(store);
@@ -61,44 +64,47 @@ export class ShardObject extends DurableObject<Env> {
   /** Runs an operation once the object has started and every applied push is durable (pushes are written in groups). */
   private async run<T>(f: () => T | Promise<T>): Promise<Outcome<T>> {
     await this.startup.ready();
-    return answer(async () => {
-      await this.pushes.drained();
-      return f();
-    });
+    return this.store.use(() =>
+      answer(async () => {
+        await this.pushes.drained();
+        return f();
+      }),
+    );
   }
 
   info() {
     return this.run(() => this.lifecycle.info());
   }
 
-  create(name: string, config: unknown, replace: boolean) {
-    return this.run(() => this.lifecycle.create(name, config, replace));
+  /** Creates (or replaces) the shard; a model passes its name (the owner) and its tensors' initial draws. */
+  create(name: string, config: unknown, replace: boolean, options?: CreateOptions) {
+    return this.run(() => this.lifecycle.create(name, config, replace, options));
   }
 
-  patch(req: PatchRequest) {
-    return this.run(() => this.lifecycle.patch(req));
+  patch(req: PatchRequest, via?: Via) {
+    return this.run(() => this.lifecycle.patch(req, via));
   }
 
   history() {
     return this.run(() => this.lifecycle.history());
   }
 
-  destroy() {
-    return this.run(() => this.lifecycle.destroy());
+  destroy(via?: Via) {
+    return this.run(() => this.lifecycle.destroy(via));
   }
 
   read(range: Range, average?: string) {
     return this.run(() => this.vectors.read(range, average));
   }
 
-  upload(bytes: ArrayBuffer, offset: number, ifMatch?: number) {
-    return this.run(() => this.vectors.upload(bytes, offset, ifMatch));
+  upload(bytes: ArrayBuffer, offset: number, ifMatch?: number, via?: Via) {
+    return this.run(() => this.vectors.upload(bytes, offset, ifMatch, via));
   }
 
   /** A push joins the open group of pushes rather than waiting for it. */
   async push(req: PushRequest) {
     await this.startup.ready();
-    return answer(() => this.pushes.push(req));
+    return this.store.use(() => answer(() => this.pushes.push(req)));
   }
 
   status() {
@@ -113,8 +119,10 @@ export class ShardObject extends DurableObject<Env> {
   /** Closes a rounds-mode shard's round at its deadline (alarms come at least once: closing is idempotent). */
   override async alarm(): Promise<void> {
     await this.startup.ready();
-    await this.pushes.drained();
-    await this.rounds.alarm();
+    await this.store.use(async () => {
+      await this.pushes.drained();
+      await this.rounds.alarm();
+    });
   }
 
   metric(value: number, clientId?: string) {
@@ -137,13 +145,13 @@ export class ShardObject extends DurableObject<Env> {
     return this.run(() => this.checkpointing.read(id, range));
   }
 
-  deleteCheckpoint(id: number) {
-    return this.run(() => this.checkpointing.delete(id));
+  deleteCheckpoint(id: number, via?: Via) {
+    return this.run(() => this.checkpointing.delete(id, via));
   }
 
   /** Restores a checkpoint as a new version; answers the shard after it. */
-  restore(id: number) {
-    return this.run(() => this.checkpointing.restore(id));
+  restore(id: number, via?: Via) {
+    return this.run(() => this.checkpointing.restore(id, via));
   }
 
   /** The mean of the selected checkpoints' weights over a range. */

@@ -30,6 +30,23 @@ export interface ShardInfo {
   updated_at: Stamp;
 }
 
+/** Where a model's tensor draws its initial weights: elements [offset, offset + length) of the shard, `skip` draws into the stream of `seed`. */
+export interface InitPiece {
+  offset: number;
+  length: number;
+  seed: number;
+  skip: number;
+}
+
+/** How a model creates its shard: the model that owns it, and its tensors' initial draws. */
+export interface CreateOptions {
+  model?: string;
+  init?: InitPiece[];
+}
+
+/** Who changes a shard: a model (its own shards) or, when undefined, the shard API. */
+export type Via = string | undefined;
+
 export interface Range {
   offset: number;
   /** Number of floats; undefined means to the end. */
@@ -55,14 +72,19 @@ export interface PushRequest {
   gradient: ArrayBuffer;
   offset?: number;
   baseVersion?: number;
+  /** The token's subject, which scopes the Idempotency-Key (absent from an edge of an older release: the key is then unscoped). */
+  subject?: string;
+  /** The client: the token's subject, or the client a relay token names (src/edge/auth/contributor.ts). */
   clientId?: string;
-  /** Who is pushing, for the per-client rate limit: the token's subject and the client id. */
+  /** Who is pushing, for the per-client rate limit and a round's one contribution per client: subject and client, escaped. */
   clientKey?: string;
   sampleCount?: number;
   idempotencyKey?: string;
   respond: Respond;
   /** Rounds mode: how long to wait for the push's round to close before answering (ms, bounded). */
   waitMs?: number;
+  /** The model pushing to its own shard; undefined through the shard API. */
+  via?: Via;
 }
 
 /** Where a rounds-mode push went. */

@@ -4,7 +4,8 @@ import { floatCount } from "./pushes/apply";
 import { saveCounters } from "./store/meta";
 import { writeResident } from "./store/resident";
 import type { ShardStore } from "./store/store";
-import type { Range, VectorRead, VectorVersion } from "./types";
+import { ensureChangedBy } from "./ownership";
+import type { Range, VectorRead, VectorVersion, Via } from "./types";
 
 /** The shard's vectors read and written whole or by range: the weights, the averages, uploads. */
 export class Vectors {
@@ -20,10 +21,11 @@ export class Vectors {
   }
 
   /** Sets weights over a range; once training has started only with If-Match naming the current revision. */
-  upload(bytes: ArrayBuffer, offset: number, ifMatch: number | undefined): VectorVersion {
+  upload(bytes: ArrayBuffer, offset: number, ifMatch: number | undefined, via: Via): VectorVersion {
     const { store } = this;
     const resident = store.existing();
     const { meta } = resident;
+    ensureChangedBy(meta, via, "set its weights");
     const { count } = checkedRange({ offset, length: floatCount(bytes, "the body") }, meta.config.length);
     if (ifMatch === undefined && meta.version > 0) {
       refuse("precondition-failed", `training has started (version ${meta.version}): send If-Match with the current ETag`, { revision: meta.revision, version: meta.version });

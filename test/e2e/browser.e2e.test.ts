@@ -15,7 +15,8 @@ import { adminToken, DevServer, mintToken } from "./support/server";
 
 /** Pushes each tab makes before the tabs are paused. */
 const PUSHES_PER_TAB = 120;
-const TRAINING_TIMEOUT_MS = 90_000;
+// Within the e2e testTimeout (180 s), with room for the pages to load and the checks after.
+const TRAINING_TIMEOUT_MS = 140_000;
 
 let server: DevServer;
 let launched: Browser | undefined;
@@ -77,12 +78,16 @@ describe("the learner page", () => {
     // The token is taken out of the address bar at once; the shard stays.
     for (const tab of tabs) expect(tab.url()).toBe(`${server.baseUrl}/#shard=${shard}`);
 
+    // Each tab trains until it has pushed PUSHES_PER_TAB times and seen an update of the other tab
+    // (its version is ahead of its own pushes); both go on until both have. How soon the second tab
+    // starts after the first depends on the machine (loading the page and its digits), so nothing
+    // below counts on the tabs starting together.
     await Promise.all(
       tabs.map((tab) =>
         tab.waitForFunction(
           (pushes) => {
             const state = (window as LearnerWindow).shardstepLearner;
-            return state !== undefined && (state.pushes >= pushes || state.phase === "failed");
+            return state !== undefined && ((state.pushes >= pushes && state.version > state.pushes) || state.phase === "failed");
           },
           PUSHES_PER_TAB,
           { timeout: TRAINING_TIMEOUT_MS },
@@ -110,11 +115,10 @@ describe("the learner page", () => {
     const info = await api.getShard(shard);
     expect(info.version).toBe(total);
     expect(info.version).toBeGreaterThanOrEqual(2 * PUSHES_PER_TAB);
-    // They trained side by side, not one after the other: each tab pushed early, and the spans of
-    // versions the two tabs produced overlap (how long each kept on after the other depends on speed).
+    // They trained side by side, not one after the other: the spans of versions the two tabs
+    // produced overlap (where each span starts and ends depends on the machine's speed).
     const spans = states.map((state) => {
       const versions = state.losses.map((p) => p.version);
-      expect(Math.min(...versions)).toBeLessThan(total / 4);
       return [Math.min(...versions), Math.max(...versions)] as const;
     });
     expect(Math.max(spans[0]![0], spans[1]![0])).toBeLessThan(Math.min(spans[0]![1], spans[1]![1]));

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { encodeSafetensors } from "../../src/formats/safetensors";
 import { readSafetensorsStream } from "../../src/formats/safetensors-stream";
-import { globMatcher } from "../../src/models/glob";
 import { layoutModel, sizeOf } from "../../src/models/layout";
 import { checkHeader, gatherTensors, scatterInto } from "../../src/models/scatter";
 
@@ -30,17 +29,6 @@ describe("layoutModel", () => {
     }
     for (const counts of used.values()) expect(counts.every((n) => n === 1)).toBe(true);
   });
-});
-
-describe("globMatcher", () => {
-  it.each([
-    ["*.bias", "layer.bias", true],
-    ["*.bias", "layer.biases", false],
-    ["enc.?.w", "enc.1.w", true],
-    ["enc.?.w", "enc.10.w", false],
-    ["a+b", "a+b", true],
-    ["a+b", "aab", false],
-  ])("%s on %s is %s", (pattern, name, expected) => expect(globMatcher(pattern)(name)).toBe(expected));
 });
 
 describe("safetensors, streamed into shards and gathered back", () => {

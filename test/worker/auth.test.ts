@@ -190,16 +190,36 @@ describe("deployment safety", () => {
     }
   });
 
-  it("serves with the local secret on loopback hosts", async () => {
-    const token = await signToken(LOCAL_DEV_SECRET, claims(["admin"]));
+  /** A request as wrangler dev hands it to the Worker: CF-Connecting-IP is the socket's peer unless the request brought one. */
+  const devRequest = async (url: string, headers: Record<string, string> = {}) =>
+    app.fetch(new Request(url, { headers: { Authorization: `Bearer ${await signToken(LOCAL_DEV_SECRET, claims(["admin"]))}`, ...headers } }), { AUTH_SECRET: LOCAL_DEV_SECRET });
+
+  it("serves with the local secret direct requests from loopback to loopback hosts", async () => {
     for (const origin of ["http://localhost:8787", "http://127.0.0.1:8787", "http://127.3.2.1", "http://[::1]:8787"]) {
-      const res = await app.fetch(new Request(`${origin}/v1/things/w`, { headers: { Authorization: `Bearer ${token}` } }), { AUTH_SECRET: LOCAL_DEV_SECRET });
-      expect(res.status, origin).toBe(200);
+      for (const peer of ["127.0.0.1", "::1", "::ffff:127.0.0.1"]) expect((await devRequest(`${origin}/v1/things/w`, { "CF-Connecting-IP": peer })).status, `${origin} from ${peer}`).toBe(200);
+    }
+  });
+
+  it("refuses the local secret through a proxy, whatever Host it forwards", async () => {
+    const url = "http://127.0.0.1:8787/v1/things/w";
+    const proxied: [Record<string, string>, RegExp][] = [
+      [{ "CF-Connecting-IP": "127.0.0.1", "X-Forwarded-For": "203.0.113.9" }, /it has a 'x-forwarded-for' header/],
+      [{ "CF-Connecting-IP": "127.0.0.1", Forwarded: "for=203.0.113.9;host=shardstep.example" }, /it has a 'forwarded' header/],
+      [{ "CF-Connecting-IP": "127.0.0.1", "X-Real-IP": "203.0.113.9" }, /'x-real-ip'/],
+      [{ "CF-Connecting-IP": "127.0.0.1", Via: "1.1 proxy" }, /'via'/],
+      [{ "CF-Connecting-IP": "127.0.0.1", "CF-Ray": "8f1e2d3c4b5a6978-DFW", "CDN-Loop": "cloudflare" }, /'c(f-ray|dn-loop)'/],
+      [{ "CF-Connecting-IP": "192.0.2.2" }, /comes from '192\.0\.2\.2', not from this machine/],
+      [{}, /names no connecting peer/],
+    ];
+    for (const [headers, detail] of proxied) {
+      const body = await problem(await devRequest(url, headers), 503, "/problems/dev-secret-in-production");
+      expect(body.detail).toMatch(detail);
+      expect(body.detail).toContain("only accepted for direct requests from this machine");
     }
   });
 
   it("still checks tokens on localhost with the local secret", async () => {
-    const res = await app.request("http://localhost:8787/v1/things/w", {}, { AUTH_SECRET: LOCAL_DEV_SECRET });
+    const res = await app.request("http://localhost:8787/v1/things/w", { headers: { "CF-Connecting-IP": "127.0.0.1" } }, { AUTH_SECRET: LOCAL_DEV_SECRET });
     await problem(res, 401, "/problems/unauthorized");
   });
 });

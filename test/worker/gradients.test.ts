@@ -163,7 +163,7 @@ describe("POST /v1/shards/{shard}/gradients", () => {
     const limited = await push(name, [1, 1], { "x-client-id": "a" });
     expect(limited.status).toBe(429);
     expect(limited.headers.get("retry-after")).toBe("2");
-    expect(((await limited.json()) as { detail: string }).detail).toMatch(/client 'test\/a' exceeds 0.5 pushes per second \(bursts of 2\) on this shard; retry in 1\.\d+ s/);
+    expect(((await limited.json()) as { detail: string }).detail).toMatch(/client 'a' exceeds 0.5 pushes per second \(bursts of 2\) on this shard; retry in 1\.\d+ s/);
     expect(await storedState(name)).toBe(before);
     expect((await push(name, [1, 1], { "x-client-id": "b" })).status).toBe(200);
   });

@@ -1,5 +1,9 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { encodeSafetensors, parseSafetensors, readTensor } from "../../src/formats/safetensors";
+import { tensorSeed } from "../../src/models/seeds";
+import { fillInitial } from "../../src/optim";
+import { storedState } from "./support/snapshot";
 import { call, createShard, floatsOf, push, token, uniqueName } from "./support/api";
 
 const adam = { rule: "adam", hyper: { lr: 0.01 }, rate_limit: null, averages: { ema: { kind: "ema", decay: 0.5 } } };
@@ -118,7 +122,8 @@ describe("models: gradients in, the updated model out (safetensors)", () => {
 
   it("reports a partial failure per tensor, and the same key completes it without applying anything twice", async () => {
     const name = await createModel();
-    expect((await call(`/v1/shards/${name}:2`, { method: "DELETE" })).status).toBe(204);
+    // The shard is lost (deleted by its model's own call, as the shard API may not).
+    await env.SHARDS.get(env.SHARDS.idFromName(`${name}:2`)).destroy(name);
     const file = encodeSafetensors(gradientOf(4));
     const partial = await pushModel(name, file, { "idempotency-key": "k" });
     expect(partial.status).toBe(502);
@@ -191,5 +196,73 @@ describe("models: scopes and deletion", () => {
     expect((await call(`/v1/models/${name}`)).status).toBe(404);
     expect((await call(`/v1/shards/${name}:0`)).status).toBe(404);
     expect((await (await call(`/v1/shards?prefix=${name}:`)).json<any>()).shards).toEqual([]);
+  });
+});
+
+describe("models: their shards belong to them", () => {
+  it("refuses a change of a model's shard through the shard API, naming the model, and changes nothing", async () => {
+    const name = await createModel();
+    const shard = `${name}:2`;
+    const before = await storedState(shard);
+    const changes: [string, () => Promise<Response>][] = [
+      ["DELETE", () => call(`/v1/shards/${shard}`, { method: "DELETE" })],
+      ["a push", () => push(shard, Array(10).fill(1))],
+      ["PATCH", () => call(`/v1/shards/${shard}`, { method: "PATCH", json: { hyper: { lr: 0.5 } } })],
+      ["PUT ?replace=true", () => call(`/v1/shards/${shard}?replace=true`, { method: "PUT", json: { ...sgd, length: 10 } })],
+      ["PUT weights", () => call(`/v1/shards/${shard}/weights`, { method: "PUT", body: new Float32Array(10).buffer, headers: { "content-type": "application/octet-stream" } })],
+    ];
+    for (const [what, change] of changes) {
+      const res = await change();
+      expect(res.status, what).toBe(409);
+      const problem = await res.json<any>();
+      expect(problem, what).toMatchObject({ type: "/problems/owned-by-model", model: name });
+      expect(problem.detail, what).toContain(`/v1/models/${name}`);
+    }
+    expect(await storedState(shard)).toBe(before);
+    // Reads are anyone's; the model itself still changes it.
+    expect((await call(`/v1/shards/${shard}`)).status).toBe(200);
+    expect((await pushModel(name, encodeSafetensors(gradientOf(1)))).status).toBe(200);
+    expect((await call(`/v1/models/${name}`, { method: "DELETE" })).status).toBe(204);
+    expect((await call(`/v1/shards/${shard}`)).status).toBe(404);
+  });
+
+  it("says how to complete a push that a shard behind X-Base-Version refused", async () => {
+    const name = await createModel();
+    // An earlier push reached every shard but one.
+    await env.SHARDS.get(env.SHARDS.idFromName(`${name}:2`)).destroy(name);
+    expect((await pushModel(name, encodeSafetensors(gradientOf(1)), { "idempotency-key": "first" })).status).toBe(502);
+    expect((await call(`/v1/models/${name}`, { method: "PUT", json: manifest })).status).toBe(200);
+    // Pushed from version 1, which shard :2 has not reached: the advice names it and the way out.
+    const file = encodeSafetensors(gradientOf(2));
+    const partial = await pushModel(name, file, { "idempotency-key": "second", "x-base-version": "1" });
+    expect(partial.status).toBe(502);
+    const detail = (await partial.json<any>()).detail as string;
+    expect(detail).toContain(`${name}:2 (at version 0): an earlier push did not reach it`);
+    expect(detail).toContain("Idempotency-Key 'second'");
+    // Following it completes both pushes, each applied once.
+    expect((await pushModel(name, encodeSafetensors(gradientOf(1)), { "idempotency-key": "first" })).status).toBe(200);
+    expect((await pushModel(name, file, { "idempotency-key": "second", "x-base-version": "1" })).status).toBe(200);
+    const info = await (await call(`/v1/models/${name}`)).json<any>();
+    expect(info.shards.map((s: any) => s.version)).toEqual([2, 2, 2, 2, 2]);
+  });
+});
+
+describe("models: initial weights", () => {
+  const seeded = { ...manifest, config: { ...adam, init: { kind: "normal", mean: 0, std: 0.5, seed: 11 } }, overrides: [] };
+
+  it("draws each tensor from its own stream, derived from the model's seed and its name", async () => {
+    const a = await modelWeights(await createModel(seeded));
+    const b = await modelWeights(await createModel(seeded));
+    expect(b).toEqual(a);
+    for (const [j, t] of tensors.entries()) {
+      // A tensor split across shards is drawn as if whole.
+      const whole = new Float32Array(sizes[j]!);
+      fillInitial(whole, { kind: "normal", mean: 0, std: 0.5, seed: tensorSeed(11, t.name) });
+      expect(a[t.name], t.name).toEqual(Array.from(whole));
+    }
+    // Two shards never start from the same values.
+    expect(a["layer.weight"]!.slice(256, 300)).not.toEqual(a["layer.weight"]!.slice(0, 44));
+    const other = await modelWeights(await createModel({ ...seeded, config: { ...seeded.config, init: { ...seeded.config.init, seed: 12 } } }));
+    expect(other["embed"]).not.toEqual(a["embed"]);
   });
 });

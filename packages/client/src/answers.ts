@@ -1,5 +1,6 @@
 /** What the answers of the weights and gradients routes carry, read from their headers and bodies. */
 import { floatsOf } from "./floats.js";
+import type { PushSummary, RoundReceipt } from "./generated/types.gen.js";
 
 export interface VectorResult {
   values: Float32Array;
@@ -23,6 +24,13 @@ export interface PushResult {
   /** True when this answered a retry of an Idempotency-Key (also one the client sent by itself). */
   replayed: boolean;
   offset: number;
+  /**
+   * Rounds mode only, when the push was counted in a round that is still open (the server's 202):
+   * its receipt. Nothing was applied yet: `weights` is empty, `version` and `weightsVersion` are
+   * the shard's current version, and the round closes into version `receipt.number`
+   * (`pushToRound` waits for it and answers its weights).
+   */
+  receipt?: RoundReceipt;
 }
 
 export interface WeightsStamp {
@@ -48,9 +56,7 @@ export function vectorOf(bytes: ArrayBuffer, response: Response): VectorResult {
 }
 
 export function pushResultOf(bytes: ArrayBuffer, response: Response): PushResult {
-  if (response.status === 202) {
-    throw new TypeError(`shardstep: the shard trains in rounds: the push was counted in round ${response.headers.get("x-round")}; use pushToRound`);
-  }
+  if (response.status === 202) return countedPushOf(jsonOf<PushSummary>(bytes));
   // A replay answers the current weights (X-Shard-Version is theirs); X-Push-Version is the
   // version the push produced.
   return {
@@ -62,6 +68,12 @@ export function pushResultOf(bytes: ArrayBuffer, response: Response): PushResult
     replayed: response.headers.get("idempotent-replayed") === "true",
     offset: Number(response.headers.get("x-offset") ?? 0),
   };
+}
+
+/** A push counted in an open round (202): its receipt, no weights (nothing was applied yet). */
+function countedPushOf(summary: PushSummary): PushResult {
+  const { version, revision, lr, replayed, offset, round } = summary;
+  return { version, weights: new Float32Array(0), weightsVersion: version, revision, lr, replayed, offset, ...(round ? { receipt: round } : {}) };
 }
 
 export function jsonOf<T>(bytes: ArrayBuffer): T {

@@ -8,7 +8,7 @@ export { DEFAULT_CHUNK_FLOATS, type DownloadOptions, type UploadOptions, type We
 export type { ShardCalls } from "./shards.js";
 export type { ServiceCalls } from "./service.js";
 export type { ModelCalls, ModelManifestInput, ModelShardConfig, ModelSummary } from "./models.js";
-export type { ModelDownloadOptions, ModelPushOptions, ModelRoundPushResult, ModelTensorCalls, ModelTensors } from "./model-tensors.js";
+export type { ModelDownloadOptions, ModelPushOptions, ModelPushResult, ModelRoundPushResult, ModelTensorCalls, ModelTensors } from "./model-tensors.js";
 export { isShardstepProblem, ShardstepNetworkError, ShardstepProblem } from "./problem.js";
 export { DEFAULT_RETRY, isRetryable, type RetryEvent, type RetryOptions, type RetryPolicy } from "./retry.js";
 export { backoffDelay, retryAfterMs, type BackoffPolicy } from "./backoff.js";

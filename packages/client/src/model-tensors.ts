@@ -31,20 +31,33 @@ export interface ModelDownloadOptions extends CallOptions {
 /** As for shard pushes; the key also lets a retry after a partial failure (502) complete the push without applying anything twice. */
 export type ModelPushOptions = PushCommonOptions;
 
+/**
+ * A model push's answer: the updated model. In rounds mode, while the shards' rounds are open, the
+ * push is counted, not applied: `receipts` holds every shard's summary with its round's receipt,
+ * and there are no tensors.
+ */
+export interface ModelPushResult extends ModelTensors {
+  receipts?: ModelPushSummary;
+}
+
 /** A rounds-mode model push: the updated model once every shard's round has closed, else the shards' receipts. */
 export type ModelRoundPushResult = ({ closed: true } & ModelTensors) | { closed: false; summary: ModelPushSummary };
 
 export interface ModelTensorCalls {
   /**
    * Pushes the gradient of every tensor of the model (Float32Arrays with their shapes, or
-   * safetensors bytes); answers the updated model.
+   * safetensors bytes); answers the updated model (in rounds mode, while the rounds stay open,
+   * the shards' `receipts`).
    */
-  pushModelGradients(name: string, gradients: TensorsInput | Uint8Array, options?: ModelPushOptions): Promise<ModelTensors>;
+  pushModelGradients(name: string, gradients: TensorsInput | Uint8Array, options?: ModelPushOptions): Promise<ModelPushResult>;
   /** Rounds mode: contributes to the shards' open rounds (`clientId` required). */
   pushModelToRound(name: string, deltas: TensorsInput | Uint8Array, options: ModelPushOptions & { clientId: string }): Promise<ModelRoundPushResult>;
   getModelWeights(name: string, options?: ModelDownloadOptions): Promise<ModelTensors>;
   getModelAverage(name: string, average: string, options?: ModelDownloadOptions): Promise<ModelTensors>;
 }
+
+/** The answer to a push that was counted in open rounds: no tensors yet. */
+const noTensors = (): ModelTensors => ({ tensors: {}, shapes: {}, metadata: {}, bytes: new Uint8Array(0), versions: {}, version: undefined, etag: "" });
 
 async function tensorsOf(response: Response, onProgress: ProgressCallback | undefined): Promise<ModelTensors> {
   const bytes = new Uint8Array(await readBody(response, onProgress));
@@ -75,7 +88,7 @@ export function modelTensorCalls({ client, run }: Context): ModelTensorCalls {
   return {
     async pushModelGradients(name, gradients, options = {}) {
       const result = await push(name, gradients, options);
-      if (!result.closed) throw new TypeError(`shardstep: model '${name}' trains in rounds: the push was counted in its shards' open rounds; use pushModelToRound`);
+      if (!result.closed) return { ...noTensors(), receipts: result.summary };
       const { closed: _, ...tensors } = result;
       return tensors;
     },

@@ -22,7 +22,11 @@ export type RoundPushResult =
   | { closed: false; round: number; receipt: RoundReceipt; summary: PushSummary };
 
 export interface PushCalls {
-  /** Pushes a gradient; answers the version it produced and the updated weights of its range. */
+  /**
+   * Pushes a gradient; answers the version it produced and the updated weights of its range. On a
+   * shard in rounds mode whose round stays open, the push is counted, not applied: the answer has
+   * the round's `receipt` and no weights (`pushToRound` waits for the round's weights).
+   */
   pushGradient(name: string, gradient: Float32Array, options?: PushOptions): Promise<PushResult>;
   /** Pushes a gradient with `Prefer: return=minimal`: the summary only, no weights travel back. */
   pushGradientSummary(name: string, gradient: Float32Array, options?: PushOptions): Promise<PushSummary>;

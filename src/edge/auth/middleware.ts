@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { MIN_SECRET_LENGTH } from "../../limits";
 import { RefusalError, refuse } from "../../problems";
-import { isLoopbackHost, LOCAL_DEV_SECRET } from "./dev";
+import { LOCAL_DEV_SECRET, localRequestProblem } from "./dev";
 import { coversName, hasScope, isoSeconds, verifyToken, type Scope, type TokenClaims } from "./token";
 
 /** The verified claims of the request's token. */
@@ -28,12 +28,12 @@ export function bearerAuth(): MiddlewareHandler<AuthEnv> {
     const secret = c.env?.AUTH_SECRET;
     if (!secret) refuse("auth-not-configured", "set the AUTH_SECRET secret: wrangler secret put AUTH_SECRET");
     if (secret === LOCAL_DEV_SECRET) {
-      const host = new URL(c.req.url).hostname;
-      if (!isLoopbackHost(host)) {
+      const problem = localRequestProblem(c.req.url, c.req.raw.headers);
+      if (problem) {
         refuse(
           "dev-secret-in-production",
-          `AUTH_SECRET is the public local-development secret, which is only accepted on localhost; this request is for '${host}'. ` +
-            "Set a real secret: wrangler secret put AUTH_SECRET",
+          `AUTH_SECRET is the public local-development secret, which is only accepted for direct requests from this machine; ${problem}. ` +
+            "Set a real secret: wrangler secret put AUTH_SECRET (locally: any 32+ random characters in .dev.vars)",
         );
       }
     } else if (secret.length < MIN_SECRET_LENGTH) {
@@ -97,6 +97,19 @@ export function requireScope<E extends { Variables: AuthVariables }>(
     });
   }
   return principal;
+}
+
+/**
+ * A route's scope, checked before its validators (`middleware: [scoped("train", "shard")]` in
+ * `createRoute`, which runs before the params, query, headers and body are validated): a token
+ * without the scope, or with a prefix that does not cover the name in the path parameter `param`,
+ * gets 403 whatever else is wrong with the request, never a 400 that tells it about a shard it may not touch.
+ */
+export function scoped(scope: Scope, param: string, action?: string): MiddlewareHandler<AuthEnv> {
+  return async function scoped(c, next) {
+    requireScope(c, scope, c.req.param(param) ?? "", action);
+    await next();
+  };
 }
 
 function unauthorized(c: Context, challenge: string, reason: string, detail: string, extensions: Record<string, unknown> = {}): RefusalError {

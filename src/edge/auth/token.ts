@@ -1,14 +1,18 @@
 /**
  * Bearer tokens: `ss1.<base64url(JSON claims)>.<base64url(HMAC-SHA256(secret, "ss1.<claims>"))>`.
  *
- * A token grants its scopes (hierarchical: admin ⊇ train ⊇ read) on every shard or model whose name
- * starts with its `prefix` ("" = every name). Web Crypto only, so it runs in workerd and in Node 22;
+ * A token grants its scopes (hierarchical: admin ⊇ relay ⊇ train ⊇ read) on every shard or model
+ * whose name starts with its `prefix` ("" = every name). Web Crypto only, so it runs in workerd and in Node 22;
  * the signature is checked by `crypto.subtle.verify` (constant time). No platform imports.
  */
 
 import { MAX_CACHED_KEYS, MAX_TOKEN_LENGTH } from "../../limits";
 
-export const SCOPES = ["read", "train", "admin"] as const;
+/**
+ * `relay` is `train` for a gateway that speaks for many devices: it may name the client of a push
+ * (X-Client-Id); any other token pushes as its subject (src/edge/auth/contributor.ts).
+ */
+export const SCOPES = ["read", "train", "relay", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export interface TokenClaims {
@@ -32,13 +36,13 @@ export type TokenVerification =
 export const TOKEN_VERSION = "ss1";
 const SIGNATURE_BYTES = 32;
 
-const RANK: Record<Scope, number> = { read: 0, train: 1, admin: 2 };
+const RANK: Record<Scope, number> = { read: 0, train: 1, relay: 2, admin: 3 };
 
 export function isScope(value: unknown): value is Scope {
   return typeof value === "string" && Object.hasOwn(RANK, value);
 }
 
-/** Whether holding `held` allows what `needed` allows (admin ⊇ train ⊇ read). */
+/** Whether holding `held` allows what `needed` allows (admin ⊇ relay ⊇ train ⊇ read). */
 export function scopeIncludes(held: Scope, needed: Scope): boolean {
   return RANK[held] >= RANK[needed];
 }

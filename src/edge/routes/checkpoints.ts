@@ -2,20 +2,20 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { MAX_CHECKPOINT_IDEMPOTENCY_KEY_LENGTH, MAX_CHECKPOINTS } from "../../limits";
 import { shardClient } from "../../shard/client";
 import type { CheckpointSelection } from "../../shard/types";
-import { requireScope } from "../auth/middleware";
+import { scoped } from "../auth/middleware";
 import { limitBody } from "../body";
 import { sendFloats } from "../floats";
 import { ShardParams } from "../schemas/params";
 import { Checkpoint, CheckpointInput, CheckpointList, ShardInfo } from "../schemas/responses";
 import { checkSelection, selectionFields } from "../schemas/selection";
 import type { EdgeEnv } from "../types";
-import { floatsContent, json, problems, RangeQuery, vectorResponseHeaders } from "./common";
+import { floatsContent, integer, json, problems, RangeQuery, vectorResponseHeaders } from "./common";
 import { presentCheckpoint, presentInfo } from "../present";
 
 /** Checkpoints of a shard (snapshot, list, read, delete, restore) and the ensemble of checkpoints. */
 
 const CheckpointParams = ShardParams.extend({
-  id: z.coerce.number().int().min(1).openapi({ param: { name: "id", in: "path" }, description: "The checkpoint's id.", example: 3 }),
+  id: integer(1).openapi({ param: { name: "id", in: "path" }, description: "The checkpoint's id.", example: 3 }),
 });
 
 const EnsembleQuery = RangeQuery.extend(selectionFields).superRefine(checkSelection);
@@ -37,7 +37,7 @@ const postCheckpoint = createRoute({
   description:
     `The copy is made inside the shard's storage in one transaction. At most ${MAX_CHECKPOINTS} checkpoints per shard (409 beyond). ` +
     "In rounds mode the pushes of the open round are not part of it. A retry with the same Idempotency-Key answers the checkpoint the first request took (200).",
-  middleware: [limitBody("json")] as const,
+  middleware: [scoped("train", "shard"), limitBody("json")] as const,
   request: {
     params: ShardParams,
     headers: z.object({ "idempotency-key": z.string().min(1).max(MAX_CHECKPOINT_IDEMPOTENCY_KEY_LENGTH).optional().openapi({ description: "A retry with the same key takes no second checkpoint." }) }),
@@ -57,6 +57,7 @@ const postCheckpoint = createRoute({
 const listCheckpoints = createRoute({
   method: "get",
   path: "/v1/shards/{shard}/checkpoints",
+  middleware: [scoped("read", "shard")] as const,
   tags: ["shards"],
   operationId: "listCheckpoints",
   summary: "The shard's checkpoints, oldest first.",
@@ -67,6 +68,7 @@ const listCheckpoints = createRoute({
 const getCheckpoint = createRoute({
   method: "get",
   path: "/v1/shards/{shard}/checkpoints/{id}",
+  middleware: [scoped("read", "shard")] as const,
   tags: ["shards"],
   operationId: "getCheckpoint",
   summary: "One checkpoint.",
@@ -77,6 +79,7 @@ const getCheckpoint = createRoute({
 const getCheckpointWeights = createRoute({
   method: "get",
   path: "/v1/shards/{shard}/checkpoints/{id}/weights",
+  middleware: [scoped("read", "shard")] as const,
   tags: ["weights"],
   operationId: "getCheckpointWeights",
   summary: "A checkpoint's weights: raw little-endian float32 by default, JSON when asked (small shards only).",
@@ -90,6 +93,7 @@ const getCheckpointWeights = createRoute({
 const deleteCheckpoint = createRoute({
   method: "delete",
   path: "/v1/shards/{shard}/checkpoints/{id}",
+  middleware: [scoped("admin", "shard")] as const,
   tags: ["shards"],
   operationId: "deleteCheckpoint",
   summary: "Delete a checkpoint and its stored state. Its id is not reused.",
@@ -100,6 +104,7 @@ const deleteCheckpoint = createRoute({
 const restoreCheckpoint = createRoute({
   method: "post",
   path: "/v1/shards/{shard}/checkpoints/{id}/restore",
+  middleware: [scoped("admin", "shard")] as const,
   tags: ["shards"],
   operationId: "restoreCheckpoint",
   summary: "Restore a checkpoint: weights, optimizer state, averages, step, schedule and hyperparameters come back as a new version.",
@@ -114,6 +119,7 @@ const restoreCheckpoint = createRoute({
 const getEnsemble = createRoute({
   method: "get",
   path: "/v1/shards/{shard}/ensemble",
+  middleware: [scoped("read", "shard")] as const,
   tags: ["weights"],
   operationId: "getEnsemble",
   summary: "The element-wise mean of chosen checkpoints' weights (or of the last k), in the formats of the weights.",
@@ -130,7 +136,6 @@ const getEnsemble = createRoute({
 export const checkpoints = new OpenAPIHono<EdgeEnv>()
   .openapi(postCheckpoint, async (c) => {
     const { shard } = c.req.valid("param");
-    requireScope(c, "train", shard);
     const { label } = c.req.valid("json");
     const idempotencyKey = c.req.valid("header")["idempotency-key"];
     const taken = await shardClient(c.env, shard).snapshot({ label, idempotencyKey });
@@ -140,34 +145,28 @@ export const checkpoints = new OpenAPIHono<EdgeEnv>()
   })
   .openapi(listCheckpoints, async (c) => {
     const { shard } = c.req.valid("param");
-    requireScope(c, "read", shard);
     return c.json({ checkpoints: (await shardClient(c.env, shard).checkpoints()).map(presentCheckpoint) }, 200);
   })
   .openapi(getCheckpoint, async (c) => {
     const { shard, id } = c.req.valid("param");
-    requireScope(c, "read", shard);
     return c.json(presentCheckpoint(await shardClient(c.env, shard).checkpoint(id)), 200);
   })
   .openapi(getCheckpointWeights, async (c) => {
     const { shard, id } = c.req.valid("param");
-    requireScope(c, "read", shard);
     const { offset = 0, length } = c.req.valid("query");
     return sendFloats(c, await shardClient(c.env, shard).readCheckpoint(id, { offset, length }));
   })
   .openapi(deleteCheckpoint, async (c) => {
     const { shard, id } = c.req.valid("param");
-    requireScope(c, "admin", shard);
     await shardClient(c.env, shard).deleteCheckpoint(id);
     return c.body(null, 204);
   })
   .openapi(restoreCheckpoint, async (c) => {
     const { shard, id } = c.req.valid("param");
-    requireScope(c, "admin", shard);
     return c.json(presentInfo(await shardClient(c.env, shard).restore(id)), 200);
   })
   .openapi(getEnsemble, async (c) => {
     const { shard } = c.req.valid("param");
-    requireScope(c, "read", shard);
     const { offset = 0, length, checkpoints: ids, last } = c.req.valid("query");
     const selection: CheckpointSelection = last === undefined ? { ids: ids!.split(",").map(Number) } : { last };
     const mean = await shardClient(c.env, shard).ensemble(selection, { offset, length });

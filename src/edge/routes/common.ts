@@ -22,7 +22,18 @@ export const vectorResponseHeaders = {
   "X-Shard-Revision": { description: "Changes of the weights (updates and uploads).", schema: { type: "integer" as const } },
 };
 
-export const count = (what: string) => z.coerce.number().int().min(0).optional().openapi({ description: what });
+const DIGITS = /^[0-9]+$/;
+
+/**
+ * A whole number in a query, header or path: decimal digits only (no sign, space, point, exponent
+ * or hex; an empty value is refused too), then at least `min` and a safe integer. Described as an integer.
+ */
+export const integer = (min: number, max?: number) => {
+  const number = z.number({ error: "expected a whole number written with the digits 0-9 only" }).int().min(min);
+  return z.preprocess((value) => (typeof value === "string" && DIGITS.test(value) ? Number(value) : value), max === undefined ? number : number.max(max));
+};
+
+export const count = (what: string) => integer(0).optional().openapi({ description: what });
 
 /** A range of a vector: `offset` and `length` in floats. */
 export const RangeQuery = z.object({

@@ -1,13 +1,13 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { shardClient } from "../../shard/client";
-import { requireScope } from "../auth/middleware";
-import { readFloatsBody, sendFloats, versionHeadersOf } from "../floats";
+import { scoped } from "../auth/middleware";
+import { answersJson, readFloatsBody, sendFloats, versionHeadersOf } from "../floats";
 import { preferenceApplied } from "../prefer";
 import { PushHeaders, pushFieldsOf } from "../push-headers";
 import { ShardParams } from "../schemas/params";
 import { Float32Bytes, FloatsInput, PushSummary } from "../schemas/responses";
 import type { EdgeEnv } from "../types";
-import { floatsContent, problems, vectorResponseHeaders } from "./common";
+import { count, floatsContent, problems, vectorResponseHeaders } from "./common";
 import { presentSummary } from "../present";
 
 const pushResponseHeaders = {
@@ -23,6 +23,7 @@ const pushResponseHeaders = {
 const postGradients = createRoute({
   method: "post",
   path: "/v1/shards/{shard}/gradients",
+  middleware: [scoped("train", "shard", "push gradients to")] as const,
   tags: ["gradients"],
   operationId: "pushGradient",
   summary: "Push a gradient: the rule takes one step and the updated weights come back.",
@@ -34,7 +35,7 @@ const postGradients = createRoute({
     "once it has closed, the answer is the new weights, as in async mode.",
   request: {
     params: ShardParams,
-    query: z.object({ offset: z.coerce.number().int().min(0).optional().openapi({ description: "Where a partial gradient starts." }) }),
+    query: z.object({ offset: count("Where a partial gradient starts.") }),
     headers: PushHeaders,
     body: { required: true, content: { "application/octet-stream": { schema: Float32Bytes }, "application/json": { schema: FloatsInput } } },
   },
@@ -55,10 +56,10 @@ const postGradients = createRoute({
 
 export const gradients = new OpenAPIHono<EdgeEnv>().openapi(postGradients, async (c) => {
   const { shard } = c.req.valid("param");
-  const principal = requireScope(c, "train", shard, "push gradients to");
-  const headers = c.req.valid("header");
-  const { prefer, fields } = pushFieldsOf(principal, headers);
+  const { prefer, fields } = pushFieldsOf(c, c.req.valid("header"));
   const gradient = await readFloatsBody(c, "the gradient");
+  // The answer's representation is settled before the push is applied: a 406 must not follow a step.
+  if (!prefer.minimal) answersJson(c, gradient.byteLength / 4);
   const result = await shardClient(c.env, shard).push({ ...fields, gradient, offset: c.req.valid("query").offset });
   const extra: Record<string, string> = { "x-learning-rate": String(result.lr), "x-push-version": String(result.version) };
   if (result.replayed) extra["idempotent-replayed"] = "true";

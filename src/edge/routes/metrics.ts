@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { MAX_CLIENT_ID_LENGTH } from "../../limits";
 import { shardClient } from "../../shard/client";
-import { requireScope } from "../auth/middleware";
+import { scoped } from "../auth/middleware";
 import { limitBody } from "../body";
 import { ShardParams } from "../schemas/params";
 import { MetricResult } from "../schemas/responses";
@@ -22,7 +22,7 @@ const postMetric = createRoute({
   tags: ["gradients"],
   operationId: "reportMetric",
   summary: "Report a metric; a reduce-on-plateau schedule lowers the learning rate from them.",
-  middleware: [limitBody("json")] as const,
+  middleware: [scoped("train", "shard"), limitBody("json")] as const,
   request: { params: ShardParams, body: { required: true, content: { "application/json": { schema: MetricInput } } } },
   responses: {
     200: { description: "Recorded.", content: { "application/json": { schema: MetricResult } } },
@@ -32,7 +32,6 @@ const postMetric = createRoute({
 
 export const metrics = new OpenAPIHono<EdgeEnv>().openapi(postMetric, async (c) => {
   const { shard } = c.req.valid("param");
-  requireScope(c, "train", shard);
   const { value, client_id } = c.req.valid("json");
   return c.json(presentMetric(await shardClient(c.env, shard).metric(value, client_id)), 200);
 });

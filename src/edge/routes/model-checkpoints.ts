@@ -9,14 +9,14 @@ import {
   snapshotModel,
 } from "../../models/checkpoints";
 import { describeModel, loadModel } from "../../models/registry";
-import { requireScope } from "../auth/middleware";
+import { scoped } from "../auth/middleware";
 import { limitBody } from "../body";
 import { safetensorsResponse } from "../safetensors-response";
 import { ModelInfo, modelHeaders, safetensors } from "../schemas/models";
 import { ModelParams } from "../schemas/params";
 import { checkSelection, selectionFields } from "../schemas/selection";
 import type { EdgeEnv } from "../types";
-import { json, problems } from "./common";
+import { integer, json, problems } from "./common";
 
 /** Checkpoints of whole models (src/models/checkpoints.ts): snapshot, list, read as safetensors, restore, delete, the ensemble. */
 
@@ -31,7 +31,7 @@ const ModelCheckpoint = z
   .openapi("ModelCheckpoint");
 
 const CheckpointParams = ModelParams.extend({
-  id: z.coerce.number().int().min(1).openapi({ param: { name: "id", in: "path" }, description: "The model checkpoint's id." }),
+  id: integer(1).openapi({ param: { name: "id", in: "path" }, description: "The model checkpoint's id." }),
 });
 
 const postCheckpoint = createRoute({
@@ -41,7 +41,7 @@ const postCheckpoint = createRoute({
   operationId: "createModelCheckpoint",
   summary: "Snapshot every shard of the model (weights, rule state, averages).",
   description: "Shards are snapshotted in parallel, each atomically; with no push running, all at one version. An Idempotency-Key makes a retry complete a partial snapshot.",
-  middleware: [limitBody("json")] as const,
+  middleware: [scoped("train", "model"), limitBody("json")] as const,
   request: {
     params: ModelParams,
     headers: z.object({ "idempotency-key": z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional() }),
@@ -53,6 +53,7 @@ const postCheckpoint = createRoute({
 const listCheckpoints = createRoute({
   method: "get",
   path: "/v1/models/{model}/checkpoints",
+  middleware: [scoped("read", "model")] as const,
   tags: ["models"],
   operationId: "listModelCheckpoints",
   summary: "The model's checkpoints, oldest first.",
@@ -63,6 +64,7 @@ const listCheckpoints = createRoute({
 const getCheckpointWeights = createRoute({
   method: "get",
   path: "/v1/models/{model}/checkpoints/{id}/weights",
+  middleware: [scoped("read", "model")] as const,
   tags: ["models"],
   operationId: "getModelCheckpointWeights",
   summary: "A checkpoint's weights as safetensors.",
@@ -73,6 +75,7 @@ const getCheckpointWeights = createRoute({
 const restoreCheckpoint = createRoute({
   method: "post",
   path: "/v1/models/{model}/checkpoints/{id}/restore",
+  middleware: [scoped("admin", "model")] as const,
   tags: ["models"],
   operationId: "restoreModelCheckpoint",
   summary: "Restore every shard from the checkpoint: a new version of each, history kept.",
@@ -83,6 +86,7 @@ const restoreCheckpoint = createRoute({
 const deleteCheckpoint = createRoute({
   method: "delete",
   path: "/v1/models/{model}/checkpoints/{id}",
+  middleware: [scoped("admin", "model")] as const,
   tags: ["models"],
   operationId: "deleteModelCheckpoint",
   summary: "Delete the checkpoint of every shard.",
@@ -93,6 +97,7 @@ const deleteCheckpoint = createRoute({
 const getEnsemble = createRoute({
   method: "get",
   path: "/v1/models/{model}/ensemble",
+  middleware: [scoped("read", "model")] as const,
   tags: ["models"],
   operationId: "getModelEnsemble",
   summary: "The element-wise mean of chosen model checkpoints (ids, or the last k), as safetensors.",
@@ -106,7 +111,6 @@ const getEnsemble = createRoute({
 export const modelCheckpoints = new OpenAPIHono<EdgeEnv>()
   .openapi(postCheckpoint, async (c) => {
     const { model: name } = c.req.valid("param");
-    requireScope(c, "train", name);
     const model = await loadModel(c.env, name);
     const key = c.req.valid("header")["idempotency-key"];
     const label = (c.req.header("content-type") ? c.req.valid("json").label : undefined) ?? null;
@@ -114,30 +118,25 @@ export const modelCheckpoints = new OpenAPIHono<EdgeEnv>()
   })
   .openapi(listCheckpoints, async (c) => {
     const { model } = c.req.valid("param");
-    requireScope(c, "read", model);
     return c.json({ checkpoints: await listModelCheckpoints(c.env, await loadModel(c.env, model)) }, 200);
   })
   .openapi(getCheckpointWeights, async (c) => {
     const { model: name, id } = c.req.valid("param");
-    requireScope(c, "read", name);
     const model = await loadModel(c.env, name);
     return safetensorsResponse(c, model.layout, await readModelCheckpoint(c.env, model, id));
   })
   .openapi(restoreCheckpoint, async (c) => {
     const { model: name, id } = c.req.valid("param");
-    requireScope(c, "admin", name);
     const model = await loadModel(c.env, name);
     return c.json(await describeModel(c.env, model, await restoreModel(c.env, model, id)), 200);
   })
   .openapi(deleteCheckpoint, async (c) => {
     const { model: name, id } = c.req.valid("param");
-    requireScope(c, "admin", name);
     await deleteModelCheckpoint(c.env, await loadModel(c.env, name), id);
     return c.body(null, 204);
   })
   .openapi(getEnsemble, async (c) => {
     const { model: name } = c.req.valid("param");
-    requireScope(c, "read", name);
     const model = await loadModel(c.env, name);
     const { reads, ids } = await modelEnsemble(c.env, model, c.req.valid("query"));
     return safetensorsResponse(c, model.layout, reads, { "x-checkpoints": ids.join(",") });

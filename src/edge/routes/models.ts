@@ -6,7 +6,7 @@ import { pushModel } from "../../models/push";
 import { readModel } from "../../models/reads";
 import { createModel, deleteModel, describeModel, loadModel, type Model } from "../../models/registry";
 import type { PushResult, VectorRead } from "../../shard/types";
-import { requireScope } from "../auth/middleware";
+import { requireScope, scoped } from "../auth/middleware";
 import { limitBody, readBodyStream } from "../body";
 import { mediaType, OCTET_STREAM, unsupportedMediaType } from "../floats";
 import { PushHeaders, pushFieldsOf } from "../push-headers";
@@ -25,7 +25,7 @@ const putModel = createRoute({
   operationId: "putModel",
   summary: "Create a model: its tensors are laid out on shards, which are created with their configuration.",
   description: "Idempotent: the same manifest again answers 200 (and completes a creation that failed half way); another manifest is 409.",
-  middleware: [limitBody("json")] as const,
+  middleware: [scoped("admin", "model"), limitBody("json")] as const,
   request: { params: ModelParams, body: { required: true, content: json(ModelManifestInput) } },
   responses: {
     200: { description: "The model exists with this manifest.", content: json(ModelInfo) },
@@ -47,6 +47,7 @@ const listModels = createRoute({
 const getModel = createRoute({
   method: "get",
   path: "/v1/models/{model}",
+  middleware: [scoped("read", "model")] as const,
   tags: ["models"],
   operationId: "getModel",
   summary: "The model's tensors, their layout on shards, and each shard's version.",
@@ -57,6 +58,7 @@ const getModel = createRoute({
 const deleteModelRoute = createRoute({
   method: "delete",
   path: "/v1/models/{model}",
+  middleware: [scoped("admin", "model")] as const,
   tags: ["models"],
   operationId: "deleteModel",
   summary: "Delete the model and its shards.",
@@ -67,6 +69,7 @@ const deleteModelRoute = createRoute({
 const pushModelRoute = createRoute({
   method: "post",
   path: "/v1/models/{model}/gradients",
+  middleware: [scoped("train", "model", "push gradients to")] as const,
   tags: ["models"],
   operationId: "pushModelGradient",
   summary: "Push a whole model's gradient as safetensors: every shard steps, in parallel; the updated model comes back.",
@@ -89,6 +92,7 @@ const pushModelRoute = createRoute({
 const getModelWeights = createRoute({
   method: "get",
   path: "/v1/models/{model}/weights",
+  middleware: [scoped("read", "model")] as const,
   tags: ["models"],
   operationId: "getModelWeights",
   summary: "The whole model's weights as safetensors.",
@@ -103,6 +107,7 @@ const getModelWeights = createRoute({
 const getModelAverage = createRoute({
   method: "get",
   path: "/v1/models/{model}/averages/{name}",
+  middleware: [scoped("read", "model")] as const,
   tags: ["models"],
   operationId: "getModelAverage",
   summary: "A running average (EMA, SWA) of the whole model as safetensors: the ensemble endpoint for models.",
@@ -143,37 +148,32 @@ export const models = new OpenAPIHono<EdgeEnv>()
   })
   .openapi(putModel, async (c) => {
     const { model } = c.req.valid("param");
-    requireScope(c, "admin", model);
     const result = await createModel(c.env, model, c.req.valid("json"));
     return c.json(await describeModel(c.env, result.model, result.shards), result.created ? 201 : 200);
   })
   .openapi(getModel, async (c) => {
     const { model } = c.req.valid("param");
-    requireScope(c, "read", model);
     return c.json(await describeModel(c.env, await loadModel(c.env, model)), 200);
   })
   .openapi(deleteModelRoute, async (c) => {
     const { model } = c.req.valid("param");
-    requireScope(c, "admin", model);
     await deleteModel(c.env, await loadModel(c.env, model));
     return c.body(null, 204);
   })
   .openapi(pushModelRoute, async (c) => {
     const { model } = c.req.valid("param");
-    const principal = requireScope(c, "train", model, "push gradients to");
+    const { fields } = pushFieldsOf(c, c.req.valid("header"));
     const loaded = await loadModel(c.env, model);
-    const results = await pushModel(c.env, loaded, gradientStream(c), pushFieldsOf(principal, c.req.valid("header")).fields);
+    const results = await pushModel(c.env, loaded, gradientStream(c), fields);
     return sendPushed(c, loaded, results);
   })
   .openapi(getModelWeights, async (c) => {
     const { model } = c.req.valid("param");
-    requireScope(c, "read", model);
     const loaded = await loadModel(c.env, model);
     return sendModel(c, loaded, await readModel(c.env, loaded));
   })
   .openapi(getModelAverage, async (c) => {
     const { model, name } = c.req.valid("param");
-    requireScope(c, "read", model);
     const loaded = await loadModel(c.env, model);
     return sendModel(c, loaded, await readModel(c.env, loaded, name));
   });

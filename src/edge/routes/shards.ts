@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { catalogClient } from "../../catalog/client";
 import { MAX_SHARD_NAME_LENGTH } from "../../limits";
 import { shardClient } from "../../shard/client";
-import { requireScope } from "../auth/middleware";
+import { requireScope, scoped } from "../auth/middleware";
 import { limitBody } from "../body";
 import { scheduleSchemas, ShardConfigInput } from "../../config";
 import { ShardParams } from "../schemas/params";
@@ -18,7 +18,7 @@ const putShard = createRoute({
   operationId: "putShard",
   summary: "Create a shard (idempotent), or replace it.",
   description: "A re-PUT of the same configuration is a no-op (200); a different one is 409 unless `replace=true`, which starts the shard afresh.",
-  middleware: [limitBody("json")] as const,
+  middleware: [scoped("admin", "shard"), limitBody("json")] as const,
   request: {
     params: ShardParams,
     query: z.object({ replace: z.enum(["true", "false"]).optional().openapi({ description: "Replace an existing shard with a different configuration." }) }),
@@ -34,6 +34,7 @@ const putShard = createRoute({
 const getShard = createRoute({
   method: "get",
   path: "/v1/shards/{shard}",
+  middleware: [scoped("read", "shard")] as const,
   tags: ["shards"],
   operationId: "getShard",
   summary: "The shard's configuration, version, learning rate, sizes and timestamps.",
@@ -55,7 +56,7 @@ const patchShard = createRoute({
   operationId: "patchShard",
   summary: "Change hyperparameters or the schedule live.",
   description: "Recorded with the version at which it took effect (GET .../history). A new schedule counts updates from that version.",
-  middleware: [limitBody("json")] as const,
+  middleware: [scoped("admin", "shard"), limitBody("json")] as const,
   request: { params: ShardParams, body: { required: true, content: json(PatchBody) } },
   responses: { 200: { description: "The shard after the change.", content: json(ShardInfo) }, ...problems(400, 401, 403, 404, 413, 415) },
 });
@@ -67,6 +68,7 @@ const History = z
 const getHistory = createRoute({
   method: "get",
   path: "/v1/shards/{shard}/history",
+  middleware: [scoped("read", "shard")] as const,
   tags: ["shards"],
   operationId: "getShardHistory",
   summary: "Every live change of hyperparameters or schedule, with the version it took effect at.",
@@ -77,6 +79,7 @@ const getHistory = createRoute({
 const deleteShard = createRoute({
   method: "delete",
   path: "/v1/shards/{shard}",
+  middleware: [scoped("admin", "shard")] as const,
   tags: ["shards"],
   operationId: "deleteShard",
   summary: "Delete the shard and all its state.",
@@ -111,7 +114,6 @@ export const shards = new OpenAPIHono<EdgeEnv>()
   })
   .openapi(putShard, async (c) => {
     const { shard } = c.req.valid("param");
-    requireScope(c, "admin", shard);
     const replace = c.req.valid("query").replace === "true";
     const result = await shardClient(c.env, shard).create(shard, c.req.valid("json"), replace);
     // After the shard: a listing may miss a shard whose registration failed, until a re-PUT.
@@ -120,22 +122,18 @@ export const shards = new OpenAPIHono<EdgeEnv>()
   })
   .openapi(getShard, async (c) => {
     const { shard } = c.req.valid("param");
-    requireScope(c, "read", shard);
     return c.json(presentInfo(await shardClient(c.env, shard).info()), 200);
   })
   .openapi(patchShard, async (c) => {
     const { shard } = c.req.valid("param");
-    requireScope(c, "admin", shard);
     return c.json(presentInfo(await shardClient(c.env, shard).patch(c.req.valid("json"))), 200);
   })
   .openapi(getHistory, async (c) => {
     const { shard } = c.req.valid("param");
-    requireScope(c, "read", shard);
     return c.json(presentHistory(await shardClient(c.env, shard).history()), 200);
   })
   .openapi(deleteShard, async (c) => {
     const { shard } = c.req.valid("param");
-    requireScope(c, "admin", shard);
     await shardClient(c.env, shard).destroy();
     await catalogClient(c.env).forgetShard(shard);
     return c.body(null, 204);

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { shardClient } from "../../shard/client";
-import { requireScope } from "../auth/middleware";
+import { scoped } from "../auth/middleware";
 import { ShardParams } from "../schemas/params";
 import { ShardStatus } from "../schemas/responses";
 import type { EdgeEnv } from "../types";
@@ -10,6 +10,7 @@ import { presentStatus } from "../present";
 const getStatus = createRoute({
   method: "get",
   path: "/v1/shards/{shard}/status",
+  middleware: [scoped("read", "shard")] as const,
   tags: ["gradients"],
   operationId: "getStatus",
   summary: "Mode, version, the open round (counts, deadline) and staleness statistics.",
@@ -22,6 +23,5 @@ const getStatus = createRoute({
 
 export const status = new OpenAPIHono<EdgeEnv>().openapi(getStatus, async (c) => {
   const { shard } = c.req.valid("param");
-  requireScope(c, "read", shard);
   return c.json(presentStatus(await shardClient(c.env, shard).status()), 200);
 });

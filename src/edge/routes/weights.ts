@@ -4,7 +4,7 @@ import { MAX_WAIT_SECONDS } from "../../limits";
 import { refuse } from "../../problems";
 import { shardClient } from "../../shard/client";
 import type { VectorRead } from "../../shard/types";
-import { requireScope } from "../auth/middleware";
+import { scoped } from "../auth/middleware";
 import { readFloatsBody, sendFloats, versionHeadersOf } from "../floats";
 import { preferencesOf } from "../prefer";
 import { ShardParams } from "../schemas/params";
@@ -15,6 +15,7 @@ import { count, floatsContent, problems, RangeQuery, vectorResponseHeaders } fro
 const getWeights = createRoute({
   method: "get",
   path: "/v1/shards/{shard}/weights",
+  middleware: [scoped("read", "shard")] as const,
   tags: ["weights"],
   operationId: "getWeights",
   summary: "The weights: raw little-endian float32 by default, JSON when asked (small shards only).",
@@ -42,6 +43,7 @@ const AverageParams = ShardParams.extend({
 const getAverage = createRoute({
   method: "get",
   path: "/v1/shards/{shard}/averages/{name}",
+  middleware: [scoped("read", "shard")] as const,
   tags: ["weights"],
   operationId: "getAverage",
   summary: "A running average of the weights (EMA or SWA): the ensemble endpoint.",
@@ -56,6 +58,7 @@ const getAverage = createRoute({
 const putWeights = createRoute({
   method: "put",
   path: "/v1/shards/{shard}/weights",
+  middleware: [scoped("admin", "shard")] as const,
   tags: ["weights"],
   operationId: "putWeights",
   summary: "Upload weights, whole or a range (chunked uploads of big shards).",
@@ -104,19 +107,16 @@ async function answerVector(c: Context<EdgeEnv>, shard: string, read: () => Prom
 export const weights = new OpenAPIHono<EdgeEnv>()
   .openapi(getWeights, async (c) => {
     const { shard } = c.req.valid("param");
-    requireScope(c, "read", shard);
     const { offset = 0, length } = c.req.valid("query");
     return answerVector(c, shard, () => shardClient(c.env, shard).read({ offset, length }));
   })
   .openapi(getAverage, async (c) => {
     const { shard, name } = c.req.valid("param");
-    requireScope(c, "read", shard);
     const { offset = 0, length } = c.req.valid("query");
     return answerVector(c, shard, () => shardClient(c.env, shard).read({ offset, length }, name));
   })
   .openapi(putWeights, async (c) => {
     const { shard } = c.req.valid("param");
-    requireScope(c, "admin", shard);
     const ifMatch = c.req.header("if-match");
     const bytes = await readFloatsBody(c, "the weights");
     const offset = c.req.valid("query").offset ?? 0;

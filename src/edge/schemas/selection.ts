@@ -1,12 +1,13 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_CHECKPOINTS } from "../../limits";
+import { integer } from "../routes/common";
 
 const IDS = /^\d{1,10}(,\d{1,10})*$/;
 
 /** Which checkpoints an ensemble averages, as a query: `checkpoints=3,5,8` or `last=k`, exactly one of them. */
 export const selectionFields = {
   checkpoints: z.string().regex(IDS).optional().openapi({ description: `Ids of the checkpoints to average, comma-separated (distinct, at most ${MAX_CHECKPOINTS}).`, example: "3,5,8" }),
-  last: z.coerce.number().int().min(1).max(MAX_CHECKPOINTS).optional().openapi({ description: "Average the newest `last` checkpoints.", example: 3 }),
+  last: integer(1, MAX_CHECKPOINTS).optional().openapi({ description: "Average the newest `last` checkpoints.", example: 3 }),
 };
 
 export function checkSelection(q: { checkpoints?: string; last?: number }, ctx: z.core.$RefinementCtx): void {

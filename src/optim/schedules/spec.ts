@@ -1,3 +1,4 @@
+import { MAX_SCHEDULE_DEPTH } from "../../limits";
 import { HyperparameterError, requireThat, resolveHyper, type HyperSpec } from "../hyper";
 
 /**
@@ -83,13 +84,23 @@ export const scheduleSpecs: Record<Exclude<ScheduleType, "sequence">, HyperSpec>
 
 export const scheduleTypes = [...Object.keys(scheduleSpecs), "sequence"] as ScheduleType[];
 
+/** Why a schedule nested too deep is refused (the resolver and the request schemas say it alike). */
+export const SCHEDULE_DEPTH_MESSAGE = `a schedule nests at most ${MAX_SCHEDULE_DEPTH} levels (the schedule is level 1; each sequence adds one)`;
+
+/** Whether a schedule given as JSON nests sequences deeper than MAX_SCHEDULE_DEPTH; it looks no deeper than that. */
+export function nestsTooDeep(input: unknown, level = 1): boolean {
+  const { type, schedules } = (typeof input === "object" && input !== null ? input : {}) as { type?: unknown; schedules?: unknown };
+  if (type !== "sequence" || !Array.isArray(schedules)) return false;
+  return level >= MAX_SCHEDULE_DEPTH || schedules.some((s) => nestsTooDeep(s, level + 1));
+}
+
 /** Validates a schedule given as JSON and fills in defaults; throws HyperparameterError. */
-export function resolveSchedule(input: unknown, path = "schedule"): ScheduleSpec {
+export function resolveSchedule(input: unknown, path = "schedule", level = 1): ScheduleSpec {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     throw new HyperparameterError(path, `${path} must be an object with a 'type', got ${JSON.stringify(input)}`);
   }
   const { type, ...rest } = input as Record<string, unknown>;
-  if (type === "sequence") return resolveSequence(rest, path);
+  if (type === "sequence") return resolveSequence(rest, path, level);
   if (typeof type !== "string" || !(type in scheduleSpecs)) {
     throw new HyperparameterError(
       `${path}.type`,
@@ -110,8 +121,9 @@ export function resolveSchedule(input: unknown, path = "schedule"): ScheduleSpec
   return spec;
 }
 
-function resolveSequence(rest: Record<string, unknown>, path: string): ScheduleSpec {
+function resolveSequence(rest: Record<string, unknown>, path: string, level: number): ScheduleSpec {
   const owner = `${path} (sequence)`;
+  if (level >= MAX_SCHEDULE_DEPTH) throw new HyperparameterError("schedules", `${owner}: ${SCHEDULE_DEPTH_MESSAGE}`);
   const { schedules, milestones, ...unknown } = rest;
   const extra = Object.keys(unknown)[0];
   if (extra !== undefined) {
@@ -120,7 +132,7 @@ function resolveSequence(rest: Record<string, unknown>, path: string): ScheduleS
   if (!Array.isArray(schedules) || schedules.length === 0) {
     throw new HyperparameterError("schedules", `${owner}: 'schedules' must be a non-empty list of schedules`);
   }
-  const resolved = schedules.map((s, i) => resolveSchedule(s, `${path}.schedules[${i}]`));
+  const resolved = schedules.map((s, i) => resolveSchedule(s, `${path}.schedules[${i}]`, level + 1));
   const marks = resolveHyper<{ milestones: number[] }>(owner, { milestones: scheduleSpecs.multistep.milestones! }, { milestones });
   requireThat(
     marks.milestones.length === resolved.length - 1,

@@ -4,7 +4,8 @@ import type { Rounds } from "../rounds/rounds";
 import { saveMeta } from "../store/meta";
 import { WEIGHTS_SLOT } from "../store/resident";
 import type { ShardStore } from "../store/store";
-import type { Checkpoint, CheckpointSelection, EnsembleRead, Range, ShardInfo, SnapshotRequest, SnapshotResult, VectorRead } from "../types";
+import { ensureChangedBy } from "../ownership";
+import type { Checkpoint, CheckpointSelection, EnsembleRead, Range, ShardInfo, SnapshotRequest, SnapshotResult, VectorRead, Via } from "../types";
 import { checkedRange } from "../vectors";
 import {
   allCheckpoints,
@@ -55,9 +56,10 @@ export class Checkpoints {
     return describeCheckpoint(findCheckpoint(this.store.db, id));
   }
 
-  delete(id: number): { deleted: true } {
+  delete(id: number, via: Via): { deleted: true } {
     const { store } = this;
     const resident = store.existing();
+    ensureChangedBy(resident.meta, via, "delete its checkpoints");
     findCheckpoint(store.db, id);
     store.commit(() => deleteCheckpoint(store.sql, store.db, resident, id));
     return { deleted: true };
@@ -67,9 +69,10 @@ export class Checkpoints {
    * Restores a checkpoint as a new version (history is kept: later checkpoints stay restorable).
    * Refused while a round has pushes waiting: they were computed from the current weights.
    */
-  restore(id: number): ShardInfo {
+  restore(id: number, via: Via): ShardInfo {
     const { store } = this;
     const resident = store.existing();
+    ensureChangedBy(resident.meta, via, "restore it");
     const row = findCheckpoint(store.db, id);
     this.rounds.ensureNoneWaiting(resident, "restore");
     const { meta } = resident;

@@ -1,29 +1,17 @@
 import { KeyFilter } from "./key-filter";
 import { LEDGER_CAPACITY } from "../../limits";
-import { refuse } from "../../problems";
-import type { PushRequest, PushSummary } from "../types";
+import type { PushSummary } from "../types";
+import { refuseReused, type LedgerEntry } from "./ledger-key";
 
-const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
-
-/** What identifies a push under its Idempotency-Key: a retry must send the same. */
-export async function pushFingerprint(req: PushRequest): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", req.gradient);
-  let hex = "";
-  for (const byte of new Uint8Array(digest)) hex += HEX[byte];
-  return `${hex}:${req.offset ?? "-"}:${req.baseVersion ?? "-"}`;
-}
-
-export interface LedgerRecord {
-  key: string;
-  fingerprint: string;
+export interface LedgerRecord extends LedgerEntry {
   summary: PushSummary;
   at: number;
 }
 
 /**
  * The idempotency ledger: the outcome of every push sent with an Idempotency-Key (the last
- * LEDGER_CAPACITY of them), so that a retry returns the first answer and applies nothing. A key
- * reused for a different request is refused. A filter of the keys held skips the lookup of a key
+ * LEDGER_CAPACITY of them), so that a retry returns the first answer and applies nothing. Keys are
+ * scoped to their token's subject; a key reused for a different request is refused (ledger-key.ts). A filter of the keys held skips the lookup of a key
  * never seen, which is nearly every push.
  */
 export class Ledger {
@@ -31,11 +19,12 @@ export class Ledger {
 
   constructor(private readonly sql: SqlStorage) {}
 
-  recall(key: string, fingerprint: string): PushSummary | null {
-    if (!this.keys().mightHold(key)) return null;
-    const row = this.sql.exec<{ fingerprint: string; outcome: string }>("SELECT fingerprint, outcome FROM idempotency WHERE key = ?", key).toArray()[0];
-    if (!row) return null;
-    if (row.fingerprint !== fingerprint) refuse("idempotency-key-reused", `Idempotency-Key '${key}' was used for a different request`);
+  /** The recorded outcome of the entry's key; undefined when none; refuses a key recorded with another fingerprint. */
+  recall(entry: LedgerEntry): PushSummary | undefined {
+    if (!this.keys().mightHold(entry.key)) return undefined;
+    const row = this.sql.exec<{ fingerprint: string; outcome: string }>("SELECT fingerprint, outcome FROM idempotency WHERE key = ?", entry.key).toArray()[0];
+    if (!row) return undefined;
+    if (row.fingerprint !== entry.fingerprint) refuseReused(entry);
     return JSON.parse(row.outcome) as PushSummary;
   }
 

@@ -5,9 +5,11 @@ import { writeUpdated, type Resident } from "../store/resident";
 import type { ShardStore } from "../store/store";
 import type { PushRequest, PushResult, PushSummary } from "../types";
 import type { Vectors } from "../vectors";
+import { ensureChangedBy } from "../ownership";
 import { applyPush } from "./apply";
 import { GroupCommit } from "./group-commit";
-import { Ledger, pushFingerprint, type LedgerRecord } from "./ledger";
+import { Ledger, type LedgerRecord } from "./ledger";
+import { ledgerEntriesOf, refuseReused, type LedgerEntry } from "./ledger-key";
 import { RateLimiter } from "./rate";
 
 /** An async push applied to the resident shard, waiting for its group to be written. */
@@ -19,7 +21,7 @@ interface PendingPush {
 }
 
 /**
- * Pushes: the rate limit, replays of Idempotency-Keys from the ledger, async pushes applied at
+ * Pushes: replays of Idempotency-Keys from the ledger, the rate limit, async pushes applied at
  * once and written in groups (group-commit.ts), rounds-mode pushes handed to the rounds module.
  */
 export class Pushes {
@@ -42,33 +44,40 @@ export class Pushes {
 
   async push(req: PushRequest): Promise<PushResult> {
     // The only await before the synchronous section that checks and applies: hashing.
-    const fingerprint = req.idempotencyKey === undefined ? undefined : await pushFingerprint(req);
+    const entries = await ledgerEntriesOf(req);
     const resident = this.store.existing();
-    const limit = resident.meta.config.rate_limit;
-    const wait = limit ? this.rates.take(limit, req.clientKey ?? "", this.store.now()) : 0;
-    if (wait > 0) {
-      refuse("rate-limited", `client '${req.clientKey ?? ""}' exceeds ${limit!.per_second} pushes per second (bursts of ${limit!.burst}) on this shard; retry in ${wait.toFixed(3)} s`, {
-        retry_after: Math.ceil(wait),
-      });
-    }
-    const key = req.idempotencyKey;
-    if (key !== undefined) {
-      const pending = this.groups.pending((p) => p.record?.key === key);
+    ensureChangedBy(resident.meta, req.via, "push to it");
+    // Replays first: a retry of a push already applied is answered whatever the rate.
+    for (const entry of entries) {
+      const pending = this.groups.pending((p) => p.record?.key === entry.key);
       if (pending) {
-        if (pending.entry.record!.fingerprint !== fingerprint) refuse("idempotency-key-reused", `Idempotency-Key '${key}' was used for a different request`);
+        if (pending.entry.record!.fingerprint !== entry.fingerprint) refuseReused(entry);
         await pending.durable;
         return this.respond({ ...pending.entry.summary, replayed: true }, req);
       }
-      const previous = this.ledger.recall(key, fingerprint!);
+      const previous = this.ledger.recall(entry);
       if (previous) return this.respond({ ...previous, replayed: true }, req);
     }
+    this.limitRate(resident, req);
+    const entry = entries[0];
     if (resident.meta.config.aggregation.mode === "rounds") {
       const record = (summary: PushSummary, at: number) => {
-        if (key !== undefined) this.ledger.record([{ key, fingerprint: fingerprint!, summary, at }]);
+        if (entry) this.ledger.record([{ ...entry, summary, at }]);
       };
       return this.respond({ ...(await this.rounds.push(resident, req, record)), replayed: false }, req);
     }
-    return this.pushAsync(resident, req, fingerprint);
+    return this.pushAsync(resident, req, entry);
+  }
+
+  /** Refuses a push over its client's rate (429 with when to retry); takes one from its bucket otherwise. */
+  private limitRate(resident: Resident, req: PushRequest): void {
+    const limit = resident.meta.config.rate_limit;
+    const wait = limit ? this.rates.take(limit, req.clientKey ?? "", this.store.now()) : 0;
+    if (wait > 0) {
+      refuse("rate-limited", `client '${req.clientId ?? req.clientKey ?? ""}' exceeds ${limit!.per_second} pushes per second (bursts of ${limit!.burst}) on this shard; retry in ${wait.toFixed(3)} s`, {
+        retry_after: Math.ceil(wait),
+      });
+    }
   }
 
   /**
@@ -76,13 +85,12 @@ export class Pushes {
    * arrival order) and answers once its group is durable. The weights answered are those of its
    * own step, taken before later pushes of the group move them on.
    */
-  private async pushAsync(resident: Resident, req: PushRequest, fingerprint: string | undefined): Promise<PushResult> {
+  private async pushAsync(resident: Resident, req: PushRequest, entry: LedgerEntry | undefined): Promise<PushResult> {
     const at = this.store.now();
     const summary = applyPush(resident, req, at);
     const result: PushResult = { ...summary, replayed: false };
     if (req.respond === "weights") result.weights = this.vectors.read({ offset: summary.offset, length: summary.count });
-    const key = req.idempotencyKey;
-    const record = key === undefined ? undefined : { key, fingerprint: fingerprint!, summary, at };
+    const record = entry && { ...entry, summary, at };
     // A push that changed nothing still answers only once what it saw is durable.
     await (summary.applied || record ? this.groups.join({ resident, summary, record }) : this.groups.drained());
     return result;

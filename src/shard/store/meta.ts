@@ -25,6 +25,8 @@ export interface ShardMeta {
   stats: ShardStats;
   /** Rounds mode: when the open round closes at the latest; null when no push is waiting. */
   roundDeadline: number | null;
+  /** The model whose shard this is: changed only through the model. */
+  model: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -47,6 +49,7 @@ export function loadMeta(db: Db): ShardMeta | null {
     averageCounts: JSON.parse(row.averageCounts) as Record<string, number>,
     stats: { ...emptyStats(), ...(JSON.parse(row.stats) as Partial<ShardStats>) },
     roundDeadline: row.roundDeadline,
+    model: row.model,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -67,6 +70,7 @@ export function saveMeta(db: Db, meta: ShardMeta): void {
     averageCounts: JSON.stringify(meta.averageCounts),
     stats: JSON.stringify(meta.stats),
     roundDeadline: meta.roundDeadline,
+    model: meta.model,
     createdAt: meta.createdAt,
     updatedAt: meta.updatedAt,
   };

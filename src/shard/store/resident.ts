@@ -1,6 +1,7 @@
 import { fillInitial, initPlateau, learningRateAt, type AverageSpec } from "../../optim";
 import { createFastEngine, type FastEngine } from "../../optim/fast/engine";
 import type { ShardConfig } from "../../config";
+import type { InitPiece } from "../types";
 import type { ShardMeta } from "./meta";
 import { coveringPageRuns } from "./page-layout";
 import { pageRows, readPages, writePageRows, type PageRow } from "./pages";
@@ -47,10 +48,16 @@ export function loadResident(sql: SqlStorage, meta: ShardMeta, kernels: WebAssem
   return resident;
 }
 
-/** A new shard's resident state: initial weights, initial slots, averages holding the initial weights. */
-export function initialResident(meta: ShardMeta, kernels: WebAssembly.Module): Resident {
+/**
+ * A new shard's resident state: initial weights, initial slots, averages holding the initial
+ * weights. With `pieces` (a model's shard), each piece draws from its tensor's own stream.
+ */
+export function initialResident(meta: ShardMeta, kernels: WebAssembly.Module, pieces?: readonly InitPiece[]): Resident {
   const resident = residentFor(meta, kernels);
-  fillInitial(resident.engine.params, meta.config.init);
+  const { params } = resident.engine;
+  const { init } = meta.config;
+  if (pieces === undefined || init.kind === "zeros") fillInitial(params, init);
+  else for (const p of pieces) fillInitial(params.subarray(p.offset, p.offset + p.length), { ...init, seed: p.seed }, p.skip);
   for (const avg of resident.averages) avg.values.set(resident.engine.params);
   return resident;
 }

@@ -34,6 +34,8 @@ export const shard = sqliteTable("shard", {
   stats: text("stats").notNull().default("{}"),
   /** Rounds mode: when the open round closes if its quorum is not reached first (ms since epoch). */
   roundDeadline: integer("round_deadline"),
+  /** The model whose shard this is (changed only through the model), or null for a shard of its own. */
+  model: text("model"),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });

@@ -1,6 +1,8 @@
 import { refuse } from "../../problems";
 import { loadMeta, type Db, type ShardMeta } from "./meta";
+import type { InitPiece } from "../types";
 import { initialResident, loadResident, type Resident } from "./resident";
+import { admit, release, touch, type Tenant } from "./residency";
 
 const ALL_TABLES = ["pages", "round_pushes", "idempotency", "config_history", "metrics", "checkpoints", "shard"];
 
@@ -11,8 +13,12 @@ const ALL_TABLES = ["pages", "round_pushes", "idempotency", "config_history", "m
  * (long polls) are checked after every commit.
  */
 export class ShardStore {
-  /** undefined: not loaded yet; null: no shard here. */
+  /** undefined: not loaded yet (or evicted); null: no shard here. */
   private cached: Resident | null | undefined;
+  /** The cached resident as the isolate's memory budget counts it (residency.ts). */
+  private tenant: Tenant | undefined;
+  /** Requests under way: a shard is evicted only when none is. */
+  private active = 0;
   private readonly waiters = new Set<() => void>();
   /** Runs when the shard is loaded from storage (the rounds module re-arms a lost alarm). */
   onLoad: (meta: ShardMeta) => void = () => undefined;
@@ -32,20 +38,22 @@ export class ShardStore {
   resident(): Resident | null {
     if (this.cached === undefined) {
       const meta = loadMeta(this.db);
-      this.cached = meta === null ? null : loadResident(this.sql, meta, this.kernels);
+      this.hold(meta === null ? null : loadResident(this.sql, meta, this.kernels));
       if (meta) this.onLoad(meta);
+    } else if (this.tenant) {
+      touch(this.tenant);
     }
-    return this.cached;
+    return this.cached ?? null;
   }
 
   /** The resident shard, or a not-found refusal. */
   existing(): Resident {
-    return this.resident() ?? refuse("not-found", "no such shard");
+    return this.resident() ?? refuse("not-found", "no such shard; PUT /v1/shards/{name} creates it");
   }
 
-  /** A new shard's resident state (initial weights), not yet stored. */
-  fresh(meta: ShardMeta): Resident {
-    return initialResident(meta, this.kernels);
+  /** A new shard's resident state (initial weights, drawn per piece when given), not yet stored. */
+  fresh(meta: ShardMeta, pieces?: readonly InitPiece[]): Resident {
+    return initialResident(meta, this.kernels, pieces);
   }
 
   /** Runs `write` in one transaction; on failure the cache is forgotten, since its changes did not land. */
@@ -53,7 +61,7 @@ export class ShardStore {
     try {
       this.storage.transactionSync(write);
     } catch (e) {
-      this.cached = undefined;
+      this.hold(undefined);
       throw e;
     }
     for (const check of [...this.waiters]) check();
@@ -61,13 +69,42 @@ export class ShardStore {
 
   /** After a commit: the resident shard is now `resident` (created, or null once deleted). */
   keep(resident: Resident | null): void {
-    this.cached = resident;
+    this.hold(resident);
   }
 
   /** After a commit that the resident vectors do not reflect (a restore, a new kernel plan): reload from storage. */
   reload(): Resident {
-    this.cached = undefined;
+    this.hold(undefined);
     return this.existing();
+  }
+
+  /** Runs a request: while any is under way, the shard is not evicted. */
+  async use<T>(f: () => Promise<T>): Promise<T> {
+    this.active += 1;
+    try {
+      return await f();
+    } finally {
+      this.active -= 1;
+    }
+  }
+
+  /** Caches `resident`, counting it in the isolate's budget in place of the one before. */
+  private hold(resident: Resident | null | undefined): void {
+    if (this.tenant) release(this.tenant);
+    this.tenant = undefined;
+    this.cached = resident;
+    if (!resident) return;
+    const tenant: Tenant = {
+      bytes: resident.engine.bytes,
+      idle: () => this.active === 0,
+      evict: () => {
+        if (this.tenant !== tenant) return;
+        this.tenant = undefined;
+        this.cached = undefined;
+      },
+    };
+    this.tenant = tenant;
+    admit(tenant);
   }
 
   /** Whether `resident` is still the one in memory (nothing reloaded it since). */

@@ -10,9 +10,10 @@ export const uniqueName = (prefix = "s") => `${prefix}-${Date.now().toString(36)
 
 const tokens = new Map<string, Promise<string>>();
 
-export function token(scopes: Scope[] = ["admin"], prefix = ""): Promise<string> {
-  const key = `${scopes.join(",")}|${prefix}`;
-  if (!tokens.has(key)) tokens.set(key, signToken(env.AUTH_SECRET!, { sub: "test", scopes, prefix, iat: Math.floor(Date.now() / 1000) }));
+/** A token of the test secret, for `sub` (the client its pushes count as). */
+export function token(scopes: Scope[] = ["admin"], prefix = "", sub = "test"): Promise<string> {
+  const key = `${scopes.join(",")}|${prefix}|${sub}`;
+  if (!tokens.has(key)) tokens.set(key, signToken(env.AUTH_SECRET!, { sub, scopes, prefix, iat: Math.floor(Date.now() / 1000) }));
   return tokens.get(key)!;
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE `shard` ADD `model` text;

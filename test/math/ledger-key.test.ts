@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { ledgerEntriesOf } from "../../src/shard/pushes/ledger-key";
+import type { PushRequest } from "../../src/shard/types";
+
+const gradient = Float32Array.of(1, 2).buffer;
+const req = (extra: Partial<PushRequest>): PushRequest => ({ gradient, respond: "summary", idempotencyKey: "k", ...extra });
+
+describe("ledgerEntriesOf", () => {
+  it("is empty without an Idempotency-Key", async () => {
+    expect(await ledgerEntriesOf(req({ idempotencyKey: undefined }))).toEqual([]);
+  });
+
+  it("scopes the key to the subject, and looks up the unscoped record of the previous release second", async () => {
+    const [scoped, legacy] = await ledgerEntriesOf(req({ subject: "alice", clientId: "alice", clientKey: "alice/alice", sampleCount: 3, baseVersion: 7, offset: 0 }));
+    expect(scoped!.key).toBe("alice\nk");
+    expect(scoped!.fingerprint).toMatch(/^[0-9a-f]{64}:0:7:3:alice\/alice$/);
+    expect(legacy).toEqual({ key: "k", fingerprint: scoped!.fingerprint.replace(/:3:alice\/alice$/, "") });
+  });
+
+  it("keeps the previous format for a push from an edge that sends no subject", async () => {
+    expect(await ledgerEntriesOf(req({ clientKey: "a/b" }))).toEqual([{ key: "k", fingerprint: expect.stringMatching(/^[0-9a-f]{64}:-:-$/) }]);
+  });
+
+  it("never gives two subjects, or a subject and an unscoped key, the same stored key (a header value holds no newline)", async () => {
+    const pushes = [req({ subject: "a\nb", idempotencyKey: "c" }), req({ subject: "a", idempotencyKey: "b c" }), req({ subject: "a\n", idempotencyKey: "b" }), req({ subject: "a" }), req({ subject: "b" }), req({}), req({ idempotencyKey: "a k" })];
+    const keys = await Promise.all(pushes.map(async (r) => (await ledgerEntriesOf(r))[0]!.key));
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it("changes the fingerprint with any of gradient, offset, base version, sample count and client", async () => {
+    const base = { subject: "s", clientKey: "s/c" };
+    const variants = [req(base), req({ ...base, gradient: Float32Array.of(2, 1).buffer }), req({ ...base, offset: 0 }), req({ ...base, baseVersion: 0 }), req({ ...base, sampleCount: 1 }), req({ ...base, clientKey: "s/d" })];
+    const prints = await Promise.all(variants.map(async (r) => (await ledgerEntriesOf(r))[0]!.fingerprint));
+    expect(new Set(prints).size).toBe(prints.length);
+  });
+});

@@ -1,0 +1,77 @@
+import { env } from "cloudflare:workers";
+import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { createShard, push, token } from "./support/api";
+import { storedState } from "./support/snapshot";
+
+// An Idempotency-Key is scoped to its caller: the token's subject; the request it names includes its headers.
+const as = async (sub: string, headers: Record<string, string> = {}, scopes: ("train" | "relay")[] = ["train"]) => ({ authorization: `Bearer ${await token(scopes, "", sub)}`, ...headers });
+const summary = { prefer: "return=minimal" };
+const sql = <T>(name: string, run: (sql: SqlStorage) => T) =>
+  runInDurableObject(env.SHARDS.get(env.SHARDS.idFromName(name)), (_instance: unknown, state: DurableObjectState) => run(state.storage.sql));
+
+describe("Idempotency-Key: scoped to the token's subject", () => {
+  it("does not replay one subject's outcome to another subject that sends the same key and body", async () => {
+    const name = await createShard({ length: 2, rule: "sgd" });
+    const first = await push(name, [1, 2], await as("alice", { "idempotency-key": "k", ...summary }));
+    expect(await first.json()).toMatchObject({ version: 1, replayed: false });
+    const other = await push(name, [1, 2], await as("bob", { "idempotency-key": "k", ...summary }));
+    expect(other.headers.get("idempotent-replayed")).toBeNull();
+    expect(await other.json()).toMatchObject({ version: 2, replayed: false });
+    // Each retry replays its own caller's outcome.
+    expect(await (await push(name, [1, 2], await as("alice", { "idempotency-key": "k", ...summary }))).json()).toMatchObject({ version: 1, replayed: true });
+    expect(await (await push(name, [1, 2], await as("bob", { "idempotency-key": "k", ...summary }))).json()).toMatchObject({ version: 2, replayed: true });
+  });
+
+  it.each([
+    ["another client of the relay", { "x-client-id": "phone-2" }, ""],
+    ["another sample count", { "x-sample-count": "9" }, ""],
+    ["another base version", { "x-base-version": "0" }, ""],
+    ["another offset", {}, "?offset=0"],
+  ])("refuses a key reused with %s (422), changing nothing", async (_what, headers, query) => {
+    const name = await createShard({ length: 2, rule: "sgd" });
+    const sent = { "idempotency-key": "same", "x-client-id": "phone-1", "x-sample-count": "4" };
+    expect((await push(name, [1, 2], await as("gateway", sent, ["relay"]))).status).toBe(200);
+    const before = await storedState(name);
+    const res = await push(name, [1, 2], await as("gateway", { ...sent, ...headers }, ["relay"]), query);
+    expect(res.status).toBe(422);
+    expect(await res.json()).toMatchObject({ type: "/problems/idempotency-key-reused", detail: expect.stringMatching(/^Idempotency-Key 'same' was used for a different request/) });
+    expect(await storedState(name)).toBe(before);
+    expect((await push(name, [1, 2], await as("gateway", sent, ["relay"]))).headers.get("idempotent-replayed")).toBe("true");
+  });
+
+  it("replays a retry before the rate limit: an applied push is never answered 429", async () => {
+    const name = await createShard({ length: 2, rule: "sgd", rate_limit: { per_second: 0.01, burst: 1 } });
+    expect((await push(name, [1, 1], await as("alice", { "idempotency-key": "r-1" }))).status).toBe(200);
+    const retry = await push(name, [1, 1], await as("alice", { "idempotency-key": "r-1" }));
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect((await push(name, [1, 1], await as("alice", { "idempotency-key": "r-2" }))).status).toBe(429);
+  });
+
+  it("still replays records stored before keys were scoped (bare key, fingerprint of gradient, offset and base version)", async () => {
+    const name = await createShard({ length: 2, rule: "sgd" });
+    expect((await push(name, [1, 2], await as("alice", { "idempotency-key": "old" }))).status).toBe(200);
+    // Make the record what the previous release stored: the key as sent, `<sha-256 hex>:<offset or ->:<base version or ->`.
+    const hex = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", Float32Array.of(1, 2).buffer)), (b) => b.toString(16).padStart(2, "0")).join("");
+    const keys = await sql(name, (s) => {
+      s.exec("UPDATE idempotency SET key = 'old', fingerprint = ? WHERE key = ?", `${hex}:-:-`, "alice\nold");
+      return s.exec<{ key: string }>("SELECT key FROM idempotency").toArray().map((r) => r.key);
+    });
+    expect(keys).toEqual(["old"]);
+    await abortAllDurableObjects(); // the new release starts on stored records: its key filter is made from them
+    const before = await storedState(name);
+    for (const sub of ["alice", "bob"]) {
+      const retry = await push(name, [1, 2], await as(sub, { "idempotency-key": "old", ...summary }));
+      expect(await retry.json(), sub).toMatchObject({ version: 1, replayed: true });
+    }
+    expect((await push(name, [2, 1], await as("alice", { "idempotency-key": "old" }))).status).toBe(422);
+    expect(await storedState(name)).toBe(before);
+  });
+
+  it("stores new records under the subject's scope", async () => {
+    const name = await createShard({ length: 2, rule: "sgd" });
+    await push(name, [1, 2], await as("zoë 🚀", { "idempotency-key": "k/1" }));
+    expect(await sql(name, (s) => s.exec<{ key: string }>("SELECT key FROM idempotency").toArray().map((r) => r.key))).toEqual(["zoë 🚀\nk/1"]);
+  });
+});
