@@ -1,9 +1,10 @@
-// Creates .dev.vars with AUTH_SECRET=<LOCAL_DEV_SECRET> for `wrangler dev`, when there is none.
+// Creates .dev.vars with a random AUTH_SECRET for `wrangler dev`, when there is none.
 // Never overwrites: an existing .dev.vars is left alone (with a warning if it sets no AUTH_SECRET).
 // When .env files exist and .dev.vars does not, it creates nothing: wrangler ignores .env files once
-// a .dev.vars exists. Needs Node >= 22.18 (it imports a .ts file); npm scripts use the project's Node.
+// a .dev.vars exists.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { parseEnv } from "node:util";
+import { randomBytes } from "node:crypto";
 
 const root = new URL("../", import.meta.url);
 const devVars = new URL(".dev.vars", root);
@@ -23,18 +24,13 @@ if (envFiles.length > 0) {
   process.exit(0);
 }
 
-let LOCAL_DEV_SECRET;
-try {
-  ({ LOCAL_DEV_SECRET } = await import("../src/edge/auth/dev.ts"));
-} catch (err) {
-  warn(`cannot import src/edge/auth/dev.ts with Node ${process.version} (${err.code ?? err.message}); run it with Node >= 22.18 or: node --import tsx scripts/dev-vars.mjs`);
-  process.exit(1);
-}
-
-const text = `# Local development only (created by scripts/dev-vars.mjs; gitignored).
-# This AUTH_SECRET is the public LOCAL_DEV_SECRET of src/edge/auth/dev.ts: the Worker accepts it only
-# for requests to localhost, 127.x or [::1]. Deployments set their own: wrangler secret put AUTH_SECRET
-AUTH_SECRET=${LOCAL_DEV_SECRET}
+// A secret of this machine's own, not the public LOCAL_DEV_SECRET of src/edge/auth/dev.ts: a proxy or a
+// tunnel in front of `npm start` (which may look exactly like a local client) still needs a token
+// signed with it.
+const secret = randomBytes(32).toString("hex");
+const text = `# Local development only (created by scripts/dev-vars.mjs; gitignored): a random secret of this machine.
+# Tokens for it: npm run -s token. Deployments set their own: wrangler secret put AUTH_SECRET
+AUTH_SECRET=${secret}
 `;
 try {
   writeFileSync(devVars, text, { flag: "wx", mode: 0o600 });
@@ -42,4 +38,4 @@ try {
   if (err.code === "EEXIST") process.exit(0); // created meanwhile: still never overwrite
   throw err;
 }
-console.error("dev-vars: created .dev.vars with the local development AUTH_SECRET (mint a token: npm run -s token)");
+console.error("dev-vars: created .dev.vars with a random AUTH_SECRET of this machine (mint a token: npm run -s token)");
