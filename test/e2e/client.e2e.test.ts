@@ -23,6 +23,7 @@ import {
   type Shardstep,
 } from "../../packages/client/src/index";
 import { launchChromium } from "./support/chromium";
+import { bitDifference } from "./support/replay";
 import { adminToken, DevServer } from "./support/server";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -240,6 +241,11 @@ describe("rounds", () => {
   });
 });
 
+// A failed connection is retried by the client (reads and keyed pushes), so a test that counts
+// attempts counts only the ones its subject causes. The wrangler dev server closes a connection after
+// 15 s idle; fetch closes its own after 4 s, but only when its timers run: a test that blocked the
+// event loop for seconds (toEqual on 2^20 floats takes 6 s on a loaded 2-core machine) made fetch
+// reuse a connection the server had closed (EPIPE, "other side closed"), and the next call retried.
 describe("progress of large transfers", () => {
   const N = 2 ** 20;
   const values = ramp(N);
@@ -253,7 +259,7 @@ describe("progress of large transfers", () => {
 
     const down: Progress[] = [];
     const read = await api.getWeights("c.big", { onProgress: (p) => down.push({ ...p }) });
-    expect(read.values).toEqual(values);
+    expect(bitDifference(read.values, values)).toBeUndefined();
     expect(down.length).toBeGreaterThan(2);
     expect(down.every((p) => p.phase === "download" && p.total === 4 * MiB)).toBe(true);
     expect(down.map((p) => p.loaded)).toEqual([...down.map((p) => p.loaded)].sort((a, b) => a - b));
@@ -262,14 +268,19 @@ describe("progress of large transfers", () => {
 
   it("reports a push's upload at its ends and its answer as it arrives", async () => {
     const events: Progress[] = [];
+    const before = retries.length;
     const pushed = await api.pushGradient("c.big", ramp(N, 0.01), { onProgress: (p) => events.push({ ...p }) });
     expect(pushed.version).toBe(1);
-    expect(events.slice(0, 2)).toEqual([
+    // Every attempt reports its upload from 0; the one that succeeded, in full.
+    const starts = events.flatMap((p, i) => (p.phase === "upload" && p.loaded === 0 ? [i] : []));
+    expect(starts).toHaveLength(1 + retries.length - before);
+    const last = events.slice(starts.at(-1));
+    expect(last.slice(0, 2)).toEqual([
       { phase: "upload", loaded: 0, total: 4 * MiB },
       { phase: "upload", loaded: 4 * MiB, total: 4 * MiB },
     ]);
-    expect(events.slice(2).every((p) => p.phase === "download")).toBe(true);
-    expect(events.at(-1)!.loaded).toBe(4 * MiB);
+    expect(last.slice(2).every((p) => p.phase === "download")).toBe(true);
+    expect(last.at(-1)!.loaded).toBe(4 * MiB);
   });
 
   it("chains If-Match through the chunks once training has started", async () => {
@@ -278,7 +289,7 @@ describe("progress of large transfers", () => {
     expect(stamp.revision).toBe(current.revision + 2);
     const stale = await failure(api.uploadWeights("c.big", values, { ifMatch: current.etag }));
     expect(stale).toMatchObject({ status: 412, slug: "precondition-failed" });
-    expect((await api.getWeights("c.big")).values).toEqual(values);
+    expect(bitDifference((await api.getWeights("c.big")).values, values)).toBeUndefined();
   });
 });
 
@@ -294,7 +305,8 @@ describe("typed problems", () => {
     expect(isShardstepProblem(wrong, "wrong-length")).toBe(true);
     expect(wrong).toMatchObject({ status: 422, title: "Wrong Length", extensions: { expected: 4, received: 3 } });
     expect((wrong as ShardstepProblem).detail).toMatch(/the shard has 4 floats/);
-    expect(retries.length).toBe(before);
+    // Neither answer was retried (a retry after a failed connection is not one of them).
+    expect(retries.slice(before).filter((e) => e.error instanceof ShardstepProblem && [404, 422].includes(e.error.status))).toEqual([]);
     expect((await api.getShard("c.len")).version).toBe(0);
   });
 
