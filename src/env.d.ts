@@ -3,12 +3,13 @@ declare namespace Cloudflare {
   interface Env {
     SHARDS: DurableObjectNamespace<import("./shard/object").ShardObject>;
     CATALOG: DurableObjectNamespace<import("./catalog/object").CatalogObject>;
+    SWEEPS: DurableObjectNamespace<import("./master/object").SweepObject>;
     /** Secret that signs bearer tokens (a Worker secret; .dev.vars locally). */
     AUTH_SECRET?: string;
   }
   interface GlobalProps {
     mainModule: typeof import("./index");
-    durableNamespaces: "ShardObject" | "CatalogObject";
+    durableNamespaces: "ShardObject" | "CatalogObject" | "SweepObject";
   }
 }
 interface Env extends Cloudflare.Env {}

@@ -2,5 +2,6 @@ import { createApp } from "./edge/app";
 
 export { CatalogObject } from "./catalog/object";
 export { ShardObject } from "./shard/object";
+export { SweepObject } from "./master/object";
 
 export default createApp();

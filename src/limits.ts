@@ -122,3 +122,27 @@ export const MAX_TOKEN_LENGTH = 4096;
 export const MIN_SECRET_LENGTH = 32;
 /** HMAC keys kept imported per isolate (one per secret: a rotation needs two). */
 export const MAX_CACHED_KEYS = 8;
+
+// Sweeps (docs/sweeps.md)
+/** Parameters of a sweep's search space: each is sampled per trial, and TPE's cost grows with them. */
+export const MAX_SWEEP_PARAMS = 32;
+/** Values of one choice parameter. */
+export const MAX_SWEEP_CHOICES = 64;
+/** Trials of one sweep: TPE reads every finished trial per suggestion, and the master holds the table in memory. */
+export const MAX_SWEEP_TRIALS = 2_000;
+/** Trials leased at once. */
+export const MAX_SWEEP_PARALLEL = 256;
+/** Intermediate reports of one trial: the learning curve the pruners and plots read. */
+export const MAX_SWEEP_REPORTS = 1_000;
+/** Named metrics in one report or completion. */
+export const MAX_SWEEP_METRICS = 32;
+/** Coarse-to-fine stages. */
+export const MAX_SWEEP_STAGES = 8;
+/** A lease's length bounds, in seconds: a worker that stops reporting for longer loses its trial to the next worker. */
+export const MIN_LEASE_SECONDS = 5;
+export const MAX_LEASE_SECONDS = 86_400;
+export const DEFAULT_LEASE_SECONDS = 600;
+/** Members of one sweep ensemble answer (each a whole trial's weights). */
+export const MAX_ENSEMBLE_MEMBERS = 16;
+/** Replicates asked for at once. */
+export const MAX_SWEEP_REPLICATES = 32;

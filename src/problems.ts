@@ -47,6 +47,11 @@ export const PROBLEMS = {
   "owned-by-model": { status: 409, title: "Owned By Model" },
   "too-many-checkpoints": { status: 409, title: "Too Many Checkpoints" },
   "too-few-checkpoints": { status: 409, title: "Too Few Checkpoints" },
+  // Sweeps
+  "lease-lost": { status: 409, title: "Lease Lost" },
+  "report-out-of-order": { status: 409, title: "Report Out Of Order" },
+  "too-many-reports": { status: 409, title: "Too Many Reports" },
+  "sweep-conflict": { status: 409, title: "Sweep Conflict" },
   // Models
   "invalid-manifest": { status: 400, title: "Invalid Manifest" },
   "invalid-safetensors": { status: 422, title: "Invalid Safetensors" },

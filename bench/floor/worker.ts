@@ -23,6 +23,7 @@ import { ShardObject as ApiShardObject } from "../../src/shard/object";
 import { MAX_FLOOR_PAGES, writeFloor } from "./floor";
 
 export { CatalogObject } from "../../src/catalog/object";
+export { SweepObject } from "../../src/master/object";
 
 /** The production shard object plus `floor`, under the production class name (the SHARDS binding and its migrations are production's). */
 export class ShardObject extends ApiShardObject {

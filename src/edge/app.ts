@@ -9,6 +9,7 @@ import { metrics } from "./routes/metrics";
 import { ruleCatalogue } from "./routes/rules";
 import { shards } from "./routes/shards";
 import { status } from "./routes/status";
+import { sweeps } from "./routes/sweeps";
 import { modelCheckpoints } from "./routes/model-checkpoints";
 import { models } from "./routes/models";
 import { weights } from "./routes/weights";
@@ -33,6 +34,7 @@ export const API_INFO = {
     { name: "weights", description: "Weights and their running averages (the ensemble endpoint)." },
     { name: "gradients", description: "The hot path: push gradients, report metrics." },
     { name: "models", description: "Whole models: tensors laid out on shards, safetensors in and out, fanned out in parallel." },
+    { name: "sweeps", description: "Hyperparameter search: a master hands trials to workers, prunes them, warns at range boundaries, plots them and serves ensembles." },
   ],
   security: [{ bearer: [] }],
 } as const;
@@ -55,8 +57,8 @@ export function createApp() {
     scheme: "bearer",
     description: "A token `ss1.<claims>.<signature>` with scopes (read, train, relay, admin) bound to a name prefix; see docs/auth.md.",
   });
-  for (const path of ["/v1/shards", "/v1/shards/*", "/v1/models", "/v1/models/*"]) app.use(path, bearerAuth());
-  for (const routes of [health, ruleCatalogue, shards, weights, gradients, metrics, status, models, checkpoints, modelCheckpoints]) app.route("/", routes);
+  for (const path of ["/v1/shards", "/v1/shards/*", "/v1/models", "/v1/models/*", "/v1/sweeps/*"]) app.use(path, bearerAuth());
+  for (const routes of [health, ruleCatalogue, shards, weights, gradients, metrics, status, models, checkpoints, modelCheckpoints, sweeps]) app.route("/", routes);
   app.notFound((c) => problemResponse(c, { code: "not-found", detail: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }));
   app.onError(errorResponse);
   return app;

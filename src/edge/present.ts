@@ -44,3 +44,26 @@ export function presentStatus(s: ShardStatus) {
     rounds: { ...s.rounds, last: last === null ? null : { ...last, closed_at: isoTime(last.closed_at) } },
   };
 }
+
+type TrialLike = { created_at: Stamp; updated_at: Stamp };
+
+/** A sweep's trial as the API presents it (times ISO 8601). */
+export const presentTrial = <T extends TrialLike>(t: T) => ({ ...t, created_at: isoTime(t.created_at), updated_at: isoTime(t.updated_at) });
+
+export const presentSweep = <S extends { best: TrialLike | null; created_at: Stamp }>(s: S) => ({
+  ...s,
+  best: s.best === null ? null : presentTrial(s.best),
+  created_at: isoTime(s.created_at),
+});
+
+export function presentLease<A extends { status: string }>(a: A) {
+  if (a.status !== "leased") return a;
+  const leased = a as unknown as { trial: TrialLike; lease: { id: string; expires_at: Stamp } };
+  return { ...a, trial: presentTrial(leased.trial), lease: { ...leased.lease, expires_at: isoTime(leased.lease.expires_at) } };
+}
+
+export const presentReport = <R extends { trial: TrialLike; lease_expires_at: Stamp | null }>(r: R) => ({
+  ...r,
+  trial: presentTrial(r.trial),
+  lease_expires_at: isoOrNull(r.lease_expires_at),
+});

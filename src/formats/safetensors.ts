@@ -120,24 +120,39 @@ export interface TensorInput {
   readonly data: Float32Array | Float64Array;
 }
 
-/** The file as its pieces: the 8-byte length and padded header, then each tensor's bytes (views, not copies), names sorted. */
-export function safetensorsChunks(tensors: Record<string, TensorInput>, metadata?: Record<string, string>): Uint8Array[] {
-  const names = Object.keys(tensors).sort();
+/** The tensors of a file as its header describes them, in the file's order. */
+export interface TensorLayout {
+  readonly name: string;
+  readonly dtype: Dtype;
+  readonly shape: readonly number[];
+  readonly byteLength: number;
+}
+
+/** The 8-byte length and the padded header of a file whose tensors follow in the given order. */
+export function safetensorsHeader(tensors: readonly TensorLayout[], metadata?: Record<string, string>): Uint8Array {
   const header: Record<string, unknown> = {};
   if (metadata) header.__metadata__ = metadata;
   let offset = 0;
-  for (const name of names) {
-    const t = tensors[name]!;
-    const dtype: Dtype = t.data instanceof Float32Array ? "F32" : "F64";
-    header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
-    offset += t.data.byteLength;
+  for (const t of tensors) {
+    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.byteLength] };
+    offset += t.byteLength;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
   const padded = Math.ceil(json.byteLength / 8) * 8;
   const head = new Uint8Array(8 + padded).fill(0x20);
   new DataView(head.buffer).setBigUint64(0, BigInt(padded), true);
   head.set(json, 8);
-  return [head, ...names.map((name) => {
+  return head;
+}
+
+/** The file as its pieces: the header, then each tensor's bytes (views, not copies), names sorted. */
+export function safetensorsChunks(tensors: Record<string, TensorInput>, metadata?: Record<string, string>): Uint8Array[] {
+  const names = Object.keys(tensors).sort();
+  const layouts = names.map((name): TensorLayout => {
+    const t = tensors[name]!;
+    return { name, dtype: t.data instanceof Float32Array ? "F32" : "F64", shape: t.shape, byteLength: t.data.byteLength };
+  });
+  return [safetensorsHeader(layouts, metadata), ...names.map((name) => {
     const d = tensors[name]!.data;
     return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
   })];

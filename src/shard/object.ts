@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import migrations from "../../migrations/migrations.js";
+import { answer } from "../durable/outcome";
 import { startWithMigrations, type Startup } from "../durable/startup";
-import { RefusalError } from "../problems";
 import { Checkpoints } from "./checkpoints/checkpoints";
 import { Lifecycle } from "./lifecycle";
 import { Metrics } from "./metrics";
@@ -22,15 +22,6 @@ import type {
 } from "./types";
 import { Vectors } from "./vectors";
 
-/** Runs an operation, answering refusals as values (thrown errors lose their fields crossing RPC). */
-async function answer<T>(f: () => T | Promise<T>): Promise<Outcome<T>> {
-  try {
-    return { ok: true, value: await f() };
-  } catch (e) {
-    if (e instanceof RefusalError) return { ok: false, refusal: e.toRefusal() };
-    throw e;
-  }
-}
 
 /**
  * One shard, one Durable Object: its RPC surface, composed of modules of one concept each over one

@@ -1,10 +1,8 @@
 import type { AverageSpec, Hyper, PlateauState, ScheduleSpec } from "../optim";
 import type { ShardConfig } from "../config";
-import type { Refusal } from "../problems";
 import type { ShardStats } from "./stats";
 
-/** What the shard object answers over RPC: a value, or why it refused. */
-export type Outcome<T> = { ok: true; value: T } | { ok: false; refusal: Refusal };
+export type { Outcome } from "../durable/outcome";
 
 /**
  * Times cross RPC as milliseconds since the epoch; the edge presents them (ISO 8601, src/edge/present.ts).

@@ -59,7 +59,7 @@ import { propertySeed } from "../support/seed";
  * mu_product) and the step counter come from the same f64 JS code on both paths: equal exactly.
  */
 const TOLERANCE = 32;
-const SHADOWS = 2;
+const SHADOWS = 4;
 const PERTURBATION = 2 ** -22;
 const FLOOR = TOLERANCE * 2 ** -149;
 const EPS32 = 2 ** -24;
@@ -272,6 +272,8 @@ function checkClose(
   spread: Float64Array,
   unsettled: Uint8Array,
 ): void {
+  let worst = 0;
+  let at = -1;
   for (let i = 0; i < ref.length; i++) {
     const a = fast[i]!;
     const e = ref[i]!;
@@ -282,12 +284,18 @@ function checkClose(
     }
     const diff = Math.abs(a - e);
     const unit = EPS32 * scale[i]! + spread[i]!;
-    note(rule, diff / unit, () => `${label}[${i}]: ${a} vs ${e}, S ${scale[i]!.toExponential(2)}, spread ${spread[i]!.toExponential(2)}`);
+    if (diff > worst * unit) {
+      worst = diff / unit;
+      at = i;
+    }
     if (!(diff <= TOLERANCE * unit + FLOOR)) {
       throw new Error(
         `${label}[${i}]: fast ${a} vs reference ${e}: |diff| ${diff.toExponential(3)} is ${(diff / unit).toFixed(1)} × (2^-24 S + spread) = ${unit.toExponential(3)} (S = ${scale[i]!.toExponential(3)}, spread = ${spread[i]!.toExponential(3)}, allowed ${TOLERANCE})`,
       );
     }
+  }
+  if (at >= 0) {
+    note(rule, worst, () => `${label}[${at}]: ${fast[at]} vs ${ref[at]}, S ${scale[at]!.toExponential(2)}, spread ${spread[at]!.toExponential(2)}`);
   }
 }
 
@@ -367,9 +375,89 @@ class CenteredRmspropSlack {
   }
 }
 
-/** Multiplies every element by a random factor within 1 ± PERTURBATION (then rounds it to f32). */
-function perturb(rand: () => number, v: Float32Array): void {
-  for (let i = 0; i < v.length; i++) v[i] = v[i]! * (1 + (2 * rand() - 1) * PERTURBATION);
+/**
+ * After an update: adds |value| to each element's S, and sets its spread to the largest
+ * |shadow - reference| (Infinity where a shadow's NaN-ness differs from the reference's).
+ */
+function measure(ref: Float32Array, shadows: readonly Float32Array[], scale: Float64Array, spread: Float64Array): void {
+  for (let i = 0; i < ref.length; i++) {
+    const e = ref[i]!;
+    scale[i] = scale[i]! + Math.abs(e);
+    let d = 0;
+    for (let k = 0; k < shadows.length; k++) {
+      const x = shadows[k]![i]!;
+      if (Number.isNaN(x) !== Number.isNaN(e)) {
+        d = Infinity;
+        break;
+      }
+      const gap = Math.abs(x - e); // NaN where both are NaN or the same infinity: no gap
+      if (gap > d) d = gap;
+    }
+    spread[i] = d;
+  }
+}
+
+/** A random 32-bit word: four bytes, each a nudge (`nudge`). */
+const word = (rand: () => number): number => (rand() * 2 ** 32) >>> 0;
+
+/** ±PERTURBATION × a factor within [1/2, 1]: the sign from byte `k` of `w`'s low bit, the factor from its 7 others. */
+function nudge(w: number, k: number): number {
+  const byte = (w >>> (8 * k)) & 255;
+  return PERTURBATION * (byte & 1 ? 1 : -1) * (0.5 + (byte >>> 1) / 254);
+}
+
+/**
+ * Moves the shadows' inputs of an update over [from, to) (then rounds them to f32): each element
+ * of params and slots by nudge × max(|value|, |the reference's value before its last update|), each
+ * gradient element by nudge × |g|. The shadows go in pairs: where the first of a pair moves g and p
+ * in the same direction the second moves them apart, and the other way round. The header says why.
+ * `shadows[k]` is shadow k's [params, ...slots]; `previous` holds the reference's |values| before
+ * their last update, in the same order.
+ */
+function perturbShadows(
+  rand: () => number,
+  shadows: readonly (readonly Float32Array[])[],
+  gradients: readonly Float32Array[],
+  previous: readonly Float32Array[],
+  from: number,
+  to: number,
+): void {
+  const prev = previous[0]!;
+  for (let k = 0; k + 1 < shadows.length; k += 2) {
+    const [pa, pb] = [shadows[k]![0]!, shadows[k + 1]![0]!];
+    const [ga, gb] = [gradients[k]!, gradients[k + 1]!];
+    for (let i = from; i < to; i++) {
+      const w = word(rand);
+      const a = nudge(w, 0);
+      const b = nudge(w, 1);
+      const g = nudge(w, 2);
+      pa[i] = pa[i]! + a * Math.max(Math.abs(pa[i]!), prev[i]!);
+      pb[i] = pb[i]! + b * Math.max(Math.abs(pb[i]!), prev[i]!);
+      ga[i] = ga[i]! + g * Math.abs(ga[i]!);
+      gb[i] = gb[i]! - Math.sign(g * a * b) * Math.abs(nudge(w, 3)) * Math.abs(gb[i]!);
+    }
+  }
+  for (let j = 1; j < previous.length; j++) {
+    const prevJ = previous[j]!;
+    for (let k = 0; k < shadows.length; k += 4) {
+      const vs = shadows.slice(k, k + 4).map((shadow) => shadow[j]!);
+      for (let i = from; i < to; i++) {
+        const w = word(rand);
+        for (let l = 0; l < vs.length; l++) {
+          const v = vs[l]!;
+          v[i] = v[i]! + nudge(w, l) * Math.max(Math.abs(v[i]!), prevJ[i]!);
+        }
+      }
+    }
+  }
+}
+
+/** Sets `previous` to the |values| of [from, to) before an update (0 for non-finite ones). */
+function remember(previous: readonly Float32Array[], values: readonly Float32Array[], from: number, to: number): void {
+  for (let j = 0; j < values.length; j++) {
+    const [prev, v] = [previous[j]!, values[j]!];
+    for (let i = from; i < to; i++) prev[i] = Number.isFinite(v[i]!) ? Math.abs(v[i]!) : 0;
+  }
 }
 
 /** Runs one trajectory on both engines (and the perturbed shadows), comparing after every update. */
@@ -395,6 +483,11 @@ function runTrajectory(rule: RuleName, input: Record<string, unknown>, t: Trajec
   }
   const scales = refVectors.map(([, v]) => Float64Array.from(v, Math.abs));
   const spreads = refVectors.map(([, v]) => new Float64Array(v.length));
+  /** Per vector, the reference's |value| before the element's last update (0 before the first). */
+  const previous = refVectors.map(([, v]) => new Float32Array(v.length));
+  const refInputs = refVectors.map(([, v]) => v);
+  const shadowInputs = shadowVectors.map((vs) => vs.map(([, v]) => v));
+  const shadowGradients = shadows.map((s) => s.gradient);
   const unsettled = new Uint8Array(t.length);
   const slack = rule === "rmsprop" && hyper.centered ? new CenteredRmspropSlack(hyper, t.length) : undefined;
 
@@ -404,31 +497,21 @@ function runTrajectory(rule: RuleName, input: Record<string, unknown>, t: Trajec
     fillGradient(rand, ref.gradient);
     fast.gradient.set(ref.gradient);
     const before = fastVectors.map(([, v]) => v.slice());
+    // The gradient as it is: the reference's step turns ref.gradient into its update, in place.
     const gradient = ref.gradient.slice();
     const paramsBefore = ref.params.slice();
+    for (const s of shadows) s.gradient.set(gradient);
+    perturbShadows(noise, shadowInputs, shadowGradients, previous, offset, offset + count);
+    for (const s of shadows) s.step(lr, offset, count);
+    remember(previous, refInputs, offset, offset + count);
     ref.step(lr, offset, count);
     slack?.update(ref, gradient, paramsBefore, lr, offset, count, unsettled);
     fast.step(lr, offset, count);
-    for (const [j, s] of shadows.entries()) {
-      for (const [, v] of shadowVectors[j]!) perturb(noise, v);
-      // The gradient as it was: the reference's step turned ref.gradient into its update, in place.
-      s.gradient.set(gradient);
-      perturb(noise, s.gradient);
-      s.step(lr, offset, count);
-    }
     const where = `${rule} ${JSON.stringify(hyper)} length ${t.length}, update ${k + 1} over [${offset}, ${offset + count})`;
     for (const [j, [name, v]] of refVectors.entries()) {
       const scale = scales[j]!;
       const spread = spreads[j]!;
-      for (let i = 0; i < v.length; i++) {
-        scale[i] = scale[i]! + Math.abs(v[i]!);
-        let d = 0;
-        for (const sv of shadowVectors) {
-          const x = sv[j]![1][i]!;
-          d = Number.isNaN(x) !== Number.isNaN(v[i]!) ? Infinity : Math.max(d, Math.abs(x - v[i]!) || 0);
-        }
-        spread[i] = d;
-      }
+      measure(v, shadowInputs.map((vs) => vs[j]!), scale, spread);
       slack?.add(name, spread);
       checkClose(rule, `${where}: ${name}`, fastVectors[j]![1], v, scale, spread, unsettled);
       sameBits(`${where}: ${name}`, before[j]!, fastVectors[j]![1], offset, offset + count);

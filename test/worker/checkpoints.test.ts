@@ -6,7 +6,7 @@ import { call, createShard, floatsOf, push, type CallOptions } from "./support/a
 import { storedState, storedVector } from "./support/snapshot";
 
 const LENGTH = 10;
-const gradient = (k: number, length = LENGTH) => Array.from({ length }, (_, i) => Math.sin(5 * k + i) * (1 + (i % 3)) * 1.37);
+const gradient = (k: number) => Array.from({ length: LENGTH }, (_, i) => Math.sin(5 * k + i) * (1 + (i % 3)) * 1.37);
 const sgd = { length: LENGTH, rule: "sgd", hyper: { lr: 1 }, page_floats: 4, rate_limit: null };
 const adam = {
   length: LENGTH,
@@ -33,8 +33,8 @@ async function snapshotOk(name: string, options: CallOptions = {}): Promise<Reco
   return res.json();
 }
 
-async function pushOk(name: string, k: number, length = LENGTH): Promise<Response> {
-  const res = await push(name, gradient(k, length));
+async function pushOk(name: string, k: number): Promise<Response> {
+  const res = await push(name, gradient(k));
   if (res.status !== 200) throw new Error(`push ${k} to ${name}: ${res.status} ${await res.text()}`);
   return res;
 }
@@ -55,6 +55,60 @@ async function storedPages(name: string, checkpoint?: number): Promise<string[]>
 
 function inObject<T>(name: string, read: (sql: SqlStorage) => T): Promise<T> {
   return runInDurableObject(env.SHARDS.get(env.SHARDS.idFromName(name)), (_instance: unknown, state: DurableObjectState) => read(state.storage.sql));
+}
+
+interface Crash {
+  /** The storage events of the object since the crash was armed. */
+  readonly events: number;
+  readonly fired: boolean;
+  /** Lets the object go on without a crash (its storage events are no longer counted). */
+  disarm(): void;
+}
+
+/**
+ * Arms a crash in the shard's object at its `at`-th storage event from now (Infinity: never; the
+ * events are only counted). A storage event is each SQL statement, just before it runs, and each
+ * transaction, just after it commits. At that event the object throws instead: a transaction under
+ * way rolls back, as SQLite's does in a crash, and the request fails unanswered; the caller then
+ * aborts every object, which drops what they held in memory. Crashes land at a given point of the
+ * object's work, not after a given time: what they hit does not depend on the machine's speed.
+ */
+async function armCrash(name: string, at: number): Promise<Crash> {
+  let events = 0;
+  let fired = false;
+  let armed = true;
+  const event = () => {
+    if (!armed) return;
+    events += 1;
+    if (events < at) return;
+    armed = false;
+    fired = true;
+    throw new Error(`a crash at storage event ${at}`);
+  };
+  await runInDurableObject(env.SHARDS.get(env.SHARDS.idFromName(name)), (_instance: unknown, state: DurableObjectState) => {
+    const { storage } = state;
+    const { sql } = storage;
+    const exec = sql.exec.bind(sql);
+    const transactionSync = storage.transactionSync.bind(storage);
+    sql.exec = ((query: string, ...bindings: unknown[]) => {
+      event();
+      return exec(query, ...bindings);
+    }) as typeof sql.exec;
+    storage.transactionSync = <T>(closure: () => T): T => {
+      const result = transactionSync(closure);
+      event();
+      return result;
+    };
+  });
+  return {
+    get events() {
+      return events;
+    },
+    get fired() {
+      return fired;
+    },
+    disarm: () => void (armed = false),
+  };
 }
 
 /** The mean of vectors as the ensemble defines it: summed in float64 in order, rounded to float32 once. */
@@ -310,43 +364,71 @@ describe("checkpoints: refusals change nothing", () => {
 });
 
 describe("checkpoints: crashes", () => {
+  // A round per crash point, each restarting the objects: seconds on an idle machine, many more on a loaded one. Nothing is timed.
   it("keeps each checkpoint whole or not at all across crashes; retries take each once", async () => {
-    // Long enough that copying its pages takes a few milliseconds: the crashes land inside snapshots.
-    const config = { ...adam, length: 120_000, page_floats: 32_768 };
-    const name = await createShard(config);
-    const clean = await createShard(config);
+    const name = await createShard(adam);
+    const clean = await createShard(adam);
+    // The live pages at each version, from a shard that never crashed.
     const liveAt: string[][] = [];
-    const rounds = 5;
-    let delay = 0;
-    let lost = 0;
-    for (let k = 0; k < rounds; k++) {
-      await pushOk(name, k, config.length);
-      await pushOk(clean, k, config.length);
+    const advance = async (): Promise<number> => {
+      const k = liveAt.length;
+      await pushOk(name, k);
+      await pushOk(clean, k);
       liveAt.push(await storedPages(clean));
-      // Three snapshots in flight when every object crashes; clients retry what was not answered, with their keys.
-      const requests = [0, 1, 2].map((j) => ({ headers: { "idempotency-key": `snap-${k}-${j}` } }));
-      const inflight = requests.map((options) => snapshot(name, options).catch(() => null));
-      await sleep(delay);
+      return k + 1;
+    };
+
+    // Every storage event of a snapshot is a crash point: count them on one taken without a crash.
+    await advance();
+    const counting = await armCrash(name, Infinity);
+    await snapshotOk(name, { headers: { "idempotency-key": "counted" } });
+    counting.disarm();
+    const events = counting.events;
+    expect(events).toBeGreaterThan(2);
+    // A round takes three checkpoints; they must fit in the shard with the counted one.
+    const most = Math.floor((MAX_CHECKPOINTS - 1) / 3);
+    const points = events <= most ? Array.from({ length: events }, (_, i) => i + 1) : Array.from({ length: most }, (_, i) => 1 + Math.round((i * (events - 1)) / (most - 1)));
+
+    let lost = 0;
+    for (const at of points) {
+      const version = await advance();
+      const crash = await armCrash(name, at);
+      // Three snapshots in flight; the first the object runs reaches its at-th storage event and crashes there. Then every
+      // object is aborted, and clients retry what was not answered, with their keys.
+      const requests = [0, 1, 2].map((j) => ({ headers: { "idempotency-key": `snap-${at}-${j}` } }));
+      const answers = await Promise.all(requests.map((options) => snapshot(name, options).catch(() => null)));
       await abortAllDurableObjects();
-      const answers = await Promise.all(inflight);
-      const answered = answers.filter((res) => res?.status === 201).length;
-      lost += requests.length - answered;
-      delay = answered === requests.length ? delay + 2 : Math.max(0, delay - 1);
+      expect(crash.fired, `the crash at storage event ${at}`).toBe(true);
+      lost += answers.filter((res) => res?.status !== 201).length;
       for (const [j, options] of requests.entries()) {
         let res = answers[j] ?? null;
-        while (!res || res.status >= 300) res = await snapshot(name, options).catch(() => null);
-        expect(await res.json()).toMatchObject({ version: k + 1 });
+        for (let attempt = 0; !res || res.status >= 300; attempt++) {
+          if (attempt === 5) throw new Error(`snapshot ${j} after the crash at event ${at}: ${res ? `${res.status} ${await res.text()}` : "no answer"}`);
+          res = await snapshot(name, options).catch(() => null);
+        }
+        expect(await res.json(), `snapshot ${j} after the crash at event ${at}`).toMatchObject({ version });
       }
     }
-    expect(lost).toBeGreaterThan(0);
+    // The crashed request was never answered as taken.
+    expect(lost).toBeGreaterThanOrEqual(points.length);
+
     const { checkpoints } = await jsonOf<{ checkpoints: { id: number; version: number }[] }>(call(at(name, "/checkpoints")));
-    expect(checkpoints.map((c) => c.version)).toEqual(Array.from({ length: rounds }, (_, k) => [k + 1, k + 1, k + 1]).flat());
-    for (const { id, version } of checkpoints) expect(await storedPages(name, id)).toEqual(liveAt[version - 1]);
+    expect(checkpoints.map((c) => c.version)).toEqual([1, ...points.flatMap((_, i) => [i + 2, i + 2, i + 2])]);
+    for (const { id, version } of checkpoints) expect(await storedPages(name, id), `checkpoint ${id}`).toEqual(liveAt[version - 1]);
+    // No page is left of a checkpoint that was not taken.
+    const pagesOf = await inObject(name, (sql) =>
+      sql
+        .exec<{ slot: string }>("SELECT DISTINCT slot FROM pages WHERE slot LIKE 'ckpt:%'")
+        .toArray()
+        .map((r) => Number(r.slot.split(":")[1])),
+    );
+    expect([...new Set(pagesOf)].sort((a, b) => a - b)).toEqual(checkpoints.map((c) => c.id));
+    expect(await storedPages(name)).toEqual(liveAt.at(-1));
 
     // A crash right after a restore: the rebuilt shard continues from the checkpoint.
     expect((await restore(name, checkpoints.find((c) => c.version === 2)!.id)).status).toBe(200);
     await abortAllDurableObjects();
-    await pushOk(name, 2, config.length);
+    await pushOk(name, 2);
     expect(await storedPages(name)).toEqual(liveAt[2]);
-  }, 60_000);
+  }, 180_000);
 });

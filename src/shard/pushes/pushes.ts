@@ -5,7 +5,7 @@ import { writeUpdated, type Resident } from "../store/resident";
 import type { ShardStore } from "../store/store";
 import type { PushRequest, PushResult, PushSummary } from "../types";
 import type { Vectors } from "../vectors";
-import { ensureChangedBy } from "../ownership";
+import { ensurePushableBy } from "../ownership";
 import { applyPush } from "./apply";
 import { GroupCommit } from "./group-commit";
 import { Ledger, type LedgerRecord } from "./ledger";
@@ -46,7 +46,7 @@ export class Pushes {
     // The only await before the synchronous section that checks and applies: hashing.
     const entries = await ledgerEntriesOf(req);
     const resident = this.store.existing();
-    ensureChangedBy(resident.meta, req.via, "push to it");
+    ensurePushableBy(resident.meta, req.via);
     // Replays first: a retry of a push already applied is answered whatever the rate.
     for (const entry of entries) {
       const pending = this.groups.pending((p) => p.record?.key === entry.key);
