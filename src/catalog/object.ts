@@ -3,7 +3,7 @@ import { and, asc, eq, sql, type Column } from "drizzle-orm";
 import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import migrations from "../../migrations/catalog/migrations.js";
 import { startWithMigrations, type Startup } from "../durable/startup";
-import { modelCheckpoints, models, shards } from "./schema";
+import { modelCheckpoints, models, shards, sweeps } from "./schema";
 
 export interface CatalogModel {
   name: string;
@@ -134,6 +134,27 @@ export class CatalogObject extends DurableObject<Env> {
   async forgetCheckpoint(model: string, id: number): Promise<void> {
     await this.startup.ready();
     this.db.delete(modelCheckpoints).where(and(eq(modelCheckpoints.model, model), eq(modelCheckpoints.id, id))).run();
+  }
+
+  async registerSweep(name: string): Promise<void> {
+    await this.startup.ready();
+    this.db.insert(sweeps).values({ name, createdAt: Date.now() }).onConflictDoNothing().run();
+  }
+
+  async forgetSweep(name: string): Promise<void> {
+    await this.startup.ready();
+    this.db.delete(sweeps).where(eq(sweeps.name, name)).run();
+  }
+
+  async sweeps(prefix: string): Promise<{ name: string; created_at: string }[]> {
+    await this.startup.ready();
+    return this.db
+      .select()
+      .from(sweeps)
+      .where(startsWith(sweeps.name, prefix))
+      .orderBy(asc(sweeps.name))
+      .all()
+      .map((r) => ({ name: r.name, created_at: new Date(r.createdAt).toISOString() }));
   }
 }
 

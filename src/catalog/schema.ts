@@ -32,3 +32,9 @@ export const modelCheckpoints = sqliteTable("model_checkpoints", {
   versions: text("versions").notNull(),
   createdAt: integer("created_at").notNull(),
 });
+
+/** Sweeps (docs/sweeps.md): recorded when created, so they can be listed. */
+export const sweeps = sqliteTable("sweeps", {
+  name: text("name").primaryKey(),
+  createdAt: integer("created_at").notNull(),
+});

@@ -134,7 +134,7 @@ export function planOf(config: SweepConfig): SearchPlan {
 const invalid = (message: string): never => refuse("invalid-config", message);
 
 /** Validates a sweep's configuration and fills its defaults; refuses with `invalid-config` saying how to fix it. */
-export function resolveSweepConfig(input: unknown): SweepConfig {
+export function resolveSweepConfig(name: string, input: unknown): SweepConfig {
   const parsed = SweepConfigInput.safeParse(input);
   if (!parsed.success) return invalid(describeIssues(parsed.error.issues, "the sweep configuration").join("; "));
   const config = parsed.data;
@@ -145,7 +145,7 @@ export function resolveSweepConfig(input: unknown): SweepConfig {
   const problem = validatePlan(planOf(config));
   if (problem) invalid(problem);
   const targeted = Object.entries(config.space).filter(([, p]) => p.target !== undefined);
-  if (targeted.length > 0 && config.template === null) invalid(`parameter '${targeted[0]![0]}' has a target but the sweep has no template; add template.shard or remove the target`);
-  checkTemplate(config);
+  if (targeted.length > 0 && config.template === null) invalid(`parameter '${targeted[0]![0]}' has a target but the sweep has no template; add a template (shard or model) or remove the target`);
+  checkTemplate(name, config);
   return config;
 }

@@ -1,30 +1,39 @@
 import { z } from "zod";
+import { MAX_MODEL_NAME_LENGTH, MAX_SWEEP_TRIALS } from "../limits";
+import { planModel, resolveManifest, type ManifestInput } from "../models/manifest";
 import { getRule, ruleNames, type RuleName } from "../optim";
 import { RefusalError, refuse } from "../problems";
 import type { Assignment, ParamValue } from "../sweeps/space";
+import { ModelManifestInput } from "./manifest";
 import { resolveShardConfig, ShardConfigInput, type ShardConfig } from "./shard";
 import type { SweepConfig } from "./sweep";
 
 /**
- * What each trial of a sweep trains: a shard made from a configuration with the trial's
- * parameters written into it at their targets. Without a template the sweep only hands out
- * parameters and records results (the client trains however it likes).
+ * What each trial of a sweep trains: a shard, or a whole model, made from a template with the
+ * trial's parameters written in at their targets (in a model, into its manifest's `config`).
+ * Without a template the sweep only hands out parameters and records results.
  */
 export const trialTemplateSchema = z
-  .strictObject({ shard: ShardConfigInput })
+  .union([
+    z.strictObject({ shard: ShardConfigInput }),
+    z.strictObject({ model: ModelManifestInput }).meta({ description: "A model manifest: each trial trains its own model; targets go into the manifest's `config`." }),
+  ])
   .nullable()
   .default(null)
-  .meta({ description: "The trial's shard: a shard configuration into which each trial's parameters are written at their targets. Null: no shard, the client trains." });
+  .meta({ description: "The trial's shard (a shard configuration) or model (a manifest), into which each trial's parameters are written at their targets. Null: the client trains." });
 
 export type TrialTemplate = z.output<typeof trialTemplateSchema>;
 
-export interface TrialConfig {
-  config: ShardConfig;
-  /** Parameters (or template hyperparameters) the trial's rule has no use for, with why: recorded, not applied. */
+/** What one trial trains, made from the template. */
+export type TrialSetup = ({ kind: "shard"; config: ShardConfig } | { kind: "model"; manifest: ManifestInput }) & {
+  /** Parameters the trial's rule has no use for, with why: recorded, not applied. */
   unapplied: string[];
-}
+};
 
 type Json = Record<string, unknown>;
+
+/** The longest suffix a trial adds to its sweep's name: `.trial-<id>` (ids stay below twice the trial budget: trials and replicates). */
+export const TRIAL_SUFFIX_LENGTH = `.trial-${2 * MAX_SWEEP_TRIALS}`.length;
 
 function setPath(target: Json, path: string, value: ParamValue): void {
   const keys = path.split(".");
@@ -39,18 +48,16 @@ function setPath(target: Json, path: string, value: ParamValue): void {
 }
 
 /**
- * The shard configuration of a trial: the template with each targeted parameter written in, and
- * (for replicates) the initialisation seed. When a parameter chooses the rule, hyperparameters
- * that rule does not have (momentum for Adam) are left out and listed in `unapplied`.
+ * A shard configuration with the trial's parameters written in and, for a replicate, its
+ * initialisation seed. When a parameter chooses the rule, hyperparameters that rule does not have
+ * (momentum for Adam) are left out and listed in `unapplied`.
  */
-export function trialConfig(sweep: SweepConfig, params: Assignment, initSeed?: number): TrialConfig {
-  const template = sweep.template;
-  if (template === null) throw new Error("trialConfig of a sweep without a template");
-  const config = structuredClone(template.shard) as unknown as Json;
+function applied(sweep: SweepConfig, base: Json, params: Assignment, initSeed: number | undefined): { config: Json; unapplied: string[] } {
+  const config = structuredClone(base);
   for (const [name, p] of Object.entries(sweep.space)) if (p.target !== undefined && name in params) setPath(config, p.target, params[name]!);
   const unapplied: string[] = [];
   const rule = config.rule as RuleName;
-  if (ruleNames.includes(rule)) {
+  if (ruleNames.includes(rule) && config.hyper !== undefined) {
     const known = getRule(rule).spec;
     const hyper = { ...(config.hyper as Json) };
     for (const key of Object.keys(hyper)) {
@@ -62,8 +69,22 @@ export function trialConfig(sweep: SweepConfig, params: Assignment, initSeed?: n
     config.hyper = hyper;
   }
   const init = config.init as Json | undefined;
-  if (initSeed !== undefined && init && "seed" in init) config.init = { ...init, seed: initSeed };
-  return { config: resolveShardConfig(config), unapplied };
+  if (initSeed !== undefined && init && typeof init === "object" && "seed" in init) config.init = { ...init, seed: initSeed };
+  return { config, unapplied };
+}
+
+/** What the trial with these parameters trains (a replicate passes its own initialisation seed). */
+export function trialSetup(sweep: SweepConfig, params: Assignment, initSeed?: number): TrialSetup {
+  const template = sweep.template;
+  if (template === null) throw new Error("trialSetup of a sweep without a template");
+  if ("shard" in template) {
+    const { config, unapplied } = applied(sweep, template.shard as unknown as Json, params, initSeed);
+    return { kind: "shard", config: resolveShardConfig(config), unapplied };
+  }
+  const { config, unapplied } = applied(sweep, template.model.config, params, initSeed);
+  const manifest: ManifestInput = { ...template.model, config };
+  planModel("trial", resolveManifest(manifest));
+  return { kind: "model", manifest, unapplied };
 }
 
 /** The assignments that exercise every bound and choice: each parameter at its low, its high and every value, the others at their low. */
@@ -76,20 +97,32 @@ function cornerAssignments(sweep: SweepConfig): Assignment[] {
   return corners;
 }
 
-/** Refuses a template that some trial of the space could not be created from, naming the parameter's value and why. */
-export function checkTemplate(sweep: SweepConfig): void {
-  if (sweep.template === null) return;
+/** The rule of a template (a model's is its manifest's `config.rule`). */
+function templateRule(template: NonNullable<TrialTemplate>): unknown {
+  return "shard" in template ? template.shard.rule : template.model.config.rule;
+}
+
+/**
+ * Refuses a template that some trial of the space could not be made from (naming the parameter's
+ * value and why), a target no possible rule has, and a model sweep whose trials' names would be too long.
+ */
+export function checkTemplate(name: string, sweep: SweepConfig): void {
+  const template = sweep.template;
+  if (template === null) return;
+  if ("model" in template && name.length + TRIAL_SUFFIX_LENGTH > MAX_MODEL_NAME_LENGTH) {
+    refuse("invalid-config", `a sweep of models names its trials '${name}.trial-<id>', at most ${MAX_MODEL_NAME_LENGTH} characters; use a sweep name of at most ${MAX_MODEL_NAME_LENGTH - TRIAL_SUFFIX_LENGTH}`);
+  }
   const chosen = Object.values(sweep.space).flatMap((p) => (p.target === "rule" && p.kind === "choice" ? p.values : []));
-  const rules = [sweep.template.shard.rule, ...chosen].filter((r): r is RuleName => ruleNames.includes(r as RuleName));
-  for (const [name, p] of Object.entries(sweep.space)) {
+  const rules = [templateRule(template), ...chosen].filter((r): r is RuleName => ruleNames.includes(r as RuleName));
+  for (const [param, p] of Object.entries(sweep.space)) {
     const key = p.target?.startsWith("hyper.") ? p.target.split(".")[1]! : undefined;
     if (key !== undefined && !rules.some((r) => key in getRule(r).spec)) {
-      refuse("invalid-config", `parameter '${name}' targets hyper.${key}, which ${rules.map((r) => `'${r}'`).join(" and ")} do${rules.length > 1 ? "" : "es"} not have; GET /v1/rules lists each rule's hyperparameters`);
+      refuse("invalid-config", `parameter '${param}' targets hyper.${key}, which ${rules.map((r) => `'${r}'`).join(" and ")} do${rules.length > 1 ? "" : "es"} not have; GET /v1/rules lists each rule's hyperparameters`);
     }
   }
   for (const params of cornerAssignments(sweep)) {
     try {
-      trialConfig(sweep, params);
+      trialSetup(sweep, params);
     } catch (e) {
       if (!(e instanceof RefusalError)) throw e;
       refuse("invalid-config", `the template cannot make the trial with ${JSON.stringify(params)}: ${e.detail}; narrow the space or change the template`);

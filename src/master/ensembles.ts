@@ -12,10 +12,12 @@ export type MemberSelection = { top: number } | { replicates_of?: number };
 
 export interface EnsembleMember {
   trial: number;
-  shard: string;
-  /** The shard's length (every trial's is the template's). */
-  length: number;
+  /** The trial's shard or model. */
+  kind: "shard" | "model";
+  resource: string;
   value: number | null;
+  /** Its tensors, in the order they are served: a shard's one vector (named ""), or a model's tensors. */
+  tensors: { name: string; shape: number[] }[];
 }
 
 /**
@@ -67,8 +69,9 @@ export class Ensembles {
       chosen = [source, ...rows.filter((r) => r.replicateOf === source.id && r.state === "complete")].slice(0, MAX_ENSEMBLE_MEMBERS);
     }
     if (chosen.length === 0) refuse("not-found", "no complete trial yet; an ensemble needs finished trials");
-    const length = sweep.config.template!.shard.length;
-    return chosen.map((r) => ({ trial: r.id, shard: r.shard!, length, value: r.value }));
+    const template = sweep.config.template!;
+    const tensors = "shard" in template ? [{ name: "", shape: [template.shard.length] }] : template.model.tensors.map((t) => ({ name: t.name, shape: t.shape }));
+    return chosen.map((r): EnsembleMember => ({ trial: r.id, kind: "shard" in template ? "shard" : "model", resource: r.shard!, value: r.value, tensors }));
   }
 
   private source(of: number | undefined): TrialRow {

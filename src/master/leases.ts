@@ -1,7 +1,7 @@
 import { and, eq, lt, sql } from "drizzle-orm";
 import { nextTrial } from "../sweeps/plan";
 import type { Assignment } from "../sweeps/space";
-import { trialShardName, provision, type ProvisionBindings } from "./provision";
+import { provision, trialResourceName, type ProvisionBindings } from "./provision";
 import { asks, trials } from "./schema";
 import type { LoadedSweep, SweepStore } from "./sweep-store";
 import { viewOf, type TrialRow } from "./trials";
@@ -76,7 +76,6 @@ export class Leases {
   newTrial(sweep: LoadedSweep, id: number, t: Pick<TrialRow, "stage" | "budget"> & { params: string | Assignment } & Partial<Pick<TrialRow, "searchIndex" | "replicateOf" | "initSeed">>): TrialRow {
     const { store } = this;
     const now = store.now();
-    const template = sweep.config.template;
     const row: TrialRow = {
       id,
       searchIndex: t.searchIndex ?? null,
@@ -94,7 +93,7 @@ export class Leases {
       leaseExpires: null,
       worker: null,
       leases: 0,
-      shard: template === null ? null : trialShardName(sweep.name, id),
+      shard: trialResourceName(sweep.name, sweep.config, id),
       startCheckpoint: null,
       checkpoint: null,
       checkpointStep: null,

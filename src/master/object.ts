@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import migrations from "../../migrations/sweep/migrations.js";
+import { catalogClient } from "../catalog/client";
 import { resolveSweepConfig } from "../config/sweep";
 import { sameConfig } from "../config";
 import { answer, type Outcome } from "../durable/outcome";
@@ -7,7 +8,7 @@ import { startWithMigrations, type Startup } from "../durable/startup";
 import { refuse } from "../problems";
 import { Ensembles, type MemberSelection } from "./ensembles";
 import { Leases } from "./leases";
-import { dropShard } from "./provision";
+import { trialResource } from "./provision";
 import { Results } from "./results";
 import { SweepStore } from "./sweep-store";
 import type { AskRequest, CompleteRequest, ReportRequest } from "./types";
@@ -60,14 +61,19 @@ export class SweepObject extends DurableObject<Env> {
 
   /** Creates the sweep; the same configuration again is a no-op (created: false), another one is refused. */
   create(name: string, input: unknown) {
-    return this.run(() => {
-      const config = resolveSweepConfig(input);
+    return this.run(async () => {
+      const config = resolveSweepConfig(name, input);
       const current = this.store.current();
       if (current) {
-        if (sameConfig(current.config as never, config as never)) return { created: false, sweep: this.views.sweep() };
+        if (sameConfig(current.config as never, config as never)) {
+          // Registered again: a creation whose registration failed is completed by a re-PUT.
+          await catalogClient(this.env).registerSweep(name);
+          return { created: false, sweep: this.views.sweep() };
+        }
         refuse("sweep-conflict", `sweep '${name}' exists with another configuration; DELETE it first (its trials' shards go with it) or choose another name`);
       }
       this.store.commit(() => this.store.save(name, config, Date.now()));
+      await catalogClient(this.env).registerSweep(name);
       return { created: true, sweep: this.views.sweep() };
     });
   }
@@ -116,9 +122,10 @@ export class SweepObject extends DurableObject<Env> {
   destroy() {
     return this.run(async () => {
       const sweep = this.store.existing();
-      for (const row of this.store.trials.all()) if (row.shard !== null) await dropShard(this.env, sweep.name, row.shard);
+      for (const row of this.store.trials.all()) await trialResource(this.env, sweep.name, sweep.config, row)?.destroy();
       await this.ctx.storage.deleteAlarm();
       this.store.commit(() => this.store.forget());
+      await catalogClient(this.env).forgetSweep(sweep.name);
       return { deleted: true as const };
     });
   }

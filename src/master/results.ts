@@ -1,7 +1,7 @@
 import { MAX_SWEEP_METRICS, MAX_SWEEP_REPORTS } from "../limits";
 import { refuse } from "../problems";
 import { shouldPrune } from "../sweeps/plan";
-import { checkpointTrial, dropCheckpoint, type ProvisionBindings } from "./provision";
+import { trialResource, type ProvisionBindings } from "./provision";
 import { reports } from "./schema";
 import type { LoadedSweep, SweepStore } from "./sweep-store";
 import { recordOf, viewOf, type TrialRow } from "./trials";
@@ -31,8 +31,9 @@ export class Results {
     let checkpoint: number | null = null;
     if (req.checkpoint) {
       const row = this.store.trials.get(req.trial);
-      if (row.shard === null) refuse("invalid-request", "this sweep has no template, so its trials have no shard to checkpoint; keep checkpoints in the client, or send checkpoint: false");
-      checkpoint = await checkpointTrial(this.env, sweep.name, row, req.step);
+      const resource = trialResource(this.env, sweep.name, sweep.config, row);
+      if (resource === null) refuse("invalid-request", "this sweep has no template, so its trials have nothing on the server to checkpoint; keep checkpoints in the client, or send checkpoint: false");
+      checkpoint = await resource!.snapshot(`sweep-step:${row.id}:${row.leases}:${req.step}`, `sweep ${sweep.name} trial ${row.id} step ${req.step}`);
       // The snapshot awaited: the lease may have ended, or a retry recorded the step meanwhile.
       const again = this.settled(sweep, req.trial, req.lease, req.step);
       if (again) return again;
@@ -59,7 +60,7 @@ export class Results {
       this.store.db.insert(reports).values({ trial: row.id, step: req.step, value: objective, metrics: JSON.stringify(req.metrics), decision: JSON.stringify({ reason, stop: reason !== null }), at: now }).run();
       this.store.trials.update(row.id, change);
     });
-    if (superseded !== null && row.shard !== null) await dropCheckpoint(this.env, sweep.name, row.shard, superseded);
+    if (superseded !== null) await trialResource(this.env, sweep.name, sweep.config, row)?.dropCheckpoint(superseded);
     return this.reportAnswer(sweep, { ...row, ...change }, reason);
   }
 

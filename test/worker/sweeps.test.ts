@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { parseSafetensors, readTensor } from "../../src/formats/safetensors";
+import { encodeSafetensors, parseSafetensors, readTensor } from "../../src/formats/safetensors";
 import { call, floatsOf, push, uniqueName } from "./support/api";
 
 const at = (sweep: string, rest = "") => `/v1/sweeps/${sweep}${rest}`;
@@ -57,6 +57,8 @@ describe("sweeps", () => {
   it("creates a sweep idempotently and refuses another configuration or an impossible one, saying how to fix it", async () => {
     const name = await createSweep(config());
     expect((await call(at(name), { method: "PUT", json: config() })).status).toBe(200);
+    const listed = await jsonOf(call(`/v1/sweeps?prefix=${name}`));
+    expect(listed.sweeps.map((s: any) => s.name)).toEqual([name]);
     const conflict = await call(at(name), { method: "PUT", json: config({ seed: 12 }) });
     expect(conflict.status).toBe(409);
     expect((await conflict.json<any>()).type).toBe("/problems/sweep-conflict");
@@ -118,12 +120,20 @@ describe("sweeps", () => {
     expect((await back.json<any>()).type).toBe("/problems/report-out-of-order");
   });
 
-  it("suggests the same trials from the same seed and results, with or without crashes of the master", async () => {
-    const plain = await runToEnd(await createSweep(config({ algorithm: { kind: "tpe", startup_trials: 3 } })));
-    const crashed = await runToEnd(await createSweep(config({ algorithm: { kind: "tpe", startup_trials: 3 } })), true);
+  const algorithms = [
+    { kind: "random" },
+    { kind: "grid", points: 3 },
+    { kind: "coarse_to_fine", stages: [{ trials: 4, budget: 1 }, { trials: 2, budget: 3 }], shrink: 0.5 },
+    { kind: "tpe", startup_trials: 3 },
+  ];
+  it.each(algorithms)("suggests the same trials from the same seed and results, with or without crashes of the master ($kind)", async (algorithm) => {
+    const budget = algorithm.kind === "coarse_to_fine" ? { parallel: 2, resource: 1 } : { trials: 6, parallel: 2, resource: 10 };
+    const plain = await runToEnd(await createSweep(config({ algorithm, budget })));
+    const crashed = await runToEnd(await createSweep(config({ algorithm, budget })), true);
     expect(crashed).toEqual(plain);
     expect(plain).toHaveLength(6);
-    const other = await runToEnd(await createSweep(config({ algorithm: { kind: "tpe", startup_trials: 3 }, seed: 12 })));
+    expect(plain.every((t) => t.state === "complete")).toBe(true);
+    const other = await runToEnd(await createSweep(config({ algorithm, budget, seed: 12 })));
     expect(other.map((t) => t.params)).not.toEqual(plain.map((t) => t.params));
   });
 
@@ -218,5 +228,45 @@ describe("sweeps", () => {
     expect((await call(at(sweep), { method: "DELETE" })).status).toBe(204);
     expect((await call(`/v1/shards/${lease.trial.shard}`)).status).toBe(404);
     expect((await call(at(sweep))).status).toBe(404);
+    expect((await jsonOf(call(`/v1/sweeps?prefix=${sweep}`))).sweeps).toEqual([]);
+  });
+
+  it("trains each trial on a model made from a model template, resumes it from its checkpoint and serves its tensors", async () => {
+    const manifest = {
+      tensors: [{ name: "w", shape: [2, 3] }, { name: "b", shape: [3] }],
+      config: { rule: "sgd", hyper: { lr: 0.1 }, init: { kind: "uniform", low: -1, high: 1, seed: 3 }, rate_limit: null },
+    };
+    const sweep = await createSweep(config({ space: { lr: space.lr }, template: { model: manifest }, budget: { trials: 2, parallel: 1, resource: 10 } }), uniqueName("msw"));
+    const a = await leaseOk(sweep);
+    expect(a.trial.shard).toBe(`${sweep}.trial-${a.trial.id}`);
+    const model = await jsonOf(call(`/v1/models/${a.trial.shard}`));
+    expect(model.shards.every((s: any) => s.rule === "sgd")).toBe(true);
+    const shardConfig = await jsonOf(call(`/v1/shards/${model.shards[0].name}`));
+    expect(shardConfig.config.hyper.lr).toBe(a.trial.params.lr);
+    const modelWeights = async () => {
+      const file = parseSafetensors(new Uint8Array(await (await call(`/v1/models/${a.trial.shard}/weights`)).arrayBuffer()));
+      return ["w", "b"].map((t) => Array.from(readTensor(file, t)));
+    };
+    const before = await modelWeights();
+    await report(sweep, a, 1, 3, true);
+    const gradient = encodeSafetensors({ w: { shape: [2, 3], data: new Float32Array(6).fill(1) }, b: { shape: [3], data: new Float32Array(3).fill(1) } });
+    const pushed = await call(`/v1/models/${a.trial.shard}/gradients`, { method: "POST", body: gradient, headers: { "content-type": "application/octet-stream" } });
+    expect(pushed.status).toBe(200);
+    expect(await modelWeights()).not.toEqual(before);
+    const stub = env.SWEEPS.get(env.SWEEPS.idFromName(sweep));
+    await runInDurableObject(stub, (_, state) => state.storage.sql.exec("UPDATE trials SET lease_expires = 1"));
+    await runDurableObjectAlarm(stub);
+    const b = await leaseOk(sweep);
+    expect(b.trial.id).toBe(a.trial.id);
+    expect(b.resume.step).toBe(1);
+    expect(await modelWeights()).toEqual(before);
+    await complete(sweep, b, 1);
+    const res = await call(at(sweep, "/ensemble"));
+    expect(res.status).toBe(200);
+    const file = parseSafetensors(new Uint8Array(await res.arrayBuffer()));
+    expect([...file.tensors.keys()].sort()).toEqual([`trial-${a.trial.id}/b`, `trial-${a.trial.id}/w`]);
+    expect(file.tensors.get(`trial-${a.trial.id}/w`)!.shape).toEqual([2, 3]);
+    expect((await call(at(sweep), { method: "DELETE" })).status).toBe(204);
+    expect((await call(`/v1/models/${a.trial.shard}`)).status).toBe(404);
   });
 });

@@ -3,8 +3,11 @@ import { SweepConfigInput } from "../../config/sweep";
 import { safetensorsHeader } from "../../formats/safetensors";
 import { sweepClient } from "../../master/client";
 import type { EnsembleMember } from "../../master/ensembles";
-import { shardClient } from "../../shard/client";
-import { scoped } from "../auth/middleware";
+import { memberWeights } from "../../master/provision";
+import { requireScope, scoped } from "../auth/middleware";
+import { listingPrefix } from "./shards";
+import { catalogClient } from "../../catalog/client";
+import { MAX_MODEL_NAME_LENGTH } from "../../limits";
 import { limitBody } from "../body";
 import { presentLease, presentReport, presentSweep, presentTrial } from "../present";
 import { SAFETENSORS } from "../safetensors-response";
@@ -148,7 +151,7 @@ const getEnsemble = createRoute({
   path: "/v1/sweeps/{sweep}/ensemble",
   tags,
   operationId: "getSweepEnsemble",
-  summary: "The members' weights in one safetensors file (`trial-<id>`, each a float32 vector), best first in X-Ensemble-Members: average their predictions.",
+  summary: "The members' weights in one safetensors file (`trial-<id>` for a shard's vector, `trial-<id>/<tensor>` for a model's tensors), best first in X-Ensemble-Members: average their predictions.",
   description: "`top=k`: the top k trials of the search. `replicates_of=<id>` (or neither: the best trial): the trial and its complete replicates.",
   middleware: [scoped("read", "sweep")] as const,
   request: { params: SweepParams, query: EnsembleQuery },
@@ -184,9 +187,25 @@ const curvesPlot = createRoute({
   responses: { 200: { description: "The plot.", content: svg }, ...problems(401, 403, 404) },
 });
 
+const SweepList = z.object({ sweeps: z.array(z.object({ name: z.string(), created_at: z.string() })) }).openapi("SweepList");
+
+const listSweeps = createRoute({
+  method: "get",
+  path: "/v1/sweeps",
+  tags,
+  operationId: "listSweeps",
+  summary: "The sweeps the token can see (its name prefix), from the catalog; `prefix` narrows them.",
+  request: { query: z.object({ prefix: z.string().max(MAX_MODEL_NAME_LENGTH).optional().openapi({ description: "Only names starting with this." }) }) },
+  responses: { 200: { description: "The sweeps, by name.", content: json(SweepList) }, ...problems(401) },
+});
+
 const svgResponse = (body: string) => new Response(body, { status: 200, headers: { "content-type": "image/svg+xml; charset=utf-8", "cache-control": "no-store" } });
 
 export const sweeps = new OpenAPIHono<EdgeEnv>()
+  .openapi(listSweeps, async (c) => {
+    const prefix = listingPrefix(requireScope(c, "read", c.var.principal.prefix).prefix, c.req.valid("query").prefix);
+    return c.json({ sweeps: prefix === null ? [] : await catalogClient(c.env).sweeps(prefix) }, 200);
+  })
   .openapi(putSweep, async (c) => {
     const { sweep } = c.req.valid("param");
     const result = await sweepClient(c.env, sweep).create(sweep, c.req.valid("json"));
@@ -234,25 +253,25 @@ export const sweeps = new OpenAPIHono<EdgeEnv>()
   .openapi(curvesPlot, async (c) => svgResponse(await sweepClient(c.env, c.req.valid("param").sweep).curvesPlot()));
 
 /**
- * The members' weights as one safetensors file, streamed: the header (each member a vector of the
- * template's length, best first), then one member read from its shard at a time, so the Worker
- * holds one vector, never all of them.
+ * The members' weights as one safetensors file, streamed: the header (each member's tensors named
+ * `trial-<id>`, or `trial-<id>/<tensor>` for a model, best first), then one member read at a time,
+ * so the Worker holds one member's weights, never all of them.
  */
 function ensembleResponse(env: Env, members: readonly EnsembleMember[]): Response {
   const names = members.map((m) => `trial-${m.trial}`);
-  const header = safetensorsHeader(
-    members.map((m, i) => ({ name: names[i]!, dtype: "F32", shape: [m.length], byteLength: m.length * 4 })),
-    { format: "pt", members: JSON.stringify(names), values: JSON.stringify(members.map((m) => m.value)) },
+  const layouts = members.flatMap((m, i) =>
+    m.tensors.map((t) => ({ name: t.name === "" ? names[i]! : `${names[i]}/${t.name}`, dtype: "F32" as const, shape: t.shape, byteLength: 4 * t.shape.reduce((a, b) => a * b, 1) })),
   );
+  const header = safetensorsHeader(layouts, { format: "pt", members: JSON.stringify(names), values: JSON.stringify(members.map((m) => m.value)) });
   let next = -1;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (next === -1) controller.enqueue(header);
-      else if (next < members.length) controller.enqueue(new Uint8Array((await shardClient(env, members[next]!.shard).read({ offset: 0 })).bytes));
+      else if (next < members.length) for (const v of await memberWeights(env, members[next]!)) controller.enqueue(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
       else controller.close();
       next++;
     },
   });
-  const length = header.byteLength + members.reduce((n, m) => n + m.length * 4, 0);
+  const length = header.byteLength + layouts.reduce((n, l) => n + l.byteLength, 0);
   return new Response(body, { status: 200, headers: { "content-type": SAFETENSORS, "content-length": String(length), "x-ensemble-members": names.join(",") } });
 }

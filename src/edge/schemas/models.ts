@@ -1,25 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { DEFAULT_MODEL_SHARD_SIZE, MAX_MODEL_TENSORS, MAX_SHARD_LENGTH } from "../../limits";
 
-const ShardConfigWithoutLength = z
-  .record(z.string(), z.unknown())
-  .openapi({ description: "A shard configuration (ShardConfigInput) without `length`: rule, hyper, schedule, averages, aggregation, ..." });
-
-export const ModelManifestInput = z
-  .object({
-    tensors: z
-      .array(z.object({ name: z.string(), shape: z.array(z.number().int().min(1)), dtype: z.literal("F32").optional() }))
-      .min(1)
-      .max(MAX_MODEL_TENSORS)
-      .openapi({ description: "The model's tensors, in the order they are laid out on shards." }),
-    shard_size: z.number().int().min(1).max(MAX_SHARD_LENGTH).optional().openapi({ default: DEFAULT_MODEL_SHARD_SIZE, description: "Floats per shard at most." }),
-    config: ShardConfigWithoutLength,
-    overrides: z
-      .array(z.object({ match: z.string().openapi({ description: "A glob on tensor names (`*`, `?`)." }), config: ShardConfigWithoutLength }))
-      .optional()
-      .openapi({ description: "Per-tensor configurations; the first match wins, else `config`." }),
-  })
-  .openapi("ModelManifest");
+export { ModelManifestInput } from "../../config/manifest";
 
 const Piece = z.object({ shard: z.string(), offset: z.number().int(), length: z.number().int(), shard_offset: z.number().int() });
 
