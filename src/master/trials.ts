@@ -85,7 +85,7 @@ export function viewOf(row: TrialRow, curve: readonly Report[], sweepSeed: numbe
     worker: row.worker,
     leases: row.leases,
     checkpoint: row.checkpoint === null || row.checkpointStep === null ? null : { id: row.checkpoint, step: row.checkpointStep },
-    last_report: curve.length ? curve[curve.length - 1]! : null,
+    last_report: curve.length ? { step: curve[curve.length - 1]!.step, value: curve[curve.length - 1]!.value } : null,
     reports: curve.length,
     created_at: row.createdAt,
     updated_at: row.updatedAt,

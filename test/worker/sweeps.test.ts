@@ -90,6 +90,7 @@ describe("sweeps", () => {
     expect((await push(lease.trial.shard, [1, 2, 3, 4])).status).toBe(200);
     const r = await jsonOf(report(sweep, lease, 1, 0.5));
     expect(r.decision).toBe("continue");
+    expect(r.trial.last_report).toEqual({ step: 1, value: 0.5 });
     const done = await jsonOf(complete(sweep, lease, 0.25));
     expect(done.state).toBe("complete");
     expect(done.value).toBe(0.25);
