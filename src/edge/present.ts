@@ -62,7 +62,7 @@ export function presentLease<A extends { status: string }>(a: A) {
   return { ...a, trial: presentTrial(leased.trial), lease: { ...leased.lease, expires_at: isoTime(leased.lease.expires_at) } };
 }
 
-export const presentReport = <R extends { trial: TrialLike; lease_expires_at: Stamp | null }>(r: R) => ({
+export const presentReport = <T extends TrialLike, R extends { trial: T; lease_expires_at: Stamp | null }>(r: R & { trial: T }) => ({
   ...r,
   trial: presentTrial(r.trial),
   lease_expires_at: isoOrNull(r.lease_expires_at),

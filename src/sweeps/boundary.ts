@@ -9,7 +9,7 @@ export interface BoundaryWarning {
   readonly low: number;
   readonly high: number;
   /** The suggested new bound on that side: a decade beyond on a log scale, half the range's width beyond otherwise (ints rounded outward). */
-  readonly widenTo: number;
+  readonly widen_to: number;
   readonly message: string;
 }
 
@@ -54,7 +54,7 @@ export function boundaryWarnings(space: Space, trials: readonly TrialRecord[], d
       value,
       low: spec.low,
       high: spec.high,
-      widenTo,
+      widen_to: widenTo,
       message: `the best ${name} (${formatNumber(value)}) lies in the ${where} of ${range}: the optimum may be ${side === "low" ? "below" : "above"} it; widen ${side} to ${formatNumber(widenTo)}`,
     });
   }

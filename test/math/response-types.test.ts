@@ -4,6 +4,9 @@ import type { ShardConfig } from "../../src/config";
 import type { presentCheckpoint, presentInfo, presentMetric, presentReceipt, presentStatus, presentSummary } from "../../src/edge/present";
 import * as responses from "../../src/edge/schemas/responses";
 import type { PushResult } from "../../src/shard/types";
+import type { presentReport, presentSweep, presentTrial } from "../../src/edge/present";
+import * as sweepSchemas from "../../src/edge/schemas/sweeps";
+import type { ReportAnswer, SweepView, TrialView } from "../../src/master/types";
 
 /**
  * Every answer's response schema (what openapi.yaml and the SDK promise) against the type of what
@@ -29,5 +32,10 @@ describe("response schemas hold the shard's types", () => {
   });
   it("PushSummary is a push's outcome, without its weights, with whether it was a replay", () => {
     expectTypeOf<Same<Answer<typeof responses.PushSummary>, ReturnType<typeof presentSummary<PushResult>>>>().toEqualTypeOf<true>();
+  });
+  it("Trial, Sweep and TrialReportAnswer are the master's answers as presented", () => {
+    expectTypeOf<Same<Answer<typeof sweepSchemas.Trial>, ReturnType<typeof presentTrial<TrialView>>>>().toEqualTypeOf<true>();
+    expectTypeOf<Same<Answer<typeof sweepSchemas.Sweep>, ReturnType<typeof presentSweep<SweepView>>>>().toEqualTypeOf<true>();
+    expectTypeOf<Same<Answer<typeof sweepSchemas.ReportAnswer>, ReturnType<typeof presentReport<TrialView, ReportAnswer>>>>().toEqualTypeOf<true>();
   });
 });

@@ -10,13 +10,13 @@ describe("boundary warnings", () => {
       name: "log, low side",
       spec: { kind: "log_uniform", low: 1e-6, high: 10 },
       best: 1.2e-6,
-      warning: { side: "low", widenTo: 1e-7, message: "the best p (1.2e-6) lies in the lowest 5% of its log range [1e-6, 10]: the optimum may be below it; widen low to 1e-7" },
+      warning: { side: "low", widen_to: 1e-7, message: "the best p (1.2e-6) lies in the lowest 5% of its log range [1e-6, 10]: the optimum may be below it; widen low to 1e-7" },
     },
     {
       name: "log, high side",
       spec: { kind: "log_uniform", low: 1e-6, high: 10 },
       best: 5,
-      warning: { side: "high", widenTo: 100, message: "the best p (5) lies in the highest 5% of its log range [1e-6, 10]: the optimum may be above it; widen high to 100" },
+      warning: { side: "high", widen_to: 100, message: "the best p (5) lies in the highest 5% of its log range [1e-6, 10]: the optimum may be above it; widen high to 100" },
     },
     // Linear in the value: 0.04 of [0, 1] is near low, but on the log scale of [1e-6, 10] it is not.
     { name: "log, middle (although near low in the value)", spec: { kind: "log_uniform", low: 1e-6, high: 10 }, best: 0.04, warning: null },
@@ -24,26 +24,26 @@ describe("boundary warnings", () => {
       name: "linear, low side (at the bound)",
       spec: { kind: "uniform", low: 0, high: 1 },
       best: 0,
-      warning: { side: "low", widenTo: -0.5, message: "the best p (0) lies in the lowest 5% of its range [0, 1]: the optimum may be below it; widen low to -0.5" },
+      warning: { side: "low", widen_to: -0.5, message: "the best p (0) lies in the lowest 5% of its range [0, 1]: the optimum may be below it; widen low to -0.5" },
     },
     {
       name: "linear, high side",
       spec: { kind: "uniform", low: 0.1, high: 0.5 },
       best: 0.49,
-      warning: { side: "high", widenTo: 0.7, message: "the best p (0.49) lies in the highest 5% of its range [0.1, 0.5]: the optimum may be above it; widen high to 0.7" },
+      warning: { side: "high", widen_to: 0.7, message: "the best p (0.49) lies in the highest 5% of its range [0.1, 0.5]: the optimum may be above it; widen high to 0.7" },
     },
     { name: "linear, middle", spec: { kind: "uniform", low: 0, high: 1 }, best: 0.5, warning: null },
     { name: "linear, just inside the margin's edge", spec: { kind: "uniform", low: 0, high: 100 }, best: 5.01, warning: null },
-    { name: "linear, at the margin's edge", spec: { kind: "uniform", low: 0, high: 100 }, best: 5, warning: { side: "low", widenTo: -50 } },
+    { name: "linear, at the margin's edge", spec: { kind: "uniform", low: 0, high: 100 }, best: 5, warning: { side: "low", widen_to: -50 } },
     {
       name: "int, high side, rounded outward",
       spec: { kind: "int", low: 16, high: 255, log: false },
       best: 250,
-      warning: { side: "high", widenTo: 375, message: "the best p (250) lies in the highest 5% of its range [16, 255]: the optimum may be above it; widen high to 375" },
+      warning: { side: "high", widen_to: 375, message: "the best p (250) lies in the highest 5% of its range [16, 255]: the optimum may be above it; widen high to 375" },
     },
-    { name: "log int, low side", spec: { kind: "int", low: 4, high: 4096, log: true }, best: 4, warning: { side: "low", widenTo: 1 } },
+    { name: "log int, low side", spec: { kind: "int", low: 4, high: 4096, log: true }, best: 4, warning: { side: "low", widen_to: 1 } },
     { name: "log int at 1 cannot widen low", spec: { kind: "int", low: 1, high: 4096, log: true }, best: 1, warning: null },
-    { name: "log int, high side", spec: { kind: "int", low: 1, high: 4096, log: true }, best: 4000, warning: { side: "high", widenTo: 40960 } },
+    { name: "log int, high side", spec: { kind: "int", low: 1, high: 4096, log: true }, best: 4000, warning: { side: "high", widen_to: 40960 } },
   ] as { name: string; spec: ParamSpec; best: number; warning: null | Record<string, unknown> }[])("$name", ({ spec, best, warning }) => {
     const space: Space = [{ name: "p", spec }];
     const middle = spec.kind === "choice" ? 0 : spec.kind === "log_uniform" ? Math.sqrt(spec.low * spec.high) : (spec.low + spec.high) / 2;

@@ -61,9 +61,9 @@ const BoundaryWarning = z
     value: z.number(),
     low: z.number(),
     high: z.number(),
+    widen_to: z.number().openapi({ description: "The bound to try instead: a decade beyond for a log parameter, half the range's width beyond otherwise." }),
     message: z.string(),
   })
-  .passthrough()
   .openapi("BoundaryWarning");
 
 const Stage = z.object({
