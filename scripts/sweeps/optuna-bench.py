@@ -6,9 +6,11 @@ objectives of bench/sweeps/objectives.ts and bench/sweeps/mnist.ts, defined iden
 writes every trial's observed and noise-free value as JSON:
 
     /usr/bin/python3 scripts/sweeps/optuna-bench.py --data DIR --seeds 20 --trials 100 --out FILE
+        [--only branin,hartmann6,training,mnist] [--shard I --shards K]
 
-DIR holds the MNIST arrays bench/sweeps/mnist.ts exports. Debian's python3-optuna (3.1.0) is
-installed with apt-get when missing (as root).
+DIR holds the MNIST arrays bench/sweeps/mnist.ts exports. With --shards K this process runs the
+seeds s with s % K == I only (the bench starts K of them side by side). Debian's python3-optuna
+(3.1.0) is installed with apt-get when missing (as root).
 """
 import argparse
 import json
@@ -220,21 +222,28 @@ def main():
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--trials", type=int, default=100)
     parser.add_argument("--only", default="", help="comma-separated objective keys (default: all)")
+    parser.add_argument("--shard", type=int, default=0)
+    parser.add_argument("--shards", type=int, default=1)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     mnist = Mnist(args.data)
     chosen = [k for k in args.only.split(",") if k]
-    results = {"optuna": optuna.__version__, "numpy": np.__version__, "runs": {}, "seconds": {}}
+    seeds = [s for s in range(args.seeds) if s % args.shards == args.shard]
+    # runs[key/sampler][str(seed)]; cpu: this process's CPU seconds per key/sampler.
+    results = {"optuna": optuna.__version__, "numpy": np.__version__, "runs": {}, "cpu": {}}
     for key, (suggest, evaluate, truth) in objectives(mnist).items():
         if chosen and key not in chosen:
             continue
         for sampler_name in ("random", "tpe"):
-            start = time.time()
-            results["runs"][f"{key}/{sampler_name}"] = [
-                run(sampler_name, seed, args.trials, suggest, evaluate, truth) for seed in range(args.seeds)
-            ]
-            results["seconds"][f"{key}/{sampler_name}"] = time.time() - start
-            print(f"optuna-bench: {key} {sampler_name} {time.time() - start:.1f} s", file=sys.stderr)
+            start = time.process_time()
+            results["runs"][f"{key}/{sampler_name}"] = {
+                str(seed): run(sampler_name, seed, args.trials, suggest, evaluate, truth) for seed in seeds
+            }
+            results["cpu"][f"{key}/{sampler_name}"] = time.process_time() - start
+            print(
+                f"optuna-bench[{args.shard}]: {key} {sampler_name} {time.process_time() - start:.1f} s CPU",
+                file=sys.stderr,
+            )
     with open(args.out, "w") as f:
         json.dump(results, f)
 

@@ -269,10 +269,77 @@ describe("tpe sampler", () => {
     for (const seed of [1, 2, 3]) expect(sampler(context(SPACE, negated, seed, "maximize"))).toEqual(sampler(context(SPACE, history, seed)));
   });
 
+  it("skips values a trial lacks or that lie outside the space (as Optuna skips trials without the parameter)", () => {
+    const history = randomHistory(SPACE, 3, 30, objective);
+    const odd = [
+      ...history,
+      trial(30, { ...history[0]!.params, lr: 5, optimizer: "lion" }, -100),
+      trial(31, { dropout: 0.1 }, -99),
+    ];
+    const p = sampler(context(SPACE, odd, 5));
+    expect(p.lr).toBeGreaterThanOrEqual(1e-5);
+    expect(p.lr).toBeLessThanOrEqual(1);
+    expect(SPACE[4]!.spec.kind === "choice" && SPACE[4]!.spec.values.includes(p.optimizer!)).toBe(true);
+  });
+
   it("ignores running and failed trials", () => {
     const history = randomHistory(SPACE, 3, 30, objective);
     const extra = [...history, trial(30, sampleUniformly(SPACE, 8, 30), null, "running"), trial(31, sampleUniformly(SPACE, 8, 31), null, "failed")];
     expect(sampler(context(SPACE, extra, 5, "minimize", 32))).toEqual(sampler(context(SPACE, history, 5, "minimize", 32)));
+  });
+});
+
+// Optuna 3.1's suggestions after this history (scripts/sweeps/tpe-suggestions.py: TPESampler(seed=s), s < 4000):
+// the deciles of x and lr, the frequencies of n = 1..8 and c, the share of b ≤ 1, 2, 4, ..., 64. Pruned trials reported at step 3.
+const OPTUNA_HISTORY: [Assignment, "complete" | "pruned", number][] = [
+  [{ x: 0.550798, lr: 0.0680129, n: 1, b: 9, c: "p" }, "complete", 0.635619],
+  [{ x: 0.569311, lr: 0.00560077, n: 4, b: 58, c: "q" }, "complete", 0.186026],
+  [{ x: 0.207243, lr: 0.000160646, n: 1, b: 21, c: "p" }, "complete", 0.85834],
+  [{ x: 0.14537, lr: 0.00649665, n: 3, b: 18, c: "r" }, "complete", 0.300817],
+  [{ x: 0.676255, lr: 0.0230915, n: 5, b: 2, c: "r" }, "complete", 0.344778],
+  [{ x: 0.259252, lr: 0.00457514, n: 6, b: 43, c: "p" }, "pruned", 0.411718],
+  [{ x: 0.58662, lr: 0.001258, n: 4, b: 34, c: "p" }, "complete", 0.554958],
+  [{ x: 0.306364, lr: 0.000772381, n: 6, b: 64, c: "r" }, "complete", 0.383732],
+  [{ x: 0.020615, lr: 0.00037228, n: 1, b: 1, c: "q" }, "complete", 0.542297],
+  [{ x: 0.845751, lr: 0.00325069, n: 1, b: 57, c: "q" }, "complete", 0.578319],
+  [{ x: 0.557841, lr: 0.00279421, n: 2, b: 22, c: "q" }, "complete", 0.276334],
+  [{ x: 0.56277, lr: 0.0983173, n: 5, b: 36, c: "p" }, "complete", 0.510978],
+  [{ x: 0.653631, lr: 0.0447451, n: 3, b: 19, c: "p" }, "complete", 0.59236],
+  [{ x: 0.454622, lr: 0.000663195, n: 1, b: 62, c: "q" }, "complete", 0.421845],
+  [{ x: 0.841041, lr: 0.0589569, n: 3, b: 29, c: "p" }, "complete", 0.789257],
+  [{ x: 0.707687, lr: 0.0970476, n: 4, b: 11, c: "r" }, "complete", 0.472811],
+  [{ x: 0.316285, lr: 0.237218, n: 6, b: 50, c: "p" }, "complete", 0.592245],
+  [{ x: 0.572794, lr: 0.00201015, n: 1, b: 10, c: "q" }, "pruned", 0.329404],
+  [{ x: 0.302264, lr: 0.169079, n: 8, b: 12, c: "p" }, "complete", 0.612525],
+  [{ x: 0.691478, lr: 0.039986, n: 5, b: 45, c: "p" }, "complete", 0.539321],
+  [{ x: 0.91803, lr: 0.000672767, n: 3, b: 40, c: "r" }, "complete", 0.81579],
+  [{ x: 0.198976, lr: 0.00040499, n: 5, b: 2, c: "r" }, "complete", 0.394127],
+  [{ x: 0.75214, lr: 0.000291653, n: 5, b: 63, c: "q" }, "complete", 0.49964],
+  [{ x: 0.681612, lr: 0.0145908, n: 2, b: 34, c: "p" }, "complete", 0.640069],
+];
+const OPTUNA_SUGGESTIONS = {"x": [0.4217956274007258, 0.4325055220847801, 0.43881167044075253, 0.44353820012444284, 0.4468536491287495, 0.45024894288984063, 0.4542204497049035, 0.45946928786310215, 0.4684046925632867], "lr": [0.005945805206965998, 0.006415408478968231, 0.006706967950585761, 0.006938545213575152, 0.007110271702137145, 0.007278534203418204, 0.007488780173527938, 0.007832326224783354, 0.008471413733696281], "n": [0.0, 0.99275, 0.00725, 0.0, 0.0, 0.0, 0.0, 0.0], "b_le": [0.0, 0.0, 0.0, 0.00175, 0.0125, 1.0, 1.0], "c": [0.0, 1.0, 0.0]};
+
+describe("suggestions against Optuna 3.1's TPESampler", () => {
+  const space: Space = [
+    { name: "x", spec: { kind: "uniform", low: 0, high: 1 } },
+    { name: "lr", spec: { kind: "log_uniform", low: 1e-4, high: 1 } },
+    { name: "n", spec: { kind: "int", low: 1, high: 8, log: false } },
+    { name: "b", spec: { kind: "int", low: 1, high: 64, log: true } },
+    { name: "c", spec: { kind: "choice", values: ["p", "q", "r"] } },
+  ];
+  const history = OPTUNA_HISTORY.map(([params, state, value], number) =>
+    state === "complete" ? trial(number, params, value) : trial(number, params, null, "pruned", [{ step: 3, value }]),
+  );
+
+  it("draws from the same distribution (2000 seeds against Optuna's 4000)", () => {
+    const draws = Array.from({ length: 2000 }, (_, seed) => sampler(context(space, history, seed)));
+    const share = (pick: (p: Assignment) => boolean) => draws.filter(pick).length / draws.length;
+    // Deciles: the share of our draws below each of Optuna's deciles is that decile's level.
+    OPTUNA_SUGGESTIONS.x.forEach((q, i) => expect(Math.abs(share((p) => (p.x as number) <= q) - (i + 1) / 10)).toBeLessThan(0.04));
+    OPTUNA_SUGGESTIONS.lr.forEach((q, i) => expect(Math.abs(share((p) => (p.lr as number) <= q) - (i + 1) / 10)).toBeLessThan(0.04));
+    OPTUNA_SUGGESTIONS.n.forEach((f, i) => expect(Math.abs(share((p) => p.n === i + 1) - f)).toBeLessThan(0.03));
+    [1, 2, 4, 8, 16, 32, 64].forEach((v, i) => expect(Math.abs(share((p) => (p.b as number) <= v) - OPTUNA_SUGGESTIONS.b_le[i]!)).toBeLessThan(0.03));
+    ["p", "q", "r"].forEach((c, i) => expect(Math.abs(share((p) => p.c === c) - OPTUNA_SUGGESTIONS.c[i]!)).toBeLessThan(0.03));
   });
 });
 

@@ -17,7 +17,7 @@
  * suggestion is a pure function of the seed, the trial's number and the finished trials.
  */
 import { PURPOSE, stream } from "../random";
-import { fromInternal, isLog, toInternal, type Assignment, type Direction, type TrialRecord } from "../space";
+import { fromInternal, toInternal, type Assignment, type Direction, type TrialRecord } from "../space";
 import { domainOf, ParzenEstimator, roundTrip } from "./parzen";
 import { sampleUniformly } from "./random";
 import type { Sampler } from "./sampler";
@@ -90,7 +90,8 @@ export function tpe(options: TpeOptions): Sampler {
     const params: Assignment = {};
     space.forEach(({ name, spec }, index) => {
       const domain = domainOf(spec);
-      // A trial's value on the estimator's scale, or undefined when it has none (Optuna's None: skipped).
+      // A trial's value on the estimator's scale, or undefined when it has none in the space
+      // (skipped, as Optuna skips trials without the parameter).
       const internal = (trial: TrialRecord): number | undefined => {
         const value = trial.params[name];
         if (value === undefined) return undefined;
@@ -98,7 +99,7 @@ export function tpe(options: TpeOptions): Sampler {
           const k = spec.values.indexOf(value);
           return k < 0 ? undefined : k;
         }
-        if (typeof value !== "number" || !Number.isFinite(value) || (isLog(spec) && !(value > 0))) return undefined;
+        if (typeof value !== "number" || !(value >= spec.low && value <= spec.high)) return undefined;
         return toInternal(spec, value);
       };
       const valuesOf = (indices: readonly number[]) =>
