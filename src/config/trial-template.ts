@@ -87,6 +87,13 @@ export function trialSetup(sweep: SweepConfig, params: Assignment, initSeed?: nu
   return { kind: "model", manifest, unapplied };
 }
 
+/** The initialisation seed the template gives every trial (none when its weights start at zeros or it has no template). */
+export function templateSeed(sweep: SweepConfig): number | undefined {
+  const template = sweep.template;
+  const init = (template === null ? undefined : "shard" in template ? template.shard.init : template.model.config.init) as { seed?: unknown } | undefined;
+  return typeof init?.seed === "number" ? init.seed : undefined;
+}
+
 /** The assignments that exercise every bound and choice: each parameter at its low, its high and every value, the others at their low. */
 function cornerAssignments(sweep: SweepConfig): Assignment[] {
   const base: Assignment = {};

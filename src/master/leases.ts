@@ -1,4 +1,5 @@
 import { and, eq, lt, sql } from "drizzle-orm";
+import { templateSeed, trialSetup } from "../config/trial-template";
 import { nextTrial } from "../sweeps/plan";
 import type { Assignment } from "../sweeps/space";
 import { provision, trialResourceName, type ProvisionBindings } from "./provision";
@@ -72,23 +73,25 @@ export class Leases {
     return { status: "leased", row: { ...row, ...change } };
   }
 
-  /** Inserts a trial (queued); a replicate carries its own initialisation seed. */
+  /** Inserts a trial (queued) with the parameters its rule has no use for; a replicate carries its own initialisation seed, other trials the template's. */
   newTrial(sweep: LoadedSweep, id: number, t: Pick<TrialRow, "stage" | "budget"> & { params: string | Assignment } & Partial<Pick<TrialRow, "searchIndex" | "replicateOf" | "initSeed">>): TrialRow {
     const { store } = this;
     const now = store.now();
+    const params: Assignment = typeof t.params === "string" ? JSON.parse(t.params) : t.params;
+    const initSeed = t.initSeed ?? templateSeed(sweep.config) ?? null;
     const row: TrialRow = {
       id,
       searchIndex: t.searchIndex ?? null,
       replicateOf: t.replicateOf ?? null,
-      initSeed: t.initSeed ?? null,
-      params: typeof t.params === "string" ? t.params : JSON.stringify(t.params),
+      initSeed,
+      params: JSON.stringify(params),
       stage: t.stage,
       budget: t.budget,
       state: "queued",
       value: null,
       metrics: null,
       reason: null,
-      unapplied: "[]",
+      unapplied: JSON.stringify(sweep.config.template === null ? [] : trialSetup(sweep.config, params, initSeed ?? undefined).unapplied),
       leaseId: null,
       leaseExpires: null,
       worker: null,

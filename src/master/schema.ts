@@ -18,7 +18,7 @@ export const trials = sqliteTable("trials", {
   searchIndex: integer("search_index"),
   /** A replicate's original trial. */
   replicateOf: integer("replicate_of"),
-  /** The initialisation seed of the trial's shard (a replicate's own; the template's otherwise). */
+  /** The initialisation seed of the trial's shard (a replicate's own; the template's otherwise; null when it starts at zeros). */
   initSeed: integer("init_seed"),
   params: text("params").notNull(),
   stage: integer("stage").notNull(),

@@ -104,6 +104,16 @@ describe("sweeps", () => {
     expect((await del.json<any>()).detail).toContain(`sweep '${sweep}'`);
   });
 
+  it("records the parameters a chosen rule has no use for, and gives trials the template's initialisation seed", async () => {
+    const sweep = await createSweep(config({ space: { rule: { kind: "choice", values: ["adam"], target: "rule" }, momentum: space.momentum }, budget: { trials: 1, parallel: 1, resource: 1 } }));
+    const lease = await leaseOk(sweep);
+    expect(lease.trial.unapplied).toEqual(["momentum: rule 'adam' has no 'momentum'"]);
+    expect(lease.trial.seed).toBe(7);
+    const shard = await jsonOf(call(`/v1/shards/${lease.trial.shard}`));
+    expect(shard.config.rule).toBe("adam");
+    expect(shard.config.init.seed).toBe(7);
+  });
+
   it("answers the same lease to a retried request, the same decision to a retried report, and waits at the parallel budget", async () => {
     const sweep = await createSweep(config());
     const a = await leaseOk(sweep, "one");
