@@ -5,6 +5,7 @@
  * languages see the same noise for the same trial.
  */
 import type { Assignment, Space } from "../../src/sweeps/space";
+import { normal, stream } from "../../src/sweeps/random";
 
 export interface Objective {
   readonly name: string;
@@ -57,32 +58,9 @@ function hartmann6(p: Assignment): number {
 // The noise: splitmix-style mixing of (seed, number, 0x5eed) into a 32-bit state, mulberry32 draws
 // from it, Box–Muller. Written out here (rather than imported from src/sweeps/random.ts) so that
 // the Python port has one small, fixed definition to match.
-function mix(h: number, x: number): number {
-  h = (h ^ (x >>> 0)) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-function mulberry32(a: number): () => number {
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A standard normal draw that depends only on (seed, number). */
+/** A standard normal draw that depends only on (seed, number): the sweeps' own seeded streams (src/sweeps/random.ts), mirrored in scripts/sweeps/optuna-bench.py. */
 export function noise(seed: number, number: number): number {
-  let h = mix(0x9e3779b9, seed);
-  h = mix((h + 0x9e3779b9) >>> 0, number);
-  h = mix((h + 0x9e3779b9) >>> 0, 0x5eed);
-  const u = mulberry32(h);
-  const u1 = u();
-  const u2 = u();
-  return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+  return normal(stream(seed, number, 0x5eed))();
 }
 
 const OPTIMIZER_OFFSET: Record<string, number> = { sgd: 0.3, adam: 0, rmsprop: 0.1, adagrad: 0.2 };

@@ -43,9 +43,9 @@ export class Results {
     if (curve.length >= MAX_SWEEP_REPORTS) refuse("too-many-reports", `trial ${row.id} has ${curve.length} reports, the limit; report less often (every epoch, not every step) and complete the trial`);
     const last = curve[curve.length - 1];
     if (last && req.step <= last.step) refuse("report-out-of-order", `trial ${row.id} already reported step ${last.step}; steps of one trial increase (this report: ${req.step})`, { last_step: last.step });
-    const others = this.store.trials.records().filter((t) => t.number !== row.searchIndex || row.searchIndex === null);
     const record = recordOf(row, [...curve.map((r) => ({ step: r.step, value: r.value })), { step: req.step, value: objective }]);
-    const pruned = row.searchIndex !== null && shouldPrune(sweep.plan, record, others);
+    // Replicates are not part of the search: they are never pruned (and need no other trials read).
+    const pruned = row.searchIndex !== null && shouldPrune(sweep.plan, record, this.store.trials.records().filter((t) => t.number !== row.searchIndex));
     const budgetUsed = req.step >= row.budget;
     const reason = pruned ? `pruned by the ${sweep.config.pruner.kind} rule at ${sweep.config.budget.unit} ${req.step}` : budgetUsed ? `the trial's budget (${row.budget} ${sweep.config.budget.unit}) is used; complete it` : null;
     const now = this.store.now();

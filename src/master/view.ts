@@ -1,6 +1,6 @@
 import { trialsOf } from "../config/sweep";
 import { boundaryWarnings } from "../sweeps/boundary";
-import { nextTrial, stageSpaces } from "../sweeps/plan";
+import { stageSpaces, trialLimit } from "../sweeps/plan";
 import { learningCurves, objectivePlot } from "../sweeps/plots";
 import { ranked, type Space } from "../sweeps/space";
 import { refuse } from "../problems";
@@ -22,7 +22,7 @@ export class SweepViews {
     const counts = Object.fromEntries(STATES.map((s) => [s, rows.filter((r) => r.state === s).length])) as Record<TrialState, number>;
     const best = ranked(records, sweep.plan.direction)[0];
     const bestRow = best === undefined ? undefined : rows.find((r) => r.searchIndex === best.number);
-    const searchDone = nextTrial(sweep.plan, records).kind === "done";
+    const searchDone = records.length >= trialLimit(sweep.plan);
     const idle = counts.queued + counts.running === 0;
     return {
       name: sweep.name,

@@ -4,52 +4,27 @@
  * renders with nothing but the server. `npm run build:web` builds the assets (npm test does).
  */
 import { readFileSync } from "node:fs";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { createShardstep, type Shardstep } from "../../sdk/client";
 import { DOCS_CSP, externalLoads } from "../../scripts/web/docs";
 import type { LearnerState, LossPoint } from "../../web/learner";
-import { launchChromium } from "./support/chromium";
-import { adminToken, DevServer, mintToken } from "./support/server";
+import { browserSession, watchForErrors } from "./support/browser";
+import { adminToken, mintToken } from "./support/server";
 
 /** Pushes each tab makes before the tabs are paused. */
 const PUSHES_PER_TAB = 120;
 // Within the e2e testTimeout (180 s), with room for the pages to load and the checks after.
 const TRAINING_TIMEOUT_MS = 140_000;
 
-let server: DevServer;
-let launched: Browser | undefined;
-let launchFailure: unknown;
+const session = browserSession();
+const chromium = () => session.chromium();
 let api: Shardstep;
 
-/** The browser; without one every test fails with the reason (a failed beforeAll would skip them). */
-function chromium(): Browser {
-  if (!launched) throw launchFailure;
-  return launched;
-}
-
 beforeAll(async () => {
-  launched = await launchChromium().catch((error: unknown) => {
-    launchFailure = error;
-    return undefined;
-  });
-  server = await DevServer.start();
-  api = createShardstep({ baseUrl: server.baseUrl, token: await adminToken() });
+  api = createShardstep({ baseUrl: session.server.baseUrl, token: await adminToken() });
 });
-
-afterAll(async () => {
-  await launched?.close();
-  await server?.dispose();
-});
-
-/** What a page reported that it should not have: uncaught exceptions and console errors. */
-function watchForErrors(page: Page, errors: string[]): void {
-  page.on("pageerror", (error) => errors.push(`${page.url()}: ${error.message}`));
-  page.on("console", (message) => {
-    if (message.type() === "error") errors.push(`${page.url()}: ${message.text()}`);
-  });
-}
 
 type LearnerWindow = { shardstepLearner?: LearnerState };
 
@@ -71,12 +46,12 @@ describe("the learner page", () => {
       [0, 1].map(async () => {
         const page = await context.newPage();
         watchForErrors(page, errors);
-        await page.goto(`${server.baseUrl}/#token=${token}&shard=${shard}`);
+        await page.goto(`${session.server.baseUrl}/#token=${token}&shard=${shard}`);
         return page;
       }),
     );
     // The token is taken out of the address bar at once; the shard stays.
-    for (const tab of tabs) expect(tab.url()).toBe(`${server.baseUrl}/#shard=${shard}`);
+    for (const tab of tabs) expect(tab.url()).toBe(`${session.server.baseUrl}/#shard=${shard}`);
 
     // Each tab trains until it has pushed PUSHES_PER_TAB times and seen an update of the other tab
     // (its version is ahead of its own pushes); both go on until both have. How soon the second tab
@@ -166,7 +141,7 @@ describe("the API reference at /docs", () => {
   );
 
   it("is one HTML page that loads nothing from another origin", async () => {
-    const response = await fetch(`${server.baseUrl}/docs`);
+    const response = await fetch(`${session.server.baseUrl}/docs`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/html/);
     const html = await response.text();
@@ -182,7 +157,7 @@ describe("the API reference at /docs", () => {
       const errors: string[] = [];
       // Offline but for the server: a request for another origin is recorded and dropped.
       await context.route(
-        (url) => url.origin !== server.baseUrl && url.protocol !== "data:",
+        (url) => url.origin !== session.server.baseUrl && url.protocol !== "data:",
         (route) => {
           elsewhere.push(route.request().url());
           return route.abort();
@@ -190,7 +165,7 @@ describe("the API reference at /docs", () => {
       );
       const page = await context.newPage();
       watchForErrors(page, errors);
-      await page.goto(`${server.baseUrl}/docs`, { waitUntil: "networkidle" });
+      await page.goto(`${session.server.baseUrl}/docs`, { waitUntil: "networkidle" });
       expect(await page.locator("#redoc h1").first().textContent()).toContain("shardstep");
       // Redoc renders an operation once it is navigated to (#/<tag>/<operationId>).
       const shown = (texts: string[]) => {
