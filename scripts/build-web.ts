@@ -3,6 +3,7 @@
 //
 //   index.html, learner.css, favicon.svg   the learner page (/), copied from web/
 //   learner.js(.map)                       web/main.ts bundled for browsers
+//   sweep.html, sweep.js(.map)             the sweep page (/sweep): web/sweep.html, web/sweep-page.ts bundled
 //   mnist-digits.bin                       the digits the page trains on (web/digits-format.ts)
 //   docs.html                              the API reference (/docs) from openapi.yaml, self-contained
 //   openapi.yaml                           the contract itself (/openapi.yaml), copied as it is
@@ -36,7 +37,7 @@ function buildIfStale(output: string, inputs: string[], make: () => string | Uin
 
 mkdirSync(ASSETS_DIR, { recursive: true });
 for (const file of await bundlePage(root, ASSETS_DIR)) report(join(ASSETS_DIR, file.file), `(${file.bytes} bytes)`);
-for (const file of ["index.html", "learner.css", "favicon.svg"]) {
+for (const file of ["index.html", "sweep.html", "learner.css", "favicon.svg"]) {
   const data = readFileSync(at(`web/${file}`));
   writeAtomically(join(ASSETS_DIR, file), data);
   report(join(ASSETS_DIR, file), `(${data.length} bytes)`);

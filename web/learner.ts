@@ -13,6 +13,7 @@ import { accuracy, lossAndGradient, meanLoss, PARAMETERS } from "../examples/mni
 import type { TrainData } from "../examples/mnist/shard";
 import type { Api } from "../examples/mnist/train";
 import { ShardstepProblem, type ShardConfigInput } from "../sdk/client";
+import { describe } from "./describe";
 
 /** What every learner tab creates: a tab that finds the shard with another configuration stops. */
 export const LEARNER_SHARD_CONFIG = {
@@ -60,29 +61,39 @@ export interface LearnerState {
   error?: string;
 }
 
-export interface LearnerOptions {
+/** What a ShardTrainer works with: the shard, the digits, and how it draws its minibatches. */
+export interface TrainerOptions {
   api: Api;
   shard: string;
   data: TrainData;
-  /** X-Client-Id of this tab; also the prefix of its Idempotency-Keys. */
+  /** The tab's id; also the prefix of its Idempotency-Keys. */
   clientId: string;
+  /** Prefixes this trainer's Idempotency-Keys after the client id (another trainer of the same tab, another prefix). */
+  keyPrefix?: string;
   batchSize: number;
   /** Seeds the tab's order of minibatches. */
   seed: number;
-  /** Held-out evaluation after every this many pushes. */
+  /** Held-out evaluation after every this many pushes (Infinity: only when asked). */
   evaluateEvery: number;
 }
 
-export class Learner {
+export type LearnerOptions = TrainerOptions;
+
+/**
+ * The mechanics of training one shard from a tab: its copy of the weights, a step (the gradient of a
+ * minibatch, the push, the weights that come back), a pull, an evaluation on the held-out digits, and
+ * the state they leave. The Learner loops it on one shard; a sweep worker (sweep-worker.ts) runs one
+ * per trial.
+ */
+export class ShardTrainer {
   readonly state: LearnerState;
   private readonly batches: Minibatches;
   private weights: Float32Array = new Float32Array(0);
   private sent = 0;
-  private loop: Promise<void> | undefined;
 
   constructor(
-    private readonly options: LearnerOptions,
-    private readonly changed: (state: LearnerState) => void,
+    protected readonly options: TrainerOptions,
+    protected readonly changed: (state: LearnerState) => void,
   ) {
     this.state = {
       shard: options.shard, clientId: options.clientId, phase: "idle",
@@ -90,6 +101,58 @@ export class Learner {
     };
     this.batches = new Minibatches(options.data.train, options.batchSize, options.seed);
   }
+
+  /** Adopts the shard's current weights. */
+  async pull(): Promise<void> {
+    const { values, version } = await this.options.api.getWeights(this.options.shard);
+    this.weights = values;
+    this.set({ version });
+    if (this.state.heldOut.at(-1)?.version !== version) this.evaluate();
+  }
+
+  /** One push (or, when the server refused it as too stale, a pull); answers the minibatch loss of a push. */
+  async step(): Promise<number | undefined> {
+    const { api, shard, clientId, keyPrefix = "", batchSize, evaluateEvery } = this.options;
+    const baseVersion = this.state.version;
+    const { loss, gradient } = lossAndGradient(this.weights, this.batches.next());
+    // A gradient of weights that overflowed is no step: the caller decides (a sweep trial fails as diverged).
+    if (!Number.isFinite(loss)) return loss;
+    const key = `${clientId}-${keyPrefix}${this.sent++}`;
+    let result;
+    try {
+      // No X-Client-Id: a push counts as the token's subject, and only a relay token may name another client (docs/auth.md).
+      result = await api.pushGradient(shard, gradient, { baseVersion, idempotencyKey: key, sampleCount: batchSize });
+    } catch (error) {
+      if (!(error instanceof ShardstepProblem && error.slug === "stale-gradient")) throw error;
+      this.set({ refusedStale: this.state.refusedStale + 1 });
+      await this.pull();
+      return undefined;
+    }
+    this.weights = result.weights;
+    this.state.losses.push({ version: result.version, loss });
+    this.set({ pushes: this.state.pushes + 1, version: result.weightsVersion, staleness: result.version - 1 - baseVersion });
+    if (this.state.pushes % evaluateEvery === 0) this.evaluate();
+    return loss;
+  }
+
+  /** Loss and accuracy of the tab's copy of the weights on the held-out digits (recorded in the state). */
+  evaluate(): HeldOut {
+    const { test } = this.options.data;
+    const point = { version: this.state.version, loss: meanLoss(this.weights, test), accuracy: accuracy(this.weights, test) };
+    this.state.heldOut.push(point);
+    this.changed(this.state);
+    return point;
+  }
+
+  protected set(change: Partial<LearnerState>): void {
+    Object.assign(this.state, change);
+    this.changed(this.state);
+  }
+}
+
+/** One tab's training of the shared learner shard: joins it, pulls, and pushes until paused. */
+export class Learner extends ShardTrainer {
+  private loop: Promise<void> | undefined;
 
   /** Starts (or resumes) the loop; a no-op while it runs. */
   start(): void {
@@ -122,48 +185,4 @@ export class Learner {
       if (!(error instanceof ShardstepProblem && error.status === 403)) throw error;
     }
   }
-
-  /** Adopts the shard's current weights. */
-  private async pull(): Promise<void> {
-    const { values, version } = await this.options.api.getWeights(this.options.shard);
-    this.weights = values;
-    this.set({ version });
-    if (this.state.heldOut.at(-1)?.version !== version) this.evaluate();
-  }
-
-  private async step(): Promise<void> {
-    const { api, shard, clientId, batchSize, evaluateEvery } = this.options;
-    const baseVersion = this.state.version;
-    const { loss, gradient } = lossAndGradient(this.weights, this.batches.next());
-    const key = `${clientId}-${this.sent++}`;
-    let result;
-    try {
-      // No X-Client-Id: a push counts as the token's subject, and only a relay token may name another client (docs/auth.md).
-      result = await api.pushGradient(shard, gradient, { baseVersion, idempotencyKey: key, sampleCount: batchSize });
-    } catch (error) {
-      if (!(error instanceof ShardstepProblem && error.slug === "stale-gradient")) throw error;
-      this.set({ refusedStale: this.state.refusedStale + 1 });
-      return this.pull();
-    }
-    this.weights = result.weights;
-    this.state.losses.push({ version: result.version, loss });
-    this.set({ pushes: this.state.pushes + 1, version: result.weightsVersion, staleness: result.version - 1 - baseVersion });
-    if (this.state.pushes % evaluateEvery === 0) this.evaluate();
-  }
-
-  private evaluate(): void {
-    const { test } = this.options.data;
-    this.state.heldOut.push({ version: this.state.version, loss: meanLoss(this.weights, test), accuracy: accuracy(this.weights, test) });
-    this.changed(this.state);
-  }
-
-  private set(change: Partial<LearnerState>): void {
-    Object.assign(this.state, change);
-    this.changed(this.state);
-  }
-}
-
-function describe(error: unknown): string {
-  if (error instanceof ShardstepProblem) return `${error.status} ${error.title}: ${error.detail}`;
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,6 +1,7 @@
 /**
- * Where the page's token and shard name come from. The page holds no secret of its own: a token
- * arrives in the URL fragment (`/#token=…&shard=…`, what `npm run -s learner-link` prints; a fragment
+ * Where the pages' token, shard and sweep names come from. The pages hold no secret of their own: a token
+ * arrives in the URL fragment (`/#token=…&shard=…`, what `npm run -s learner:url` prints; `/#token=…&sweep=…`
+ * and `/sweep#token=…&sweep=…`, what `npm run -s sweep:url` prints; a fragment
  * never leaves the browser, so it reaches no server log) or is pasted into the form. It is kept in
  * sessionStorage (this tab only, gone when the tab closes) and taken out of the address bar at once,
  * so it lands neither in the history nor in a copied link.
@@ -12,11 +13,13 @@ export const DEFAULT_SHARD = "learn.mnist";
 export interface Settings {
   token: string | undefined;
   shard: string;
+  /** The sweep to work for (the learner page) or to watch (the sweep page); "" for none. */
+  sweep: string;
 }
 
 /**
- * Reads `token` and `shard` from the fragment (the fragment then keeps only `shard`), falling back
- * to the token this tab stored before.
+ * Reads `token`, `shard` and `sweep` from the fragment (the fragment then keeps all but the token),
+ * falling back to the token this tab stored before (both pages share it).
  */
 export function takeSettings(location: Location, history: History, storage: Storage): Settings {
   const params = new URLSearchParams(location.hash.slice(1));
@@ -27,7 +30,11 @@ export function takeSettings(location: Location, history: History, storage: Stor
     const rest = params.toString();
     history.replaceState(history.state, "", `${location.pathname}${location.search}${rest ? `#${rest}` : ""}`);
   }
-  return { token: fromFragment || storage.getItem(TOKEN_KEY) || undefined, shard: params.get("shard")?.trim() || DEFAULT_SHARD };
+  return {
+    token: fromFragment || storage.getItem(TOKEN_KEY) || undefined,
+    shard: params.get("shard")?.trim() || DEFAULT_SHARD,
+    sweep: params.get("sweep")?.trim() ?? "",
+  };
 }
 
 export function storeToken(storage: Storage, token: string): void {

@@ -1,8 +1,9 @@
 /**
- * The learner page's script: web/main.ts bundled for browsers by esbuild (one ES module and its
- * source map). The page reuses examples/mnist, whose data.ts also holds a Node-only loader: Node
+ * The pages' scripts, bundled for browsers by esbuild (one ES module and its source map each):
+ * web/main.ts → learner.js (the learner page, /), web/sweep-page.ts → sweep.js (the sweep page,
+ * /sweep). The learner reuses examples/mnist, whose data.ts also holds a Node-only loader: Node
  * modules are declared side-effect free, so the unused loader and its imports drop out, and the
- * build fails if any Node module is still imported by the bundle.
+ * build fails if any Node module is still imported by a bundle.
  */
 import { build, type Plugin } from "esbuild";
 import { basename, join } from "node:path";
@@ -15,11 +16,14 @@ const nodeModulesAreUnused: Plugin = {
   },
 };
 
-/** Writes `learner.js` and `learner.js.map` into `outDir`; answers the files' names and sizes. */
+/** The pages' entry points, by the name of their bundle. */
+export const PAGE_ENTRIES = { learner: "web/main.ts", sweep: "web/sweep-page.ts" } as const;
+
+/** Writes `learner.js`, `sweep.js` and their maps into `outDir`; answers the files' names and sizes. */
 export async function bundlePage(root: string, outDir: string): Promise<{ file: string; bytes: number }[]> {
   const result = await build({
-    entryPoints: [join(root, "web/main.ts")],
-    outfile: join(outDir, "learner.js"),
+    entryPoints: Object.entries(PAGE_ENTRIES).map(([out, entry]) => ({ in: join(root, entry), out })),
+    outdir: outDir,
     tsconfig: join(root, "web/tsconfig.json"),
     bundle: true,
     format: "esm",

@@ -4,6 +4,7 @@
  *   const api = createShardstep({ baseUrl: "http://127.0.0.1:8787", token });
  *   await api.createShard("mnist.w", { length: 1024, rule: "adam", hyper: { lr: 1e-3 } });
  *   const { version, weights } = await api.pushGradient("mnist.w", gradient);
+ *   await api.sweeps.work("mnist.lr", async (trial, ctx) => ({ loss: await train(trial, ctx) }));
  */
 import { createContext, type ShardstepOptions } from "./context.js";
 import type { Client } from "./generated/client/index.js";
@@ -12,11 +13,14 @@ import { modelCalls, type ModelCalls } from "./models.js";
 import { pushCalls, type PushCalls } from "./pushes.js";
 import { serviceCalls, type ServiceCalls } from "./service.js";
 import { shardCalls, type ShardCalls } from "./shards.js";
+import { sweepCalls, type SweepCalls } from "./sweeps.js";
 import { weightCalls, type WeightCalls } from "./weights.js";
 
 export interface Shardstep extends ServiceCalls, ShardCalls, PushCalls, WeightCalls, ModelCalls, ModelTensorCalls {
   /** The generated client (base URL and auth set): for calls the wrapper does not cover. */
   readonly client: Client;
+  /** Hyperparameter sweeps: the resource, its trials, the worker loop, plots and ensembles. */
+  readonly sweeps: SweepCalls;
 }
 
 export function createShardstep(options: ShardstepOptions): Shardstep {
@@ -29,5 +33,6 @@ export function createShardstep(options: ShardstepOptions): Shardstep {
     ...weightCalls(context),
     ...modelCalls(context),
     ...modelTensorCalls(context),
+    ...sweepCalls(context),
   };
 }

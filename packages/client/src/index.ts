@@ -9,6 +9,24 @@ export type { ShardCalls } from "./shards.js";
 export type { ServiceCalls } from "./service.js";
 export type { ModelCalls, ModelManifestInput, ModelShardConfig, ModelSummary } from "./models.js";
 export type { ModelDownloadOptions, ModelPushOptions, ModelPushResult, ModelRoundPushResult, ModelTensorCalls, ModelTensors } from "./model-tensors.js";
+export type {
+  AskAnswer,
+  CompleteInput,
+  EnsembleMember,
+  EnsembleSelection,
+  Metrics,
+  ReportAnswer,
+  ReportInput,
+  SweepCalls,
+  SweepEnsemble,
+  SweepInfo,
+  SweepLease,
+  SweepTrial,
+  SweepTrialDetail,
+  SweepWarning,
+} from "./sweeps.js";
+export { TrialStopped, type SweepWorkOptions, type TrainFunction, type TrialContext, type TrialOutcome, type TrialOutcomeKind, type WorkSummary } from "./sweep-work.js";
+export { averagePredictions, type Predict } from "./ensembles.js";
 export { isShardstepProblem, ShardstepNetworkError, ShardstepProblem } from "./problem.js";
 export { DEFAULT_RETRY, isRetryable, type RetryEvent, type RetryOptions, type RetryPolicy } from "./retry.js";
 export { backoffDelay, retryAfterMs, type BackoffPolicy } from "./backoff.js";
@@ -41,5 +59,6 @@ export type {
   ShardPatch,
   ShardStatus,
   Staleness,
+  SweepConfig,
 } from "./generated/types.gen.js";
 export type { Client } from "./generated/client/index.js";

@@ -64,7 +64,8 @@ export function retryDelay(error: unknown, retry: number, policy: RetryPolicy, r
   return asked <= policy.maxDelayMs ? asked : undefined;
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/** Waits `ms`; rejects with the signal's reason as soon as it fires. */
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const onAbort = () => {
