@@ -7,6 +7,10 @@
 export interface Series {
   name: string;
   points: readonly (readonly [x: number, y: number])[];
+  /** Index into the palette (default: the series' own index), so related series can share a colour. */
+  color?: number;
+  /** A dashed line. */
+  dashed?: boolean;
 }
 
 export interface ChartOptions {
@@ -16,6 +20,10 @@ export interface ChartOptions {
   series: readonly Series[];
   /** A base-10 logarithmic y axis (points with y ≤ 0 are left out). */
   logY?: boolean;
+  /** A base-10 logarithmic x axis (points with x ≤ 0 are left out). */
+  logX?: boolean;
+  /** The legend inside the plot's top right corner (default), or right of the plot (the chart grows wider). */
+  legend?: "inside" | "right";
   width?: number;
   height?: number;
 }
@@ -103,11 +111,14 @@ export function lineChart(options: ChartOptions): string {
   const width = options.width ?? 800;
   const height = options.height ?? 500;
   const logY = options.logY ?? false;
-  const keep = (p: readonly [number, number]) => Number.isFinite(p[0]) && Number.isFinite(p[1]) && (!logY || p[1] > 0);
+  const logX = options.logX ?? false;
+  const keep = (p: readonly [number, number]) => Number.isFinite(p[0]) && Number.isFinite(p[1]) && (!logY || p[1] > 0) && (!logX || p[0] > 0);
   const kept = options.series.flatMap((s) => s.points.filter(keep));
   if (kept.length === 0) throw new RangeError("lineChart: no point to draw");
-  const [left, right, top, bottom] = [MARGIN.left, width - MARGIN.right, MARGIN.top, height - MARGIN.bottom];
-  const x = axis(kept.map((p) => p[0]), left, right, false);
+  const legendWidth = 12 + 7 * options.series.reduce((n, s) => Math.max(n, s.name.length), 0) + 34;
+  const outside = options.legend === "right" ? legendWidth + 10 : 0;
+  const [left, right, top, bottom] = [MARGIN.left, width - MARGIN.right - outside, MARGIN.top, height - MARGIN.bottom];
+  const x = axis(kept.map((p) => p[0]), left, right, logX);
   const y = axis(kept.map((p) => p[1]), bottom, top, logY);
 
   const out: string[] = [
@@ -126,22 +137,39 @@ export function lineChart(options: ChartOptions): string {
     out.push(`<text x="${at}" y="${bottom + 18}" text-anchor="middle">${formatTick(t)}</text>`);
   }
   out.push(`<rect x="${left}" y="${top}" width="${right - left}" height="${bottom - top}" fill="none" stroke="#333"/>`);
-  out.push(`<text x="${px((left + right) / 2)}" y="${height - 10}" text-anchor="middle">${escape(options.xLabel)}</text>`);
+  out.push(`<text x="${px((left + right) / 2)}" y="${height - 10}" text-anchor="middle">${escape(options.xLabel + (logX ? " (log scale)" : ""))}</text>`);
   out.push(`<text transform="translate(16 ${px((top + bottom) / 2)}) rotate(-90)" text-anchor="middle">${escape(options.yLabel + (logY ? " (log scale)" : ""))}</text>`);
 
+  const stroke = (s: Series, i: number, width: number) =>
+    `stroke="${PALETTE[(s.color ?? i) % PALETTE.length]}" stroke-width="${width}"${s.dashed ? ` stroke-dasharray="6 4"` : ""}`;
   options.series.forEach((s, i) => {
-    const color = PALETTE[i % PALETTE.length]!;
-    out.push(`<path d="${pathOf(s.points, x, y, keep)}" fill="none" stroke="${color}" stroke-width="1.5" stroke-linejoin="round"/>`);
+    out.push(`<path d="${pathOf(s.points, x, y, keep)}" fill="none" ${stroke(s, i, 1.5)} stroke-linejoin="round"/>`);
   });
 
-  const legendWidth = 12 + 7 * options.series.reduce((n, s) => Math.max(n, s.name.length), 0) + 34;
-  const legendX = right - legendWidth - 10;
+  const legendX = outside > 0 ? right + 10 : right - legendWidth - 10;
   out.push(`<rect x="${legendX}" y="${top + 10}" width="${legendWidth}" height="${options.series.length * 18 + 8}" fill="white" fill-opacity="0.9" stroke="#ccc"/>`);
   options.series.forEach((s, i) => {
     const rowY = top + 22 + i * 18;
-    out.push(`<line x1="${legendX + 8}" x2="${legendX + 30}" y1="${rowY}" y2="${rowY}" stroke="${PALETTE[i % PALETTE.length]}" stroke-width="2.5"/>`);
+    out.push(`<line x1="${legendX + 8}" x2="${legendX + 30}" y1="${rowY}" y2="${rowY}" ${stroke(s, i, 2.5)}/>`);
     out.push(`<text x="${legendX + 36}" y="${rowY}" dominant-baseline="middle">${escape(s.name)}</text>`);
   });
   out.push("</svg>");
   return out.join("\n") + "\n";
+}
+
+/** Charts of lineChart side by side in one SVG (each keeps its own size). */
+export function sideBySide(charts: readonly string[]): string {
+  const size = (svg: string) => {
+    const [, w, h] = /width="(\d+)" height="(\d+)"/.exec(svg) ?? [];
+    return [Number(w), Number(h)] as const;
+  };
+  let x = 0;
+  const placed = charts.map((svg) => {
+    const [w] = size(svg);
+    const at = x;
+    x += w;
+    return svg.replace("<svg ", `<svg x="${at}" y="0" `).trimEnd();
+  });
+  const height = Math.max(...charts.map((svg) => size(svg)[1]));
+  return [`<svg xmlns="http://www.w3.org/2000/svg" width="${x}" height="${height}" viewBox="0 0 ${x} ${height}">`, ...placed, "</svg>"].join("\n") + "\n";
 }

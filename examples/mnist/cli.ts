@@ -12,20 +12,23 @@ export const USAGE = `usage: npm run example:mnist -- [options]
   --url <url>           the server                                  default: http://127.0.0.1:8787
   --token <token>       a bearer token with admin on the shards     default: minted from AUTH_SECRET
                         (the environment, else .dev.vars, else the local development secret)
-  --mode <mode>         async | compare | rounds | all              default: all
+  --mode <mode>         async | compare | bias | rounds | all       default: all
   --steps <n>           async: pushes in all                        default: 1000
   --rule-steps <n>      compare: steps of each rule                 default: 500
+  --bias-steps <n>      bias: steps of each of the 30 Adam settings default: 200
   --rounds <n>          rounds: federated rounds                    default: 100
   --clients <n>         simulated clients                           default: 4 (async), 10 (rounds)
   --split <kind>        iid | non-iid                               default: non-iid
   --prefix <text>       shard names start with it                   default: mnist.
   --seed <n>            data order and splits                       default: 1
   --write               save the results (examples/mnist/results/*.json) and the charts
-                        (docs/mnist-rules.svg, examples/mnist/results/rounds.svg); without it nothing is written`;
+                        (docs/mnist-rules.svg, docs/mnist-bias-correction.svg, examples/mnist/results/rounds.svg);
+                        without it nothing is written`;
 
 export const root = fileURLToPath(new URL("../../", import.meta.url));
 
-export type Mode = "async" | "compare" | "rounds" | "all";
+export const MODES = ["async", "compare", "bias", "rounds", "all"] as const;
+export type Mode = (typeof MODES)[number];
 
 export interface Options {
   url: string;
@@ -33,6 +36,7 @@ export interface Options {
   mode: Mode;
   steps: number;
   ruleSteps: number;
+  biasSteps: number;
   rounds: number;
   clients: number | undefined;
   split: SplitKind;
@@ -62,6 +66,7 @@ function parse() {
         mode: { type: "string", default: "all" },
         steps: { type: "string", default: "1000" },
         "rule-steps": { type: "string", default: "500" },
+        "bias-steps": { type: "string", default: "200" },
         rounds: { type: "string", default: "100" },
         clients: { type: "string" },
         split: { type: "string", default: "non-iid" },
@@ -86,7 +91,7 @@ export function options(): Options {
     process.exit(0);
   }
   const mode = args.mode as Mode;
-  if (!["async", "compare", "rounds", "all"].includes(mode)) fail(`--mode must be async, compare, rounds or all; got '${mode}'`);
+  if (!MODES.includes(mode)) fail(`--mode must be one of ${MODES.join(", ")}; got '${mode}'`);
   const split = args.split as SplitKind;
   if (split !== "iid" && split !== "non-iid") fail(`--split must be iid or non-iid; got '${args.split}'`);
   return {
@@ -95,6 +100,7 @@ export function options(): Options {
     mode,
     steps: positive("steps", args.steps)!,
     ruleSteps: positive("rule-steps", args["rule-steps"])!,
+    biasSteps: positive("bias-steps", args["bias-steps"])!,
     rounds: positive("rounds", args.rounds)!,
     clients: positive("clients", args.clients),
     split,

@@ -5,14 +5,16 @@
  *   npm run example:mnist           # another: every mode (--help for the options)
  *
  * Prints its progress every few seconds and its results at the end. With --write it also saves
- * examples/mnist/results/*.json, docs/mnist-rules.svg and examples/mnist/results/rounds.svg.
+ * examples/mnist/results/*.json, docs/mnist-rules.svg, docs/mnist-bias-correction.svg and
+ * examples/mnist/results/rounds.svg.
  */
 import { join } from "node:path";
 import { createShardstep } from "../../sdk/client";
 import { defaultToken, fail, options, root } from "./cli";
 import { loadMnist } from "./data";
 import { Progress } from "./progress";
-import { rulesChart, roundsChart, writeJson, writeText } from "./report";
+import { biasChart, rulesChart, roundsChart, writeJson, writeText } from "./report";
+import { biasCorrectionStudy } from "./bias";
 import { trainRounds, type RoundsResult } from "./rounds";
 import type { Hyper, RuleName, TrainData } from "./shard";
 import { compareRules, smooth, trainAsync } from "./train";
@@ -24,7 +26,7 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const finalLoss = (c: { smoothed: number[] }) => c.smoothed.at(-1) ?? NaN;
 
 const args = options();
-const { split, steps, ruleSteps, rounds, clients, seed } = args;
+const { split, steps, ruleSteps, biasSteps, rounds, clients, seed } = args;
 const results = join(root, "examples/mnist/results");
 const written: string[] = [];
 
@@ -63,19 +65,44 @@ async function runAsync(): Promise<void> {
   );
 }
 
-async function runCompare(): Promise<void> {
+/** Progress per label of side-by-side runs of `total` steps each; `end()` closes them all. */
+function perLabel(total: number) {
   const reports = new Map<string, (done: number, loss: number) => void>();
-  const onProgress = (label: string, done: number, loss: number) => {
-    if (!reports.has(label)) reports.set(label, progress.task(label, ruleSteps, "steps"));
-    reports.get(label)!(done, loss);
+  return {
+    onProgress(label: string, done: number, loss: number) {
+      if (!reports.has(label)) reports.set(label, progress.task(label, total, "steps"));
+      reports.get(label)!(done, loss);
+    },
+    end: () => reports.forEach((_, label) => progress.end(label)),
   };
+}
+
+async function runCompare(): Promise<void> {
+  const { onProgress, end } = perLabel(ruleSteps);
   const curves = await compareRules({ api, shardPrefix: `${args.prefix}rules.`, data, steps: ruleSteps, batchSize: 128, smoothing: 0.98, seed, onProgress });
-  for (const label of reports.keys()) progress.end(label);
+  end();
   save(join(results, "compare.json"), (path) => writeJson(path, curves));
   save(join(root, "docs/mnist-rules.svg"), (path) => writeText(path, rulesChart(curves, 128)));
   console.log(`compare: ${ruleSteps} steps of minibatch 128 per rule, same data order; training loss smoothed (EMA 0.98)`);
   for (const c of [...curves].sort((a, b) => finalLoss(a) - finalLoss(b))) {
     console.log(`  ${c.label.padEnd(13)} ${JSON.stringify(c.hyper).padEnd(42)} loss ${finalLoss(c).toFixed(4)}  test accuracy ${pct(c.testAccuracy)}  ${c.seconds.toFixed(1)} s`);
+  }
+}
+
+async function runBias(): Promise<void> {
+  const early = 20;
+  const { onProgress, end } = perLabel(biasSteps);
+  const runs = await biasCorrectionStudy({ api, shardPrefix: `${args.prefix}bias.`, data, steps: biasSteps, early, seed, onProgress });
+  end();
+  save(join(results, "bias.json"), (path) => writeJson(path, runs));
+  save(join(root, "docs/mnist-bias-correction.svg"), (path) => writeText(path, biasChart(runs, biasSteps, early)));
+  console.log(`bias: Adam β1 0.9, ${biasSteps} steps each; mean loss of steps 1-${early} / smoothed loss at the end, corrected vs not`);
+  for (const r of runs.filter((r) => r.corrected)) {
+    const off = runs.find((u) => !u.corrected && u.beta2 === r.beta2 && u.lr === r.lr)!;
+    console.log(
+      `  β2 ${String(r.beta2).padEnd(6)} lr ${String(r.lr).padEnd(5)}  corrected ${r.earlyLoss.toFixed(3)} / ${r.finalLoss.toFixed(4)}` +
+        `   uncorrected ${off.earlyLoss.toFixed(3)} / ${off.finalLoss.toFixed(4)}`,
+    );
   }
 }
 
@@ -108,6 +135,7 @@ async function runRounds(): Promise<void> {
 
 if (args.mode === "async" || args.mode === "all") await runAsync();
 if (args.mode === "compare" || args.mode === "all") await runCompare();
+if (args.mode === "bias" || args.mode === "all") await runBias();
 if (args.mode === "rounds" || args.mode === "all") await runRounds();
 console.log(args.write ? `wrote ${written.join(", ")}` : "nothing written (--write saves the results and the charts)");
 console.log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);

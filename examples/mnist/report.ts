@@ -1,7 +1,8 @@
 /** What a run leaves behind: results as JSON, and the charts. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { lineChart } from "./chart";
+import type { BiasRun } from "./bias";
+import { lineChart, sideBySide } from "./chart";
 import type { RoundsResult } from "./rounds";
 import type { RuleCurve } from "./train";
 
@@ -40,4 +41,35 @@ export function roundsChart(results: readonly { label: string; result: RoundsRes
     yLabel: "test accuracy",
     series: results.map(({ label, result }) => ({ name: label, points: result.history.map((r) => [r.round, r.testAccuracy] as const) })),
   });
+}
+
+/**
+ * Kingma & Ba (2015), Fig. 4 at small scale: the loss against the learning rate for each β2, bias
+ * correction solid, without it dashed; early steps on the left, the end of the run on the right.
+ */
+export function biasChart(runs: readonly BiasRun[], steps: number, early: number): string {
+  const betas = [...new Set(runs.map((r) => r.beta2))];
+  const panel = (title: string, yLabel: string, value: (r: BiasRun) => number) =>
+    lineChart({
+      title,
+      xLabel: "learning rate",
+      yLabel,
+      logX: true,
+      logY: true,
+      width: 700,
+      height: 420,
+      legend: "right",
+      series: betas.flatMap((beta2, b) =>
+        [true, false].map((corrected) => ({
+          name: `β2 ${beta2}${corrected ? "" : ", uncorrected"}`,
+          color: b,
+          dashed: !corrected,
+          points: runs.filter((r) => r.beta2 === beta2 && r.corrected === corrected).map((r) => [r.lr, value(r)] as const),
+        })),
+      ),
+    });
+  return sideBySide([
+    panel(`Adam on MNIST: first ${early} steps`, `mean training loss, steps 1-${early}`, (r) => r.earlyLoss),
+    panel(`Adam on MNIST: after ${steps} steps`, "training loss (smoothed)", (r) => r.finalLoss),
+  ]);
 }

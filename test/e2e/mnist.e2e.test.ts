@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createShardstep, type Shardstep } from "../../sdk/client";
+import { biasCorrectionStudy } from "../../examples/mnist/bias";
 import { loadMnist } from "../../examples/mnist/data";
 import { trainRounds } from "../../examples/mnist/rounds";
 import type { TrainData } from "../../examples/mnist/shard";
@@ -45,6 +46,16 @@ describe("examples/mnist", () => {
       expect(curve.smoothed.at(-1)!).toBeLessThan(0.8);
       expect(curve.testAccuracy).toBeGreaterThan(0.8);
     }
+  });
+
+  it("bias: without Adam's bias correction, β2 close to 1 blows up the first steps at a large lr; with it, β2 does not matter", async () => {
+    const runs = await biasCorrectionStudy({ api, shardPrefix: "mnist-e2e.bias.", data, steps: 20, early: 20, beta2: [0.99, 0.9999], learningRates: [0.03] });
+    const find = (beta2: number, corrected: boolean) => runs.find((r) => r.beta2 === beta2 && r.corrected === corrected)!;
+    expect(runs).toHaveLength(4);
+    // Uncorrected, the first steps are (1 − β1)/√(1 − β2) = 10× the corrected ones at β2 = 0.9999.
+    expect(find(0.9999, false).earlyLoss).toBeGreaterThan(2 * find(0.9999, true).earlyLoss);
+    // Corrected, β2 barely changes the first steps (v̂ ≈ g² either way).
+    expect(Math.abs(find(0.9999, true).earlyLoss - find(0.99, true).earlyLoss)).toBeLessThan(0.05);
   });
 
   it("rounds: FedAvg takes one step per round with every client's delta", async () => {
