@@ -15,8 +15,11 @@ export interface Rule<H extends Hyper = Hyper> {
   /** Fills defaults and validates; throws HyperparameterError with a precise message. */
   resolve(input: unknown): H;
   transform(hyper: H): Transform;
-  /** Picks the rule's kernel variants for `hyper` once and returns the per-step call (fast/plan.ts). */
-  fast(hyper: H, at: FastKernels): FastStep;
+  /**
+   * Picks the rule's kernel variants for `hyper` once and returns the per-step call (fast/plan.ts).
+   * A rule without one runs its reference transform on the fast engine's memory.
+   */
+  readonly fast?: (hyper: H, at: FastKernels) => FastStep;
 }
 
 export function defineRule<H extends Hyper>(def: {
@@ -25,7 +28,7 @@ export function defineRule<H extends Hyper>(def: {
   spec: HyperSpec;
   check?: (hyper: H) => void;
   transform: (hyper: H) => Transform;
-  fast: FastPlan<H>;
+  fast?: FastPlan<H>;
 }): Rule<H> {
   return {
     name: def.name,
@@ -52,14 +55,20 @@ export function definePytorchRule<H extends Hyper & { weight_decay: number; maxi
   spec: HyperSpec;
   check?: (hyper: H) => void;
   scale: (hyper: H) => Transform;
-  fast: (hyper: H, at: PytorchFastKernels) => FastStep;
+  fast?: (hyper: H, at: PytorchFastKernels) => FastStep;
 }): Rule<H> {
   return defineRule<H>({
     ...def,
     spec: { ...def.spec, weight_decay: nonNegative(0), maximize: flag() },
     transform: (h) => chain(negate(h.maximize), addWeightDecay(h.weight_decay), def.scale(h), scaleByLearningRate),
-    fast: (h, at) => def.fast(h, pytorchKernels(at, h.maximize, h.weight_decay)),
+    fast: pytorchPlan(def.fast),
   });
+}
+
+function pytorchPlan<H extends Hyper & { weight_decay: number; maximize: boolean }>(
+  plan: ((hyper: H, at: PytorchFastKernels) => FastStep) | undefined,
+): FastPlan<H> | undefined {
+  return plan && ((h, at) => plan(h, pytorchKernels(at, h.maximize, h.weight_decay)));
 }
 
 /** PyTorch's bias correction `1 - beta ** step`. */

@@ -28,12 +28,13 @@
  * test/math/fast-engine.test.ts states the tolerance.
  */
 import type { Engine } from "../engine";
-import { checkRange } from "../engine";
+import { applyTransform, checkRange } from "../engine";
 import type { Hyper } from "../hyper";
 import { getRule, type RuleName } from "../rules";
 import { initState } from "../state";
 import { kernelImports, ruleKernel, type KernelExports } from "./abi";
 import { planLayout, REGION_BASE, type Layout } from "./layout";
+import type { FastStep } from "./plan";
 import { createFastVectorOps, type FastVectorOps } from "./ops";
 
 export type { FastVectorOps } from "./ops";
@@ -103,13 +104,12 @@ export function createFastEngine(
   const gradient = view("gradient");
   const state = initState(transform.slots, transform.scalars, length, (_length, name) => view(name));
   const extra = layout.regions.filter((r) => r.name.startsWith("extra:")).map((r) => view(r.name));
-  // The rule picks its kernel variants for `hyper` once (its `fast` plan, ../rules/*.ts).
-  const update = getRule(rule).fast(hyper, {
-    kernel: (name) => ruleKernel(kernels, name),
-    p: addresses.params!,
-    g: addresses.gradient!,
-    slot: (name) => addresses[name] ?? 0,
-  });
+  // The rule picks its kernel variants for `hyper` once (its `fast` plan, ../rules/*.ts); a rule
+  // without a plan runs its reference transform on the views of this memory.
+  const plan = getRule(rule).fast;
+  const update: FastStep = plan
+    ? plan(hyper, { kernel: (name) => ruleKernel(kernels, name), p: addresses.params!, g: addresses.gradient!, slot: (name) => addresses[name] ?? 0 })
+    : (n, o, _t, lr) => applyTransform(transform, { params, gradient, state }, lr, o / 4, n);
 
   return {
     rule,
