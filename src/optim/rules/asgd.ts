@@ -1,3 +1,4 @@
+import { gradientSign, wdSuffix } from "../fast/plan";
 import { flag, lrField, nonNegative, type HyperSpec } from "../hyper";
 import { defineRule } from "../rule";
 import { slot } from "../state";
@@ -44,7 +45,8 @@ export function asgdUpdate(o: { lambd: number; alpha: number; t0: number; lr: nu
       for (let i = 0; i < u.length; i++) {
         const p = params[i]!;
         const next = Math.fround(Math.fround(p * keep) + Math.fround(rate * u[i]!));
-        const delta = Math.fround(next - p);
+        // `next === p` also keeps an infinite weight that stays infinite (next - p would be NaN).
+        const delta = next === p ? 0 : Math.fround(next - p);
         u[i] = delta;
         const stored = Math.fround(p + delta);
         ax[i] = mu === 1 ? stored : Math.fround(ax[i]! + Math.fround(Math.fround(stored - ax[i]!) * mu));
@@ -70,4 +72,18 @@ export const asgd = defineRule<AsgdHyper>({
   spec,
   transform: (h) =>
     chain(negate(h.maximize), addWeightDecay(h.weight_decay), asgdUpdate({ lambd: h.lambd, alpha: h.alpha, t0: h.t0, lr: h.lr })),
+  fast: (h, { kernel, p, g, slot }) => {
+    const { lambd, alpha, t0, weight_decay: wd } = h;
+    const copy = kernel(`asgd${wdSuffix(wd)}`);
+    const average = kernel(`asgd_avg${wdSuffix(wd)}`);
+    const sgn = gradientSign(h.maximize);
+    const ax = slot("ax");
+    return (n, o, t, lr, scalars) => {
+      const eta = scalars.eta!;
+      const mu = scalars.mu!;
+      (mu === 1 ? copy : average)(n, p + o, g + o, ax + o, sgn, wd, 1 - lambd * eta, -eta, mu);
+      scalars.eta = asgdEta(lr, lambd, alpha, t);
+      scalars.mu = asgdMu(t0, t);
+    };
+  },
 });

@@ -1,3 +1,4 @@
+import { gradientSign } from "../fast/plan";
 import { flag, lrField, requireThat, type HyperSpec } from "../hyper";
 import { defineRule } from "../rule";
 import { slot } from "../state";
@@ -68,4 +69,13 @@ export const rprop = defineRule<RpropHyper>({
       negate(h.maximize),
       rpropUpdate({ etaminus: h.etas[0], etaplus: h.etas[1], min: h.step_sizes[0], max: h.step_sizes[1], initial: h.lr }),
     ),
+  fast: (h, { kernel, p, g, slot }) => {
+    const f = kernel("rprop");
+    const sgn = gradientSign(h.maximize);
+    const [etaminus, etaplus] = h.etas;
+    const [min, max] = h.step_sizes;
+    const prev = slot("prev");
+    const size = slot("step_size");
+    return (n, o) => f(n, p + o, g + o, prev + o, size + o, sgn, etaminus, etaplus, min, max);
+  },
 });
