@@ -12,6 +12,11 @@ export interface Rule<H extends Hyper = Hyper> {
   /** What the rule's formulas and defaults follow, e.g. "torch.optim.Adam". */
   readonly reference: string;
   readonly spec: HyperSpec;
+  /**
+   * State slots that are running averages of the parameters (ASGD's `ax`): a shard serves each as
+   * an average under the slot's name, beside the averages of its configuration.
+   */
+  readonly averages: readonly string[];
   /** Fills defaults and validates; throws HyperparameterError with a precise message. */
   resolve(input: unknown): H;
   transform(hyper: H): Transform;
@@ -26,6 +31,7 @@ export function defineRule<H extends Hyper>(def: {
   name: string;
   reference: string;
   spec: HyperSpec;
+  averages?: readonly string[];
   check?: (hyper: H) => void;
   transform: (hyper: H) => Transform;
   fast?: FastPlan<H>;
@@ -34,6 +40,7 @@ export function defineRule<H extends Hyper>(def: {
     name: def.name,
     reference: def.reference,
     spec: def.spec,
+    averages: def.averages ?? [],
     resolve(input) {
       const hyper = resolveHyper<H>(def.name, def.spec, input);
       def.check?.(hyper);

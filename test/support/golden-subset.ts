@@ -1,4 +1,4 @@
-import { ruleNames } from "../../src/optim";
+import { getRule, ruleNames } from "../../src/optim";
 import { f32, loadGolden, metadataJson } from "./golden";
 
 /** One PyTorch trajectory per rule, as plain arrays a worker test can receive through `inject`. */
@@ -9,6 +9,8 @@ export interface GoldenTrajectory {
   init: number[];
   grads: number[][];
   weights: number[][];
+  /** The averages the rule keeps in its state (ASGD's `ax`) after the last step, by name. */
+  kept: Record<string, number[]>;
 }
 
 declare module "vitest" {
@@ -30,6 +32,7 @@ export function goldenTrajectories(length = 257): GoldenTrajectory[] {
       init: Array.from(f32(inputs, `n${length}/init`)),
       grads: rows(f32(inputs, `n${length}/grads`)),
       weights: rows(f32(file, `${c.id}/n${length}/weights`)),
+      kept: Object.fromEntries(getRule(rule).averages.map((a) => [a, rows(f32(file, `${c.id}/n${length}/${a}`))[steps - 1]!])),
     }));
   });
 }

@@ -70,6 +70,7 @@ export const asgd = defineRule<AsgdHyper>({
   name: "asgd",
   reference: "torch.optim.ASGD",
   spec,
+  averages: ["ax"],
   transform: (h) =>
     chain(negate(h.maximize), addWeightDecay(h.weight_decay), asgdUpdate({ lambd: h.lambd, alpha: h.alpha, t0: h.t0, lr: h.lr })),
   fast: (h, { kernel, p, g, slot }) => {
