@@ -6,6 +6,13 @@ papers' update equations with numpy, with nothing of shardstep's code:
                 c = b1 m + (1 - b1) g;  x <- x - lr (sign(c) + wd x);  m <- b2 m + (1 - b2) g
   normalized  normalized gradient descent: d = g / (||g||_2 + eps), with heavy-ball momentum on d
               (b <- d at the first step, then b <- mu b + d) when momentum > 0;  x <- x - lr d
+  adafactor   Shazeer & Stern 2018, Algorithm 4 (a matrix: factored R, C) and 5 (a vector), beta1 = 0:
+                rho = min(lr, 1/sqrt(t)); alpha = max(eps2, RMS(X)) rho; b = 1 - t^c
+                R = b R + (1 - b) (G^2 + eps1) 1_m;  C = b C + (1 - b) 1_n^T (G^2 + eps1);  V = R C / (1_n^T R)
+                (vector: V = b V + (1 - b) (G^2 + eps1));  U = G / sqrt(V);  U = U / max(1, RMS(U) / d)
+                X <- X - alpha U - lr wd X
+              The state is written as PyTorch 2.5's Adafactor names it: row_var = R / m, col_var = C / n
+              (means, not sums), variance = V for a vector.
 
 Both take `maximize` (g <- -g first); `normalized` folds L2 weight decay into the gradient
 (g <- g + wd x) before the norm, as PyTorch-shaped rules do; Lion's decay is decoupled.
@@ -92,6 +99,95 @@ def normalized(x, grads, h):
     return out
 
 
+def rms(x):
+    return float(np.sqrt(np.mean(x * x))) if x.size else 0.0
+
+
+def adafactor(x, grads, h, shape=None):
+    eps1, eps2 = h["eps"]
+    out = {"weights": []}
+    if shape:
+        n, m = shape
+        R, C = np.zeros(n), np.zeros(m)
+        out["row_var"], out["col_var"] = [], []
+    else:
+        V = np.zeros_like(x)
+        out["variance"] = []
+    for t, g in enumerate(grads, 1):
+        g = -g if h["maximize"] else g
+        alpha = max(eps2, rms(x)) * min(h["lr"], 1 / np.sqrt(t))
+        b = 1 - t ** h["beta2_decay"]
+        if shape:
+            G2 = g.reshape(n, m) ** 2 + eps1
+            R = b * R + (1 - b) * G2.sum(axis=1)
+            C = b * C + (1 - b) * G2.sum(axis=0)
+            U = g / np.sqrt((np.outer(R, C) / R.sum()).reshape(-1))
+            out["row_var"].append(R / m)
+            out["col_var"].append(C / n)
+        else:
+            V = b * V + (1 - b) * (g * g + eps1)
+            U = g / np.sqrt(V)
+            out["variance"].append(V)
+        U = U / max(1.0, rms(U) / h["d"])
+        x = x - alpha * U - h["lr"] * h["weight_decay"] * x
+        out["weights"].append(x)
+    return out
+
+
+ADAFACTOR_DEFAULTS = {"lr": 1e-2, "beta2_decay": -0.8, "eps": [1e-30, 1e-3], "d": 1.0, "weight_decay": 0.0,
+                      "maximize": False, "shape": []}
+# Matrices of their own (the shared inputs' lengths are primes): shape, seed.
+MATRICES = [((1, 1), 11), ((3, 5), 12), ((16, 20), 13), ((40, 75), 14)]
+MATRIX_CASES = [
+    ("default", {}),
+    ("clipped_wd_maximize", {"lr": 0.05, "beta2_decay": -0.5, "eps": [1e-20, 1e-2], "d": 0.5, "weight_decay": 0.01,
+                             "maximize": True}),
+]
+
+
+def matrix_inputs(shape, seed, steps):
+    """init ~ N(0, 0.25); gradients: a log-uniform scale per element (1e-4..1e2) times N(0, 1), about
+    10% zeros per step, one row and one column always zero when there are several."""
+    rng = np.random.default_rng(seed)
+    n, m = shape
+    init = (rng.standard_normal(n * m) * 0.5).astype(np.float32)
+    scale = 10.0 ** rng.uniform(-4, 2, n * m)
+    grads = (scale * rng.standard_normal((steps, n * m)))
+    grads[rng.uniform(size=grads.shape) < 0.1] = 0.0
+    if n > 1 and m > 1:
+        g = grads.reshape(steps, n, m)
+        g[:, 1, :] = 0.0
+        g[:, :, 2] = 0.0
+    return init, grads.astype(np.float32)
+
+
+def build_matrices(steps):
+    tensors, described = {}, []
+    for shape, seed in MATRICES:
+        init, grads = matrix_inputs(shape, seed, steps)
+        key = f"m{shape[0]}x{shape[1]}"
+        tensors[f"{key}/init"] = init
+        tensors[f"{key}/grads"] = grads
+    for cid, given in MATRIX_CASES:
+        h = {**ADAFACTOR_DEFAULTS, **given}
+        for shape, _ in MATRICES:
+            key = f"m{shape[0]}x{shape[1]}"
+            res = adafactor(tensors[f"{key}/init"].astype(np.float64), tensors[f"{key}/grads"].astype(np.float64), h, shape)
+            for name, rows in res.items():
+                t = np.stack(rows).astype(np.float32)
+                assert np.isfinite(t).all(), (cid, key, name)
+                tensors[f"{cid}/{key}/{name}"] = t
+        described.append({"id": cid, "rule": "adafactor", "hyper": h, "slots": ["row_var", "col_var"], "scalars": [],
+                          "reference": "Shazeer & Stern 2018, Algorithm 4, beta1 = 0 (float64)"})
+    write_safetensors(GOLDEN / "rules" / "adafactor-matrix.safetensors", tensors, {
+        "cases": json.dumps(described, separators=(",", ":")),
+        "shapes": json.dumps([list(s) for s, _ in MATRICES], separators=(",", ":")),
+        "steps": str(steps),
+        "reference": "float64 from the paper's equations (scripts/golden/papers.py, numpy " + np.__version__ + ")",
+    })
+    print("rules/adafactor-matrix.safetensors: " + ", ".join(c for c, _ in MATRIX_CASES), file=sys.stderr)
+
+
 RULES = {
     "lion": (lion, "Chen et al. 2023, Algorithm 2 (float64)",
              {"lr": 1e-4, "betas": [0.9, 0.99], "weight_decay": 0.0, "maximize": False},
@@ -105,6 +201,9 @@ RULES = {
                    [("plain", {"lr": 0.1}),
                     ("momentum_maximize", {"lr": 0.05, "momentum": 0.9, "maximize": True}),
                     ("wd_eps", {"lr": 0.05, "eps": 1e-2, "weight_decay": 0.01})]),
+    "adafactor": (adafactor, "Shazeer & Stern 2018, Algorithm 5, beta1 = 0 (float64)", ADAFACTOR_DEFAULTS,
+                  [("default", {}),
+                   ("clipped_wd_maximize", MATRIX_CASES[1][1])]),
 }
 
 
@@ -133,6 +232,7 @@ def main():
             "reference": "float64 from the papers' equations (scripts/golden/papers.py, numpy " + np.__version__ + ")",
         })
         print(f"rules/{rule}.safetensors: {', '.join(c['id'] for c in described)}", file=sys.stderr)
+    build_matrices(steps)
 
 
 if __name__ == "__main__":

@@ -63,6 +63,6 @@ export function applyTransform(
 ): void {
   const u = at.gradient.subarray(offset, offset + count);
   const p = at.params.subarray(offset, offset + count);
-  transform.update(u, sliceState(at.state, offset, count), p, { step: at.state.step + 1, lr });
+  transform.update(u, sliceState(at.state, offset, count, at.params.length), p, { step: at.state.step + 1, lr });
   applyUpdate(p, u);
 }

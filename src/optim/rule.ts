@@ -17,6 +17,13 @@ export interface Rule<H extends Hyper = Hyper> {
    * an average under the slot's name, beside the averages of its configuration.
    */
   readonly averages: readonly string[];
+  /** Why `hyper` cannot serve parameters of `length` (e.g. Adafactor's matrix shape), or undefined. */
+  fitsLength(hyper: H, length: number): string | undefined;
+  /**
+   * Whether an update may cover part of the parameters (a range push): false where the rule's
+   * state couples all elements (Adafactor's factored second moments).
+   */
+  elementwise(hyper: H): boolean;
   /** Fills defaults and validates; throws HyperparameterError with a precise message. */
   resolve(input: unknown): H;
   transform(hyper: H): Transform;
@@ -33,6 +40,8 @@ export function defineRule<H extends Hyper>(def: {
   spec: HyperSpec;
   averages?: readonly string[];
   check?: (hyper: H) => void;
+  fitsLength?: (hyper: H, length: number) => string | undefined;
+  elementwise?: (hyper: H) => boolean;
   transform: (hyper: H) => Transform;
   fast?: FastPlan<H>;
 }): Rule<H> {
@@ -41,6 +50,8 @@ export function defineRule<H extends Hyper>(def: {
     reference: def.reference,
     spec: def.spec,
     averages: def.averages ?? [],
+    fitsLength: def.fitsLength ?? (() => undefined),
+    elementwise: def.elementwise ?? (() => true),
     resolve(input) {
       const hyper = resolveHyper<H>(def.name, def.spec, input);
       def.check?.(hyper);

@@ -176,6 +176,9 @@ const switchesOf: Record<RuleName, Switches[]> = {
   asgd: cross({ ...common, averaging: both }),
   lion: cross(common),
   normalized: cross({ ...common, momentum: both }),
+  // The vector form: a matrix shape refuses the partial updates these trajectories draw
+  // (adafactor-golden.test.ts runs matrices on both engines).
+  adafactor: cross(common),
 };
 
 const unit = (min: number, max: number) => fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
@@ -263,6 +266,8 @@ function hyperArb(rule: RuleName, s: Switches): fc.Arbitrary<Record<string, unkn
       return fc.record({ maximize, weight_decay, betas: fc.tuple(beta1, beta2) });
     case "normalized":
       return fc.record({ maximize, weight_decay, eps: zeroOr(eps), momentum: s.momentum ? unit(0.05, 0.95) : fc.constant(0) });
+    case "adafactor":
+      return fc.record({ maximize, weight_decay, beta2_decay: unit(-1, -0.1), d: logRange(-1, 1), eps: fc.tuple(zeroOr(logRange(-30, -10)), logRange(-4, -1)) });
   }
 }
 

@@ -18,6 +18,8 @@ const torchDefaults: Record<string, Record<string, unknown>> = {
   // Not in torch 1.13: the paper's (Lion) and the plain method's with SGD's PyTorch-shaped switches.
   lion: { lr: 1e-4, betas: [0.9, 0.99], weight_decay: 0, maximize: false },
   normalized: { lr: 1e-3, eps: 1e-8, momentum: 0, weight_decay: 0, maximize: false },
+  // torch 2.5's names; eps1 the paper's 1e-30 (torch 2.5 defaults it to float32's machine epsilon).
+  adafactor: { lr: 1e-2, beta2_decay: -0.8, eps: [1e-30, 1e-3], d: 1, weight_decay: 0, maximize: false, shape: [] },
 };
 
 function badValue(spec: FieldSpec): unknown {
@@ -31,7 +33,7 @@ function badValue(spec: FieldSpec): unknown {
     case "choice":
       return "nope";
     case "numbers":
-      return [3, 1];
+      return spec.increasing ? [3, 1] : ["x"];
   }
 }
 
@@ -102,6 +104,10 @@ describe("cross-field checks", () => {
     ["lion", { eps: 1e-8 }, "lion: unknown hyperparameter 'eps'; known: lr, betas, weight_decay, maximize"],
     ["normalized", { momentum: 1 }, "normalized: 'momentum' must be >= 0 and < 1, got 1"],
     ["normalized", { eps: -1 }, "normalized: 'eps' must be >= 0, got -1"],
+    ["adafactor", { shape: [3] }, "adafactor: 'shape' must be [] (a vector) or [rows, cols] of positive integers, got [3]"],
+    ["adafactor", { shape: [2, 0.5] }, "adafactor: 'shape' must be [] (a vector) or [rows, cols] of positive integers, got [2,0.5]"],
+    ["adafactor", { beta2_decay: 0.5 }, "adafactor: 'beta2_decay' must be <= 0, got 0.5"],
+    ["adafactor", { d: 0 }, "adafactor: 'd' must be > 0, got 0"],
     ["adam", { bias_correction: "no" }, "adam: 'bias_correction' must be true or false, got \"no\""],
   ] as const)("%s %j: the precise refusal", (name, input, message) => {
     expect(refusalOf(() => getRule(name).resolve(input))).toBe(message);

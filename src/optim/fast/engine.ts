@@ -16,8 +16,9 @@
  *   slot names and initial values are the reference transform's own, so states are interchangeable.
  * - `state.step` and `state.scalars` (NAdam's mu_product) are plain JS numbers, read and updated by
  *   `step` exactly as the reference engine does; a storage layer may set them when paging in.
- * - `step(lr, offset, count)` updates [offset, offset + count) only; the gradient is not modified
- *   (the reference overwrites it: either way its contents after a step are unspecified).
+ * - `step(lr, offset, count)` updates [offset, offset + count) only (and a slot of its own length
+ *   whole); a kernel does not modify the gradient (the reference transform, which also runs here
+ *   for rules without a kernel, overwrites it: either way its contents after a step are unspecified).
  * - `ops` runs the averages / non-finite / norm helpers on views of this memory (see ./ops.ts);
  *   `extra` holds `options.extraVectors` zero-filled vectors of `length` floats for such uses
  *   (e.g. EMA/SWA averages kept next to the weights).
@@ -57,13 +58,13 @@ function layoutFor(rule: RuleName, hyper: Hyper, length: number, options: FastEn
   const transform = getRule(rule).transform(hyper);
   const extra = options.extraVectors ?? 0;
   if (!Number.isInteger(extra) || extra < 0) throw new RangeError(`extraVectors must be a non-negative integer, got ${extra}`);
-  const names = [
-    "params",
-    "gradient",
-    ...transform.slots.map((s) => s.name),
-    ...Array.from({ length: extra }, (_, i) => `extra:${i}`),
+  const vectors = [
+    { name: "params", length },
+    { name: "gradient", length },
+    ...transform.slots.map((s) => ({ name: s.name, length: s.length ?? length })),
+    ...Array.from({ length: extra }, (_, i) => ({ name: `extra:${i}`, length })),
   ];
-  return { transform, layout: planLayout(names, length) };
+  return { transform, layout: planLayout(vectors) };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Hyper } from "../hyper";
 import type { Rule } from "../rule";
 import { adadelta } from "./adadelta";
+import { adafactor } from "./adafactor";
 import { adagrad } from "./adagrad";
 import { adam, adamw } from "./adam";
 import { adamax } from "./adamax";
@@ -14,7 +15,7 @@ import { rprop } from "./rprop";
 import { sgd } from "./sgd";
 import { yogi } from "./yogi";
 
-export const rules = { sgd, adagrad, rmsprop, adadelta, adam, adamw, adamax, nadam, radam, yogi, rprop, asgd, lion, normalized } as const;
+export const rules = { sgd, adagrad, rmsprop, adadelta, adam, adamw, adamax, nadam, radam, yogi, rprop, asgd, lion, normalized, adafactor } as const;
 
 export type RuleName = keyof typeof rules;
 
