@@ -52,3 +52,37 @@ for (const rule of ruleNames) {
   }
   console.log(`| ${rule} | ${Object.values(worst).map((u) => u.toFixed(0)).join(" | ")} | ${Object.values(relative).map((r) => r.toExponential(1)).join(" | ")} |`);
 }
+
+// Adafactor on matrices (rules/adafactor-matrix.safetensors: inputs of its own, one row per shape).
+{
+  const file = loadGolden("rules/adafactor-matrix.safetensors");
+  const shapes = JSON.parse(file.metadata.shapes!) as [number, number][];
+  const worst = Object.fromEntries(kinds.map((k) => [k, 0]));
+  const relative = Object.fromEntries(kinds.map((k) => [k, 0]));
+  for (const c of metadataJson<{ id: string; hyper: Record<string, unknown> }[]>(file, "cases")) {
+    for (const [rows, cols] of shapes) {
+      const n = rows * cols;
+      const key = `m${rows}x${cols}`;
+      const hyper = getRule("adafactor").resolve({ ...c.hyper, shape: [rows, cols] });
+      for (const [kind, create] of Object.entries(engines)) {
+        const engine = create("adafactor", hyper, n);
+        engine.params.set(f32(file, `${key}/init`));
+        const sizes: Record<string, number> = { weights: n, row_var: rows, col_var: cols };
+        const vectors = (name: string) => (name === "weights" ? engine.params : engine.state.slots[name]!);
+        const tolerance = new Map(Object.keys(sizes).map((name) => [name, new TrajectoryTolerance(vectors(name))]));
+        for (let k = 0; k < steps; k++) {
+          engine.gradient.set(row(f32(file, `${key}/grads`), k, n));
+          engine.step(hyper.lr as number);
+          for (const [name, size] of Object.entries(sizes)) {
+            const expected = row(f32(file, `${c.id}/${key}/${name}`), k, size);
+            worst[kind] = Math.max(worst[kind]!, tolerance.get(name)!.check(vectors(name), expected).ulps);
+            if (name === "weights") {
+              for (let i = 0; i < n; i++) if (expected[i] !== 0) relative[kind] = Math.max(relative[kind]!, Math.abs(engine.params[i]! - expected[i]!) / Math.abs(expected[i]!));
+            }
+          }
+        }
+      }
+    }
+  }
+  console.log(`| adafactor (matrices) | ${Object.values(worst).map((u) => u.toFixed(0)).join(" | ")} | ${Object.values(relative).map((r) => r.toExponential(1)).join(" | ")} |`);
+}
