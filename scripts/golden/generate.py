@@ -419,6 +419,7 @@ TORCH_CLASSES = {
     "sgd": torch.optim.SGD, "adagrad": torch.optim.Adagrad, "rmsprop": torch.optim.RMSprop,
     "adadelta": torch.optim.Adadelta, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
     "adamax": torch.optim.Adamax, "nadam": torch.optim.NAdam, "radam": torch.optim.RAdam,
+    "rprop": torch.optim.Rprop, "asgd": torch.optim.ASGD,
 }
 IMPL_SWITCHES = {"self", "params", "foreach", "capturable", "differentiable", "fused"}
 SQRT_RULES = {"adagrad", "rmsprop", "adam", "adamw", "nadam", "radam", "yogi"}
@@ -509,6 +510,10 @@ def expected_slots(rule, h):
         return ["exp_avg", "exp_avg_sq"], ["mu_product"]
     if rule in ("radam", "yogi"):
         return ["exp_avg", "exp_avg_sq"], []
+    if rule == "rprop":
+        return ["prev", "step_size"], []
+    if rule == "asgd":
+        return ["ax"], ["eta", "mu"]
     raise KeyError(rule)
 
 
@@ -560,6 +565,11 @@ CASES = [
     ("yogi", "wd", {"lr": 0.05, "weight_decay": 0.01, "initial_accumulator_value": 0.1},
      (f_yogi, "formula: Yogi (Zaheer et al. 2018) / optax scale_by_yogi v-update, "
               "no bias correction, m0 = 0, v0 = initial_accumulator_value, L2 weight decay")),
+    ("rprop", "default", {"lr": 1e-2}, "stock"),
+    ("rprop", "bounded_maximize", {"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (1e-3, 0.2), "maximize": True}, "stock"),
+    ("asgd", "default", {"lr": 1e-2}, "stock"),
+    ("asgd", "averaging", {"lr": 0.05, "lambd": 1e-2, "alpha": 0.5, "t0": 3.0}, "stock"),
+    ("asgd", "wd_maximize", {"lr": 0.02, "lambd": 1e-3, "t0": 5.0, "weight_decay": 0.01, "maximize": True}, "stock"),
 ]
 
 FORMULA_FOR_STOCK = {"sgd": f_sgd, "adagrad": f_adagrad, "rmsprop": f_rmsprop, "adam": f_adam}

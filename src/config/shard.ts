@@ -83,6 +83,10 @@ export function resolveShardConfig(input: unknown): ShardConfig {
   const parsed = ShardConfigInput.safeParse(input);
   if (!parsed.success) return invalid(describeIssues(parsed.error.issues, "the shard configuration").join("; "));
   const config = parsed.data;
+  const kept = Object.keys(config.averages).find((name) => getRule(config.rule).averages.includes(name));
+  if (kept !== undefined) invalid(`averages.${kept}: ${config.rule} keeps its own average '${kept}' (served under that name); give yours another name`);
+  const misfit = getRule(config.rule).fitsLength(config.hyper, config.length);
+  if (misfit !== undefined) invalid(misfit);
   if (config.aggregation.mode === "rounds") {
     if (config.staleness !== null) invalid("'staleness' applies to async mode; in rounds mode a push for a closed round is late (aggregation.late)");
     const problem = roundsProblem(config.aggregation, config.length, config.page_floats);

@@ -1,7 +1,7 @@
 import type { Hyper } from "./hyper";
 import { getRule, type RuleName } from "./rules";
 import { initState, sliceState, type OptimizerState } from "./state";
-import { applyUpdate } from "./transform";
+import { applyUpdate, type Transform } from "./transform";
 
 /**
  * One parameter vector with its optimizer, resident in memory: the object a shard keeps between
@@ -44,11 +44,25 @@ export function createReferenceEngine(rule: RuleName, hyper: Hyper, length: numb
     gradient,
     step(lr, offset = 0, count = length - offset) {
       checkRange(length, offset, count);
-      const u = gradient.subarray(offset, offset + count);
-      const p = params.subarray(offset, offset + count);
-      transform.update(u, sliceState(state, offset, count), p, { step: state.step + 1, lr });
-      applyUpdate(p, u);
+      applyTransform(transform, { params, gradient, state }, lr, offset, count);
       state.step += 1;
     },
   };
+}
+
+/**
+ * Update number `state.step + 1` of elements [offset, offset + count) by the reference transform
+ * (the range already checked); the caller counts the step. The gradient's range is overwritten.
+ */
+export function applyTransform(
+  transform: Transform,
+  at: { params: Float32Array; gradient: Float32Array; state: OptimizerState },
+  lr: number,
+  offset: number,
+  count: number,
+): void {
+  const u = at.gradient.subarray(offset, offset + count);
+  const p = at.params.subarray(offset, offset + count);
+  transform.update(u, sliceState(at.state, offset, count, at.params.length), p, { step: at.state.step + 1, lr });
+  applyUpdate(p, u);
 }

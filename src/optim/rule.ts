@@ -12,25 +12,46 @@ export interface Rule<H extends Hyper = Hyper> {
   /** What the rule's formulas and defaults follow, e.g. "torch.optim.Adam". */
   readonly reference: string;
   readonly spec: HyperSpec;
+  /**
+   * State slots that are running averages of the parameters (ASGD's `ax`): a shard serves each as
+   * an average under the slot's name, beside the averages of its configuration.
+   */
+  readonly averages: readonly string[];
+  /** Why `hyper` cannot serve parameters of `length` (e.g. Adafactor's matrix shape), or undefined. */
+  fitsLength(hyper: H, length: number): string | undefined;
+  /**
+   * Whether an update may cover part of the parameters (a range push): false where the rule's
+   * state couples all elements (Adafactor's factored second moments).
+   */
+  elementwise(hyper: H): boolean;
   /** Fills defaults and validates; throws HyperparameterError with a precise message. */
   resolve(input: unknown): H;
   transform(hyper: H): Transform;
-  /** Picks the rule's kernel variants for `hyper` once and returns the per-step call (fast/plan.ts). */
-  fast(hyper: H, at: FastKernels): FastStep;
+  /**
+   * Picks the rule's kernel variants for `hyper` once and returns the per-step call (fast/plan.ts).
+   * A rule without one runs its reference transform on the fast engine's memory.
+   */
+  readonly fast?: (hyper: H, at: FastKernels) => FastStep;
 }
 
 export function defineRule<H extends Hyper>(def: {
   name: string;
   reference: string;
   spec: HyperSpec;
+  averages?: readonly string[];
   check?: (hyper: H) => void;
+  fitsLength?: (hyper: H, length: number) => string | undefined;
+  elementwise?: (hyper: H) => boolean;
   transform: (hyper: H) => Transform;
-  fast: FastPlan<H>;
+  fast?: FastPlan<H>;
 }): Rule<H> {
   return {
     name: def.name,
     reference: def.reference,
     spec: def.spec,
+    averages: def.averages ?? [],
+    fitsLength: def.fitsLength ?? (() => undefined),
+    elementwise: def.elementwise ?? (() => true),
     resolve(input) {
       const hyper = resolveHyper<H>(def.name, def.spec, input);
       def.check?.(hyper);
@@ -52,14 +73,20 @@ export function definePytorchRule<H extends Hyper & { weight_decay: number; maxi
   spec: HyperSpec;
   check?: (hyper: H) => void;
   scale: (hyper: H) => Transform;
-  fast: (hyper: H, at: PytorchFastKernels) => FastStep;
+  fast?: (hyper: H, at: PytorchFastKernels) => FastStep;
 }): Rule<H> {
   return defineRule<H>({
     ...def,
     spec: { ...def.spec, weight_decay: nonNegative(0), maximize: flag() },
     transform: (h) => chain(negate(h.maximize), addWeightDecay(h.weight_decay), def.scale(h), scaleByLearningRate),
-    fast: (h, at) => def.fast(h, pytorchKernels(at, h.maximize, h.weight_decay)),
+    fast: pytorchPlan(def.fast),
   });
+}
+
+function pytorchPlan<H extends Hyper & { weight_decay: number; maximize: boolean }>(
+  plan: ((hyper: H, at: PytorchFastKernels) => FastStep) | undefined,
+): FastPlan<H> | undefined {
+  return plan && ((h, at) => plan(h, pytorchKernels(at, h.maximize, h.weight_decay)));
 }
 
 /** PyTorch's bias correction `1 - beta ** step`. */

@@ -1,7 +1,8 @@
 /**
  * The whole state of one optimizer over one parameter vector: nothing else lives anywhere.
- * Slots are vectors as long as the parameters (moments, accumulators, buffers); scalars are
- * per-vector numbers (NAdam's running product of momentum coefficients). `step` counts the
+ * Slots are vectors, as long as the parameters (moments, accumulators, buffers) unless their spec
+ * gives a length of their own (Adafactor's row and column accumulators); scalars are per-vector
+ * numbers (NAdam's running product of momentum coefficients). `step` counts the
  * updates applied so far, so the update being computed is number `step + 1`.
  */
 export interface OptimizerState {
@@ -14,6 +15,11 @@ export interface OptimizerState {
 export interface SlotSpec {
   readonly name: string;
   readonly initial: number;
+  /**
+   * Elements of a slot that is not as long as the parameters. Such a slot is not element-wise:
+   * every update reads and writes it whole, and storage writes it whole after every update.
+   */
+  readonly length?: number;
 }
 
 /** Slots that start at zero. */
@@ -37,7 +43,7 @@ export function initState(
 ): OptimizerState {
   const state: OptimizerState = { step: 0, slots: {}, scalars: {} };
   for (const slot of slots) {
-    const vector = allocate(length, slot.name);
+    const vector = allocate(slot.length ?? length, slot.name);
     vector.fill(slot.initial);
     state.slots[slot.name] = vector;
   }
@@ -45,11 +51,14 @@ export function initState(
   return state;
 }
 
-/** A view of `state` restricted to elements [offset, offset + length): for sparse updates. */
-export function sliceState(state: OptimizerState, offset: number, length: number): OptimizerState {
+/**
+ * A view of `state` restricted to elements [offset, offset + count) of parameters of `length`: for
+ * sparse updates. Slots of another length are passed whole.
+ */
+export function sliceState(state: OptimizerState, offset: number, count: number, length: number): OptimizerState {
   const slots: Record<string, Float32Array> = {};
   for (const [name, vector] of Object.entries(state.slots)) {
-    slots[name] = vector.subarray(offset, offset + length);
+    slots[name] = vector.length === length ? vector.subarray(offset, offset + count) : vector;
   }
   return { step: state.step, slots, scalars: state.scalars };
 }

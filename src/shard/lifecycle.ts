@@ -101,10 +101,13 @@ export class Lifecycle {
   }
 }
 
-/** The optimizer state a configuration keeps: hyperparameters that change it need a new shard. */
+/**
+ * The optimizer state a configuration keeps: hyperparameters that change it need a new shard.
+ * Initial values do not count: the state exists already (a new lr leaves Rprop's step sizes as they are).
+ */
 function stateNames(config: ShardConfig): string {
   const t = getRule(config.rule).transform(config.hyper);
-  return JSON.stringify([t.slots, t.scalars]);
+  return JSON.stringify([t.slots.map((s) => s.name), t.scalars.map((s) => s.name)]);
 }
 
 export function describe(resident: Resident): ShardInfo {

@@ -1,8 +1,8 @@
-import { firstNonFinite } from "../optim";
+import { firstNonFinite, getRule } from "../optim";
 import { refuse } from "../problems";
 import { floatCount } from "./pushes/apply";
 import { saveCounters } from "./store/meta";
-import { writeResident } from "./store/resident";
+import { writeResident, type Resident } from "./store/resident";
 import type { ShardStore } from "./store/store";
 import { ensureChangedBy } from "./ownership";
 import type { Range, VectorRead, VectorVersion, Via } from "./types";
@@ -14,10 +14,9 @@ export class Vectors {
   /** The weights (or the named average) over a range. */
   read(range: Range, average?: string): VectorRead {
     const resident = this.store.existing();
-    const source = average === undefined ? resident.engine.params : resident.averages.find((a) => a.name === average)?.values;
-    if (!source) refuse("not-found", `no average named '${average}'; this shard has: ${resident.averages.map((a) => a.name).join(", ") || "none"}`);
+    const source = average === undefined ? resident.engine.params : averageOf(resident, average);
     const { offset, count } = checkedRange(range, resident.meta.config.length);
-    return { version: resident.meta.version, revision: resident.meta.revision, offset, bytes: source!.slice(offset, offset + count).buffer };
+    return { version: resident.meta.version, revision: resident.meta.revision, offset, bytes: source.slice(offset, offset + count).buffer };
   }
 
   /** Sets weights over a range; once training has started only with If-Match naming the current revision. */
@@ -55,6 +54,16 @@ export class Vectors {
     await store.waitUntil(() => (store.resident()?.meta.revision ?? seen + 1) !== seen, ms);
     return store.existing().meta.revision;
   }
+}
+
+/** A running average by name: one of the configuration's, or one the rule keeps in its state (ASGD's `ax`). */
+function averageOf(resident: Resident, name: string): Float32Array {
+  const configured = resident.averages.find((a) => a.name === name)?.values;
+  if (configured) return configured;
+  const kept = getRule(resident.meta.config.rule).averages;
+  if (kept.includes(name)) return resident.engine.state.slots[name]!;
+  const names = [...resident.averages.map((a) => a.name), ...kept];
+  return refuse("not-found", `no average named '${name}'; this shard has: ${names.join(", ") || "none"}`);
 }
 
 /** Elements [offset, offset + count) of a vector of `length`; refuses a range outside it. */

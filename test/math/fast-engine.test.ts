@@ -171,6 +171,14 @@ const switchesOf: Record<RuleName, Switches[]> = {
   nadam: cross(common),
   radam: cross(common),
   yogi: cross({ ...common, epsRoot: both }),
+  // Rules without a kernel of their own run their reference transform on the fast engine's memory.
+  rprop: cross({ maximize: both }),
+  asgd: cross({ ...common, averaging: both }),
+  lion: cross(common),
+  normalized: cross({ ...common, momentum: both }),
+  // The vector form: a matrix shape refuses the partial updates these trajectories draw
+  // (adafactor-golden.test.ts runs matrices on both engines).
+  adafactor: cross(common),
 };
 
 const unit = (min: number, max: number) => fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
@@ -239,6 +247,27 @@ function hyperArb(rule: RuleName, s: Switches): fc.Arbitrary<Record<string, unkn
         betas: fc.tuple(beta1, beta2),
         initial_accumulator_value: fc.oneof(fc.constant(1e-6), fc.constant(0), unit(0, 1)),
       });
+    case "rprop":
+      return fc.record({
+        maximize,
+        etas: fc.tuple(unit(0.1, 0.9), unit(1.05, 2)),
+        step_sizes: fc.tuple(zeroOr(logRange(-8, -3)), logRange(-1, 2)),
+      });
+    case "asgd":
+      // t0 below the trajectory's length makes ax a running average rather than a copy of the weights.
+      return fc.record({
+        maximize,
+        weight_decay,
+        lambd: zeroOr(logRange(-5, -1)),
+        alpha: unit(0, 1),
+        t0: s.averaging ? fc.integer({ min: 0, max: 6 }) : fc.constant(1e6),
+      });
+    case "lion":
+      return fc.record({ maximize, weight_decay, betas: fc.tuple(beta1, beta2) });
+    case "normalized":
+      return fc.record({ maximize, weight_decay, eps: zeroOr(eps), momentum: s.momentum ? unit(0.05, 0.95) : fc.constant(0) });
+    case "adafactor":
+      return fc.record({ maximize, weight_decay, beta2_decay: unit(-1, -0.1), d: logRange(-1, 1), eps: fc.tuple(zeroOr(logRange(-30, -10)), logRange(-4, -1)) });
   }
 }
 
@@ -658,6 +687,30 @@ describe.each(ruleNames)("fast engine: %s", (rule) => {
       }
     }
   });
+
+  if (!getRule(rule).fast) {
+    it("runs its reference transform on the engine's memory, bit for bit (it has no kernel of its own)", () => {
+      const hyper = getRule(rule).resolve({ lr: 0.01 });
+      const n = 37;
+      const ref = createReferenceEngine(rule, hyper, n);
+      const fast = createFastEngine(module, rule, hyper, n);
+      const rand = prng(11);
+      fillParams(rand, ref.params);
+      fast.params.set(ref.params);
+      for (const [offset, count] of [[0, n], [5, 20], [30, 7], [0, 0], [0, n]] as const) {
+        fillGradient(rand, ref.gradient);
+        fast.gradient.set(ref.gradient);
+        ref.step(0.01, offset, count);
+        fast.step(0.01, offset, count);
+      }
+      for (const [name, v] of vectorsOf(ref)) {
+        const f = vectorsOf(fast).find(([other]) => other === name)![1];
+        expect(f.buffer).toBe(fast.memory.buffer);
+        expect(Array.from(f), name).toEqual(Array.from(v));
+      }
+      expect(fast.state.scalars).toEqual(ref.state.scalars);
+    });
+  }
 
   it("propagates non-finite gradients to the same elements as the reference", () => {
     const hyper = getRule(rule).resolve({ lr: 0.01 });

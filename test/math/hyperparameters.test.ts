@@ -13,6 +13,13 @@ const torchDefaults: Record<string, Record<string, unknown>> = {
   nadam: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, momentum_decay: 4e-3 },
   radam: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0 },
   yogi: { lr: 1e-2, betas: [0.9, 0.999], eps: 1e-3, initial_accumulator_value: 1e-6 },
+  rprop: { lr: 1e-2, etas: [0.5, 1.2], step_sizes: [1e-6, 50], maximize: false },
+  asgd: { lr: 1e-2, lambd: 1e-4, alpha: 0.75, t0: 1e6, weight_decay: 0, maximize: false },
+  // Not in torch 1.13: the paper's (Lion) and the plain method's with SGD's PyTorch-shaped switches.
+  lion: { lr: 1e-4, betas: [0.9, 0.99], weight_decay: 0, maximize: false },
+  normalized: { lr: 1e-3, eps: 1e-8, momentum: 0, weight_decay: 0, maximize: false },
+  // torch 2.5's names; eps1 the paper's 1e-30 (torch 2.5 defaults it to float32's machine epsilon).
+  adafactor: { lr: 1e-2, beta2_decay: -0.8, eps: [1e-30, 1e-3], d: 1, weight_decay: 0, maximize: false, shape: [] },
 };
 
 function badValue(spec: FieldSpec): unknown {
@@ -22,11 +29,11 @@ function badValue(spec: FieldSpec): unknown {
     case "boolean":
       return "yes";
     case "pair":
-      return [0.5, 1];
+      return spec.below !== undefined ? [0.5, spec.below] : spec.min !== undefined ? [spec.min - 1, 1] : [spec.above ?? 0, 1];
     case "choice":
       return "nope";
     case "numbers":
-      return [3, 1];
+      return spec.increasing ? [3, 1] : ["x"];
   }
 }
 
@@ -61,6 +68,17 @@ describe.each(ruleNames)("%s hyperparameters", (name) => {
   });
 });
 
+/** The message of the HyperparameterError `f` throws. */
+function refusalOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof HyperparameterError) return e.message;
+    throw e;
+  }
+  return "accepted";
+}
+
 describe("cross-field checks", () => {
   it.each([
     ["sgd", { nesterov: true }, /nesterov momentum requires momentum > 0/],
@@ -71,6 +89,28 @@ describe("cross-field checks", () => {
     ["adadelta", { rho: 1.5 }, /'rho' must be >= 0 and <= 1, got 1.5/],
   ] as const)("%s %j", (name, input, message) => {
     expect(() => getRule(name).resolve(input)).toThrow(message);
+  });
+
+  it.each([
+    ["rprop", { etas: [0.5, 1] }, "rprop: 'etas' must be [etaminus, etaplus] with 0 < etaminus < 1 < etaplus, got [0.5, 1]"],
+    ["rprop", { etas: [1.5, 2] }, "rprop: 'etas' must be [etaminus, etaplus] with 0 < etaminus < 1 < etaplus, got [1.5, 2]"],
+    ["rprop", { etas: [0, 2] }, "rprop: 'etas[0]' must be > 0, got 0"],
+    ["rprop", { step_sizes: [1, 0.5] }, "rprop: 'step_sizes' must be [min, max] with min <= max, got [1, 0.5]"],
+    ["rprop", { step_sizes: [-1, 0.5] }, "rprop: 'step_sizes[0]' must be >= 0, got -1"],
+    ["rprop", { weight_decay: 0.1 }, "rprop: unknown hyperparameter 'weight_decay'; known: lr, etas, step_sizes, maximize"],
+    ["asgd", { lambd: -1 }, "asgd: 'lambd' must be >= 0, got -1"],
+    ["asgd", { t0: -5 }, "asgd: 't0' must be >= 0, got -5"],
+    ["lion", { betas: [0.9, 1] }, "lion: 'betas[1]' must be >= 0 and < 1, got 1"],
+    ["lion", { eps: 1e-8 }, "lion: unknown hyperparameter 'eps'; known: lr, betas, weight_decay, maximize"],
+    ["normalized", { momentum: 1 }, "normalized: 'momentum' must be >= 0 and < 1, got 1"],
+    ["normalized", { eps: -1 }, "normalized: 'eps' must be >= 0, got -1"],
+    ["adafactor", { shape: [3] }, "adafactor: 'shape' must be [] (a vector) or [rows, cols] of positive integers, got [3]"],
+    ["adafactor", { shape: [2, 0.5] }, "adafactor: 'shape' must be [] (a vector) or [rows, cols] of positive integers, got [2,0.5]"],
+    ["adafactor", { beta2_decay: 0.5 }, "adafactor: 'beta2_decay' must be <= 0, got 0.5"],
+    ["adafactor", { d: 0 }, "adafactor: 'd' must be > 0, got 0"],
+    ["adam", { bias_correction: "no" }, "adam: 'bias_correction' must be true or false, got \"no\""],
+  ] as const)("%s %j: the precise refusal", (name, input, message) => {
+    expect(refusalOf(() => getRule(name).resolve(input))).toBe(message);
   });
 
   it("accepts nesterov with EMA momentum and dampening set", () => {

@@ -1,4 +1,4 @@
-import { ruleNames } from "../../src/optim";
+import { getRule, ruleNames } from "../../src/optim";
 import { f32, loadGolden, metadataJson } from "./golden";
 
 /** One PyTorch trajectory per rule, as plain arrays a worker test can receive through `inject`. */
@@ -9,6 +9,8 @@ export interface GoldenTrajectory {
   init: number[];
   grads: number[][];
   weights: number[][];
+  /** The averages the rule keeps in its state (ASGD's `ax`) after the last step, by name. */
+  kept: Record<string, number[]>;
 }
 
 declare module "vitest" {
@@ -17,10 +19,33 @@ declare module "vitest" {
   }
 }
 
-export function goldenTrajectories(length = 257): GoldenTrajectory[] {
+/** The rows of a [steps, length] tensor as plain arrays. */
+const rowsOf = (m: Float32Array, steps: number, length: number) => Array.from({ length: steps }, (_, k) => Array.from(m.subarray(k * length, (k + 1) * length)));
+
+/** Every rule's cases at `length`, and Adafactor's on a `matrix` (scripts/golden/papers.py). */
+export function goldenTrajectories(length = 257, matrix: readonly [number, number] = [16, 20]): GoldenTrajectory[] {
+  return [...vectorTrajectories(length), ...adafactorMatrixTrajectories(matrix)];
+}
+
+function adafactorMatrixTrajectories([height, width]: readonly [number, number]): GoldenTrajectory[] {
+  const file = loadGolden("rules/adafactor-matrix.safetensors");
+  const steps = Number(file.metadata.steps);
+  const key = `m${height}x${width}`;
+  return metadataJson<{ id: string; hyper: Record<string, unknown> }[]>(file, "cases").map((c) => ({
+    rule: "adafactor",
+    case: `${c.id} ${height}×${width}`,
+    hyper: { ...c.hyper, shape: [height, width] },
+    init: Array.from(f32(file, `${key}/init`)),
+    grads: rowsOf(f32(file, `${key}/grads`), steps, height * width),
+    weights: rowsOf(f32(file, `${c.id}/${key}/weights`), steps, height * width),
+    kept: {},
+  }));
+}
+
+function vectorTrajectories(length: number): GoldenTrajectory[] {
   const inputs = loadGolden("inputs.safetensors");
   const steps = Number(inputs.metadata.steps);
-  const rows = (m: Float32Array) => Array.from({ length: steps }, (_, k) => Array.from(m.subarray(k * length, (k + 1) * length)));
+  const rows = (m: Float32Array) => rowsOf(m, steps, length);
   return ruleNames.flatMap((rule) => {
     const file = loadGolden(`rules/${rule}.safetensors`);
     return metadataJson<{ id: string; hyper: Record<string, unknown> }[]>(file, "cases").map((c) => ({
@@ -30,6 +55,7 @@ export function goldenTrajectories(length = 257): GoldenTrajectory[] {
       init: Array.from(f32(inputs, `n${length}/init`)),
       grads: rows(f32(inputs, `n${length}/grads`)),
       weights: rows(f32(file, `${c.id}/n${length}/weights`)),
+      kept: Object.fromEntries(getRule(rule).averages.map((a) => [a, rows(f32(file, `${c.id}/n${length}/${a}`))[steps - 1]!])),
     }));
   });
 }

@@ -33,5 +33,11 @@ describe("PyTorch's trajectories, pushed through the HTTP API", () => {
       const worst = averageTolerance[a]!.check(served, expectedAverages[a]!.values);
       expect(worst.ulps, `${a} [${worst.index}] ${worst.actual} vs ${worst.expected}`).toBeLessThanOrEqual(ULP_TOLERANCE);
     }
+    // The averages the rule keeps itself (ASGD's ax), against PyTorch's state, served like the others.
+    for (const [a, values] of Object.entries(t.kept)) {
+      const served = await floatsOf(await call(`/v1/shards/${name}/averages/${a}`));
+      const worst = new TrajectoryTolerance(initial).check(served, Float32Array.from(values));
+      expect(worst.ulps, `${a} [${worst.index}] ${worst.actual} vs ${worst.expected}`).toBeLessThanOrEqual(ULP_TOLERANCE);
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MAX_JSON_FLOATS } from "../../src/limits";
+import { createReferenceEngine, getRule } from "../../src/optim";
 import { call, createShard, floatsOf, push } from "./support/api";
 import { storedState, storedVector } from "./support/snapshot";
 
@@ -102,5 +103,30 @@ describe("GET /v1/shards/{shard}/averages/{name}", () => {
     const missing = await call(`/v1/shards/${name}/averages/nope`);
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { detail: string }).detail).toBe("no average named 'nope'; this shard has: ema, swa");
+  });
+
+  it("serves the average ASGD keeps in its state as 'ax', next to the configured ones", async () => {
+    const hyper = { lr: 0.1, lambd: 0.01, t0: 1 };
+    const name = await createShard({ length: 3, rule: "asgd", hyper, averages: { ema: { kind: "ema", decay: 0.5 } } });
+    const engine = createReferenceEngine("asgd", getRule("asgd").resolve(hyper), 3);
+    for (const g of [[1, -2, 0.5], [0.5, 1, -1], [-1, 0.25, 2], [2, 2, 2]]) {
+      expect((await push(name, g)).status).toBe(200);
+      engine.gradient.set(g);
+      engine.step(hyper.lr);
+    }
+    // From update 3 on (step - t0 > 1), ax is a running mean of the weights, not a copy.
+    expect(Array.from(engine.state.slots.ax!)).not.toEqual(Array.from(engine.params));
+    expect(Array.from(await floatsOf(await call(`/v1/shards/${name}/averages/ax`)))).toEqual(Array.from(engine.state.slots.ax!));
+    const missing = await call(`/v1/shards/${name}/averages/nope`);
+    expect(((await missing.json()) as { detail: string }).detail).toBe("no average named 'nope'; this shard has: ema, ax");
+  });
+
+  it("refuses a configured average named like the one the rule keeps", async () => {
+    const res = await call(`/v1/shards/asgd-clash`, { method: "PUT", json: { length: 3, rule: "asgd", averages: { ax: { kind: "swa" } } } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      type: "/problems/invalid-config",
+      detail: "averages.ax: asgd keeps its own average 'ax' (served under that name); give yours another name",
+    });
   });
 });

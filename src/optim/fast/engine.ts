@@ -16,8 +16,9 @@
  *   slot names and initial values are the reference transform's own, so states are interchangeable.
  * - `state.step` and `state.scalars` (NAdam's mu_product) are plain JS numbers, read and updated by
  *   `step` exactly as the reference engine does; a storage layer may set them when paging in.
- * - `step(lr, offset, count)` updates [offset, offset + count) only; the gradient is not modified
- *   (the reference overwrites it: either way its contents after a step are unspecified).
+ * - `step(lr, offset, count)` updates [offset, offset + count) only (and a slot of its own length
+ *   whole); a kernel does not modify the gradient (the reference transform, which also runs here
+ *   for rules without a kernel, overwrites it: either way its contents after a step are unspecified).
  * - `ops` runs the averages / non-finite / norm helpers on views of this memory (see ./ops.ts);
  *   `extra` holds `options.extraVectors` zero-filled vectors of `length` floats for such uses
  *   (e.g. EMA/SWA averages kept next to the weights).
@@ -28,12 +29,13 @@
  * test/math/fast-engine.test.ts states the tolerance.
  */
 import type { Engine } from "../engine";
-import { checkRange } from "../engine";
+import { applyTransform, checkRange } from "../engine";
 import type { Hyper } from "../hyper";
 import { getRule, type RuleName } from "../rules";
 import { initState } from "../state";
 import { kernelImports, ruleKernel, type KernelExports } from "./abi";
 import { planLayout, REGION_BASE, type Layout } from "./layout";
+import type { FastStep } from "./plan";
 import { createFastVectorOps, type FastVectorOps } from "./ops";
 
 export type { FastVectorOps } from "./ops";
@@ -56,13 +58,13 @@ function layoutFor(rule: RuleName, hyper: Hyper, length: number, options: FastEn
   const transform = getRule(rule).transform(hyper);
   const extra = options.extraVectors ?? 0;
   if (!Number.isInteger(extra) || extra < 0) throw new RangeError(`extraVectors must be a non-negative integer, got ${extra}`);
-  const names = [
-    "params",
-    "gradient",
-    ...transform.slots.map((s) => s.name),
-    ...Array.from({ length: extra }, (_, i) => `extra:${i}`),
+  const vectors = [
+    { name: "params", length },
+    { name: "gradient", length },
+    ...transform.slots.map((s) => ({ name: s.name, length: s.length ?? length })),
+    ...Array.from({ length: extra }, (_, i) => ({ name: `extra:${i}`, length })),
   ];
-  return { transform, layout: planLayout(names, length) };
+  return { transform, layout: planLayout(vectors) };
 }
 
 /**
@@ -103,13 +105,12 @@ export function createFastEngine(
   const gradient = view("gradient");
   const state = initState(transform.slots, transform.scalars, length, (_length, name) => view(name));
   const extra = layout.regions.filter((r) => r.name.startsWith("extra:")).map((r) => view(r.name));
-  // The rule picks its kernel variants for `hyper` once (its `fast` plan, ../rules/*.ts).
-  const update = getRule(rule).fast(hyper, {
-    kernel: (name) => ruleKernel(kernels, name),
-    p: addresses.params!,
-    g: addresses.gradient!,
-    slot: (name) => addresses[name] ?? 0,
-  });
+  // The rule picks its kernel variants for `hyper` once (its `fast` plan, ../rules/*.ts); a rule
+  // without a plan runs its reference transform on the views of this memory.
+  const plan = getRule(rule).fast;
+  const update: FastStep = plan
+    ? plan(hyper, { kernel: (name) => ruleKernel(kernels, name), p: addresses.params!, g: addresses.gradient!, slot: (name) => addresses[name] ?? 0 })
+    : (n, o, _t, lr) => applyTransform(transform, { params, gradient, state }, lr, o / 4, n);
 
   return {
     rule,

@@ -33,11 +33,12 @@ export interface Layout {
 
 const alignUp = (x: number, a: number): number => Math.ceil(x / a) * a;
 
-export function planLayout(names: readonly string[], length: number): Layout {
-  if (!Number.isInteger(length) || length < 0) throw new RangeError(`vector length must be a non-negative integer, got ${length}`);
+/** Regions for `vectors` (each a name and its number of float32s), in that order. */
+export function planLayout(vectors: readonly { name: string; length: number }[]): Layout {
   let at = REGION_BASE;
   const regions: Region[] = [];
-  for (const name of names) {
+  for (const { name, length } of vectors) {
+    if (!Number.isInteger(length) || length < 0) throw new RangeError(`vector length must be a non-negative integer, got ${length}`);
     at = alignUp(at, REGION_ALIGN);
     regions.push({ name, offset: at, length });
     at += length * 4 + REGION_GAP;
@@ -45,7 +46,8 @@ export function planLayout(names: readonly string[], length: number): Layout {
   const usedBytes = at;
   const pages = Math.max(1, Math.ceil(usedBytes / WASM_PAGE_BYTES));
   if (pages > MAX_PAGES) {
-    throw new RangeError(`${names.length} vectors of ${length} float32 need ${usedBytes} bytes, more than a wasm32 memory holds`);
+    const floats = vectors.reduce((sum, v) => sum + v.length, 0);
+    throw new RangeError(`${vectors.length} vectors of ${floats} float32 in all need ${usedBytes} bytes, more than a wasm32 memory holds`);
   }
   return { regions, usedBytes, pages, bytes: pages * WASM_PAGE_BYTES };
 }

@@ -1,16 +1,21 @@
 import type { Hyper } from "../hyper";
 import type { Rule } from "../rule";
 import { adadelta } from "./adadelta";
+import { adafactor } from "./adafactor";
 import { adagrad } from "./adagrad";
 import { adam, adamw } from "./adam";
 import { adamax } from "./adamax";
+import { asgd } from "./asgd";
+import { lion } from "./lion";
 import { nadam } from "./nadam";
+import { normalized } from "./normalized";
 import { radam } from "./radam";
 import { rmsprop } from "./rmsprop";
+import { rprop } from "./rprop";
 import { sgd } from "./sgd";
 import { yogi } from "./yogi";
 
-export const rules = { sgd, adagrad, rmsprop, adadelta, adam, adamw, adamax, nadam, radam, yogi } as const;
+export const rules = { sgd, adagrad, rmsprop, adadelta, adam, adamw, adamax, nadam, radam, yogi, rprop, asgd, lion, normalized, adafactor } as const;
 
 export type RuleName = keyof typeof rules;
 

@@ -5,7 +5,7 @@ import type { ShardConfig } from "../../config";
 import type { Db } from "../store/meta";
 import { deletePages } from "../store/pages";
 import { refuse } from "../../problems";
-import { liveSlots, type Resident } from "../store/resident";
+import { liveSlots, liveVectors, type Resident } from "../store/resident";
 import { checkpoints } from "../store/schema";
 import type { Checkpoint, CheckpointSelection } from "../types";
 
@@ -78,7 +78,7 @@ export function takeCheckpoint(sql: SqlStorage, db: Db, resident: Resident, labe
       scalars: JSON.stringify(meta.scalars),
       plateau: meta.plateau === null ? null : JSON.stringify(meta.plateau),
       averageCounts: JSON.stringify(meta.averageCounts),
-      bytes: 4 * meta.config.length * slots.length,
+      bytes: 4 * liveVectors(resident).reduce((sum, [, v]) => sum + v.length, 0),
       createdAt: now,
     })
     .returning()

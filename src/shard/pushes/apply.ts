@@ -1,3 +1,4 @@
+import { getRule } from "../../optim";
 import { refuse } from "../../problems";
 import { nextLearningRate, type Resident } from "../store/resident";
 import { countStaleness } from "../stats";
@@ -22,6 +23,10 @@ export function pushRange(resident: Resident, req: PushRequest): { offset: numbe
   const offset = req.offset;
   if (!Number.isInteger(offset) || offset < 0 || count === 0 || offset + count > length) {
     refuse("invalid-range", `a gradient of ${count} floats at offset ${offset} does not fit in the shard's ${length} floats`, { length });
+  }
+  const { rule, hyper } = resident.meta.config;
+  if (count !== length && !getRule(rule).elementwise(hyper)) {
+    refuse("invalid-range", `${rule}: a shard with a matrix 'shape' updates all its ${length} floats together: push the whole gradient (no offset)`, { length });
   }
   return { offset, count };
 }

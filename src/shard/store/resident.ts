@@ -62,27 +62,41 @@ export function initialResident(meta: ShardMeta, kernels: WebAssembly.Module, pi
   return resident;
 }
 
-/** The slots of `pages` that hold the shard's live state: the weights, every rule slot, every average. */
-export function liveSlots(resident: Resident): string[] {
-  return [WEIGHTS_SLOT, ...Object.keys(resident.engine.state.slots).map(stateSlot), ...resident.averages.map((a) => averageSlot(a.name))];
+/** The vectors of the shard's live state by their slot in `pages`: the weights, every rule slot, every average. */
+export function liveVectors(resident: Resident): [string, Float32Array][] {
+  const { engine } = resident;
+  return [
+    [WEIGHTS_SLOT, engine.params],
+    ...Object.entries(engine.state.slots).map(([name, v]) => [stateSlot(name), v] as [string, Float32Array]),
+    ...resident.averages.map((a) => [averageSlot(a.name), a.values] as [string, Float32Array]),
+  ];
 }
 
-/** The rows of elements [offset, offset + count) of the weights and of every slot, and of every average whole. */
-function residentRows(resident: Resident, offset: number, count: number, averages: boolean): PageRow[] {
+/** The slots of `pages` that hold the shard's live state. */
+export const liveSlots = (resident: Resident): string[] => liveVectors(resident).map(([slot]) => slot);
+
+/**
+ * The rows of elements [offset, offset + count) of the weights and of every slot as long as them, and
+ * (`whole`) of every average and every slot of another length (an update changes them whole).
+ */
+function residentRows(resident: Resident, offset: number, count: number, whole: boolean): PageRow[] {
   const { engine, meta } = resident;
   const pageFloats = meta.config.page_floats;
   const rows = pageRows(WEIGHTS_SLOT, engine.params, pageFloats, offset, count);
-  for (const [name, vector] of Object.entries(engine.state.slots)) rows.push(...pageRows(stateSlot(name), vector, pageFloats, offset, count));
-  if (averages) for (const avg of resident.averages) rows.push(...pageRows(averageSlot(avg.name), avg.values, pageFloats));
+  for (const [name, vector] of Object.entries(engine.state.slots)) {
+    if (vector.length === engine.length) rows.push(...pageRows(stateSlot(name), vector, pageFloats, offset, count));
+    else if (whole) rows.push(...pageRows(stateSlot(name), vector, pageFloats));
+  }
+  if (whole) for (const avg of resident.averages) rows.push(...pageRows(averageSlot(avg.name), avg.values, pageFloats));
   return rows;
 }
 
-/** Writes elements [offset, offset + count) of the weights and of every slot, and every average whole. */
-export function writeResident(sql: SqlStorage, resident: Resident, offset: number, count: number, averages = true): void {
-  writePageRows(sql, residentRows(resident, offset, count, averages));
+/** Writes elements [offset, offset + count) of the weights and of every slot, and (`whole`) every average and short slot whole. */
+export function writeResident(sql: SqlStorage, resident: Resident, offset: number, count: number, whole = true): void {
+  writePageRows(sql, residentRows(resident, offset, count, whole));
 }
 
-/** Writes the pages that updates of `ranges` changed (each page once), and every average whole. */
+/** Writes the pages that updates of `ranges` changed (each page once), and every average and short slot whole. */
 export function writeUpdated(sql: SqlStorage, resident: Resident, ranges: readonly { offset: number; count: number }[]): void {
   const { page_floats: pageFloats, length } = resident.meta.config;
   const runs = coveringPageRuns(ranges, pageFloats, length);

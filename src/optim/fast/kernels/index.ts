@@ -13,6 +13,9 @@ export * from "./adamax";
 export * from "./nadam";
 export * from "./radam";
 export * from "./yogi";
+export * from "./lion";
+export * from "./rprop";
+export * from "./asgd";
 export * from "./vector";
 
 /** First byte the kernels' own static data does not use: regions start at or after it. */
