@@ -3,3 +3,4 @@ export * from "./sections";
 export * from "./schedule";
 export * from "./shard";
 export { describeIssues } from "./fields";
+export * from "./stored";

@@ -46,6 +46,10 @@ const PatchBody = z
   .strictObject({
     hyper: z.record(z.string(), z.unknown()).optional().openapi({ description: "Hyperparameters to change (e.g. lr), merged into the current ones." }),
     schedule: scheduleSchemas.input.optional(),
+    schedules: z
+      .record(z.string(), scheduleSchemas.input.nullable())
+      .optional()
+      .openapi({ description: "Schedules of hyperparameters by path ('momentum', 'betas.0', ...), merged into the current ones: a schedule counts updates from this version on; null stops scheduling that hyperparameter. The optimizer state is kept as it is." }),
   })
   .openapi("ShardPatch");
 
@@ -54,8 +58,8 @@ const patchShard = createRoute({
   path: "/v1/shards/{shard}",
   tags: ["shards"],
   operationId: "patchShard",
-  summary: "Change hyperparameters or the schedule live.",
-  description: "Recorded with the version at which it took effect (GET .../history). A new schedule counts updates from that version.",
+  summary: "Change hyperparameters or schedules live.",
+  description: "Recorded with the version at which it took effect (GET .../history). A new schedule counts updates from that version. The optimizer state is kept byte for byte; a change that would add or remove state is refused.",
   middleware: [scoped("admin", "shard"), limitBody("json")] as const,
   request: { params: ShardParams, body: { required: true, content: json(PatchBody) } },
   responses: { 200: { description: "The shard after the change.", content: json(ShardInfo) }, ...problems(400, 401, 403, 404, 413, 415) },

@@ -16,7 +16,8 @@
  *   slot names and initial values are the reference transform's own, so states are interchangeable.
  * - `state.step` and `state.scalars` (NAdam's mu_product) are plain JS numbers, read and updated by
  *   `step` exactly as the reference engine does; a storage layer may set them when paging in.
- * - `step(lr, offset, count)` updates [offset, offset + count) only; the gradient is not modified
+ * - `step(lr, offset, count, hyper)` updates [offset, offset + count) only, with the hyperparameters
+ *   in force for that update (default: `hyper`; the kernel plan follows them, the state stays); the gradient is not modified
  *   (the reference overwrites it: either way its contents after a step are unspecified).
  * - `ops` runs the averages / non-finite / norm helpers on views of this memory (see ./ops.ts);
  *   `extra` holds `options.extraVectors` zero-filled vectors of `length` floats for such uses
@@ -28,7 +29,7 @@
  * test/math/fast-engine.test.ts states the tolerance.
  */
 import type { Engine } from "../engine";
-import { checkRange } from "../engine";
+import { checkRange, followHyper } from "../engine";
 import type { Hyper } from "../hyper";
 import { getRule, type RuleName } from "../rules";
 import { initState } from "../state";
@@ -103,13 +104,15 @@ export function createFastEngine(
   const gradient = view("gradient");
   const state = initState(transform.slots, transform.scalars, length, (_length, name) => view(name));
   const extra = layout.regions.filter((r) => r.name.startsWith("extra:")).map((r) => view(r.name));
-  // The rule picks its kernel variants for `hyper` once (its `fast` plan, ../rules/*.ts).
-  const update = getRule(rule).fast(hyper, {
-    kernel: (name) => ruleKernel(kernels, name),
+  // The rule picks its kernel variants for the hyperparameters in force (its `fast` plan,
+  // ../rules/*.ts): once, and again only for a step whose hyperparameters differ.
+  const at = {
+    kernel: (name: string) => ruleKernel(kernels, name),
     p: addresses.params!,
     g: addresses.gradient!,
-    slot: (name) => addresses[name] ?? 0,
-  });
+    slot: (name: string) => addresses[name] ?? 0,
+  };
+  const planFor = followHyper(rule, hyper, [...transform.slots, ...transform.scalars].map((s) => s.name), (h) => getRule(rule).fast(h, at));
 
   return {
     rule,
@@ -122,9 +125,9 @@ export function createFastEngine(
     extra,
     bytes: layout.bytes,
     ops: createFastVectorOps(kernels, memory),
-    step(lr, offset = 0, count = length - offset) {
+    step(lr, offset = 0, count = length - offset, inForce = hyper) {
       checkRange(length, offset, count);
-      update(count, offset * 4, state.step + 1, lr, state.scalars);
+      planFor(inForce)(count, offset * 4, state.step + 1, lr, state.scalars);
       state.step += 1;
     },
   };
