@@ -4,3 +4,4 @@ export * from "./schedule";
 export * from "./shard";
 export { describeIssues } from "./fields";
 export * from "./stored";
+export { afterPatch, startingAt } from "./patch-schedules";
