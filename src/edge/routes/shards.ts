@@ -119,7 +119,9 @@ export const shards = new OpenAPIHono<EdgeEnv>()
   .openapi(putShard, async (c) => {
     const { shard } = c.req.valid("param");
     const replace = c.req.valid("query").replace === "true";
-    const result = await shardClient(c.env, shard).create(shard, c.req.valid("json"), replace);
+    c.req.valid("json");
+    // The body as sent (validated above): a re-PUT to a shard created under older defaults is compared under those too.
+    const result = await shardClient(c.env, shard).create(shard, await c.req.json(), replace);
     // After the shard: a listing may miss a shard whose registration failed, until a re-PUT.
     await catalogClient(c.env).registerShards([shard], null);
     return c.json(presentInfo(result.info), result.created ? 201 : 200);
