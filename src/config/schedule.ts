@@ -17,8 +17,8 @@ function build(form: Form): z.ZodType<ScheduleInput> {
     )
     .meta(
       form === "input"
-        ? { id: "Schedule", description: "A learning-rate schedule: `type` plus PyTorch's argument names (docs/rules.md)." }
-        : { id: "ResolvedSchedule", description: "A learning-rate schedule with every argument." },
+        ? { id: "Schedule", description: "A schedule of the learning rate (`schedule`) or of another hyperparameter (`schedules`, an EMA's `decay_schedule`): `type` plus PyTorch's argument names (docs/rules.md)." }
+        : { id: "ResolvedSchedule", description: "A schedule with every argument." },
     );
   return self;
 }
