@@ -2,7 +2,8 @@
 // the figures of docs/rules.md. Errors are in ulps of the largest magnitude each element has had
 // (test/support/tolerance.ts), over the weights and every state slot, every case, length and step;
 // and the largest relative error of a weight, |actual - expected| / |expected|.
-import { createReferenceEngine, getRule, ruleNames, type Engine, type Hyper, type RuleName } from "../src/optim";
+import { resolveShardConfig } from "../src/config";
+import { createReferenceEngine, getRule, hyperInForce, learningRateAt, ruleNames, structuralHyper, type Engine, type Hyper, type RuleName } from "../src/optim";
 import { createFastEngine } from "../src/optim/fast/engine";
 import { f32, loadGolden, metadataJson, row } from "../test/support/golden";
 import { loadKernelModule } from "../test/support/kernels";
@@ -85,4 +86,34 @@ for (const rule of ruleNames) {
     }
   }
   console.log(`| adafactor (matrices) | ${Object.values(worst).map((u) => u.toFixed(0)).join(" | ")} | ${Object.values(relative).map((r) => r.toExponential(1)).join(" | ")} |`);
+}
+
+// Hyperparameters that change every step (hyper-schedules.safetensors): the worst of each case.
+const scheduled = loadGolden("hyper-schedules.safetensors");
+console.log(`\n| hyper-schedules case | ${Object.keys(engines).join(" | ")} |`);
+console.log(`|---|${Object.keys(engines).map(() => "---").join("|")}|`);
+type ScheduledCase = { id: string; rule: RuleName; hyper: Record<string, unknown>; schedule: unknown; schedules: unknown; slots: string[] };
+for (const c of metadataJson<ScheduledCase[]>(scheduled, "cases")) {
+  const worst = Object.fromEntries(Object.keys(engines).map((k) => [k, 0]));
+  const spec = getRule(c.rule).spec;
+  for (const n of lengths) {
+    const hyper = Object.fromEntries(Object.entries(c.hyper).filter(([k]) => k in spec));
+    const config = resolveShardConfig({ length: n, rule: c.rule, hyper, ...(c.schedule ? { schedule: c.schedule } : {}), schedules: c.schedules });
+    for (const [kind, create] of Object.entries(engines)) {
+      const engine = create(c.rule, structuralHyper(config), n);
+      engine.params.set(f32(inputs, `n${n}/init`));
+      const vectors = (name: string) => (name === "weights" ? engine.params : engine.state.slots[name]!);
+      const names = ["weights", ...c.slots];
+      const tolerance = new Map(names.map((name) => [name, new TrajectoryTolerance(vectors(name))]));
+      for (let k = 0; k < steps; k++) {
+        engine.gradient.set(row(f32(inputs, `n${n}/grads`), k, n));
+        engine.step(learningRateAt(config.schedule, config.hyper.lr as number, k), 0, n, hyperInForce(config, k, k));
+        for (const name of names) {
+          const expected = row(f32(scheduled, `${c.id}/n${n}/${name}`), k, n);
+          worst[kind] = Math.max(worst[kind]!, tolerance.get(name)!.check(vectors(name), expected).ulps);
+        }
+      }
+    }
+  }
+  console.log(`| ${c.id} | ${Object.values(worst).map((u) => u.toFixed(0)).join(" | ")} |`);
 }

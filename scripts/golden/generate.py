@@ -11,6 +11,9 @@ Writes, under test/golden/ (or DIR):
     schedules.json              40 learning rates per LR-schedule case
     averages.safetensors        EMA / SWA averages of a 20-step weight trajectory
     clipping.safetensors        clip_grad_norm_ / clip_grad_value_ results
+    hyper-schedules.safetensors stock optimizers whose hyperparameters change every step
+                                (momentum / betas / weight_decay schedules, OneCycleLR with
+                                cycle_momentum, inverse square root via LambdaLR)
 
 See scripts/golden/README.md for the format and for every place where a golden value is
 produced by torch tensor ops implementing a formula instead of a stock torch class.
@@ -1011,6 +1014,130 @@ def build_clipping(out):
 
 
 # ----------------------------------------------------------------------------------------
+# 6. schedules of hyperparameters
+#
+# A stock torch optimizer whose param group's hyperparameters are set before every step, as a
+# LambdaLR-like rule would set them (schedules of momentum, betas, weight_decay), or by
+# OneCycleLR itself (cycle_momentum). Each value is computed with the operations shardstep uses
+# (src/optim/schedules), in float64.
+
+
+def _linear(base, s, e, total):
+    return lambda t: base * (s + ((e - s) * min(total, t)) / total)
+
+
+def _half_cosine(base, eta, total):
+    return lambda t: eta + ((base - eta) * (1 + math.cos(math.pi * (t / total)))) / 2
+
+
+def _inverse_sqrt(base, warmup):
+    w = max(1, warmup)
+    return lambda t: base * (t + 1) / w if t + 1 < w else base * math.sqrt(w / (t + 1))
+
+
+def _gap(base, start, length):
+    """sequence [constant(factor 1, total_iters 0), constant(factor 0, total_iters length)] at milestone start."""
+    return lambda t: base if t < start or t - start >= length else base * 0
+
+
+def _step(base, size, gamma):
+    return lambda t: base * gamma ** math.floor(t / size)
+
+
+CONSTANT_1 = {"type": "constant", "factor": 1, "total_iters": 0}
+
+# (id, rule, hyper as configured, lr schedule (shardstep config) or None, torch lr scheduler
+#  factory or None, {path: (shardstep schedule, value function of the configured value)})
+HYPER_SCHEDULE_CASES = [
+    ("sgd_momentum_linear", "sgd", {"lr": 0.05, "momentum": 0.9}, None, None,
+     {"momentum": ({"type": "linear", "start_factor": 0.5, "end_factor": 1, "total_iters": 8},
+                   lambda b: _linear(b, 0.5, 1, 8))}),
+    ("sgd_nesterov_momentum_gap", "sgd", {"lr": 0.05, "momentum": 0.9, "nesterov": True}, None, None,
+     {"momentum": ({"type": "sequence", "schedules": [CONSTANT_1, {"type": "constant", "factor": 0, "total_iters": 3}],
+                    "milestones": [4]}, lambda b: _gap(b, 4, 3))}),
+    ("sgd_weight_decay_cosine", "sgd", {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.05}, None, None,
+     {"weight_decay": ({"type": "cosine", "T_max": 12, "eta_min": 0}, lambda b: _half_cosine(b, 0.0, 12))}),
+    ("adamw_weight_decay_step_beta2_linear", "adamw", {"lr": 0.01, "weight_decay": 0.1}, None, None,
+     {"weight_decay": ({"type": "step", "step_size": 4, "gamma": 0.5}, lambda b: _step(b, 4, 0.5)),
+      "betas.1": ({"type": "linear", "start_factor": 0.9, "end_factor": 1, "total_iters": 10},
+                  lambda b: _linear(b, 0.9, 1, 10))}),
+    ("sgd_one_cycle", "sgd", {"lr": 0.1}, {"type": "one_cycle", "max_lr": 0.1, "total_steps": 12},
+     lambda opt: lrs.OneCycleLR(opt, max_lr=0.1, total_steps=12), {}),
+    ("rmsprop_one_cycle", "rmsprop", {"lr": 0.01}, {"type": "one_cycle", "max_lr": 0.01, "total_steps": 12, "pct_start": 0.5},
+     lambda opt: lrs.OneCycleLR(opt, max_lr=0.01, total_steps=12, pct_start=0.5), {}),
+    ("adam_one_cycle_three_phase", "adam", {"lr": 0.001},
+     {"type": "one_cycle", "max_lr": 0.01, "total_steps": 12, "three_phase": True, "anneal_strategy": "linear",
+      "base_momentum": 0.8, "max_momentum": 0.9},
+     lambda opt: lrs.OneCycleLR(opt, max_lr=0.01, total_steps=12, three_phase=True, anneal_strategy="linear",
+                                base_momentum=0.8, max_momentum=0.9), {}),
+    ("adam_inverse_sqrt", "adam", {"lr": 0.01}, {"type": "inverse_sqrt"},
+     lambda opt: lrs.LambdaLR(opt, lr_lambda=lambda t: math.sqrt(1 / (t + 1))), {}),
+    ("sgd_inverse_sqrt_warmup_momentum", "sgd", {"lr": 0.1, "momentum": 0.9}, {"type": "inverse_sqrt", "warmup_steps": 4},
+     lambda opt: lrs.LambdaLR(opt, lr_lambda=lambda t: (t + 1) / 4 if t + 1 < 4 else math.sqrt(4 / (t + 1))),
+     {"momentum": ({"type": "inverse_sqrt"}, lambda b: _inverse_sqrt(b, 0))}),
+]
+
+
+def _get_path(group, path):
+    name, _, index = path.partition(".")
+    return group[name][int(index)] if index else group[name]
+
+
+def _set_path(group, path, value):
+    name, _, index = path.partition(".")
+    if index:
+        pair = list(group[name])
+        pair[int(index)] = value
+        group[name] = tuple(pair)
+    else:
+        group[name] = value
+
+
+def build_hyper_schedules(out, inputs):
+    tensors, meta_cases = {}, []
+    for cid, rule, given, lr_schedule, make_lr_scheduler, schedules in HYPER_SCHEDULE_CASES:
+        h = full_hyper(rule, given)
+        cycled = "betas.0" if "betas" in h else "momentum"
+        record = sorted(set(schedules) | ({cycled} if lr_schedule and lr_schedule["type"] == "one_cycle" else set()))
+        case = {"id": cid, "rule": rule, "hyper": h, "schedule": lr_schedule,
+                "schedules": {path: sch for path, (sch, _) in schedules.items()}}
+        for L, (init, grads) in inputs.items():
+            kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in h.items() if k not in EXTRA_HYPER}
+            p = torch.nn.Parameter(init.clone())
+            opt = TORCH_CLASSES[rule]([p], foreach=False, **kw)
+            group = opt.param_groups[0]
+            sched = make_lr_scheduler(opt) if make_lr_scheduler else None
+            values = {path: f(_get_path(group, path)) for path, (_, f) in schedules.items()}
+            slots, _ = expected_slots(rule, {**h, "momentum": group.get("momentum", 0)})
+            res = {"weights": [], **{s: [] for s in slots}}
+            lrs_seen, hyper_seen = [], {path: [] for path in record}
+            for k in range(STEPS):
+                for path, f in values.items():
+                    _set_path(group, path, f(k))
+                lrs_seen.append(float(group["lr"]))
+                for path in record:
+                    hyper_seen[path].append(float(_get_path(group, path)))
+                p.grad = grads[k].clone()
+                opt.step()
+                if sched:
+                    sched.step()
+                res["weights"].append(p.detach().clone())
+                for s in slots:
+                    res[s].append(opt.state[p][s].detach().clone())
+            for key, v in res.items():
+                t = torch.stack(v)
+                assert t.dtype == torch.float32 and t.shape == (STEPS, L) and torch.isfinite(t).all(), (cid, L, key)
+                tensors[f"{cid}/n{L}/{key}"] = t
+            case.update({"slots": slots, "lrs": lrs_seen, "values": hyper_seen})
+        meta_cases.append(case)
+    write_safetensors(out / "hyper-schedules.safetensors", tensors, {
+        "cases": json.dumps(meta_cases, separators=(",", ":")), "steps": str(STEPS),
+        "lengths": json.dumps(list(LENGTHS), separators=(",", ":")),
+        "torch": torch.__version__, "aten_cpu_capability": "default"})
+    return [c["id"] for c in meta_cases]
+
+
+# ----------------------------------------------------------------------------------------
 
 
 def main():
@@ -1037,11 +1164,13 @@ def main():
     notes = build_schedules(out)
     build_averages(out)
     build_clipping(out)
+    hyper_schedules = build_hyper_schedules(out, inputs)
 
     if not args.quiet:
         print(f"torch {torch.__version__}, ATen CPU kernels: default (portable, no FMA), 1 thread")
         print("formula runners == stock torch (bitwise) for:", ", ".join(verified))
         print("rules:", json.dumps(rules))
+        print("hyper schedules:", json.dumps(hyper_schedules))
         for cid, given in (("default", {"lr": 1e-3}), ("wd", {"lr": 1e-2, "betas": (0.9, 0.99)})):
             rho = radam_rho(full_hyper("radam", given))
             print(f"radam/{cid} rho_t:", ", ".join(f"{r:.3f}" for r in rho),

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { nestsTooDeep, SCHEDULE_DEPTH_MESSAGE, scheduleSpecs, scheduleTypes } from "../optim";
-import { specSchema, type Form } from "./fields";
+import { nestsTooDeep, resolveSchedule, SCHEDULE_DEPTH_MESSAGE, scheduleSpecs, scheduleTypes, type ScheduleSpec } from "../optim";
+import { resolvedBy, specSchema, type Form } from "./fields";
 import { section } from "./form";
 
 export type ScheduleInput = { type: string; [k: string]: unknown };
@@ -17,8 +17,8 @@ function build(form: Form): z.ZodType<ScheduleInput> {
     )
     .meta(
       form === "input"
-        ? { id: "Schedule", description: "A learning-rate schedule: `type` plus PyTorch's argument names (docs/rules.md)." }
-        : { id: "ResolvedSchedule", description: "A learning-rate schedule with every argument." },
+        ? { id: "Schedule", description: "A schedule of the learning rate (`schedule`) or of another hyperparameter (`schedules`, an EMA's `decay_schedule`): `type` plus PyTorch's argument names (docs/rules.md)." }
+        : { id: "ResolvedSchedule", description: "A schedule with every argument." },
     );
   return self;
 }
@@ -35,3 +35,7 @@ const bounded = (schema: z.ZodType<ScheduleInput>): z.ZodType<ScheduleInput> =>
 
 /** Schedules as clients send them (PUT, PATCH) and as the shard answers them. */
 export const scheduleSchemas = { input: bounded(build("input")), resolved: bounded(build("resolved")) } as const;
+
+/** A schedule field: as sent, validated and filled by the math's resolver; as resolved, every argument. */
+export const scheduleField = (form: Form): z.ZodType<ScheduleSpec> =>
+  (form === "input" ? resolvedBy(scheduleSchemas.input, resolveSchedule) : scheduleSchemas.resolved) as unknown as z.ZodType<ScheduleSpec>;

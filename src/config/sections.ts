@@ -3,6 +3,8 @@ import { MAX_AVERAGES } from "../limits";
 import { AVERAGE_NAME } from "../names";
 import type { Form } from "./fields";
 import { named, section, withDefault } from "./form";
+import { scheduleField } from "./schedule";
+import { scheduleRange, type ScheduleSpec } from "../optim";
 import { finiteFloat32, FLOAT32_MAX, NORMAL_DRAW_BOUND, normalReach } from "./init-bounds";
 
 const seed = () => z.number().int().min(0).max(2 ** 32 - 1);
@@ -29,12 +31,33 @@ export const averageSchema = (form: Form) =>
   named(
     form,
     z.discriminatedUnion("kind", [
-      section(form, { kind: z.literal("ema"), decay: withDefault(form, z.number().min(0).lt(1), 0.999) }),
+      section(form, {
+        kind: z.literal("ema"),
+        decay: withDefault(form, z.number().min(0).lt(1), 0.999),
+        decay_schedule: withDefault(form, scheduleField(form).nullable(), null).meta({
+          description: "A schedule of the decay (it scales `decay` as `schedule` scales the lr; not one_cycle or plateau), at the update whose weights are folded in; null keeps it fixed.",
+        }),
+      }).refine((e) => e.decay_schedule == null || emaDecayScheduleProblem(e.decay_schedule, e.decay) === undefined, {
+        error: (issue) => {
+          const e = issue.input as { decay: number; decay_schedule: ScheduleSpec };
+          return emaDecayScheduleProblem(e.decay_schedule, e.decay);
+        },
+        path: ["decay_schedule"],
+      }),
       section(form, { kind: z.literal("swa"), start: withDefault(form, z.number().int().min(0), 0) }),
     ]),
     "Average",
     "A running average of the weights: EMA with a decay, or SWA (equal-weight mean from a start version).",
   );
+
+/** Why a decay schedule cannot drive an EMA's decay, or undefined. */
+function emaDecayScheduleProblem(schedule: ScheduleSpec, decay: number): string | undefined {
+  const inner = schedule.type === "sequence" ? schedule.schedules.map((s) => s.type) : [schedule.type];
+  const lrOnly = inner.find((t) => t === "one_cycle" || t === "plateau");
+  if (lrOnly) return `a decay cannot follow a ${lrOnly} schedule (it drives the lr only)`;
+  const { lo, hi } = scheduleRange(schedule, decay);
+  return lo >= 0 && hi < 1 ? undefined : `its values go from ${lo} to ${hi}, and an EMA's decay must stay >= 0 and < 1`;
+}
 
 export const averagesSchema = (form: Form) =>
   z

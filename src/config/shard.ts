@@ -1,12 +1,13 @@
 import { z } from "zod";
-import { getRule, resolveSchedule, ruleNames, type Hyper, type RuleName, type ScheduleSpec } from "../optim";
+import { getRule, HyperparameterError, resolveHyperSchedules, resolveSchedule, ruleNames, structuralHyper, type Hyper, type RuleName, type ScheduleSpec } from "../optim";
 import { fastEngineBytes } from "../optim/fast/engine";
 import { MAX_PAGE_FLOATS, MAX_SHARD_LENGTH, RESIDENT_BUDGET_BYTES } from "../limits";
 import { refuse } from "../problems";
 import { aggregationSchema, ASYNC, roundsProblem } from "./aggregation";
 import { describeIssues, resolvedBy, specSchema, type Form } from "./fields";
 import { withDefault, section } from "./form";
-import { scheduleSchemas } from "./schedule";
+import { scheduleField } from "./schedule";
+import { afterPatch } from "./patch-schedules";
 import { averagesSchema, clippingSchema, DEFAULT_RATE_LIMIT, initSchema, NON_FINITE_POLICIES, rateLimitSchema, stalenessSchema } from "./sections";
 
 /**
@@ -21,7 +22,11 @@ const as = <T>(schema: z.ZodType): z.ZodType<T> => schema as z.ZodType<T>;
 
 function fields(form: Form) {
   return {
-    schedule: withDefault(form, form === "input" ? resolvedBy(scheduleSchemas.input, resolveSchedule) : as<ScheduleSpec>(scheduleSchemas.resolved), CONSTANT),
+    schedule: withDefault(form, scheduleField(form), CONSTANT),
+    schedules: withDefault(form, z.record(z.string(), scheduleField(form)), {}).meta({
+      description:
+        "Schedules of the rule's other scalar hyperparameters, by path ('momentum', 'betas.0', 'weight_decay', ...): each scales the configured value as `schedule` scales the lr (docs/rules.md). Not one_cycle or plateau.",
+    }),
     init: withDefault(form, initSchema(form), { kind: "zeros" }),
     averages: withDefault(form, averagesSchema(form), {}),
     clipping: withDefault(form, clippingSchema(form).nullable(), null),
@@ -87,6 +92,7 @@ export function resolveShardConfig(input: unknown): ShardConfig {
   if (kept !== undefined) invalid(`averages.${kept}: ${config.rule} keeps its own average '${kept}' (served under that name); give yours another name`);
   const misfit = getRule(config.rule).fitsLength(config.hyper, config.length);
   if (misfit !== undefined) invalid(misfit);
+  config.schedules = hyperparameterChecked(() => resolveHyperSchedules(config, config.schedules));
   if (config.aggregation.mode === "rounds") {
     if (config.staleness !== null) invalid("'staleness' applies to async mode; in rounds mode a push for a closed round is late (aggregation.late)");
     const problem = roundsProblem(config.aggregation, config.length, config.page_floats);
@@ -102,22 +108,37 @@ export function resolveShardConfig(input: unknown): ShardConfig {
   return config;
 }
 
-/** A live change (PATCH): hyperparameters merged into the current ones, or a new schedule, resolved as a whole. */
-export function patchedConfig(config: ShardConfig, patch: { hyper?: Record<string, unknown>; schedule?: unknown }): ShardConfig {
+/**
+ * A live change (PATCH) at `step`: hyperparameters merged into the current ones, a new schedule,
+ * schedules of hyperparameters merged by path (null removes one; a new one counts from `step`),
+ * resolved as a whole.
+ */
+export function patchedConfig(config: ShardConfig, patch: { hyper?: Record<string, unknown>; schedule?: unknown; schedules?: Record<string, unknown> }, step: number): ShardConfig {
   return resolveShardConfig({
     ...config,
     hyper: patch.hyper === undefined ? config.hyper : { ...config.hyper, ...patch.hyper },
     schedule: patch.schedule === undefined ? config.schedule : patch.schedule,
+    schedules: patch.schedules === undefined ? config.schedules : hyperparameterChecked(() => afterPatch(config.schedules ?? {}, patch.schedules!, step)),
   });
 }
 
+/** The value of `f`, a HyperparameterError refused as an invalid configuration. */
+function hyperparameterChecked<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (!(e instanceof HyperparameterError)) throw e;
+    return invalid(e.message);
+  }
+}
+
 /** WebAssembly memory the shard keeps resident: weights, gradient, the rule's slots, the averages. */
-export function residentBytes(config: Pick<ShardConfig, "rule" | "hyper" | "length" | "averages">): number {
-  return fastEngineBytes(config.rule, config.hyper, config.length, { extraVectors: Object.keys(config.averages).length });
+export function residentBytes(config: Pick<ShardConfig, "rule" | "hyper" | "length" | "averages"> & Partial<Pick<ShardConfig, "schedule">>): number {
+  return fastEngineBytes(config.rule, structuralHyper({ schedule: CONSTANT, ...config }), config.length, { extraVectors: Object.keys(config.averages).length });
 }
 
 /** The longest shard this configuration fits in the resident budget. */
-export function maxLength(config: Pick<ShardConfig, "rule" | "hyper" | "averages">): number {
+export function maxLength(config: Pick<ShardConfig, "rule" | "hyper" | "averages"> & Partial<Pick<ShardConfig, "schedule">>): number {
   let lo = 1;
   let hi = MAX_SHARD_LENGTH;
   while (lo < hi) {

@@ -1,10 +1,23 @@
+import { learningRateAt, type ScheduleSpec } from "./schedules";
+
 /**
  * Running averages of the weights, as torch.optim.swa_utils.AveragedModel keeps them: the first
  * averaged weights are copied, later ones folded in. EMA: `avg = decay * avg + (1 - decay) * w`.
  * SWA: the equal-weight mean `avg += (w - avg) / (count + 1)` of the weights at every version
  * from `start` on.
  */
-export type AverageSpec = { readonly kind: "ema"; readonly decay: number } | { readonly kind: "swa"; readonly start: number };
+export type AverageSpec =
+  | { readonly kind: "ema"; readonly decay: number; readonly decay_schedule?: ScheduleSpec | null }
+  | { readonly kind: "swa"; readonly start: number };
+
+/**
+ * The average as it folds in the weights after update t (0-based): an EMA's decay follows its
+ * `decay_schedule` (scaling `decay`); the spec itself when nothing is scheduled.
+ */
+export function averageInForce(spec: AverageSpec, t: number): AverageSpec {
+  if (spec.kind !== "ema" || !spec.decay_schedule) return spec;
+  return { kind: "ema", decay: learningRateAt(spec.decay_schedule, spec.decay, t) };
+}
 
 export interface AverageState {
   /** How many weight vectors have been folded in. */

@@ -18,9 +18,31 @@ export interface Engine {
   readonly gradient: Float32Array;
   /**
    * Applies update number `state.step + 1` with learning rate `lr` to elements
-   * [offset, offset + count): the others and their state are left untouched.
+   * [offset, offset + count): the others and their state are left untouched. `hyper` are the
+   * hyperparameters in force for this update (default: the engine's); they may differ from step to
+   * step but never need state the engine does not keep (the state is never rebuilt).
    */
-  step(lr: number, offset?: number, count?: number): void;
+  step(lr: number, offset?: number, count?: number, hyper?: Hyper): void;
+}
+
+/**
+ * Follows the hyperparameters in force: `of(hyper)` is derived again only when they change (by
+ * identity), and refused if it would use state outside `kept` (a programming error: the
+ * configuration's validation keeps scheduled values within the state).
+ */
+export function followHyper<T>(rule: RuleName, hyper: Hyper, kept: readonly string[], of: (hyper: Hyper) => T): (hyper: Hyper) => T {
+  let current = hyper;
+  let derived = of(hyper);
+  return (next) => {
+    if (next !== current) {
+      const t = getRule(rule).transform(next);
+      const extra = [...t.slots, ...t.scalars].find((s) => !kept.includes(s.name));
+      if (extra) throw new Error(`${rule}: these hyperparameters need state '${extra.name}' the engine does not keep`);
+      derived = of(next);
+      current = next;
+    }
+    return derived;
+  };
 }
 
 export function checkRange(length: number, offset: number, count: number): void {
@@ -35,6 +57,7 @@ export function createReferenceEngine(rule: RuleName, hyper: Hyper, length: numb
   const params = new Float32Array(length);
   const gradient = new Float32Array(length);
   const state = initState(transform.slots, transform.scalars, length);
+  const transformFor = followHyper(rule, hyper, [...transform.slots, ...transform.scalars].map((s) => s.name), (h) => getRule(rule).transform(h));
   return {
     rule,
     hyper,
@@ -42,9 +65,9 @@ export function createReferenceEngine(rule: RuleName, hyper: Hyper, length: numb
     params,
     state,
     gradient,
-    step(lr, offset = 0, count = length - offset) {
+    step(lr, offset = 0, count = length - offset, inForce = hyper) {
       checkRange(length, offset, count);
-      applyTransform(transform, { params, gradient, state }, lr, offset, count);
+      applyTransform(transformFor(inForce), { params, gradient, state }, lr, offset, count);
       state.step += 1;
     },
   };

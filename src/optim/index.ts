@@ -11,3 +11,4 @@ export * from "./rules";
 export * from "./schedules";
 export * from "./state";
 export * from "./transform";
+export * from "./scheduled-hyper";

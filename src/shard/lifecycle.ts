@@ -1,9 +1,9 @@
-import { patchedConfig, resolveShardConfig, sameConfig, type ShardConfig } from "../config";
-import { getRule } from "../optim";
+import { asBeforeCycling, patchedConfig, resolveShardConfig, sameConfig, type ShardConfig } from "../config";
+import { getRule, structuralHyper } from "../optim";
 import { refuse } from "../problems";
 import { emptyStats } from "./stats";
 import { saveMeta, type ShardMeta } from "./store/meta";
-import { initialPlateau, nextLearningRate, writeResident, type Resident } from "./store/resident";
+import { initialPlateau, nextLearningRate, nextScheduledValues, writeResident, type Resident } from "./store/resident";
 import type { ShardStore } from "./store/store";
 import { ensureChangedBy } from "./ownership";
 import type { ConfigChange, ConfigHistoryEntry, CreateOptions, PatchRequest, ShardInfo, Via } from "./types";
@@ -22,7 +22,7 @@ export class Lifecycle {
     const current = store.resident();
     if (current && replace) ensureChangedBy(current.meta, options.model, "replace it");
     if (current && !replace) {
-      if (sameConfig(current.meta.createdConfig, config)) return { created: false, info: describe(current) };
+      if (sameConfig(current.meta.createdConfig, config) || sameConfig(current.meta.createdConfig, resolveShardConfig(asBeforeCycling(input)))) return { created: false, info: describe(current) };
       refuse("config-conflict", `shard '${current.meta.name}' exists with another configuration; send the query parameter replace=true to replace it`, {
         version: current.meta.version,
       });
@@ -66,10 +66,11 @@ export class Lifecycle {
 
   patch(req: PatchRequest, via: Via): ShardInfo {
     const { store } = this;
-    const { meta } = store.existing();
+    const resident = store.existing();
+    const { meta } = resident;
     ensureChangedBy(meta, via, "change it");
-    const config = patchedConfig(meta.config, req);
-    if (stateNames(config) !== stateNames(meta.config)) {
+    const config = patchedConfig(meta.config, req, meta.step);
+    if (stateOf(config) !== stateOf(meta.config)) {
       refuse("invalid-config", "this change adds or removes optimizer state (e.g. momentum, amsgrad, centered); replace the shard instead");
     }
     meta.config = config;
@@ -80,10 +81,14 @@ export class Lifecycle {
     meta.updatedAt = store.now();
     store.commit(() => {
       saveMeta(store.db, meta);
-      this.record(meta, { hyper: req.hyper, schedule: req.schedule === undefined ? undefined : config.schedule });
+      this.record(meta, {
+        hyper: req.hyper,
+        schedule: req.schedule === undefined ? undefined : config.schedule,
+        schedules: req.schedules === undefined ? undefined : Object.fromEntries(Object.keys(req.schedules).map((p) => [p, config.schedules[p] ?? null])),
+      });
     });
-    // Hyperparameters are baked into the engine's kernel plan: rebuild it from storage.
-    return describe(store.reload());
+    // The state keeps its shape: the engine follows the new hyperparameters from the next step on.
+    return describe(resident);
   }
 
   /** A configuration change in the history, at the version from which it is in force; inside a commit. */
@@ -105,9 +110,9 @@ export class Lifecycle {
  * The optimizer state a configuration keeps: hyperparameters that change it need a new shard.
  * Initial values do not count: the state exists already (a new lr leaves Rprop's step sizes as they are).
  */
-function stateNames(config: ShardConfig): string {
-  const t = getRule(config.rule).transform(config.hyper);
-  return JSON.stringify([t.slots.map((s) => s.name), t.scalars.map((s) => s.name)]);
+function stateOf(config: ShardConfig): string {
+  const t = getRule(config.rule).transform(structuralHyper(config));
+  return JSON.stringify([t.slots.map((s) => [s.name, s.length ?? null]), t.scalars.map((s) => s.name)]);
 }
 
 export function describe(resident: Resident): ShardInfo {
@@ -118,6 +123,7 @@ export function describe(resident: Resident): ShardInfo {
     step: meta.step,
     revision: meta.revision,
     lr: nextLearningRate(meta),
+    hyper_in_force: nextScheduledValues(meta),
     config: meta.config,
     averages: Object.fromEntries(Object.entries(meta.config.averages).map(([name, spec]) => [name, { ...spec, count: meta.averageCounts[name] ?? 0 }])),
     schedule_origin: meta.scheduleOrigin,

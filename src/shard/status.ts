@@ -1,5 +1,5 @@
 import type { Rounds } from "./rounds/rounds";
-import { nextLearningRate } from "./store/resident";
+import { nextLearningRate, nextScheduledValues } from "./store/resident";
 import type { ShardStore } from "./store/store";
 import type { ShardStatus } from "./types";
 
@@ -23,6 +23,7 @@ export class Status {
       version: meta.version,
       revision: meta.revision,
       lr: nextLearningRate(meta),
+      hyper_in_force: nextScheduledValues(meta),
       round:
         open && aggregation.mode === "rounds"
           ? {

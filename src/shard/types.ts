@@ -1,4 +1,4 @@
-import type { AverageSpec, Hyper, PlateauState, ScheduleSpec } from "../optim";
+import type { Hyper, PlateauState, ScheduleSpec } from "../optim";
 import type { ShardConfig } from "../config";
 import type { ShardStats } from "./stats";
 
@@ -20,7 +20,9 @@ export interface ShardInfo {
   /** The learning rate the next update will use. */
   lr: number;
   config: ShardConfig;
-  averages: Record<string, AverageSpec & { count: number }>;
+  /** The scheduled hyperparameters (by path) the next update will use; empty when none is scheduled. */
+  hyper_in_force: Record<string, number>;
+  averages: Record<string, ShardConfig["averages"][string] & { count: number }>;
   schedule_origin: number;
   plateau: PlateauState | null;
   resident_bytes: number;
@@ -127,7 +129,7 @@ export interface PushResult extends PushSummary {
 
 /** A change of the configuration in the shard's history: a live PATCH, or a restore of a checkpoint. */
 export type ConfigChange =
-  | { hyper?: Record<string, unknown>; schedule?: ScheduleSpec }
+  | { hyper?: Record<string, unknown>; schedule?: ScheduleSpec; schedules?: Record<string, ScheduleSpec | null> }
   | { restored_checkpoint: number; checkpoint_version: number; step: number; hyper: Hyper; schedule: ScheduleSpec };
 
 /** A change of the configuration with the version it took effect at (GET /v1/shards/{shard}/history). */
@@ -140,6 +142,8 @@ export interface ConfigHistoryEntry {
 export interface PatchRequest {
   hyper?: Record<string, unknown>;
   schedule?: unknown;
+  /** Per path: a new schedule (counted from the step of the change), or null to stop scheduling it. */
+  schedules?: Record<string, unknown>;
 }
 
 export interface MetricResult {
@@ -155,6 +159,7 @@ export interface ShardStatus {
   version: number;
   revision: number;
   lr: number;
+  hyper_in_force: Record<string, number>;
   /** Rounds mode: the open round (null in async mode). */
   round: {
     number: number;

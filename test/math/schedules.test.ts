@@ -42,7 +42,8 @@ describe("schedules match PyTorch's lr_scheduler", () => {
 
   it.each(cases.map((c) => [c.id, c] as const))("%s", (_id, c) => {
     const spec = resolveSchedule(c.schedule);
-    expect(spec).toEqual(c.schedule);
+    // one_cycle also gets cycle_momentum and its momenta (they move no lr: hyper-schedules-golden.test.ts).
+    expect(spec).toMatchObject(c.schedule);
     const lrs = trajectory(spec, c);
     expect(lrs.length).toBeGreaterThanOrEqual(30);
     lrs.forEach((lr, t) => {

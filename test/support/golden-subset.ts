@@ -13,9 +13,18 @@ export interface GoldenTrajectory {
   kept: Record<string, number[]>;
 }
 
+/** A trajectory of hyper-schedules.safetensors: the configuration's parts and torch's lrs and scheduled values per step. */
+export interface HyperScheduleTrajectory extends Omit<GoldenTrajectory, "kept"> {
+  schedule: Record<string, unknown> | null;
+  schedules: Record<string, unknown>;
+  lrs: number[];
+  values: Record<string, number[]>;
+}
+
 declare module "vitest" {
   export interface ProvidedContext {
     goldenTrajectories: GoldenTrajectory[];
+    hyperScheduleTrajectories: HyperScheduleTrajectory[];
   }
 }
 
@@ -39,6 +48,25 @@ function adafactorMatrixTrajectories([height, width]: readonly [number, number])
     grads: rowsOf(f32(file, `${key}/grads`), steps, height * width),
     weights: rowsOf(f32(file, `${c.id}/${key}/weights`), steps, height * width),
     kept: {},
+  }));
+}
+
+export function hyperScheduleTrajectories(length = 257): HyperScheduleTrajectory[] {
+  const inputs = loadGolden("inputs.safetensors");
+  const rows = (m: Float32Array) => rowsOf(m, Number(inputs.metadata.steps), length);
+  const file = loadGolden("hyper-schedules.safetensors");
+  type Case = Omit<HyperScheduleTrajectory, "case" | "init" | "grads" | "weights"> & { id: string };
+  return metadataJson<Case[]>(file, "cases").map((c) => ({
+    rule: c.rule,
+    case: c.id,
+    hyper: c.hyper,
+    schedule: c.schedule,
+    schedules: c.schedules,
+    lrs: c.lrs,
+    values: c.values,
+    init: Array.from(f32(inputs, `n${length}/init`)),
+    grads: rows(f32(inputs, `n${length}/grads`)),
+    weights: rows(f32(file, `${c.id}/n${length}/weights`)),
   }));
 }
 

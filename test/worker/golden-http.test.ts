@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from "vitest";
 import { getRule, initAverage, updateAverage, type AverageSpec, type RuleName } from "../../src/optim";
-import type { GoldenTrajectory } from "../support/golden-subset";
+import type { GoldenTrajectory, HyperScheduleTrajectory } from "../support/golden-subset";
 import { TrajectoryTolerance } from "../support/tolerance";
 import { call, createShard, floatsOf, push } from "./support/api";
 
@@ -38,6 +38,31 @@ describe("PyTorch's trajectories, pushed through the HTTP API", () => {
       const served = await floatsOf(await call(`/v1/shards/${name}/averages/${a}`));
       const worst = new TrajectoryTolerance(initial).check(served, Float32Array.from(values));
       expect(worst.ulps, `${a} [${worst.index}] ${worst.actual} vs ${worst.expected}`).toBeLessThanOrEqual(ULP_TOLERANCE);
+    }
+  });
+});
+
+describe("PyTorch's trajectories with hyperparameters that change every step, pushed through the HTTP API", () => {
+  const close = (actual: number, expected: number) => Math.abs(actual - expected) <= 1e-12 * Math.abs(expected);
+
+  it.each(inject("hyperScheduleTrajectories").map((t: HyperScheduleTrajectory) => [t.case, t] as const))("%s", async (_id, t) => {
+    const spec = getRule(t.rule as RuleName).spec;
+    const hyper = Object.fromEntries(Object.entries(t.hyper).filter(([k]) => k in spec));
+    const name = await createShard({ length: t.init.length, rule: t.rule, hyper, ...(t.schedule ? { schedule: t.schedule } : {}), schedules: t.schedules });
+    expect((await call(`/v1/shards/${name}/weights`, { method: "PUT", floats: t.init })).status).toBe(204);
+    const tolerance = new TrajectoryTolerance(Float32Array.from(t.init));
+    for (let k = 0; k < t.grads.length; k++) {
+      const status = (await (await call(`/v1/shards/${name}/status`)).json()) as { hyper_in_force: Record<string, number> };
+      expect(Object.keys(status.hyper_in_force).sort()).toEqual(Object.keys(t.values).sort());
+      for (const [path, values] of Object.entries(t.values)) {
+        expect(close(status.hyper_in_force[path]!, values[k]!), `step ${k + 1}: ${path} ${status.hyper_in_force[path]} vs ${values[k]}`).toBe(true);
+      }
+      const res = await push(name, t.grads[k]!);
+      expect(res.status).toBe(200);
+      const lr = Number(res.headers.get("X-Learning-Rate"));
+      expect(close(lr, t.lrs[k]!), `step ${k + 1}: lr ${lr} vs ${t.lrs[k]}`).toBe(true);
+      const worst = tolerance.check(await floatsOf(res), Float32Array.from(t.weights[k]!));
+      expect(worst.ulps, `step ${k + 1} [${worst.index}] ${worst.actual} vs ${worst.expected}`).toBeLessThanOrEqual(ULP_TOLERANCE);
     }
   });
 });

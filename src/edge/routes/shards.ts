@@ -46,6 +46,10 @@ const PatchBody = z
   .strictObject({
     hyper: z.record(z.string(), z.unknown()).optional().openapi({ description: "Hyperparameters to change (e.g. lr), merged into the current ones." }),
     schedule: scheduleSchemas.input.optional(),
+    schedules: z
+      .record(z.string(), scheduleSchemas.input.nullable())
+      .optional()
+      .openapi({ description: "Schedules of hyperparameters by path ('momentum', 'betas.0', ...), merged into the current ones: a schedule counts updates from this version on; null stops scheduling that hyperparameter. The optimizer state is kept as it is." }),
   })
   .openapi("ShardPatch");
 
@@ -54,8 +58,8 @@ const patchShard = createRoute({
   path: "/v1/shards/{shard}",
   tags: ["shards"],
   operationId: "patchShard",
-  summary: "Change hyperparameters or the schedule live.",
-  description: "Recorded with the version at which it took effect (GET .../history). A new schedule counts updates from that version.",
+  summary: "Change hyperparameters or schedules live.",
+  description: "Recorded with the version at which it took effect (GET .../history). A new schedule counts updates from that version. The optimizer state is kept byte for byte; a change that would add or remove state is refused.",
   middleware: [scoped("admin", "shard"), limitBody("json")] as const,
   request: { params: ShardParams, body: { required: true, content: json(PatchBody) } },
   responses: { 200: { description: "The shard after the change.", content: json(ShardInfo) }, ...problems(400, 401, 403, 404, 413, 415) },
@@ -115,7 +119,9 @@ export const shards = new OpenAPIHono<EdgeEnv>()
   .openapi(putShard, async (c) => {
     const { shard } = c.req.valid("param");
     const replace = c.req.valid("query").replace === "true";
-    const result = await shardClient(c.env, shard).create(shard, c.req.valid("json"), replace);
+    c.req.valid("json");
+    // The body as sent (validated above): a re-PUT to a shard created under older defaults is compared under those too.
+    const result = await shardClient(c.env, shard).create(shard, await c.req.json(), replace);
     // After the shard: a listing may miss a shard whose registration failed, until a re-PUT.
     await catalogClient(c.env).registerShards([shard], null);
     return c.json(presentInfo(result.info), result.created ? 201 : 200);

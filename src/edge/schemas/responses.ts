@@ -24,6 +24,12 @@ export const MetricResult = z
   .object({ version: z.number().int(), lr: z.number().openapi({ description: "The learning rate the next update will use." }), plateau: PlateauState.nullable() })
   .openapi("MetricResult");
 
+export const HyperInForce = z
+  .record(z.string(), z.number())
+  .openapi("HyperInForce", {
+    description: "The scheduled hyperparameters the next update will use, by path ('momentum', 'betas.0', ...): `schedules` and a one_cycle's momentum cycling. Empty when none is scheduled.",
+  });
+
 export const ShardInfo = z
   .object({
     name: z.string(),
@@ -31,6 +37,7 @@ export const ShardInfo = z
     step: z.number().int().openapi({ description: "Steps of the optimizer: the step of bias corrections and of the schedule. Equal to version until a checkpoint is restored." }),
     revision: z.number().int().openapi({ description: "Changes of the weights (updates, uploads, restores): the ETag." }),
     lr: z.number().openapi({ description: "The learning rate the next update will use." }),
+    hyper_in_force: HyperInForce,
     config: ShardConfig,
     averages: z.record(z.string(), z.intersection(averageSchema("resolved"), z.object({ count: z.number().int() }))).openapi({ description: "Each running average with the number of weights it has folded in." }),
     schedule_origin: z.number().int().openapi({ description: "The step at which the current schedule took effect." }),
@@ -79,6 +86,7 @@ export const ShardStatus = z
     version: z.number().int(),
     revision: z.number().int(),
     lr: z.number(),
+    hyper_in_force: HyperInForce,
     round: z
       .object({
         number: z.number().int(),

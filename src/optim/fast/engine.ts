@@ -16,9 +16,11 @@
  *   slot names and initial values are the reference transform's own, so states are interchangeable.
  * - `state.step` and `state.scalars` (NAdam's mu_product) are plain JS numbers, read and updated by
  *   `step` exactly as the reference engine does; a storage layer may set them when paging in.
- * - `step(lr, offset, count)` updates [offset, offset + count) only (and a slot of its own length
- *   whole); a kernel does not modify the gradient (the reference transform, which also runs here
- *   for rules without a kernel, overwrites it: either way its contents after a step are unspecified).
+ * - `step(lr, offset, count, hyper)` updates [offset, offset + count) only (and a slot of its own
+ *   length whole), with the hyperparameters in force for that update (default: `hyper`; the kernel
+ *   plan follows them, the state stays); a kernel does not modify the gradient (the reference
+ *   transform, which also runs here for rules without a kernel, overwrites it: either way its
+ *   contents after a step are unspecified).
  * - `ops` runs the averages / non-finite / norm helpers on views of this memory (see ./ops.ts);
  *   `extra` holds `options.extraVectors` zero-filled vectors of `length` floats for such uses
  *   (e.g. EMA/SWA averages kept next to the weights).
@@ -29,7 +31,7 @@
  * test/math/fast-engine.test.ts states the tolerance.
  */
 import type { Engine } from "../engine";
-import { applyTransform, checkRange } from "../engine";
+import { applyTransform, checkRange, followHyper } from "../engine";
 import type { Hyper } from "../hyper";
 import { getRule, type RuleName } from "../rules";
 import { initState } from "../state";
@@ -105,12 +107,21 @@ export function createFastEngine(
   const gradient = view("gradient");
   const state = initState(transform.slots, transform.scalars, length, (_length, name) => view(name));
   const extra = layout.regions.filter((r) => r.name.startsWith("extra:")).map((r) => view(r.name));
-  // The rule picks its kernel variants for `hyper` once (its `fast` plan, ../rules/*.ts); a rule
-  // without a plan runs its reference transform on the views of this memory.
+  // The rule picks its kernel variants for the hyperparameters in force (its `fast` plan,
+  // ../rules/*.ts): once, and again only for a step whose hyperparameters differ. A rule without a
+  // plan runs its reference transform on the views of this memory.
+  const at = {
+    kernel: (name: string) => ruleKernel(kernels, name),
+    p: addresses.params!,
+    g: addresses.gradient!,
+    slot: (name: string) => addresses[name] ?? 0,
+  };
   const plan = getRule(rule).fast;
-  const update: FastStep = plan
-    ? plan(hyper, { kernel: (name) => ruleKernel(kernels, name), p: addresses.params!, g: addresses.gradient!, slot: (name) => addresses[name] ?? 0 })
-    : (n, o, _t, lr) => applyTransform(transform, { params, gradient, state }, lr, o / 4, n);
+  const planFor = followHyper(rule, hyper, [...transform.slots, ...transform.scalars].map((s) => s.name), (h): FastStep => {
+    if (plan) return plan(h, at);
+    const inForce = getRule(rule).transform(h);
+    return (n, o, _t, lr) => applyTransform(inForce, { params, gradient, state }, lr, o / 4, n);
+  });
 
   return {
     rule,
@@ -123,9 +134,9 @@ export function createFastEngine(
     extra,
     bytes: layout.bytes,
     ops: createFastVectorOps(kernels, memory),
-    step(lr, offset = 0, count = length - offset) {
+    step(lr, offset = 0, count = length - offset, inForce = hyper) {
       checkRange(length, offset, count);
-      update(count, offset * 4, state.step + 1, lr, state.scalars);
+      planFor(inForce)(count, offset * 4, state.step + 1, lr, state.scalars);
       state.step += 1;
     },
   };

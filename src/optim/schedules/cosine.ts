@@ -20,33 +20,41 @@ export function cosineRestarts(s: Of<"cosine_restarts">, base: number, t: number
 }
 
 /**
- * OneCycleLR (cycle_momentum off): from max_lr/div_factor up to max_lr over pct_start of the
- * steps, then down to initial/final_div_factor (three_phase: back to initial first). It ignores the
- * base lr; past total_steps it holds its last value.
+ * OneCycleLR: the lr goes from max_lr/div_factor up to max_lr over pct_start of the steps, then
+ * down to initial/final_div_factor (three_phase: back to initial first). It ignores the base lr;
+ * past total_steps it holds its last value.
  */
-export function oneCycle(s: Of<"one_cycle">, _base: number, t: number): number {
+export const oneCycle = (s: Of<"one_cycle">, _base: number, t: number): number => oneCycleAt(s, t, "lr");
+
+/**
+ * OneCycleLR's momentum (cycle_momentum): max_momentum down to base_momentum while the lr rises,
+ * back up while it falls (three_phase: held at max_momentum in the last phase).
+ */
+export const oneCycleMomentum = (s: Of<"one_cycle">, t: number): number => oneCycleAt(s, t, "momentum");
+
+function oneCycleAt(s: Of<"one_cycle">, t: number, of: "lr" | "momentum"): number {
   const initial = s.max_lr / s.div_factor;
   const min = initial / s.final_div_factor;
+  const [low, high] = [s.base_momentum, s.max_momentum];
   const rise = s.pct_start * s.total_steps - 1;
   const last = s.total_steps - 1;
   const phases = s.three_phase
     ? [
-        { end: rise, from: initial, to: s.max_lr },
-        { end: 2 * s.pct_start * s.total_steps - 2, from: s.max_lr, to: initial },
-        { end: last, from: initial, to: min },
+        { end: rise, lr: [initial, s.max_lr], momentum: [high, low] },
+        { end: 2 * s.pct_start * s.total_steps - 2, lr: [s.max_lr, initial], momentum: [low, high] },
+        { end: last, lr: [initial, min], momentum: [high, high] },
       ]
     : [
-        { end: rise, from: initial, to: s.max_lr },
-        { end: last, from: s.max_lr, to: min },
+        { end: rise, lr: [initial, s.max_lr], momentum: [high, low] },
+        { end: last, lr: [s.max_lr, min], momentum: [low, high] },
       ];
   const at = Math.min(t, last);
   let start = 0;
   for (const [i, phase] of phases.entries()) {
     if (at <= phase.end || i === phases.length - 1) {
       const pct = (at - start) / (phase.end - start);
-      return s.anneal_strategy === "cos"
-        ? halfCosine(phase.from, phase.to, pct)
-        : (phase.to - phase.from) * pct + phase.from;
+      const [from, to] = phase[of] as [number, number];
+      return s.anneal_strategy === "cos" ? halfCosine(from, to, pct) : (to - from) * pct + from;
     }
     start = phase.end;
   }

@@ -19,3 +19,13 @@ export const linear = (s: Of<"linear">, base: number, t: number) =>
   base * (s.start_factor + ((s.end_factor - s.start_factor) * Math.min(s.total_iters, t)) / s.total_iters);
 export const polynomial = (s: Of<"polynomial">, base: number, t: number) =>
   base * (1 - Math.min(s.total_iters, t) / s.total_iters) ** s.power;
+
+/**
+ * `1/√n` decay of the 1-based update number n = t + 1 (the Adam paper's α_t = α/√t); with
+ * `warmup_steps` w > 1, a linear warmup `n/w` up to n = w, then `√(w/n)` (continuous at n = w).
+ */
+export function inverseSqrt(s: Of<"inverse_sqrt">, base: number, t: number): number {
+  const n = t + 1;
+  const w = Math.max(1, s.warmup_steps);
+  return n < w ? (base * n) / w : base * Math.sqrt(w / n);
+}

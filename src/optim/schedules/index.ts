@@ -1,9 +1,10 @@
-import { cosine, cosineRestarts, oneCycle } from "./cosine";
-import { bisectRight, constant, exponential, inverseTime, linear, multistep, polynomial, step } from "./decay";
+import { cosine, cosineRestarts, oneCycle, oneCycleMomentum } from "./cosine";
+import { bisectRight, constant, exponential, inverseSqrt, inverseTime, linear, multistep, polynomial, step } from "./decay";
 import type { PlateauState } from "./plateau";
 import type { ScheduleSpec } from "./spec";
 
 export * from "./plateau";
+export * from "./envelope";
 export * from "./spec";
 
 /**
@@ -22,6 +23,8 @@ export function learningRateAt(spec: ScheduleSpec, base: number, t: number, plat
       return exponential(spec, base, t);
     case "inverse_time":
       return inverseTime(spec, base, t);
+    case "inverse_sqrt":
+      return inverseSqrt(spec, base, t);
     case "cosine":
       return cosine(spec, base, t);
     case "cosine_restarts":
@@ -40,4 +43,15 @@ export function learningRateAt(spec: ScheduleSpec, base: number, t: number, plat
     case "plateau":
       return plateau?.lr ?? base;
   }
+}
+
+/**
+ * The momentum a one_cycle schedule with cycle_momentum sets for update t, when the schedule in
+ * force at t is one (directly or as the current part of a sequence); undefined otherwise.
+ */
+export function cycledMomentumAt(spec: ScheduleSpec, t: number): number | undefined {
+  if (spec.type === "one_cycle") return spec.cycle_momentum ? oneCycleMomentum(spec, t) : undefined;
+  if (spec.type !== "sequence") return undefined;
+  const i = bisectRight(spec.milestones, t);
+  return cycledMomentumAt(spec.schedules[i]!, t - (i === 0 ? 0 : spec.milestones[i - 1]!));
 }

@@ -12,6 +12,7 @@ export type ScheduleSpec =
   | { type: "multistep"; milestones: number[]; gamma: number }
   | { type: "exponential"; gamma: number }
   | { type: "inverse_time"; decay_rate: number }
+  | { type: "inverse_sqrt"; warmup_steps: number }
   | { type: "cosine"; T_max: number; eta_min: number }
   | { type: "cosine_restarts"; T_0: number; T_mult: number; eta_min: number }
   | { type: "linear"; start_factor: number; end_factor: number; total_iters: number }
@@ -25,6 +26,10 @@ export type ScheduleSpec =
       div_factor: number;
       final_div_factor: number;
       three_phase: boolean;
+      /** Cycles the rule's momentum (betas[0] for rules with betas) inversely to the lr, as OneCycleLR does. */
+      cycle_momentum: boolean;
+      base_momentum: number;
+      max_momentum: number;
     }
   | { type: "sequence"; schedules: ScheduleSpec[]; milestones: number[] }
   | PlateauSpec;
@@ -53,6 +58,7 @@ export const scheduleSpecs: Record<Exclude<ScheduleType, "sequence">, HyperSpec>
   multistep: { milestones: { kind: "numbers", default: [], increasing: true }, gamma: nonNegative(0.1) },
   exponential: { gamma: nonNegative(0.1) },
   inverse_time: { decay_rate: nonNegative(1) },
+  inverse_sqrt: { warmup_steps: count(0) },
   cosine: { T_max: count(1, 1), eta_min: nonNegative(0) },
   cosine_restarts: { T_0: count(1, 1), T_mult: count(1, 1), eta_min: nonNegative(0) },
   linear: {
@@ -69,6 +75,9 @@ export const scheduleSpecs: Record<Exclude<ScheduleType, "sequence">, HyperSpec>
     div_factor: positive(25),
     final_div_factor: positive(1e4),
     three_phase: { kind: "boolean", default: false },
+    cycle_momentum: { kind: "boolean", default: true },
+    base_momentum: nonNegative(0.85),
+    max_momentum: nonNegative(0.95),
   },
   plateau: {
     mode: { kind: "choice", default: "min", choices: ["min", "max"] },

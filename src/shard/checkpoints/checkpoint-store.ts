@@ -1,7 +1,7 @@
 import { asc, count, desc, eq } from "drizzle-orm";
 import type { PlateauState } from "../../optim";
 import { MAX_CHECKPOINTS } from "../../limits";
-import type { ShardConfig } from "../../config";
+import { storedConfig } from "../../config";
 import type { Db } from "../store/meta";
 import { deletePages } from "../store/pages";
 import { refuse } from "../../problems";
@@ -100,7 +100,7 @@ export function deleteCheckpoint(sql: SqlStorage, db: Db, resident: Resident, id
 export function restoreCheckpoint(sql: SqlStorage, resident: Resident, row: CheckpointRow, now: number): void {
   for (const slot of liveSlots(resident)) copySlot(sql, checkpointSlot(row.id, slot), slot);
   const { meta } = resident;
-  meta.config = JSON.parse(row.config) as ShardConfig;
+  meta.config = storedConfig(row.config);
   meta.step = row.step;
   meta.scheduleOrigin = row.scheduleOrigin;
   meta.scalars = JSON.parse(row.scalars) as Record<string, number>;

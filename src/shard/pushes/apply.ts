@@ -1,6 +1,7 @@
 import { getRule } from "../../optim";
 import { refuse } from "../../problems";
-import { nextLearningRate, type Resident } from "../store/resident";
+import { averageInForce } from "../../optim";
+import { nextHyper, nextLearningRate, type Resident } from "../store/resident";
 import { countStaleness } from "../stats";
 import type { PushRequest, PushSummary } from "../types";
 
@@ -70,7 +71,8 @@ export function stageGradient(resident: Resident, req: PushRequest, offset: numb
 
 /**
  * The rule's step on the staged gradient at [offset, offset + count): the configured clipping,
- * one update at `lr`, the version, step and revision counted, every average folded. Returns the norm of
+ * one update at `lr` with the hyperparameters in force, the version, step and revision counted,
+ * every average folded (an EMA at its decay in force for this update). Returns the norm of
  * the gradient before clipping (when clipping by norm).
  */
 export function takeStep(resident: Resident, lr: number, offset: number, count: number, now: number): number | undefined {
@@ -80,7 +82,7 @@ export function takeStep(resident: Resident, lr: number, offset: number, count: 
   let norm: number | undefined;
   if (clipping?.kind === "norm") norm = engine.ops.clipByGlobalNorm([gradient], clipping.max_norm, clipping.norm_type);
   else if (clipping?.kind === "value") engine.ops.clipByValue(gradient, clipping.clip);
-  engine.step(lr, offset, count);
+  engine.step(lr, offset, count, nextHyper(meta));
   meta.version += 1;
   meta.step += 1;
   meta.revision += 1;
@@ -88,7 +90,7 @@ export function takeStep(resident: Resident, lr: number, offset: number, count: 
   meta.updatedAt = now;
   for (const avg of resident.averages) {
     const state = { count: meta.averageCounts[avg.name] ?? 0, values: avg.values };
-    engine.ops.updateAverage(avg.spec, state, engine.params, meta.step);
+    engine.ops.updateAverage(averageInForce(avg.spec, meta.step - 1), state, engine.params, meta.step);
     meta.averageCounts[avg.name] = state.count;
   }
   return norm;

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import type { PlateauState } from "../../optim";
-import type { ShardConfig } from "../../config";
+import { storedConfig, type ShardConfig } from "../../config";
 import { shard } from "./schema";
 import { emptyStats, type ShardStats } from "../stats";
 
@@ -38,8 +38,8 @@ export function loadMeta(db: Db): ShardMeta | null {
   if (!row) return null;
   return {
     name: row.name,
-    config: JSON.parse(row.config) as ShardConfig,
-    createdConfig: JSON.parse(row.createdConfig) as ShardConfig,
+    config: storedConfig(row.config),
+    createdConfig: storedConfig(row.createdConfig),
     version: row.version,
     step: row.step,
     revision: row.revision,

@@ -1,4 +1,4 @@
-import { fillInitial, initPlateau, learningRateAt, type AverageSpec } from "../../optim";
+import { fillInitial, hyperInForce, initPlateau, learningRateAt, scheduledValues, structuralHyper, type AverageSpec, type Hyper } from "../../optim";
 import { createFastEngine, type FastEngine } from "../../optim/fast/engine";
 import type { ShardConfig } from "../../config";
 import type { InitPiece } from "../types";
@@ -30,7 +30,7 @@ export const averageSlot = (name: string) => `avg:${name}`;
 function residentFor(meta: ShardMeta, kernels: WebAssembly.Module): Resident {
   const { config } = meta;
   const names = Object.keys(config.averages);
-  const engine = createFastEngine(kernels, config.rule, config.hyper, config.length, { extraVectors: names.length });
+  const engine = createFastEngine(kernels, config.rule, structuralHyper(config), config.length, { extraVectors: names.length });
   engine.state.step = meta.step;
   Object.assign(engine.state.scalars, meta.scalars);
   const averages = names.map((name, i) => ({ name, spec: config.averages[name]!, values: engine.extra[i]! }));
@@ -107,6 +107,16 @@ export function writeUpdated(sql: SqlStorage, resident: Resident, ranges: readon
 export function nextLearningRate(meta: ShardMeta): number {
   const { schedule, hyper } = meta.config;
   return learningRateAt(schedule, hyper.lr as number, meta.step - meta.scheduleOrigin, meta.plateau ?? undefined);
+}
+
+/** The hyperparameters the next update will use: the configured ones unless some are scheduled. */
+export function nextHyper(meta: ShardMeta): Hyper {
+  return hyperInForce(meta.config, meta.step, meta.step - meta.scheduleOrigin);
+}
+
+/** The scheduled hyperparameters the next update will use, by path (what answers show). */
+export function nextScheduledValues(meta: ShardMeta): Record<string, number> {
+  return scheduledValues(meta.config, meta.step, meta.step - meta.scheduleOrigin);
 }
 
 export function initialPlateau(config: ShardConfig) {

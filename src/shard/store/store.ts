@@ -72,7 +72,7 @@ export class ShardStore {
     this.hold(resident);
   }
 
-  /** After a commit that the resident vectors do not reflect (a restore, a new kernel plan): reload from storage. */
+  /** After a commit that the resident vectors do not reflect (a restore): reload from storage. */
   reload(): Resident {
     this.hold(undefined);
     return this.existing();
