@@ -1,4 +1,5 @@
 import type { Hyper } from "./hyper";
+import { evaluationPoint } from "./point";
 import { getRule, type RuleName } from "./rules";
 import { initState, sliceState, type OptimizerState } from "./state";
 import { applyUpdate } from "./transform";
@@ -21,6 +22,21 @@ export interface Engine {
    * [offset, offset + count): the others and their state are left untouched.
    */
   step(lr: number, offset?: number, count?: number): void;
+  /**
+   * Where the next gradient is to be taken over [offset, offset + count), as a new vector, when the
+   * rule declares a point other than the weights (src/optim/point.ts); undefined when it is the weights.
+   */
+  point(offset?: number, count?: number): Float32Array | undefined;
+}
+
+/** The `point` of an engine of `rule` with `hyper` over its `params` and `state` (both engines share it). */
+export function pointOfEngine(rule: RuleName, hyper: Hyper, params: Float32Array, state: OptimizerState): Engine["point"] {
+  const spec = getRule(rule).point?.(hyper);
+  if (!spec) return () => undefined;
+  return (offset = 0, count = params.length - offset) => {
+    checkRange(params.length, offset, count);
+    return evaluationPoint(spec, params, state, offset, count);
+  };
 }
 
 export function checkRange(length: number, offset: number, count: number): void {
@@ -50,5 +66,6 @@ export function createReferenceEngine(rule: RuleName, hyper: Hyper, length: numb
       applyUpdate(p, u);
       state.step += 1;
     },
+    point: pointOfEngine(rule, hyper, params, state),
   };
 }

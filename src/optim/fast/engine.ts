@@ -28,7 +28,7 @@
  * test/math/fast-engine.test.ts states the tolerance.
  */
 import type { Engine } from "../engine";
-import { checkRange } from "../engine";
+import { checkRange, pointOfEngine } from "../engine";
 import type { Hyper } from "../hyper";
 import { getRule, type RuleName } from "../rules";
 import { initState } from "../state";
@@ -127,5 +127,6 @@ export function createFastEngine(
       update(count, offset * 4, state.step + 1, lr, state.scalars);
       state.step += 1;
     },
+    point: pointOfEngine(rule, hyper, params, state),
   };
 }
