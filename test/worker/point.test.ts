@@ -1,7 +1,9 @@
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { createShardstep } from "../../packages/client/src/index";
 import { parseSafetensors, readTensor, encodeSafetensors } from "../../src/formats/safetensors";
 import { ruleNames } from "../../src/optim";
-import { call, createShard, floatsOf, push, uniqueName } from "./support/api";
+import { BASE, call, createShard, floatsOf, push, token, uniqueName } from "./support/api";
 import { storedVector } from "./support/snapshot";
 
 /**
@@ -150,19 +152,26 @@ describe("the notes' look-ahead Nesterov: the point is x + μ·v", () => {
 });
 
 describe("a client that takes each gradient at the answered point converges", () => {
-  it("minimises a quadratic with the look-ahead Nesterov", async () => {
+  it("minimises a quadratic with the look-ahead Nesterov, through the client package", async () => {
+    const api = createShardstep({ baseUrl: BASE, token: await token(), fetch: (input, init) => exports.default.fetch(new Request(input, init)) });
     // f(x) = ½ Σ a_i (x_i − c_i)², ∇f(y) = a ⊙ (y − c): curvatures from 0.5 to 2.
     const a = Array.from({ length: LENGTH }, (_, i) => 0.5 + (1.5 * i) / (LENGTH - 1));
     const c = Array.from({ length: LENGTH }, (_, i) => Math.cos(i) * 3);
+    const gradientAt = (y: Float32Array) => Float32Array.from(y, (yi, i) => a[i]! * (yi - c[i]!));
     const name = await createShard({ length: LENGTH, ...lookAhead });
-    let point = await floatsOf(await pointOf(name));
     const distance = async () => Math.max(...Array.from(await weightsOf(name), (x, i) => Math.abs(x - c[i]!)));
     const start = await distance();
+
+    const first = await api.getPoint(name);
+    expect(first.isWeights).toBe(false);
+    let point = first.values;
     for (let k = 0; k < 150; k++) {
-      const g = Array.from(point, (y, i) => a[i]! * (y - c[i]!));
-      point = await floatsOf(await push(name, g));
+      const answer = await api.pushGradient(name, gradientAt(point));
+      expect(answer.pointIsWeights).toBe(false);
+      point = answer.point;
     }
     expect(start).toBeGreaterThan(2);
     expect(await distance()).toBeLessThan(1e-4);
+    expect(Array.from(point)).toEqual(Array.from(await lookAheadOf(name)));
   });
 });
