@@ -100,6 +100,22 @@ describe("the notes' look-ahead Nesterov: the point is x + μ·v", () => {
     expect(minimal.headers.get("x-point")).toBeNull();
   });
 
+  it("a PATCH of momentum moves the point and its ETag, not the weights", async () => {
+    const name = await createShard({ length: LENGTH, init: { kind: "normal", seed: 8 }, ...lookAhead });
+    await push(name, gradient(1));
+    const before = await pointOf(name);
+    const weights = Array.from(await weightsOf(name));
+    const patched = await call(`/v1/shards/${name}`, { method: "PATCH", json: { hyper: { momentum: 0.5 } } });
+    expect(patched.status).toBe(200);
+    const after = await call(`/v1/shards/${name}/point`, { headers: { "if-none-match": before.headers.get("etag")! } });
+    expect(after.status).toBe(200);
+    expect(after.headers.get("etag")).not.toBe(before.headers.get("etag"));
+    const x = await storedVector(name, "weights");
+    const v = await storedVector(name, "slot:velocity");
+    expect(Array.from(await floatsOf(after))).toEqual(Array.from(x, (xi, i) => Math.fround(xi + 0.5 * v[i]!)));
+    expect(Array.from(await weightsOf(name))).toEqual(weights);
+  });
+
   it("rounds mode: the answer of a closed round is the point after the round's step", async () => {
     const name = await createShard({ length: LENGTH, ...lookAhead, aggregation: { mode: "rounds", quorum: 2, deadline_ms: 60_000 } });
     const first = await push(name, gradient(1), { "x-client-id": "a" });
