@@ -32,7 +32,7 @@ const postGradients = createRoute({
     "The body is the whole gradient, or with `offset` a part of it (a sparse update: other elements and their state stay untouched). " +
     "The answer is the updated weights of the pushed range (raw float32, or JSON when asked), or with `Prefer: return=minimal` a summary. " +
     "More exactly it is where the next gradient is to be taken (GET /point), which is the weights for most rules: when the rule's point is distinct from the weights " +
-    "(SGD's look-ahead Nesterov: x + momentum · v), the body is the point, and X-Point says which it is. " +
+    "(SGD's look-ahead Nesterov: x + momentum · v), the body is the point, and X-Point says which it is (a summary carries neither: GET /point). " +
     "A retry with the same Idempotency-Key returns the first outcome; its weights are the current ones (X-Shard-Version says which). " +
     "In rounds mode the push is counted in the open round and answered 202 with its round until the round closes (by quorum, by deadline, or while `Prefer: wait=N` waits); " +
     "once it has closed, the answer is the new weights, as in async mode.",
