@@ -8,7 +8,9 @@ import { slot, type OptimizerState } from "./state";
  * - the notes' Nesterov: `x + μ · v` (slot `velocity`, scale μ);
  * - a line search (L-BFGS): the probe `x + t · d` (slot the direction, scale the step t kept in the
  *   state's scalars);
- * - Lookahead: the fast weights are the weights (the point), the slow ones a slot: nothing to declare.
+ * - Lookahead: with the fast weights as the weights, nothing to declare (the slow ones are a slot);
+ *   with the slow weights as the weights, the fast ones kept as their offset `fast − slow` in a slot,
+ *   scale 1.
  * The shard serves it (`GET /v1/shards/{shard}/point`, the body of every push answer).
  */
 export interface PointSpec {
