@@ -36,6 +36,8 @@ interface Case {
 const cases: Case[] = [
   { name: "sgd", rule: "sgd", hyper: {} },
   { name: "sgd (momentum 0.9)", rule: "sgd", hyper: { momentum: 0.9 } },
+  { name: "sgd (EMA momentum, bias-corrected)", rule: "sgd", hyper: { momentum: 0.9, ema_momentum: true, bias_correction: true } },
+  { name: "sgd (velocity form)", rule: "sgd", hyper: { momentum: 0.9, momentum_form: "velocity" } },
   { name: "adagrad", rule: "adagrad", hyper: {} },
   { name: "rmsprop", rule: "rmsprop", hyper: {} },
   { name: "adadelta", rule: "adadelta", hyper: {} },

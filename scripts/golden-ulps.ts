@@ -7,6 +7,7 @@ import { createReferenceEngine, getRule, hyperInForce, learningRateAt, ruleNames
 import { createFastEngine } from "../src/optim/fast/engine";
 import { f32, loadGolden, metadataJson, row } from "../test/support/golden";
 import { loadKernelModule } from "../test/support/kernels";
+import { notesCases, notesLengths, replayNotes } from "../test/support/notes-golden";
 import { TrajectoryTolerance } from "../test/support/tolerance";
 
 const engines: Record<string, (rule: RuleName, hyper: Hyper, n: number) => Engine> = {
@@ -116,4 +117,17 @@ for (const c of metadataJson<ScheduledCase[]>(scheduled, "cases")) {
     }
   }
   console.log(`| ${c.id} | ${Object.values(worst).map((u) => u.toFixed(0)).join(" | ")} |`);
+}
+
+// SGD in the classic notes' forms against their float64 equations (scripts/golden/notes_sgd.py).
+console.log(`\n| notes' form of sgd | ${Object.keys(engines).join(" | ")} |`);
+console.log(`|---|${Object.keys(engines).map(() => "---").join("|")}|`);
+for (const c of notesCases) {
+  const hyper = getRule("sgd").resolve(c.hyper);
+  const worst = Object.entries(engines).map(([, create]) => {
+    let ulps = 0;
+    for (const n of notesLengths) replayNotes(create("sgd", hyper, n), c, n, (_k, _name, w) => (ulps = Math.max(ulps, w.ulps)));
+    return ulps;
+  });
+  console.log(`| ${c.id} | ${worst.map((u) => u.toFixed(0)).join(" | ")} |`);
 }

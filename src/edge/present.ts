@@ -30,8 +30,8 @@ export const presentMetric = (m: MetricResult) => ({ ...m, plateau: presentPlate
 export const presentReceipt = (r: RoundReceipt) => ({ ...r, deadline: isoOrNull(r.deadline) });
 
 /** A push's summary (without its weights), its round receipt presented. */
-export function presentSummary<S extends PushSummary & { weights?: unknown }>(s: S) {
-  const { weights: _weights, round, ...summary } = s;
+export function presentSummary<S extends PushSummary & { weights?: unknown; point?: unknown }>(s: S) {
+  const { weights: _weights, point: _point, round, ...summary } = s;
   return round === undefined ? summary : { ...summary, round: presentReceipt(round) };
 }
 

@@ -1,4 +1,5 @@
 import type { Hyper } from "./hyper";
+import { evaluationPoint } from "./point";
 import { getRule, type RuleName } from "./rules";
 import { initState, sliceState, type OptimizerState } from "./state";
 import { applyUpdate, type Transform } from "./transform";
@@ -23,6 +24,12 @@ export interface Engine {
    * step but never need state the engine does not keep (the state is never rebuilt).
    */
   step(lr: number, offset?: number, count?: number, hyper?: Hyper): void;
+  /**
+   * Where the next gradient is to be taken over [offset, offset + count), as a new vector, when the
+   * rule declares a point other than the weights (src/optim/point.ts); undefined when it is the
+   * weights. `hyper` are the hyperparameters in force for the next update (default: the engine's).
+   */
+  point(offset?: number, count?: number, hyper?: Hyper): Float32Array | undefined;
 }
 
 /**
@@ -42,6 +49,17 @@ export function followHyper<T>(rule: RuleName, hyper: Hyper, kept: readonly stri
       current = next;
     }
     return derived;
+  };
+}
+
+/** The `point` of an engine of `rule` with `hyper` over its `params` and `state` (both engines share it). */
+export function pointOfEngine(rule: RuleName, hyper: Hyper, params: Float32Array, state: OptimizerState): Engine["point"] {
+  const declared = getRule(rule).point;
+  if (!declared) return () => undefined;
+  return (offset = 0, count = params.length - offset, inForce = hyper) => {
+    checkRange(params.length, offset, count);
+    const spec = declared(inForce);
+    return spec && evaluationPoint(spec, params, state, offset, count);
   };
 }
 
@@ -70,6 +88,7 @@ export function createReferenceEngine(rule: RuleName, hyper: Hyper, length: numb
       applyTransform(transformFor(inForce), { params, gradient, state }, lr, offset, count);
       state.step += 1;
     },
+    point: pointOfEngine(rule, hyper, params, state),
   };
 }
 

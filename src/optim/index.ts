@@ -4,6 +4,7 @@ export * from "./engine";
 export * from "./finite";
 export * from "./hyper";
 export * from "./init";
+export * from "./point";
 export * from "./privacy";
 export * from "./reducers";
 export * from "./rule";

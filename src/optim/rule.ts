@@ -1,6 +1,7 @@
 import { pytorchKernels, type FastKernels, type FastPlan, type FastStep, type PytorchFastKernels } from "./fast/plan";
 import { flag, nonNegative, resolveHyper, type Hyper, type HyperSpec } from "./hyper";
-import { addWeightDecay, chain, negate, scaleByLearningRate, type Transform } from "./transform";
+import type { PointSpec } from "./point";
+import { addWeightDecay, chain, identity, negate, scaleByLearningRate, type Transform } from "./transform";
 
 /**
  * An update rule: a spec of its hyperparameters (PyTorch's names and defaults), a function from
@@ -32,6 +33,8 @@ export interface Rule<H extends Hyper = Hyper> {
    * A rule without one runs its reference transform on the fast engine's memory.
    */
   readonly fast?: (hyper: H, at: FastKernels) => FastStep;
+  /** Where the next gradient is to be taken, when not at the weights (./point.ts); absent: the weights. */
+  point?(hyper: H): PointSpec | undefined;
 }
 
 export function defineRule<H extends Hyper>(def: {
@@ -44,6 +47,7 @@ export function defineRule<H extends Hyper>(def: {
   elementwise?: (hyper: H) => boolean;
   transform: (hyper: H) => Transform;
   fast?: FastPlan<H>;
+  point?: (hyper: H) => PointSpec | undefined;
 }): Rule<H> {
   return {
     name: def.name,
@@ -59,13 +63,16 @@ export function defineRule<H extends Hyper>(def: {
     },
     transform: def.transform,
     fast: def.fast,
+    ...(def.point ? { point: def.point } : {}),
   };
 }
 
 /**
  * A rule in PyTorch's shape: `maximize` negates the gradient, `weight_decay` folds L2 into it, the
- * rule's own scaling follows, then `-lr`. The spec gets `weight_decay` and `maximize` appended;
- * the fast plan gets its kernels' `sgn` and `wd` and their `_wd` variants (fast/plan.ts).
+ * rule's own scaling follows, then `-lr` (unless `scalesByLearningRate` says the scaling applied
+ * it already, as a velocity that keeps the learning rate inside does). The spec gets `weight_decay`
+ * and `maximize` appended; the fast plan gets its kernels' `sgn` and `wd` and their `_wd` variants
+ * (fast/plan.ts).
  */
 export function definePytorchRule<H extends Hyper & { weight_decay: number; maximize: boolean }>(def: {
   name: string;
@@ -73,12 +80,15 @@ export function definePytorchRule<H extends Hyper & { weight_decay: number; maxi
   spec: HyperSpec;
   check?: (hyper: H) => void;
   scale: (hyper: H) => Transform;
+  scalesByLearningRate?: (hyper: H) => boolean;
   fast?: (hyper: H, at: PytorchFastKernels) => FastStep;
+  point?: (hyper: H) => PointSpec | undefined;
 }): Rule<H> {
   return defineRule<H>({
     ...def,
     spec: { ...def.spec, weight_decay: nonNegative(0), maximize: flag() },
-    transform: (h) => chain(negate(h.maximize), addWeightDecay(h.weight_decay), def.scale(h), scaleByLearningRate),
+    transform: (h) =>
+      chain(negate(h.maximize), addWeightDecay(h.weight_decay), def.scale(h), def.scalesByLearningRate?.(h) ? identity : scaleByLearningRate),
     fast: pytorchPlan(def.fast),
   });
 }

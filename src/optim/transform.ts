@@ -90,13 +90,15 @@ export const scaleByLearningRate: Transform = {
  * `buf = momentum * buf + (1 - dampening) * u`; Nesterov looks ahead with `u + momentum * buf`.
  * With `ema` it is the classic notes' exponential average instead: `buf` starts at zero and every
  * update, the first included, is `buf = momentum * buf + (1 - momentum) * u`; Nesterov then uses
- * `momentum * buf + (1 - momentum) * u`.
+ * `momentum * buf + (1 - momentum) * u`. `biasCorrection` (EMA without Nesterov) divides the
+ * average by `1 - momentum^t`, as Adam corrects its first moment.
  */
 export function trace(opts: {
   momentum: number;
   dampening: number;
   nesterov: boolean;
   ema: boolean;
+  biasCorrection?: boolean;
   name?: string;
 }): Transform {
   const { momentum, nesterov, ema } = opts;
@@ -110,11 +112,31 @@ export function trace(opts: {
     update(u, state, _params, { step }) {
       const buf = slot(state, name);
       const first = step === 1 && !ema;
+      const correction = opts.biasCorrection ? 1 - momentum ** step : 1;
       for (let i = 0; i < u.length; i++) {
         const g = u[i]!;
         const b = first ? g : momentum * buf[i]! + keep * g;
         buf[i] = b;
-        u[i] = nesterov ? look * g + momentum * buf[i]! : buf[i]!;
+        u[i] = nesterov ? look * g + momentum * buf[i]! : buf[i]! / correction;
+      }
+    },
+  };
+}
+
+/**
+ * The classic notes' velocity, which keeps the learning rate inside: `v = momentum * v - lr * u`
+ * (v starts at zero) and the update is `v` itself (`params += v`). It ends the chain: no
+ * `scaleByLearningRate` follows. Unlike PyTorch's buffer, a change of lr scales only new gradients.
+ */
+export function velocity(momentum: number, name = "velocity"): Transform {
+  return {
+    slots: [{ name, initial: 0 }],
+    scalars: [],
+    update(u, state, _params, { lr }) {
+      const v = slot(state, name);
+      for (let i = 0; i < u.length; i++) {
+        v[i] = momentum * v[i]! - lr * u[i]!;
+        u[i] = v[i]!;
       }
     },
   };

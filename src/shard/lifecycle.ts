@@ -73,6 +73,8 @@ export class Lifecycle {
     if (stateOf(config) !== stateOf(meta.config)) {
       refuse("invalid-config", "this change adds or removes optimizer state (e.g. momentum, amsgrad, centered); replace the shard instead");
     }
+    // The evaluation point may move with the hyperparameters (x + μ·v): its ETag, the revision, moves too.
+    if (pointMayMove(meta.config, config)) meta.revision += 1;
     meta.config = config;
     if (req.schedule !== undefined) {
       meta.scheduleOrigin = meta.step;
@@ -113,6 +115,12 @@ export class Lifecycle {
 function stateOf(config: ShardConfig): string {
   const t = getRule(config.rule).transform(structuralHyper(config));
   return JSON.stringify([t.slots.map((s) => [s.name, s.length ?? null]), t.scalars.map((s) => s.name)]);
+}
+
+/** Whether a change of configuration may move a point distinct from the weights (src/optim/point.ts). */
+function pointMayMove(before: ShardConfig, after: ShardConfig): boolean {
+  const rule = getRule(after.rule);
+  return rule.point?.(before.hyper) !== undefined || rule.point?.(after.hyper) !== undefined;
 }
 
 export function describe(resident: Resident): ShardInfo {

@@ -88,6 +88,11 @@ export class ShardObject extends DurableObject<Env> {
     return this.run(() => this.vectors.read(range, average));
   }
 
+  /** Where the next gradient is to be taken, over a range (the weights for most rules). */
+  readPoint(range: Range) {
+    return this.run(() => this.vectors.point(range));
+  }
+
   upload(bytes: ArrayBuffer, offset: number, ifMatch?: number, via?: Via) {
     return this.run(() => this.vectors.upload(bytes, offset, ifMatch, via));
   }

@@ -65,6 +65,17 @@ export interface VectorRead extends VectorVersion {
   bytes: ArrayBuffer;
 }
 
+/**
+ * Where the next gradient is to be taken (src/optim/point.ts): the weights for most rules, a
+ * vector `distinct` from them for some (the notes' look-ahead Nesterov).
+ */
+export interface PointRead extends VectorRead {
+  distinct: boolean;
+}
+
+/** The vector a push answers: the weights of its range, which are the point, or the point when it is distinct from them. */
+export type PushAnswer = { weights: VectorRead; point?: undefined } | { point: PointRead; weights?: undefined };
+
 export type Respond = "weights" | "summary";
 
 export interface PushRequest {
@@ -123,8 +134,10 @@ export interface PushSummary {
 
 export interface PushResult extends PushSummary {
   replayed: boolean;
-  /** The weights of the pushed range after the update (respond: "weights"). */
+  /** The weights of the pushed range after the update (respond: "weights"), when they are the point. */
   weights?: VectorRead;
+  /** Instead of the weights, the point of the pushed range when it is distinct from them (respond: "weights"). */
+  point?: PointRead;
 }
 
 /** A change of the configuration in the shard's history: a live PATCH, or a restore of a checkpoint. */

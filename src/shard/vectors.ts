@@ -2,12 +2,12 @@ import { firstNonFinite, getRule } from "../optim";
 import { refuse } from "../problems";
 import { floatCount } from "./pushes/apply";
 import { saveCounters } from "./store/meta";
-import { writeResident, type Resident } from "./store/resident";
+import { nextHyper, writeResident, type Resident } from "./store/resident";
 import type { ShardStore } from "./store/store";
 import { ensureChangedBy } from "./ownership";
-import type { Range, VectorRead, VectorVersion, Via } from "./types";
+import type { PointRead, PushAnswer, Range, VectorRead, VectorVersion, Via } from "./types";
 
-/** The shard's vectors read and written whole or by range: the weights, the averages, uploads. */
+/** The shard's vectors read and written whole or by range: the weights, the averages, the evaluation point, uploads. */
 export class Vectors {
   constructor(private readonly store: ShardStore) {}
 
@@ -17,6 +17,26 @@ export class Vectors {
     const source = average === undefined ? resident.engine.params : averageOf(resident, average);
     const { offset, count } = checkedRange(range, resident.meta.config.length);
     return { version: resident.meta.version, revision: resident.meta.revision, offset, bytes: source.slice(offset, offset + count).buffer };
+  }
+
+  /**
+   * Where the next gradient is to be taken, over a range (src/optim/point.ts): the weights, unless
+   * the rule declares a point distinct from them (the look-ahead x + μ·v of the notes' Nesterov).
+   * It moves only with the weights, so the weights' revision is its ETag.
+   */
+  point(range: Range): PointRead {
+    const resident = this.store.existing();
+    const { offset, count } = checkedRange(range, resident.meta.config.length);
+    const point = resident.engine.point(offset, count, nextHyper(resident.meta));
+    const values = point ?? resident.engine.params.slice(offset, offset + count);
+    return { version: resident.meta.version, revision: resident.meta.revision, offset, bytes: values.buffer as ArrayBuffer, distinct: point !== undefined };
+  }
+
+  /** What a push answers over its range: the weights, or the point where it is distinct from them. */
+  pushAnswer(offset: number, count: number): PushAnswer {
+    const point = this.point({ offset, length: count });
+    if (!point.distinct) return { weights: point };
+    return { point };
   }
 
   /** Sets weights over a range; once training has started only with If-Match naming the current revision. */

@@ -158,9 +158,12 @@ const both = [false, true] as const;
 const common = { maximize: both, decay: both };
 
 const switchesOf: Record<RuleName, Switches[]> = {
-  // momentum: none | PyTorch's (first step buf = u) | the same with dampening | ema_momentum.
-  sgd: cross({ ...common, momentum: ["none", "classic", "dampened", "ema"], nesterov: both }).filter(
-    (s) => !(s.nesterov && (s.momentum === "none" || s.momentum === "dampened")),
+  // momentum: none | PyTorch's (first step buf = u) | the same with dampening | ema_momentum |
+  // ema_momentum with bias_correction | the notes' velocity (with nesterov: the look-ahead form).
+  sgd: cross({ ...common, momentum: ["none", "classic", "dampened", "ema", "corrected", "velocity"], nesterov: both }).filter(
+    (s) =>
+      !(s.nesterov && (s.momentum === "none" || s.momentum === "dampened" || s.momentum === "corrected")) &&
+      !(s.nesterov && s.momentum === "velocity" && s.decay),
   ),
   adagrad: cross({ ...common, epsRoot: both }),
   rmsprop: cross({ ...common, centered: both, momentum: both, epsRoot: both }),
@@ -200,7 +203,9 @@ function hyperArb(rule: RuleName, s: Switches): fc.Arbitrary<Record<string, unkn
         momentum: s.momentum === "none" ? fc.constant(0) : unit(0.05, 0.99),
         dampening: s.momentum === "dampened" ? unit(0.05, 0.95) : s.momentum === "ema" ? unit(0, 0.95) : fc.constant(0),
         nesterov: fc.constant(s.nesterov as boolean),
-        ema_momentum: fc.constant(s.momentum === "ema"),
+        ema_momentum: fc.constant(s.momentum === "ema" || s.momentum === "corrected"),
+        bias_correction: fc.constant(s.momentum === "corrected"),
+        momentum_form: fc.constant(s.momentum === "velocity" ? "velocity" : "pytorch"),
       });
     case "adagrad":
       return fc.record({ maximize, weight_decay, eps_root, eps, lr_decay: zeroOr(unit(0, 0.5)), initial_accumulator_value: zeroOr(unit(0, 1)) });

@@ -3,6 +3,7 @@ import { createReferenceEngine, getRule, isRuleName, ruleNames, type Engine, typ
 import { createFastEngine } from "../../src/optim/fast/engine";
 import { f32, f64, loadGolden, metadataJson, row } from "../support/golden";
 import { loadKernelModule } from "../support/kernels";
+import { notesCases, notesLengths, replayNotes } from "../support/notes-golden";
 import { TrajectoryTolerance } from "../support/tolerance";
 
 /**
@@ -75,5 +76,42 @@ describe.each(ruleNames)("%s matches PyTorch", (rule) => {
       }
       expect(engine.state.step).toBe(steps);
     });
+  });
+});
+
+/**
+ * SGD in the classic notes' forms against their equations in float64 (scripts/golden/notes_sgd.py,
+ * no shardstep code), both engines, at a scheduled learning rate: the weights, the state slot and,
+ * for the look-ahead Nesterov, the point x + μ·v after every update. The same bound as above.
+ * Measured worst (npm run golden:ulps): 5 ulps (reference), 6 ulps (WebAssembly).
+ */
+describe("sgd in the classic notes' forms matches their equations", () => {
+  it("has the three forms", () => {
+    expect(notesCases.map((c) => c.id)).toEqual(expect.arrayContaining(["ema_bias_correction", "velocity", "lookahead_nesterov"]));
+  });
+
+  describe.each(Object.keys(engines) as (keyof typeof engines)[])("%s engine", (kind) => {
+    it.each(notesCases.flatMap((c) => notesLengths.map((n) => [c.id, n, c] as const)))("%s, length %i", (_id, n, c) => {
+      const hyper = getRule("sgd").resolve(c.hyper);
+      const engine = engines[kind]("sgd", hyper, n);
+      expect(["weights", ...Object.keys(engine.state.slots), ...(engine.point() ? ["point"] : [])].sort()).toEqual([...c.vectors].sort());
+      replayNotes(engine, c, n, (k, name, worst) => {
+        expect(worst.ulps, `step ${k + 1}, ${name}[${worst.index}]: ${worst.actual} vs ${worst.expected}`).toBeLessThanOrEqual(ULP_TOLERANCE);
+      });
+    });
+  });
+
+  // The velocity form keeps the learning rate inside: once lr changes it is not PyTorch's momentum.
+  // PyTorch's form (momentum_form "pytorch") follows the file's PyTorch trajectory; the velocity
+  // form is far from it.
+  it.each(notesCases.filter((c) => c.hyper.momentum_form === "velocity").map((c) => [c.id, c] as const))("%s differs from PyTorch's form", (_id, c) => {
+    const n = 257;
+    const pytorchHyper = getRule("sgd").resolve({ ...c.hyper, momentum_form: "pytorch", nesterov: false });
+    let pytorchWorst = 0;
+    replayNotes(createReferenceEngine("sgd", pytorchHyper, n), c, n, (_k, _name, worst) => (pytorchWorst = Math.max(pytorchWorst, worst.ulps)), [["weights", "pytorch_form"]]);
+    expect(pytorchWorst).toBeLessThanOrEqual(ULP_TOLERANCE);
+    let velocityWorst = 0;
+    replayNotes(createReferenceEngine("sgd", getRule("sgd").resolve(c.hyper), n), c, n, (_k, _name, worst) => (velocityWorst = Math.max(velocityWorst, worst.ulps)), [["weights", "pytorch_form"]]);
+    expect(velocityWorst).toBeGreaterThan(1e4 * ULP_TOLERANCE);
   });
 });

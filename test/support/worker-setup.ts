@@ -1,10 +1,11 @@
 import type { TestProject } from "vitest/node";
-import { goldenTrajectories, hyperScheduleTrajectories } from "./golden-subset";
+import { goldenTrajectories, hyperScheduleTrajectories, notesTrajectories } from "./golden-subset";
 import { seedVariables } from "./seed-env";
 
-/** Runs in Node before the workerd tests: hands them the PyTorch trajectories (workerd has no fs) and the seeds asked for (seed-env.ts). */
+/** Runs in Node before the workerd tests: hands them the PyTorch trajectories and the notes' forms of SGD (workerd has no fs) and the seeds asked for (seed-env.ts). */
 export default function setup(project: TestProject) {
   project.provide("goldenTrajectories", goldenTrajectories());
   project.provide("hyperScheduleTrajectories", hyperScheduleTrajectories());
+  project.provide("notesTrajectories", notesTrajectories());
   project.provide("seedEnv", seedVariables(process.env));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from "vitest";
 import { getRule, initAverage, updateAverage, type AverageSpec, type RuleName } from "../../src/optim";
-import type { GoldenTrajectory, HyperScheduleTrajectory } from "../support/golden-subset";
+import type { GoldenTrajectory, HyperScheduleTrajectory, NotesTrajectory } from "../support/golden-subset";
 import { TrajectoryTolerance } from "../support/tolerance";
 import { call, createShard, floatsOf, push } from "./support/api";
 
@@ -64,5 +64,37 @@ describe("PyTorch's trajectories with hyperparameters that change every step, pu
       const worst = tolerance.check(await floatsOf(res), Float32Array.from(t.weights[k]!));
       expect(worst.ulps, `step ${k + 1} [${worst.index}] ${worst.actual} vs ${worst.expected}`).toBeLessThanOrEqual(ULP_TOLERANCE);
     }
+  });
+});
+
+/**
+ * SGD in the classic notes' forms (scripts/golden/notes_sgd.py: their equations in float64), pushed
+ * through HTTP with the case's learning-rate schedule. Each push answers where the next gradient
+ * is to be taken: the point x + μ·v for the look-ahead Nesterov (X-Point: distinct), the weights
+ * otherwise; GET /weights serves the weights either way.
+ */
+describe("the notes' forms of SGD, pushed through the HTTP API", () => {
+  it.each(inject("notesTrajectories").map((t: NotesTrajectory) => [t.case, t] as const))("%s", async (_id, t) => {
+    const name = await createShard({ length: t.init.length, rule: "sgd", hyper: t.hyper, schedule: t.schedule, page_floats: 100 });
+    expect((await call(`/v1/shards/${name}/weights`, { method: "PUT", floats: t.init })).status).toBe(204);
+    const lookAhead = "point" in t.expected;
+    const answered = lookAhead ? "point" : "weights";
+    const tolerance = { answered: new TrajectoryTolerance(Float32Array.from(t.init)), weights: new TrajectoryTolerance(Float32Array.from(t.init)) };
+    let fromPytorch = 0;
+    for (let k = 0; k < t.grads.length; k++) {
+      const res = await push(name, t.grads[k]!);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-point")).toBe(lookAhead ? "distinct" : "weights");
+      const body = await floatsOf(res);
+      const worst = tolerance.answered.check(body, Float32Array.from(t.expected[answered]![k]!));
+      expect(worst.ulps, `step ${k + 1} ${answered}[${worst.index}] ${worst.actual} vs ${worst.expected}`).toBeLessThanOrEqual(ULP_TOLERANCE);
+      const weights = await floatsOf(await call(`/v1/shards/${name}/weights`));
+      const worstWeights = tolerance.weights.check(weights, Float32Array.from(t.expected.weights![k]!));
+      expect(worstWeights.ulps, `step ${k + 1} weights[${worstWeights.index}]`).toBeLessThanOrEqual(ULP_TOLERANCE);
+      const pytorch = t.expected.pytorch_form?.[k];
+      if (pytorch) fromPytorch = Math.max(fromPytorch, ...pytorch.map((x, i) => Math.abs(x - weights[i]!)));
+    }
+    // The velocity form keeps lr inside: with the schedule moving lr it is not PyTorch's momentum.
+    if (t.expected.pytorch_form) expect(fromPytorch).toBeGreaterThan(1e-3);
   });
 });

@@ -14,7 +14,21 @@ export interface VectorResult {
 export interface PushResult {
   /** The version this push produced: for a replayed Idempotency-Key, the one of the first answer. */
   version: number;
-  /** The updated weights of the pushed range, at version `weightsVersion`. */
+  /**
+   * Where the next gradient is to be taken over the pushed range, at version `weightsVersion`: the
+   * updated weights for most rules; the look-ahead x + μ·v for SGD's look-ahead Nesterov
+   * (`momentum_form: "velocity"` with `nesterov`). A trainer computes its next gradient here:
+   *
+   *   let point = (await api.getPoint(name)).values;
+   *   for (...) point = (await api.pushGradient(name, gradientAt(point))).point;
+   */
+  point: Float32Array;
+  /** Whether `point` is the weights (X-Point: weights). */
+  pointIsWeights: boolean;
+  /**
+   * The updated weights of the pushed range, at version `weightsVersion`: the same array as `point`
+   * when `pointIsWeights`, else empty (the answer carries the point only: read them with getWeights).
+   */
   weights: Float32Array;
   /** The version the weights are at: `version`, except for replays (the current version then). */
   weightsVersion: number;
@@ -26,7 +40,7 @@ export interface PushResult {
   offset: number;
   /**
    * Rounds mode only, when the push was counted in a round that is still open (the server's 202):
-   * its receipt. Nothing was applied yet: `weights` is empty, `version` and `weightsVersion` are
+   * its receipt. Nothing was applied yet: `weights` and `point` are empty, `version` and `weightsVersion` are
    * the shard's current version, and the round closes into version `receipt.number`
    * (`pushToRound` waits for it and answers its weights).
    */
@@ -55,13 +69,30 @@ export function vectorOf(bytes: ArrayBuffer, response: Response): VectorResult {
   return { values: floatsOf(bytes), version, revision, offset: Number(response.headers.get("x-offset") ?? 0), etag };
 }
 
+/** The evaluation point of a shard (GET /point): where the next gradient is to be taken. */
+export interface PointResult extends VectorResult {
+  /** Whether the point is the weights (X-Point: weights); else it is distinct from them. */
+  isWeights: boolean;
+}
+
+/** Whether an answer's vector is the weights (X-Point: weights, or no X-Point from a server that predates it). */
+export const pointIsWeightsOf = (response: Response): boolean => response.headers.get("x-point") !== "distinct";
+
+export function pointOf(bytes: ArrayBuffer, response: Response): PointResult {
+  return { ...vectorOf(bytes, response), isWeights: pointIsWeightsOf(response) };
+}
+
 export function pushResultOf(bytes: ArrayBuffer, response: Response): PushResult {
   if (response.status === 202) return countedPushOf(jsonOf<PushSummary>(bytes));
   // A replay answers the current weights (X-Shard-Version is theirs); X-Push-Version is the
   // version the push produced.
+  const point = floatsOf(bytes);
+  const pointIsWeights = pointIsWeightsOf(response);
   return {
     version: intHeader(response, "x-push-version"),
-    weights: floatsOf(bytes),
+    point,
+    pointIsWeights,
+    weights: pointIsWeights ? point : new Float32Array(0),
     weightsVersion: intHeader(response, "x-shard-version"),
     revision: intHeader(response, "x-shard-revision"),
     lr: Number(response.headers.get("x-learning-rate")),
@@ -73,7 +104,8 @@ export function pushResultOf(bytes: ArrayBuffer, response: Response): PushResult
 /** A push counted in an open round (202): its receipt, no weights (nothing was applied yet). */
 function countedPushOf(summary: PushSummary): PushResult {
   const { version, revision, lr, replayed, offset, round } = summary;
-  return { version, weights: new Float32Array(0), weightsVersion: version, revision, lr, replayed, offset, ...(round ? { receipt: round } : {}) };
+  const none = new Float32Array(0);
+  return { version, point: none, pointIsWeights: true, weights: none, weightsVersion: version, revision, lr, replayed, offset, ...(round ? { receipt: round } : {}) };
 }
 
 export function jsonOf<T>(bytes: ArrayBuffer): T {

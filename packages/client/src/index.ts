@@ -1,7 +1,7 @@
 /** @shardstep/client: the public surface. README.md describes every function. */
 export { createShardstep, type Shardstep } from "./client.js";
 export type { CallOptions, ShardstepOptions } from "./context.js";
-export type { PushResult, VectorResult, WeightsStamp } from "./answers.js";
+export type { PointResult, PushResult, VectorResult, WeightsStamp } from "./answers.js";
 export type { PushCalls, PushOptions, RoundPushResult } from "./pushes.js";
 export type { PushCommonOptions } from "./push-options.js";
 export { DEFAULT_CHUNK_FLOATS, type DownloadOptions, type UploadOptions, type WeightCalls } from "./weights.js";

@@ -4,9 +4,9 @@
  */
 import type { CallOptions, Context } from "./context.js";
 import { bytesBody } from "./floats.js";
-import { getModelAverage, getModelWeights, pushModelGradient } from "./generated/sdk.gen.js";
+import { getModelAverage, getModelPoint, getModelWeights, pushModelGradient } from "./generated/sdk.gen.js";
 import type { ModelPushSummary } from "./generated/types.gen.js";
-import { jsonOf } from "./answers.js";
+import { jsonOf, pointIsWeightsOf } from "./answers.js";
 import { idempotencyKeyOf, pushHeaders, uploadReporter, type PushCommonOptions } from "./push-options.js";
 import { readBody, type ProgressCallback } from "./progress.js";
 import { fromSafetensors, toSafetensors, type TensorSet, type TensorsInput } from "./safetensors.js";
@@ -21,6 +21,11 @@ export interface ModelTensors extends TensorSet {
   version: number | undefined;
   /** The model's revision: a hash of its shards' revisions. */
   etag: string;
+  /**
+   * False when the tensors are the evaluation point and it is distinct from the weights on some
+   * tensor (X-Point: distinct: a push answer or getModelPoint of a look-ahead rule); true otherwise.
+   */
+  pointIsWeights: boolean;
 }
 
 export interface ModelDownloadOptions extends CallOptions {
@@ -32,7 +37,8 @@ export interface ModelDownloadOptions extends CallOptions {
 export type ModelPushOptions = PushCommonOptions;
 
 /**
- * A model push's answer: the updated model. In rounds mode, while the shards' rounds are open, the
+ * A model push's answer: the updated model, where the next gradient is to be taken (per tensor the
+ * point where a look-ahead rule's is distinct from the weights: `pointIsWeights`). In rounds mode, while the shards' rounds are open, the
  * push is counted, not applied: `receipts` holds every shard's summary with its round's receipt,
  * and there are no tensors.
  */
@@ -54,17 +60,19 @@ export interface ModelTensorCalls {
   pushModelToRound(name: string, deltas: TensorsInput | Uint8Array, options: ModelPushOptions & { clientId: string }): Promise<ModelRoundPushResult>;
   getModelWeights(name: string, options?: ModelDownloadOptions): Promise<ModelTensors>;
   getModelAverage(name: string, average: string, options?: ModelDownloadOptions): Promise<ModelTensors>;
+  /** Where the model's next gradient is to be taken, per tensor (the weights for most rules); every push answers the next one. */
+  getModelPoint(name: string, options?: ModelDownloadOptions): Promise<ModelTensors>;
 }
 
 /** The answer to a push that was counted in open rounds: no tensors yet. */
-const noTensors = (): ModelTensors => ({ tensors: {}, shapes: {}, metadata: {}, bytes: new Uint8Array(0), versions: {}, version: undefined, etag: "" });
+const noTensors = (): ModelTensors => ({ tensors: {}, shapes: {}, metadata: {}, bytes: new Uint8Array(0), versions: {}, version: undefined, etag: "", pointIsWeights: true });
 
 async function tensorsOf(response: Response, onProgress: ProgressCallback | undefined): Promise<ModelTensors> {
   const bytes = new Uint8Array(await readBody(response, onProgress));
   const set = fromSafetensors(bytes);
   const versions = set.metadata.versions === undefined ? {} : (JSON.parse(set.metadata.versions) as Record<string, number>);
   const version = response.headers.get("x-model-version");
-  return { ...set, bytes, versions, version: version === null ? undefined : Number(version), etag: response.headers.get("etag") ?? "" };
+  return { ...set, bytes, versions, version: version === null ? undefined : Number(version), etag: response.headers.get("etag") ?? "", pointIsWeights: pointIsWeightsOf(response) };
 }
 
 export function modelTensorCalls({ client, run }: Context): ModelTensorCalls {
@@ -97,6 +105,9 @@ export function modelTensorCalls({ client, run }: Context): ModelTensorCalls {
 
     getModelWeights: (name, options = {}) =>
       run(options, true, async (signal) => tensorsOf((await settle(getModelWeights({ client, path: path(name), parseAs: "stream", signal }))).response, options.onProgress)),
+
+    getModelPoint: (name, options = {}) =>
+      run(options, true, async (signal) => tensorsOf((await settle(getModelPoint({ client, path: path(name), parseAs: "stream", signal }))).response, options.onProgress)),
 
     getModelAverage: (name, average, options = {}) =>
       run(options, true, async (signal) =>

@@ -1,8 +1,8 @@
 /** A shard's weights and averages: downloads with progress, long polls, chunked uploads. */
-import { stampOf, vectorOf, type VectorResult, type WeightsStamp } from "./answers.js";
+import { pointOf, stampOf, vectorOf, type PointResult, type VectorResult, type WeightsStamp } from "./answers.js";
 import type { CallOptions, Context } from "./context.js";
 import { floatsBody } from "./floats.js";
-import { getAverage, getWeights, putWeights } from "./generated/sdk.gen.js";
+import { getAverage, getPoint, getWeights, putWeights } from "./generated/sdk.gen.js";
 import { readBody, type ProgressCallback } from "./progress.js";
 import { settle } from "./transport.js";
 
@@ -37,6 +37,11 @@ export interface WeightCalls {
   /** Long poll: the weights once their ETag differs from `etag`, or null after `waitSeconds` (≤ 30). */
   waitForWeights(name: string, etag: string, waitSeconds: number, options?: CallOptions & { onProgress?: ProgressCallback }): Promise<VectorResult | null>;
   getAverage(name: string, average: string, options?: DownloadOptions): Promise<VectorResult>;
+  /**
+   * Where the next gradient is to be taken (the weights for most rules; the look-ahead x + μ·v of
+   * SGD's look-ahead Nesterov). Every push answers the next one as its `point`.
+   */
+  getPoint(name: string, options?: DownloadOptions): Promise<PointResult>;
   /**
    * Uploads weights (a range with `offset`), in chunks of `chunkFloats`. Each chunk is its own
    * request (a PUT of its range, retried on its own); what a failure leaves is the chunks before it.
@@ -77,6 +82,12 @@ export function weightCalls({ client, run }: Context): WeightCalls {
       run(options, true, async (signal) => {
         const { response } = await settle(getAverage({ client, path: { shard: name, name: average }, query: rangeOf(options), parseAs: "stream", signal }));
         return vectorOf(await readBody(response, options.onProgress), response);
+      }),
+
+    getPoint: (name, options = {}) =>
+      run(options, true, async (signal) => {
+        const { response } = await settle(getPoint({ client, path: path(name), query: rangeOf(options), parseAs: "stream", signal }));
+        return pointOf(await readBody(response, options.onProgress), response);
       }),
 
     async uploadWeights(name, values, options = {}) {

@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { shardClient } from "../../shard/client";
 import { scoped } from "../auth/middleware";
 import { answersJson, readFloatsBody, sendFloats, versionHeadersOf } from "../floats";
+import { pointHeaderOf, pointResponseHeader } from "../point";
 import { preferenceApplied } from "../prefer";
 import { PushHeaders, pushFieldsOf } from "../push-headers";
 import { ShardParams } from "../schemas/params";
@@ -30,6 +31,8 @@ const postGradients = createRoute({
   description:
     "The body is the whole gradient, or with `offset` a part of it (a sparse update: other elements and their state stay untouched). " +
     "The answer is the updated weights of the pushed range (raw float32, or JSON when asked), or with `Prefer: return=minimal` a summary. " +
+    "More exactly it is where the next gradient is to be taken (GET /point), which is the weights for most rules: when the rule's point is distinct from the weights " +
+    "(SGD's look-ahead Nesterov: x + momentum · v), the body is the point, and X-Point says which it is (a summary carries neither: GET /point). " +
     "A retry with the same Idempotency-Key returns the first outcome; its weights are the current ones (X-Shard-Version says which). " +
     "In rounds mode the push is counted in the open round and answered 202 with its round until the round closes (by quorum, by deadline, or while `Prefer: wait=N` waits); " +
     "once it has closed, the answer is the new weights, as in async mode.",
@@ -42,7 +45,7 @@ const postGradients = createRoute({
   responses: {
     200: {
       description: "Applied (or skipped by the non-finite policy, or replayed).",
-      headers: pushResponseHeaders,
+      headers: { ...pushResponseHeaders, ...pointResponseHeader },
       content: { ...floatsContent, "application/json": { schema: z.union([floatsContent["application/json"].schema, PushSummary]) } },
     },
     202: {
@@ -67,8 +70,9 @@ export const gradients = new OpenAPIHono<EdgeEnv>().openapi(postGradients, async
   if (applied) extra["preference-applied"] = applied;
   if (result.round) extra["x-round"] = String(result.round.number);
   if (result.round && !result.round.closed) return c.json(presentSummary(result), 202, { ...versionHeadersOf(result), ...extra });
-  if (prefer.minimal || !result.weights) {
+  const vector = result.point ?? result.weights;
+  if (prefer.minimal || !vector) {
     return c.json(presentSummary(result), 200, { ...versionHeadersOf(result), ...extra });
   }
-  return sendFloats(c, result.weights, extra);
+  return sendFloats(c, vector, { ...extra, ...pointHeaderOf(result.point !== undefined) });
 });

@@ -3,7 +3,8 @@ import type { Context } from "hono";
 import { catalogClient } from "../../catalog/client";
 import { MAX_SHARD_NAME_LENGTH } from "../../limits";
 import { pushModel } from "../../models/push";
-import { readModel } from "../../models/reads";
+import { readModel, readModelPoint } from "../../models/reads";
+import { pointHeaderOf, pointResponseHeader } from "../point";
 import { createModel, deleteModel, describeModel, loadModel, type Model } from "../../models/registry";
 import type { PushResult, VectorRead } from "../../shard/types";
 import { requireScope, scoped } from "../auth/middleware";
@@ -83,7 +84,9 @@ const pushModelRoute = createRoute({
     body: { required: true, content: safetensors },
   },
   responses: {
-    200: { description: "The updated model (safetensors), or with return=minimal the shards' summaries.", headers: modelHeaders, content: { ...safetensors, ...json(ModelPushSummary) } },
+    200: {
+      description: "The updated model (safetensors) where the next gradient is to be taken: the weights, or per tensor the point where the rule's point is distinct from the weights (X-Point); with return=minimal the shards' summaries.",
+      headers: { ...modelHeaders, ...pointResponseHeader }, content: { ...safetensors, ...json(ModelPushSummary) } },
     202: { description: "Rounds mode: counted in the shards' open rounds.", content: json(ModelPushSummary) },
     ...problems(400, 401, 403, 404, 409, 413, 415, 422, 429, 502),
   },
@@ -99,6 +102,21 @@ const getModelWeights = createRoute({
   request: { params: ModelParams, headers: z.object({ "if-none-match": z.string().optional() }) },
   responses: {
     200: { description: "The weights.", headers: modelHeaders, content: safetensors },
+    304: { description: "Not modified since the ETag in If-None-Match.", headers: modelHeaders },
+    ...problems(401, 403, 404),
+  },
+});
+
+const getModelPoint = createRoute({
+  method: "get",
+  path: "/v1/models/{model}/point",
+  middleware: [scoped("read", "model")] as const,
+  tags: ["models"],
+  operationId: "getModelPoint",
+  summary: "The whole model's evaluation point as safetensors: where the next gradient is to be taken, per tensor (the weights for most rules).",
+  request: { params: ModelParams, headers: getModelWeights.request.headers },
+  responses: {
+    200: { description: "The point.", headers: { ...modelHeaders, ...pointResponseHeader }, content: safetensors },
     304: { description: "Not modified since the ETag in If-None-Match.", headers: modelHeaders },
     ...problems(401, 403, 404),
   },
@@ -120,16 +138,23 @@ const getModelAverage = createRoute({
 });
 
 /** Answers a model's vectors as safetensors, or 304 when If-None-Match names their ETag. */
-function sendModel(c: Context<EdgeEnv>, model: Model, reads: ReadonlyMap<string, VectorRead>) {
+function sendModel(c: Context<EdgeEnv>, model: Model, reads: ReadonlyMap<string, VectorRead>, headers: Record<string, string> = {}) {
   const etag = modelETag(model.layout, reads);
   if (c.req.header("if-none-match")?.split(",").some((t) => t.trim() === etag)) return c.body(null, 304, { etag });
-  return safetensorsResponse(c, model.layout, reads);
+  return safetensorsResponse(c, model.layout, reads, headers);
 }
 
-/** A model push answered: the updated model as safetensors; or, when some shard answered no weights (rounds mode, return=minimal, a skipped push), every shard's summary. */
+/** The point of a model is distinct from its weights when it is so on some shard. */
+const modelPointHeader = (distinct: Iterable<boolean>) => pointHeaderOf([...distinct].some(Boolean));
+
+/**
+ * A model push answered: the updated model as safetensors (per shard its point: the weights, or the
+ * point where distinct from them); or, when some shard answered no vector (rounds mode,
+ * return=minimal, a skipped push), every shard's summary.
+ */
 function sendPushed(c: Context<EdgeEnv>, model: Model, results: ReadonlyMap<string, PushResult>) {
-  const weights = new Map([...results].flatMap(([shard, r]) => (r.weights ? [[shard, r.weights] as const] : [])));
-  if (weights.size === results.size) return safetensorsResponse(c, model.layout, weights);
+  const vectors = new Map([...results].flatMap(([shard, r]) => ((r.point ?? r.weights) ? [[shard, (r.point ?? r.weights)!] as const] : [])));
+  if (vectors.size === results.size) return safetensorsResponse(c, model.layout, vectors, modelPointHeader([...results.values()].map((r) => r.point !== undefined)));
   const open = [...results.values()].some((r) => r.round && !r.round.closed);
   return c.json({ shards: [...results].map(([shard, r]) => ({ shard, ...presentSummary(r) })) }, open ? 202 : 200);
 }
@@ -171,6 +196,12 @@ export const models = new OpenAPIHono<EdgeEnv>()
     const { model } = c.req.valid("param");
     const loaded = await loadModel(c.env, model);
     return sendModel(c, loaded, await readModel(c.env, loaded));
+  })
+  .openapi(getModelPoint, async (c) => {
+    const { model } = c.req.valid("param");
+    const loaded = await loadModel(c.env, model);
+    const points = await readModelPoint(c.env, loaded);
+    return sendModel(c, loaded, points, modelPointHeader([...points.values()].map((p) => p.distinct)));
   })
   .openapi(getModelAverage, async (c) => {
     const { model, name } = c.req.valid("param");

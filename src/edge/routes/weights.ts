@@ -3,9 +3,10 @@ import type { Context } from "hono";
 import { MAX_WAIT_SECONDS } from "../../limits";
 import { refuse } from "../../problems";
 import { shardClient } from "../../shard/client";
-import type { VectorRead } from "../../shard/types";
+import type { PointRead, VectorRead } from "../../shard/types";
 import { scoped } from "../auth/middleware";
 import { readFloatsBody, sendFloats, versionHeadersOf } from "../floats";
+import { pointHeaderOf, pointResponseHeader } from "../point";
 import { preferencesOf } from "../prefer";
 import { ShardParams } from "../schemas/params";
 import { Float32Bytes, FloatsInput } from "../schemas/responses";
@@ -55,6 +56,24 @@ const getAverage = createRoute({
   },
 });
 
+const getPoint = createRoute({
+  method: "get",
+  path: "/v1/shards/{shard}/point",
+  middleware: [scoped("read", "shard")] as const,
+  tags: ["weights"],
+  operationId: "getPoint",
+  summary: "The evaluation point: where the next gradient is to be taken, in the same formats as the weights.",
+  description:
+    "The weights for most rules; the look-ahead x + momentum · v for SGD's look-ahead Nesterov (momentum_form 'velocity' with nesterov). " +
+    "It moves only with the weights: its ETag is theirs, and If-None-Match with `Prefer: wait=N` long-polls it. X-Point says which it is.",
+  request: { params: ShardParams, query: RangeQuery, headers: getWeights.request.headers },
+  responses: {
+    200: { description: "The point over the range.", headers: { ...vectorResponseHeaders, ...pointResponseHeader }, content: floatsContent },
+    304: { description: "Not modified since the ETag in If-None-Match.", headers: vectorResponseHeaders },
+    ...problems(400, 401, 403, 404, 406),
+  },
+});
+
 const putWeights = createRoute({
   method: "put",
   path: "/v1/shards/{shard}/weights",
@@ -92,16 +111,21 @@ function notModified(c: Context, read: Pick<VectorRead, "revision" | "version">)
  * Answers a read: 304 when If-None-Match names its revision, unless `Prefer: wait=N` asks to wait
  * for the next revision, in which case the read is made again once the weights have changed.
  */
-async function answerVector(c: Context<EdgeEnv>, shard: string, read: () => Promise<VectorRead>): Promise<Response> {
+async function answerVector<R extends VectorRead>(
+  c: Context<EdgeEnv>,
+  shard: string,
+  read: () => Promise<R>,
+  headersOf: (vector: R) => Record<string, string> = () => ({}),
+): Promise<Response> {
   let vector = await read();
-  if (!notModified(c, vector)) return sendFloats(c, vector);
+  if (!notModified(c, vector)) return sendFloats(c, vector, headersOf(vector));
   const { waitSeconds } = preferencesOf(c.req.header("prefer"));
   if (waitSeconds > 0) {
     const revision = await shardClient(c.env, shard).awaitRevision(vector.revision, waitSeconds * 1000);
     if (revision !== vector.revision) vector = await read();
   }
   if (notModified(c, vector)) return c.body(null, 304, versionHeadersOf(vector));
-  return sendFloats(c, vector);
+  return sendFloats(c, vector, headersOf(vector));
 }
 
 export const weights = new OpenAPIHono<EdgeEnv>()
@@ -114,6 +138,11 @@ export const weights = new OpenAPIHono<EdgeEnv>()
     const { shard, name } = c.req.valid("param");
     const { offset = 0, length } = c.req.valid("query");
     return answerVector(c, shard, () => shardClient(c.env, shard).read({ offset, length }, name));
+  })
+  .openapi(getPoint, async (c) => {
+    const { shard } = c.req.valid("param");
+    const { offset = 0, length } = c.req.valid("query");
+    return answerVector(c, shard, () => shardClient(c.env, shard).readPoint({ offset, length }), (point: PointRead) => pointHeaderOf(point.distinct));
   })
   .openapi(putWeights, async (c) => {
     const { shard } = c.req.valid("param");

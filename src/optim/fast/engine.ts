@@ -31,7 +31,7 @@
  * test/math/fast-engine.test.ts states the tolerance.
  */
 import type { Engine } from "../engine";
-import { applyTransform, checkRange, followHyper } from "../engine";
+import { applyTransform, checkRange, followHyper, pointOfEngine } from "../engine";
 import type { Hyper } from "../hyper";
 import { getRule, type RuleName } from "../rules";
 import { initState } from "../state";
@@ -139,5 +139,6 @@ export function createFastEngine(
       planFor(inForce)(count, offset * 4, state.step + 1, lr, state.scalars);
       state.step += 1;
     },
+    point: pointOfEngine(rule, hyper, params, state),
   };
 }

@@ -89,7 +89,7 @@ export class Pushes {
     const at = this.store.now();
     const summary = applyPush(resident, req, at);
     const result: PushResult = { ...summary, replayed: false };
-    if (req.respond === "weights") result.weights = this.vectors.read({ offset: summary.offset, length: summary.count });
+    if (req.respond === "weights") Object.assign(result, this.vectors.pushAnswer(summary.offset, summary.count));
     const record = entry && { ...entry, summary, at };
     // A push that changed nothing still answers only once what it saw is durable.
     await (summary.applied || record ? this.groups.join({ resident, summary, record }) : this.groups.drained());
@@ -114,7 +114,7 @@ export class Pushes {
 
   /**
    * The answer to a push or its replay. A rounds-mode push whose round is open waits for it (up
-   * to `waitMs`); once its round has closed the answer carries the weights, like an async push.
+   * to `waitMs`); once its round has closed the answer carries the weights (or the point), like an async push.
    */
   private async respond(result: PushResult, req: PushRequest): Promise<PushResult> {
     await this.groups.drained();
@@ -124,6 +124,6 @@ export class Pushes {
       if (!round.closed) return result;
     }
     if (req.respond !== "weights") return result;
-    return { ...result, weights: this.vectors.read({ offset: result.offset, length: result.count }) };
+    return { ...result, ...this.vectors.pushAnswer(result.offset, result.count) };
   }
 }

@@ -4,14 +4,17 @@
 //   first update:       buf = u                   (PyTorch's first step; variants sgd_first*)
 //   later updates:      buf = mu * buf + keep * u (variants sgd_momentum*)
 //   nesterov:           out = look * u + mu * buf, else out = buf
-//   p = p + nlr * out                             (nlr = -lr)
+//   p = p + nlr * out                             (nlr = -lr, or -lr / (1 - mu^t) with bias_correction)
 // keep = 1 - dampening and look = 1, or keep = look = 1 - mu for ema_momentum (which never uses
 // the `first` variants: its buffer starts at zero and every update is the same average).
+//   momentum_form "velocity" (the notes' form, the learning rate inside; variants sgd_velocity*):
+//                       v = mu * v + nlr * u;  p = p + v         (`buf` is the velocity)
 import { bodyBytes, effectiveGradient, put } from "./common";
 
 const PLAIN = 0;
 const FIRST = 1;
 const MOMENTUM = 2;
+const VELOCITY = 3;
 
 // @ts-ignore: decorator
 @inline function body(
@@ -21,6 +24,12 @@ const MOMENTUM = 2;
 ): void {
   const pv = v128.load(p);
   const u = effectiveGradient(v128.load(g), pv, sgn, wd, decay);
+  if (mode == VELOCITY) {
+    const v = f32x4.add(f32x4.mul(mu, v128.load(buf)), f32x4.mul(nlr, u));
+    put(buf, v, r);
+    put(p, f32x4.add(pv, v), r);
+    return;
+  }
   let out = u;
   if (mode != PLAIN) {
     const b = mode == FIRST ? u : f32x4.add(f32x4.mul(mu, v128.load(buf)), f32x4.mul(keep, u));
@@ -76,4 +85,10 @@ export function sgd_momentum_nesterov(n: i32, p: usize, g: usize, buf: usize, sg
 }
 export function sgd_momentum_nesterov_wd(n: i32, p: usize, g: usize, buf: usize, sgn: f32, wd: f32, nlr: f32, mu: f32, keep: f32, look: f32): void {
   walk(n, p, g, buf, sgn, wd, nlr, mu, keep, look, true, MOMENTUM, true);
+}
+export function sgd_velocity(n: i32, p: usize, g: usize, buf: usize, sgn: f32, wd: f32, nlr: f32, mu: f32, keep: f32, look: f32): void {
+  walk(n, p, g, buf, sgn, wd, nlr, mu, keep, look, false, VELOCITY, false);
+}
+export function sgd_velocity_wd(n: i32, p: usize, g: usize, buf: usize, sgn: f32, wd: f32, nlr: f32, mu: f32, keep: f32, look: f32): void {
+  walk(n, p, g, buf, sgn, wd, nlr, mu, keep, look, true, VELOCITY, false);
 }
