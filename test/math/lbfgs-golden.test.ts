@@ -25,6 +25,7 @@ interface StepCall {
 }
 interface GoldenCase {
   id: string;
+  given: Record<string, unknown>;
   hyper: Record<string, unknown>;
   x0: number[];
   steps: StepCall[];
@@ -76,6 +77,10 @@ describe("L-BFGS against torch.optim.LBFGS, closure call by closure call", () =>
       expect(state.scalars.n_iter).toBe(call.n_iter);
     }
     measured.push(`${c.id}: ${worst}`);
+  });
+  it.each(golden.cases.map((c) => [c.id, c] as const))("%s: torch's defaults (max_eval = max_iter * 5 // 4)", (_id, c) => {
+    const given = { ...c.given, line_search_fn: c.given.line_search_fn ?? "none" };
+    expect(resolveLbfgs(given)).toEqual(c.hyper);
   });
   it("reports the measured agreement", () => {
     console.log(`max ulps per case: ${measured.join(", ")}`);

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   initLbfgsState,
   lbfgsPoint,
+  lbfgsVectorBytes,
   MAX_LS,
   Phase,
   receiveEvaluation,
@@ -104,6 +105,23 @@ function roundTrip(state: LbfgsState, n: number, hyper: LbfgsHyper): LbfgsState 
 }
 
 describe("L-BFGS machine properties", () => {
+  it("holds its vectors in the documented memory: 4·((2·history_size + 2)·n + history_size), + 12·n with strong Wolfe", () => {
+    fc.assert(
+      fc.property(arbitraryCase, (c) => {
+        const { hyper, weights } = setUp(c);
+        const n = weights.length;
+        const h = hyper.history_size;
+        const state = initLbfgsState(n, hyper);
+        const held = Object.values(state.vectors).reduce((bytes, v) => bytes + v.byteLength, 0);
+        const documented = 4 * ((2 * h + 2) * n + h) + (hyper.line_search_fn === "strong_wolfe" ? 12 * n : 0);
+        expect(held).toBe(documented);
+        expect(lbfgsVectorBytes(n, hyper)).toBe(documented);
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+
+
   it("keeps each step() call within torch's closure-call bound", () => {
     let longest = 0;
     fc.assert(
