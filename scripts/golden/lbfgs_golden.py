@@ -67,6 +67,7 @@ CASES = [
     ("quad_well", {"line_search_fn": "strong_wolfe", "history_size": 10, "tolerance_grad": 1e-3}, 3),
     ("rosen2", {"line_search_fn": "strong_wolfe", "history_size": 10, "tolerance_change": 1e-4}, 3),
     ("quad_ill", {"lr": 0.5, "history_size": 3, "tolerance_change": 1e-3}, 3),
+    ("quad_well", {"line_search_fn": "strong_wolfe", "history_size": 3, "tolerance_change": 1e-3}, 3),
     # no curvature: the bracketing phase runs out of its 25 trials, t grows tenfold per trial
     ("linear", {"line_search_fn": "strong_wolfe", "lr": 1e-3, "max_iter": 2, "history_size": 3}, 1),
     ("rosen100", {"line_search_fn": "strong_wolfe", "history_size": 10}, 2),
