@@ -5,7 +5,7 @@ import {
   lbfgsPoint,
   lbfgsVectorBytes,
   MAX_LS,
-  Phase,
+  LbfgsPhase,
   receiveEvaluation,
   resolveLbfgs,
   type LbfgsAnswer,
@@ -138,7 +138,7 @@ describe("L-BFGS machine properties", () => {
             expect(calls).toBeLessThanOrEqual(budget(hyper));
           } while (answer.end === null);
           longest = Math.max(longest, calls - Math.max(hyper.max_eval, 2));
-          expect(state.scalars.phase).toBe(Phase.start);
+          expect(state.scalars.phase).toBe(LbfgsPhase.start);
         }
       }),
       { seed: SEED, numRuns: RUNS },
@@ -157,7 +157,7 @@ describe("L-BFGS machine properties", () => {
         // the pause: the first evaluation at or after c.pause % total that awaits a line-search trial, if any
         let paused = false;
         for (let e = 0; e < total; e++) {
-          const inSearch = state.scalars.phase === Phase.bracket || state.scalars.phase === Phase.zoom;
+          const inSearch = state.scalars.phase === LbfgsPhase.bracket || state.scalars.phase === LbfgsPhase.zoom;
           if (!paused && e >= c.pause % total && (inSearch || hyper.line_search_fn === "none")) {
             state = roundTrip(state, weights.length, hyper);
             paused = true;

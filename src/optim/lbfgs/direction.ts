@@ -1,6 +1,6 @@
 import type { LbfgsHyper } from "./hyper";
 import { dot } from "./reduce";
-import { vector, type LbfgsState } from "./state";
+import { lbfgsVector, type LbfgsState } from "./state";
 
 const fr = Math.fround;
 
@@ -18,7 +18,7 @@ export function addScaled(out: Float32Array, x: Float32Array, alpha: number, v: 
  */
 export function updateDirection(hyper: LbfgsHyper, state: LbfgsState, g: Float32Array): void {
   const s = state.scalars;
-  const d = vector(state, "d");
+  const d = lbfgsVector(state, "d");
   const n = d.length;
   if (s.n_iter === 1) {
     for (let i = 0; i < n; i++) d[i] = -g[i]!;
@@ -27,10 +27,10 @@ export function updateDirection(hyper: LbfgsHyper, state: LbfgsState, g: Float32
     s.H_diag = 1;
     return;
   }
-  const prev = vector(state, "prev_flat_grad");
-  const dirs = vector(state, "old_dirs");
-  const stps = vector(state, "old_stps");
-  const ro = vector(state, "ro");
+  const prev = lbfgsVector(state, "prev_flat_grad");
+  const dirs = lbfgsVector(state, "old_dirs");
+  const stps = lbfgsVector(state, "old_stps");
+  const ro = lbfgsVector(state, "ro");
   const size = hyper.history_size;
   const t = fr(s.t);
   let ys = 0;

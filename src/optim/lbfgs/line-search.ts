@@ -2,7 +2,7 @@ import { cubicInterpolate } from "./cubic";
 import { addScaled } from "./direction";
 import { absMax, dot } from "./reduce";
 import { abs, add, f32, ge, gt, le, lt, mul, py, pyMax, pyMin, sub, type TorchScalar } from "./scalar";
-import { getScalar, Phase, setScalar, vector, type LbfgsState } from "./state";
+import { getScalar, lbfgsVector, LbfgsPhase, setScalar, type LbfgsState } from "./state";
 
 /**
  * torch's `_strong_wolfe` (minFunc's WolfeLineSearch) cut at its closure calls: each trial point is
@@ -26,27 +26,27 @@ export function startLineSearch(state: LbfgsState, weights: Float32Array, loss: 
   const s = state.scalars;
   s.ls_f = loss;
   s.ls_gtd = gtd;
-  s.ls_d_norm = absMax(vector(state, "d"));
+  s.ls_d_norm = absMax(lbfgsVector(state, "d"));
   s.ls_evals = 0;
   setScalar(state, "t_prev", py(0));
   s.f_prev = loss;
   s.gtd_prev = gtd;
-  vector(state, "bracket_g0").set(vector(state, "prev_flat_grad")); // g_prev = g
-  probe(state, weights, t, Phase.bracket);
+  lbfgsVector(state, "bracket_g0").set(lbfgsVector(state, "prev_flat_grad")); // g_prev = g
+  probe(state, weights, t, LbfgsPhase.bracket);
 }
 
 /** Takes the loss and gradient at the current trial point. */
 export function lineSearchProbe(state: LbfgsState, weights: Float32Array, loss: number, gradient: Float32Array): LineSearchAnswer {
   const s = state.scalars;
   s.ls_evals += 1;
-  const gtd = Math.fround(dot(gradient, vector(state, "d")));
-  return s.phase === Phase.bracket ? bracketStep(state, weights, loss, gradient, gtd) : zoomStep(state, weights, loss, gradient, gtd);
+  const gtd = Math.fround(dot(gradient, lbfgsVector(state, "d")));
+  return s.phase === LbfgsPhase.bracket ? bracketStep(state, weights, loss, gradient, gtd) : zoomStep(state, weights, loss, gradient, gtd);
 }
 
 function probe(state: LbfgsState, weights: Float32Array, t: TorchScalar, phase: number): LineSearchAnswer {
   setScalar(state, "t", t);
   state.scalars.phase = phase;
-  addScaled(vector(state, "point"), weights, t.value, vector(state, "d"));
+  addScaled(lbfgsVector(state, "point"), weights, t.value, lbfgsVector(state, "d"));
   return PROBE;
 }
 
@@ -69,7 +69,7 @@ function bracketStep(state: LbfgsState, weights: Float32Array, fNew: number, gNe
   const t = getScalar(state, "t");
   if (lsIter(state) === MAX_LS) {
     setBracket(state, 0, py(0), s.ls_f, 0);
-    vector(state, "bracket_g0").set(vector(state, "prev_flat_grad"));
+    lbfgsVector(state, "bracket_g0").set(lbfgsVector(state, "prev_flat_grad"));
     setBracket(state, 1, t, fNew, gtdNew, gNew);
     s.low = s.bracket_f0 <= s.bracket_f1 ? 0 : 1;
     return finish(state);
@@ -87,9 +87,9 @@ function bracketStep(state: LbfgsState, weights: Float32Array, fNew: number, gNe
   const next = cubicInterpolate(tPrev, s.f_prev, f32(s.gtd_prev), t, fNew, f32(gtdNew), [minStep, maxStep]);
   setScalar(state, "t_prev", t);
   s.f_prev = fNew;
-  vector(state, "bracket_g0").set(gNew);
+  lbfgsVector(state, "bracket_g0").set(gNew);
   s.gtd_prev = gtdNew;
-  return probe(state, weights, next, Phase.bracket);
+  return probe(state, weights, next, LbfgsPhase.bracket);
 }
 
 /** bracket = [t_prev, t] (bracket_g0 already holds g_prev); on to the zoom phase. */
@@ -123,7 +123,7 @@ function zoomNext(state: LbfgsState, weights: Float32Array): LineSearchAnswer {
   } else {
     s.insuf_progress = 0;
   }
-  return probe(state, weights, t, Phase.zoom);
+  return probe(state, weights, t, LbfgsPhase.zoom);
 }
 
 function zoomStep(state: LbfgsState, weights: Float32Array, fNew: number, gNew: Float32Array, gtdNew: number): LineSearchAnswer {
@@ -148,7 +148,7 @@ function zoomStep(state: LbfgsState, weights: Float32Array, fNew: number, gNew: 
 const bracketT = (state: LbfgsState, i: number) => getScalar(state, i === 0 ? "bracket0" : "bracket1");
 const bracketF = (state: LbfgsState, i: number) => state.scalars[i === 0 ? "bracket_f0" : "bracket_f1"];
 const bracketGtd = (state: LbfgsState, i: number) => state.scalars[i === 0 ? "bracket_gtd0" : "bracket_gtd1"];
-const bracketG = (state: LbfgsState, i: number) => vector(state, i === 0 ? "bracket_g0" : "bracket_g1");
+const bracketG = (state: LbfgsState, i: number) => lbfgsVector(state, i === 0 ? "bracket_g0" : "bracket_g1");
 
 function setBracket(state: LbfgsState, i: number, t: TorchScalar, f: number, gtd: number, g?: Float32Array): void {
   setScalar(state, i === 0 ? "bracket0" : "bracket1", t);

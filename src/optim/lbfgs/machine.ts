@@ -3,7 +3,7 @@ import type { LbfgsHyper } from "./hyper";
 import { lineSearchProbe, startLineSearch } from "./line-search";
 import { absMax, absSum, dot } from "./reduce";
 import { f32, mul, py, pyMin, type TorchScalar } from "./scalar";
-import { getScalar, Phase, setScalar, vector, type LbfgsState } from "./state";
+import { getScalar, lbfgsVector, LbfgsPhase, setScalar, type LbfgsState } from "./state";
 
 /**
  * torch.optim.LBFGS.step as a machine driven one closure call at a time. `lbfgsPoint` says where
@@ -38,7 +38,7 @@ const fr = Math.fround;
 /** Where the next evaluation is to be taken: the weights, or the line search's trial point. */
 export function lbfgsPoint(state: LbfgsState, weights: Float32Array): Float32Array {
   const phase = state.scalars.phase;
-  return phase === Phase.bracket || phase === Phase.zoom ? vector(state, "point") : weights;
+  return phase === LbfgsPhase.bracket || phase === LbfgsPhase.zoom ? lbfgsVector(state, "point") : weights;
 }
 
 /**
@@ -54,18 +54,18 @@ export function receiveEvaluation(
   gradient: Float32Array,
 ): LbfgsAnswer {
   const s = state.scalars;
-  if (gradient.length !== weights.length || vector(state, "d").length !== weights.length) {
-    throw new Error(`L-BFGS: gradient of ${gradient.length}, weights of ${weights.length}, state of ${vector(state, "d").length}`);
+  if (gradient.length !== weights.length || lbfgsVector(state, "d").length !== weights.length) {
+    throw new Error(`L-BFGS: gradient of ${gradient.length}, weights of ${weights.length}, state of ${lbfgsVector(state, "d").length}`);
   }
   s.func_evals += 1;
   switch (s.phase) {
-    case Phase.start:
+    case LbfgsPhase.start:
       s.steps += 1;
       s.step_evals = 1;
       s.step_iter = 0;
       if (absMax(gradient) <= fr(hyper.tolerance_grad)) return end(state, "tolerance_grad", false);
       return iterate(hyper, state, weights, gradient, loss, false);
-    case Phase.afterMove:
+    case LbfgsPhase.afterMove:
       s.step_evals += 1;
       return afterStep(hyper, state, weights, gradient, loss, absMax(gradient) <= fr(hyper.tolerance_grad), false);
     default: {
@@ -73,7 +73,7 @@ export function receiveEvaluation(
       const search = lineSearchProbe(state, weights, loss, gradient);
       if (!search.done) return answer(state, false, null);
       setScalar(state, "t", search.t);
-      addScaled(weights, weights, search.t.value, vector(state, "d"));
+      addScaled(weights, weights, search.t.value, lbfgsVector(state, "d"));
       const optimal = absMax(search.gradient) <= fr(hyper.tolerance_grad);
       return afterStep(hyper, state, weights, search.gradient, search.loss, optimal, true);
     }
@@ -101,7 +101,7 @@ function afterStep(
 
 /** `d.mul(t).abs().max()`. */
 function maxStep(state: LbfgsState): number {
-  const d = vector(state, "d");
+  const d = lbfgsVector(state, "d");
   const t = fr(state.scalars.t);
   let max = 0;
   for (let i = 0; i < d.length; i++) max = Math.max(max, Math.abs(fr(d[i]! * t)));
@@ -121,10 +121,10 @@ function iterate(
   s.step_iter += 1;
   s.n_iter += 1;
   updateDirection(hyper, state, g);
-  vector(state, "prev_flat_grad").set(g);
+  lbfgsVector(state, "prev_flat_grad").set(g);
   s.prev_loss = loss;
   setScalar(state, "t", s.n_iter === 1 ? firstStep(hyper, g) : py(hyper.lr));
-  const d = vector(state, "d");
+  const d = lbfgsVector(state, "d");
   const gtd = dot(g, d);
   if (gtd > fr(-hyper.tolerance_change)) return end(state, "directional_derivative", moved);
   const t = getScalar(state, "t");
@@ -134,7 +134,7 @@ function iterate(
   }
   addScaled(weights, weights, t.value, d);
   if (s.step_iter === hyper.max_iter) return end(state, "max_iter", true);
-  s.phase = Phase.afterMove;
+  s.phase = LbfgsPhase.afterMove;
   return answer(state, true, null);
 }
 
@@ -144,7 +144,7 @@ function firstStep(hyper: LbfgsHyper, g: Float32Array): TorchScalar {
 }
 
 function end(state: LbfgsState, reason: LbfgsStepEnd, moved: boolean): LbfgsAnswer {
-  state.scalars.phase = Phase.start;
+  state.scalars.phase = LbfgsPhase.start;
   return answer(state, moved, reason);
 }
 

@@ -3,7 +3,7 @@ import type { LbfgsHyper } from "./hyper";
 import type { TorchScalar } from "./scalar";
 
 /** What the next evaluation is for. */
-export const Phase = {
+export const LbfgsPhase = {
   /** The first closure call of a `step()` call, at the weights. */
   start: 0,
   /** The re-evaluation at the weights after a fixed step (no line search). */
@@ -113,7 +113,7 @@ export function setScalar(state: LbfgsState, name: ScalarPair, value: TorchScala
   state.scalars[`${name}_tensor`] = value.tensor ? 1 : 0;
 }
 
-export function vector(state: LbfgsState, name: string): Float32Array {
+export function lbfgsVector(state: LbfgsState, name: string): Float32Array {
   const v = state.vectors[name];
   if (!v) throw new Error(`L-BFGS state has no vector '${name}'`);
   return v;
