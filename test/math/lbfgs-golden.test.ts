@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { absSum, dot } from "../../src/optim/lbfgs/reduce";
 import { initLbfgsState, lbfgsPoint, receiveEvaluation, resolveLbfgs, type LbfgsAnswer } from "../../src/optim/lbfgs";
 import { loadGoldenJson } from "../support/golden";
 
@@ -31,7 +32,23 @@ interface GoldenCase {
   steps: StepCall[];
 }
 
-const golden = loadGoldenJson<{ cases: GoldenCase[] }>("lbfgs.json");
+interface Reduction {
+  n: number;
+  a: number[];
+  b: number[];
+  abs_sum: number;
+  dot: number;
+}
+
+const golden = loadGoldenJson<{ cases: GoldenCase[]; reductions: Reduction[] }>("lbfgs.json");
+
+describe("torch's float32 reductions, bit for bit", () => {
+  it.each(golden.reductions.map((r) => [r.n, r] as const))("length %i: a.abs().sum() and a.dot(b)", (_n, r) => {
+    const a = Float32Array.from(r.a);
+    expect(absSum(a)).toBe(r.abs_sum);
+    expect(dot(a, Float32Array.from(r.b))).toBe(r.dot);
+  });
+});
 
 const bits = new Float32Array(1);
 const ints = new Int32Array(bits.buffer);
