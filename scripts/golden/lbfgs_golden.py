@@ -4,7 +4,7 @@ Writes test/golden/lbfgs.json: for each case the hyperparameters, the initial we
 `step(closure)` call, every closure call's point, loss and gradient, the weights after each
 accepted move (each `_add_grad` outside a line-search trial), the weights after the call and torch's
 `func_evals` / `n_iter` state; and `reductions`, torch's `a.abs().sum()` and `a.dot(b)` of random
-vectors of lengths up to 3001. All numbers are float32 values written as exact decimal doubles.
+vectors of lengths up to 4099. All numbers are float32 values written as exact decimal doubles.
 
 Objectives (float32 autograd): f(x) = ½ xᵀAx − bᵀx with A = Q diag(λ) Qᵀ (λ log-spaced over
 [1, 10] or [1e-3, 1e3]), and Rosenbrock Σ 100 (x[i+1] − x[i]²)² + (1 − x[i])², and a linear cᵀx.
@@ -123,18 +123,20 @@ def _run(obj, hyper, steps):
     return x0, calls
 
 
-REDUCTION_LENGTHS = (1, 7, 8, 31, 100, 257, 513, 1000, 3001)
+REDUCTION_LENGTHS = (1, 7, 8, 31, 100, 257, 513, 1000, 3001, 4099)
 
 
 def _reductions():
     """`a.abs().sum()` and `a.dot(b)` as LBFGS computes them, at lengths beyond the cases' (ATen's
-    cascade sum adds levels from 512 elements on): magnitudes spread over 1e-3..1e3, signs mixed."""
+    cascade sum adds levels from 512 elements on): magnitudes of one scale (where the order of the
+    additions shows most) and spread over 1e-3..1e3, signs mixed."""
     gen = torch.Generator().manual_seed(17)
     rows = []
     for n in REDUCTION_LENGTHS:
-        a = (torch.randn(n, generator=gen) * torch.exp(3 * torch.randn(n, generator=gen))).float()
-        b = (torch.randn(n, generator=gen) * torch.exp(3 * torch.randn(n, generator=gen))).float()
-        rows.append({"n": n, "a": a.tolist(), "b": b.tolist(), "abs_sum": float(a.abs().sum()), "dot": float(a.dot(b))})
+        for spread in (0, 3):
+            a = (torch.randn(n, generator=gen) * torch.exp(spread * torch.randn(n, generator=gen))).float()
+            b = (torch.randn(n, generator=gen) * torch.exp(spread * torch.randn(n, generator=gen))).float()
+            rows.append({"n": n, "spread": spread, "a": a.tolist(), "b": b.tolist(), "abs_sum": float(a.abs().sum()), "dot": float(a.dot(b))})
     return rows
 
 

@@ -34,6 +34,7 @@ interface GoldenCase {
 
 interface Reduction {
   n: number;
+  spread: number;
   a: number[];
   b: number[];
   abs_sum: number;
@@ -43,7 +44,7 @@ interface Reduction {
 const golden = loadGoldenJson<{ cases: GoldenCase[]; reductions: Reduction[] }>("lbfgs.json");
 
 describe("torch's float32 reductions, bit for bit", () => {
-  it.each(golden.reductions.map((r) => [r.n, r] as const))("length %i: a.abs().sum() and a.dot(b)", (_n, r) => {
+  it.each(golden.reductions.map((r) => [r.n, r.spread, r] as const))("length %i, log-spread %i: a.abs().sum() and a.dot(b)", (_n, _spread, r) => {
     const a = Float32Array.from(r.a);
     expect(absSum(a)).toBe(r.abs_sum);
     expect(dot(a, Float32Array.from(r.b))).toBe(r.dot);
