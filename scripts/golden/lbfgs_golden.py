@@ -140,7 +140,21 @@ def _reductions():
     return rows
 
 
+def _check_blas():
+    """torch's dot goes to the system BLAS: the files assume the reference BLAS (Debian's libblas3),
+    whose sdot adds left to right in float32. OpenBLAS and others order it differently."""
+    gen = torch.Generator().manual_seed(18)
+    a, b = torch.randn(300, generator=gen), torch.randn(300, generator=gen)
+    acc = torch.zeros((), dtype=torch.float32)
+    for x, y in zip(a, b):
+        acc = acc + x * y
+    if float(acc) != float(a.dot(b)):
+        raise SystemExit("lbfgs_golden.py: torch.dot does not add left to right in float32; select the reference "
+                         "BLAS (update-alternatives --config libblas.so.3-x86_64-linux-gnu: /usr/lib/x86_64-linux-gnu/blas/)")
+
+
 def build_lbfgs(out):
+    _check_blas()
     cases = []
     for obj, given, steps in CASES:
         x0, calls = _run(obj, given, steps)
