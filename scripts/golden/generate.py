@@ -14,6 +14,7 @@ Writes, under test/golden/ (or DIR):
     hyper-schedules.safetensors stock optimizers whose hyperparameters change every step
                                 (momentum / betas / weight_decay schedules, OneCycleLR with
                                 cycle_momentum, inverse square root via LambdaLR)
+    lbfgs.json                  torch.optim.LBFGS: every closure call of a few step() calls (lbfgs_golden.py)
 
 See scripts/golden/README.md for the format and for every place where a golden value is
 produced by torch tensor ops implementing a formula instead of a stock torch class.
@@ -54,6 +55,8 @@ except ImportError:  # pragma: no cover
 from torch.optim import lr_scheduler as lrs  # noqa: E402
 from torch.optim.optimizer import required as _REQUIRED  # noqa: E402
 from torch.optim.swa_utils import AveragedModel  # noqa: E402
+
+from lbfgs_golden import build_lbfgs  # noqa: E402
 
 STEPS = 12
 LENGTHS = (1, 7, 257, 3001)
@@ -1165,6 +1168,7 @@ def main():
     build_averages(out)
     build_clipping(out)
     hyper_schedules = build_hyper_schedules(out, inputs)
+    lbfgs = build_lbfgs(out)
 
     if not args.quiet:
         print(f"torch {torch.__version__}, ATen CPU kernels: default (portable, no FMA), 1 thread")
@@ -1175,6 +1179,7 @@ def main():
             rho = radam_rho(full_hyper("radam", given))
             print(f"radam/{cid} rho_t:", ", ".join(f"{r:.3f}" for r in rho),
                   "-> rectified from step", 1 + next(i for i, r in enumerate(rho) if r > 5))
+        print("lbfgs closure calls per step() call:", json.dumps(lbfgs))
         for cid, n in notes.items():
             print(f"schedule {cid}: {json.dumps(n)}")
         for p in sorted(out.rglob("*")):

@@ -1,0 +1,4 @@
+export * from "./hyper";
+export * from "./machine";
+export { MAX_LS } from "./line-search";
+export * from "./state";
