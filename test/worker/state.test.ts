@@ -1,0 +1,244 @@
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { encodeSafetensors, parseSafetensors, readTensor, type SafetensorsFile, type TensorInput } from "../../src/formats/safetensors";
+import { MAX_STATE_BODY_BYTES, RPC_MAX_BYTES } from "../../src/limits";
+import { ruleNames } from "../../src/optim";
+import { call, createShard, push } from "./support/api";
+
+/**
+ * The optimizer state in and out (docs/state.md): export → import into a fresh shard → the same
+ * state and the same updates after it, for every rule; every refusal changes nothing; an import is
+ * atomic and idempotent; a state larger than one RPC answer streams both ways.
+ */
+
+const SEED = 20261206;
+console.log(`state.test.ts: seed ${SEED}`);
+
+/** A seeded stream of floats in [-1, 1) (mulberry32). */
+function randoms(seed: number, n: number): Float32Array {
+  let a = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+const LENGTH = 300;
+/** Hyperparameters that give a rule the most state; rules not named here run with their defaults. */
+const richest: Record<string, Record<string, unknown>> = {
+  sgd: { momentum: 0.9 },
+  rmsprop: { centered: true, momentum: 0.5 },
+  adam: { amsgrad: true },
+  adamw: { amsgrad: true },
+};
+const configOf = (rule: string, init: Record<string, unknown> = { kind: "normal", seed: SEED }) => ({
+  length: LENGTH,
+  rule,
+  hyper: { lr: 0.01, ...richest[rule] },
+  page_floats: 128,
+  rate_limit: null,
+  init,
+});
+
+async function exportOf(name: string): Promise<Uint8Array> {
+  const res = await call(`/v1/shards/${name}/state`);
+  if (res.status !== 200) throw new Error(`export of ${name}: ${res.status} ${await res.text()}`);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  expect(bytes.byteLength).toBe(Number(res.headers.get("content-length")));
+  return bytes;
+}
+
+const importInto = (name: string, body: BodyInit, headers: Record<string, string> = {}) =>
+  call(`/v1/shards/${name}/state`, { method: "PUT", body, headers: { "content-type": "application/octet-stream", ...headers } });
+
+/** The file's tensors (names, dtypes, shapes, bytes): everything but the metadata, which names the shard and its version. */
+function tensorsOf(file: SafetensorsFile) {
+  return Object.fromEntries([...file.tensors].map(([name, info]) => [name, { dtype: info.dtype, shape: info.shape, bytes: [...file.data.subarray(info.begin, info.end)] }]));
+}
+
+/** The file rebuilt with tensors replaced, added (a value) or removed (null). */
+function edited(bytes: Uint8Array, changes: Record<string, TensorInput | null>): Uint8Array {
+  const file = parseSafetensors(bytes);
+  const tensors: Record<string, TensorInput> = {};
+  for (const [name, info] of file.tensors) tensors[name] = { shape: info.shape, data: readTensor(file, name) };
+  for (const [name, change] of Object.entries(changes)) {
+    if (change === null) delete tensors[name];
+    else tensors[name] = change;
+  }
+  return encodeSafetensors(tensors, { ...file.metadata });
+}
+
+const stagedPages = (name: string) =>
+  runInDurableObject(env.SHARDS.get(env.SHARDS.idFromName(name)), (_o: unknown, state: DurableObjectState) =>
+    state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM pages WHERE slot LIKE 'import:%'").one().n,
+  );
+
+async function pushAll(name: string, gradients: Float32Array[]): Promise<Uint8Array[]> {
+  const answers: Uint8Array[] = [];
+  for (const g of gradients) {
+    const res = await push(name, g);
+    expect(res.status).toBe(200);
+    answers.push(new Uint8Array(await res.arrayBuffer()));
+  }
+  return answers;
+}
+
+const gradients = (seed: number, n: number) => Array.from({ length: n }, (_, i) => randoms(seed + i, LENGTH));
+
+describe("state round trip, every rule", () => {
+  it.each(ruleNames.map((r) => [r]))("%s: export → import into a fresh shard → the same file and the same pushes after", async (rule) => {
+    const source = await createShard(configOf(rule));
+    await pushAll(source, gradients(SEED, 3));
+    const exported = await exportOf(source);
+    const file = parseSafetensors(exported);
+    expect(file.metadata.rule).toBe(rule);
+    expect(file.metadata.version).toBe("3");
+    expect(JSON.parse(file.metadata.hyper!)).toMatchObject({ lr: 0.01 });
+    expect([...file.tensors.keys()]).toContain("weights");
+    expect(file.tensors.get("step")).toMatchObject({ dtype: "F64", shape: [] });
+    expect(readTensor(file, "step")[0]).toBe(3);
+
+    const target = await createShard(configOf(rule, { kind: "zeros" }));
+    const res = await importInto(target, exported);
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await res.json()).toEqual({ version: 1, revision: 1, step: 3 });
+    const again = parseSafetensors(await exportOf(target));
+    expect(tensorsOf(again)).toEqual(tensorsOf(file));
+    expect({ ...again.metadata, shard: "", version: "", revision: "" }).toEqual({ ...file.metadata, shard: "", version: "", revision: "" });
+
+    const next = gradients(SEED + 100, 3);
+    expect(await pushAll(target, next)).toEqual(await pushAll(source, next));
+    expect(tensorsOf(parseSafetensors(await exportOf(target)))).toEqual(tensorsOf(parseSafetensors(await exportOf(source))));
+  });
+});
+
+describe("state import refusals change nothing", () => {
+  const nadam = () => createShard(configOf("nadam"));
+  const cases: [string, (file: Uint8Array) => BodyInit, number, string, RegExp][] = [
+    ["a missing slot", (f) => edited(f, { exp_avg_sq: null }), 422, "state-mismatch", /lacks 'exp_avg_sq'/],
+    ["an unknown tensor", (f) => edited(f, { momentum_buffer: { shape: [LENGTH], data: new Float32Array(LENGTH) } }), 422, "state-mismatch", /has 'momentum_buffer', which this shard does not keep/],
+    ["a slot in F64", (f) => edited(f, { exp_avg: { shape: [LENGTH], data: new Float64Array(LENGTH) } }), 422, "state-mismatch", /'exp_avg' is F64; state vectors are F32/],
+    ["weights of the wrong length", (f) => edited(f, { weights: { shape: [LENGTH - 1], data: new Float32Array(LENGTH - 1) } }), 422, "wrong-length", /'weights' has 299 elements; this shard's 'weights' has 300/],
+    ["a slot of the wrong shape", (f) => edited(f, { exp_avg: { shape: [3, 100], data: new Float32Array(LENGTH) } }), 422, "state-mismatch", /shape \[3,100\]; it must be \[300\]/],
+    ["a NaN in the last page of a slot", (f) => edited(f, { exp_avg_sq: { shape: [LENGTH], data: new Float32Array(LENGTH).fill(1).fill(NaN, 290, 291) } }), 422, "non-finite", /'exp_avg_sq' has a non-finite value \(NaN\) at element 290/],
+    ["an infinite weight", (f) => edited(f, { weights: { shape: [LENGTH], data: new Float32Array(LENGTH).fill(Infinity, 5, 6) } }), 422, "non-finite", /'weights' has a non-finite value \(Infinity\) at element 5/],
+    ["a negative step", (f) => edited(f, { step: { shape: [], data: Float64Array.of(-1) } }), 422, "invalid-state", /'step' is -1; it must be a non-negative whole number/],
+    ["a fractional step", (f) => edited(f, { step: { shape: [], data: Float32Array.of(2.5) } }), 422, "invalid-state", /'step' is 2.5/],
+    ["a step of shape [1]", (f) => edited(f, { step: { shape: [1], data: Float64Array.of(2) } }), 422, "state-mismatch", /'step' has shape \[1\]; it must be a 0-d tensor/],
+    ["mu_product out of its range", (f) => edited(f, { mu_product: { shape: [], data: Float64Array.of(1.5) } }), 422, "invalid-state", /'mu_product' is 1.5; it must be a finite number in \[0, 1\]/],
+    ["a truncated file", (f) => f.slice(0, f.byteLength - 7), 422, "invalid-safetensors", /ends after/],
+    ["not safetensors", () => new Uint8Array(3), 422, "invalid-safetensors", /the body ends after 3 bytes, inside the header/],
+  ];
+
+  it.each(cases)("%s", async (_what, body, status, type, detail) => {
+    const name = await nadam();
+    await pushAll(name, gradients(SEED, 2));
+    const before = await exportOf(name);
+    const ifMatch = { "if-match": '"2"' };
+    const res = await importInto(name, body(before), ifMatch);
+    expect(res.status).toBe(status);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    const problem = (await res.json()) as { type: string; detail: string };
+    expect(problem.type).toBe(`/problems/${type}`);
+    expect(problem.detail).toMatch(detail);
+    expect(await exportOf(name)).toEqual(before);
+    expect(await stagedPages(name)).toBe(0);
+  });
+
+  it("wants If-Match naming the current revision once training has started", async () => {
+    const name = await nadam();
+    await pushAll(name, gradients(SEED, 2));
+    const before = await exportOf(name);
+    for (const headers of [{}, { "if-match": '"1"' }]) {
+      const res = await importInto(name, before, headers);
+      expect(res.status).toBe(412);
+      expect(((await res.json()) as { type: string }).type).toBe("/problems/precondition-failed");
+    }
+    expect(await exportOf(name)).toEqual(before);
+    const res = await importInto(name, before, { "if-match": '"2"' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("etag")).toBe('"3"');
+  });
+
+  it("refuses another media type, a body past the limit, and a token without the admin scope", async () => {
+    const name = await nadam();
+    const file = await exportOf(name);
+    const json = await call(`/v1/shards/${name}/state`, { method: "PUT", body: file, headers: { "content-type": "application/json" } });
+    expect(json.status).toBe(415);
+    const big = await call(`/v1/shards/${name}/state`, { method: "PUT", body: file, headers: { "content-type": "application/octet-stream", "content-length": String(MAX_STATE_BODY_BYTES + 1) } });
+    expect(big.status).toBe(413);
+    const train = await call(`/v1/shards/${name}/state`, { method: "PUT", body: file, scopes: ["train"], headers: { "content-type": "application/octet-stream" } });
+    expect(train.status).toBe(403);
+    const read = await call(`/v1/shards/${name}/state`, { scopes: ["read"] });
+    expect(read.status).toBe(200);
+    expect(await exportOf(name)).toEqual(file);
+  });
+
+  it("answers 404 for a shard that does not exist", async () => {
+    expect((await call("/v1/shards/no-such-shard-state/state")).status).toBe(404);
+  });
+});
+
+describe("state import: atomic and idempotent", () => {
+  it("a body that breaks off after its first vectors were staged changes nothing", async () => {
+    const name = await createShard(configOf("adam"));
+    await pushAll(name, gradients(SEED, 2));
+    const before = await exportOf(name);
+    const broken = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(before.slice(0, before.byteLength - 200));
+        controller.error(new Error("the connection broke"));
+      },
+    });
+    const res = await importInto(name, broken, { "if-match": '"2"' }).catch((e: Error) => e);
+    if (res instanceof Response) expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(await exportOf(name)).toEqual(before);
+    expect(await stagedPages(name)).toBe(0);
+  });
+
+  it("a retry with the same Idempotency-Key answers the first import; another body with it is refused", async () => {
+    const source = await createShard(configOf("adam"));
+    await pushAll(source, gradients(SEED, 2));
+    const file = await exportOf(source);
+    const target = await createShard(configOf("adam", { kind: "zeros" }));
+    const key = { "idempotency-key": "import-1" };
+    const first = await importInto(target, file, key);
+    expect(first.status).toBe(200);
+    await pushAll(target, gradients(SEED + 7, 1));
+    const after = await exportOf(target);
+    const retry = await importInto(target, file, key);
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(await retry.json()).toEqual({ version: 1, revision: 1, step: 2 });
+    expect(await exportOf(target)).toEqual(after);
+    const other = await importInto(target, edited(file, { step: { shape: [], data: Float64Array.of(9) } }), key);
+    expect(other.status).toBe(422);
+    expect(((await other.json()) as { type: string }).type).toBe("/problems/idempotency-key-reused");
+    expect(await exportOf(target)).toEqual(after);
+  });
+});
+
+describe("a state larger than one RPC answer", () => {
+  it("streams out and back in (Adam at the longest length its resident budget allows)", async () => {
+    const length = 4_194_224;
+    const config = { length, rule: "adam", hyper: { lr: 0.01 }, rate_limit: null, init: { kind: "normal", seed: SEED } };
+    const source = await createShard(config);
+    expect((await push(source, randoms(SEED, length))).status).toBe(200);
+    const exported = await exportOf(source);
+    expect(exported.byteLength).toBeGreaterThan(RPC_MAX_BYTES);
+    const target = await createShard({ ...config, init: { kind: "zeros" } });
+    const res = await importInto(target, exported);
+    expect(res.status, await res.clone().text()).toBe(200);
+    const again = await exportOf(target);
+    expect(tensorsOf(parseSafetensors(again)).exp_avg_sq!.bytes.length).toBe(length * 4);
+    const a = parseSafetensors(again);
+    const b = parseSafetensors(exported);
+    for (const name of ["weights", "exp_avg", "exp_avg_sq", "step"]) expect(Buffer.compare(a.data.subarray(a.tensors.get(name)!.begin, a.tensors.get(name)!.end), b.data.subarray(b.tensors.get(name)!.begin, b.tensors.get(name)!.end))).toBe(0);
+  }, 120_000);
+});
