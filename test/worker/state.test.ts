@@ -155,7 +155,7 @@ describe("state import refusals change nothing", () => {
     const name = await nadam();
     await pushAll(name, gradients(SEED, 2));
     const before = await exportOf(name);
-    for (const headers of [{}, { "if-match": '"1"' }]) {
+    for (const headers of [{}, { "if-match": '"1"' }] as Record<string, string>[]) {
       const res = await importInto(name, before, headers);
       expect(res.status).toBe(412);
       expect(((await res.json()) as { type: string }).type).toBe("/problems/precondition-failed");
