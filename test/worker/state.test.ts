@@ -242,3 +242,80 @@ describe("a state larger than one RPC answer", () => {
     for (const name of ["weights", "exp_avg", "exp_avg_sq", "step"]) expect(Buffer.compare(a.data.subarray(a.tensors.get(name)!.begin, a.tensors.get(name)!.end), b.data.subarray(b.tensors.get(name)!.begin, b.tensors.get(name)!.end))).toBe(0);
   }, 120_000);
 });
+
+describe("a model's state, per tensor", () => {
+  const adam = { rule: "adam", hyper: { lr: 0.01 }, rate_limit: null };
+  const sgd = { rule: "sgd", hyper: { lr: 0.1, momentum: 0.9 }, rate_limit: null };
+  const tensors = [
+    { name: "layer.weight", shape: [10, 30] },
+    { name: "layer.bias", shape: [10] },
+    { name: "embed", shape: [5, 100] },
+  ];
+  // 256 floats per shard: layer.weight spans two shards, layer.bias has a shard (and a rule) of its own, embed two more.
+  const manifest = { tensors, shard_size: 256, config: { ...adam, init: { kind: "normal", seed: SEED } }, overrides: [{ match: "*.bias", config: sgd }] };
+  const gradientFile = (seed: number) =>
+    encodeSafetensors(Object.fromEntries(tensors.map((t, j) => [t.name, { shape: t.shape, data: randoms(seed + j, t.shape.reduce((a, b) => a * b, 1)) }])));
+  const createModel = async (name: string) => expect((await call(`/v1/models/${name}`, { method: "PUT", json: manifest })).status).toBe(201);
+  const pushModel = async (name: string, seed: number) => {
+    const res = await call(`/v1/models/${name}/gradients`, { method: "POST", body: gradientFile(seed), headers: { "content-type": "application/octet-stream" } });
+    expect(res.status).toBe(200);
+    return new Uint8Array(await res.arrayBuffer());
+  };
+  const modelState = async (name: string) => {
+    const res = await call(`/v1/models/${name}/state`);
+    expect(res.status).toBe(200);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect(bytes.byteLength).toBe(Number(res.headers.get("content-length")));
+    return bytes;
+  };
+  const putModelState = (name: string, body: Uint8Array, headers: Record<string, string> = {}) =>
+    call(`/v1/models/${name}/state`, { method: "PUT", body, headers: { "content-type": "application/octet-stream", ...headers } });
+
+  it("exports every tensor's weights, slots, step and scalars; a fresh model imports them and then steps alike", async () => {
+    const source = `state-model-a-${SEED}`;
+    const target = `state-model-b-${SEED}`;
+    await createModel(source);
+    await createModel(target);
+    await pushModel(source, SEED);
+    await pushModel(source, SEED + 10);
+    const exported = await modelState(source);
+    const file = parseSafetensors(exported);
+    expect([...file.tensors.keys()].sort()).toEqual(
+      ["embed", "embed#exp_avg", "embed#exp_avg_sq", "embed#step", "layer.bias", "layer.bias#momentum_buffer", "layer.bias#step", "layer.weight", "layer.weight#exp_avg", "layer.weight#exp_avg_sq", "layer.weight#step"].sort(),
+    );
+    expect(file.tensors.get("layer.weight#exp_avg")).toMatchObject({ dtype: "F32", shape: [10, 30] });
+    expect(readTensor(file, "embed#step")[0]).toBe(2);
+    // The same values as the shards' own files: layer.weight is the first 256 floats of shard 0 and 44 of shard 1.
+    const shard0 = parseSafetensors(await exportOf(`${source}:0`));
+    const shard1 = parseSafetensors(await exportOf(`${source}:1`));
+    expect([...readTensor(file, "layer.weight#exp_avg_sq")]).toEqual([...readTensor(shard0, "exp_avg_sq"), ...readTensor(shard1, "exp_avg_sq")]);
+
+    const res = await putModelState(target, exported, { "idempotency-key": "model-import" });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(tensorsOf(parseSafetensors(await modelState(target)))).toEqual(tensorsOf(file));
+    const retry = await putModelState(target, exported, { "idempotency-key": "model-import" });
+    expect(retry.status).toBe(200);
+    expect(((await retry.json()) as { shards: { replayed: boolean }[] }).shards.every((s) => s.replayed)).toBe(true);
+    // The answers' metadata name the shards' versions, which differ (an import is one version): compare the tensors.
+    expect(tensorsOf(parseSafetensors(await pushModel(target, SEED + 20)))).toEqual(tensorsOf(parseSafetensors(await pushModel(source, SEED + 20))));
+
+    const again = await putModelState(target, exported);
+    expect(again.status).toBe(412);
+  });
+
+  it("refuses a file that lacks a tensor's slot, changing no shard", async () => {
+    const name = `state-model-c-${SEED}`;
+    await createModel(name);
+    await pushModel(name, SEED);
+    const before = await modelState(name);
+    const etag = (await call(`/v1/models/${name}/weights`)).headers.get("etag")!;
+    const res = await putModelState(name, edited(before, { "embed#exp_avg": null }), { "if-match": etag });
+    expect(res.status).toBe(422);
+    const problem = (await res.json()) as { type: string; detail: string };
+    expect(problem.type).toBe("/problems/state-mismatch");
+    expect(problem.detail).toMatch(/lacks 'embed#exp_avg'/);
+    expect(await modelState(name)).toEqual(before);
+    const ok = await putModelState(name, before, { "if-match": etag });
+    expect(ok.status, await ok.clone().text()).toBe(200);
+  });
+});

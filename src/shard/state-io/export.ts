@@ -9,6 +9,10 @@ export interface StateExport {
   version: number;
   revision: number;
   step: number;
+  scalars: Record<string, number>;
+  /** The vectors in the order the file holds them, after `headBytes` of header and 0-d numbers. */
+  vectors: { name: string; length: number }[];
+  headBytes: number;
   byteLength: number;
   body: ReadableStream<Uint8Array>;
 }
@@ -78,5 +82,12 @@ export function exportState(store: ShardStore): StateExport {
       at += count;
     },
   });
-  return { version: meta.version, revision: meta.revision, step: meta.step, byteLength: first.byteLength + layout.vectors.reduce((n, v) => n + v.length * 4, 0), body };
+  return {
+    version: meta.version,
+    revision: meta.revision,
+    step: meta.step,
+    scalars: Object.fromEntries(numbers.filter(([name]) => name !== STEP_TENSOR)),
+    vectors: layout.vectors.map((v) => ({ name: v.name, length: v.length })),
+    headBytes: first.byteLength,
+    byteLength: first.byteLength + layout.vectors.reduce((n, v) => n + v.length * 4, 0), body };
 }

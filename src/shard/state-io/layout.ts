@@ -23,7 +23,7 @@ export interface StateVector {
 }
 
 export interface StateLayout {
-  /** The weights first, then the slots in the rule's order. */
+  /** The weights first, then the slots by name (so that every shard's order is part of one order: a model's file is read from its shards in it). */
   readonly vectors: readonly StateVector[];
   readonly scalars: readonly ScalarSpec[];
 }
@@ -32,7 +32,7 @@ export interface StateLayout {
 export function stateLayout(resident: Resident): StateLayout {
   const { engine, meta } = resident;
   const vectors: StateVector[] = [{ name: WEIGHTS_TENSOR, length: engine.params.length, values: (r) => r.engine.params }];
-  for (const [name, slot] of Object.entries(engine.state.slots)) vectors.push({ name, length: slot.length, values: (r) => r.engine.state.slots[name]! });
+  for (const [name, slot] of Object.entries(engine.state.slots).sort(([a], [b]) => (a < b ? -1 : 1))) vectors.push({ name, length: slot.length, values: (r) => r.engine.state.slots[name]! });
   const scalars = getRule(meta.config.rule).transform(meta.config.hyper).scalars;
   const names = [...vectors.map((v) => v.name), STEP_TENSOR, ...scalars.map((s) => s.name)];
   const repeated = names.find((n, i) => names.indexOf(n) !== i);
