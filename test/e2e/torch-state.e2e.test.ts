@@ -147,3 +147,21 @@ describe.each(cases)("$name: torch.optim ⇄ shard", ({ name, optimizer, kwargs,
     expect(againstTorch).toBeLessThanOrEqual(TOLERANCE_ULPS);
   });
 });
+
+describe("a model's state through the client", () => {
+  it("exportModelState → importModelState into a fresh model: the same tensors, the same next push", async () => {
+    const manifest = { tensors: [{ name: "w", shape: [7, 9] }, { name: "b", shape: [20] }], shard_size: 50, config: { rule: "adam" as const, hyper: { lr: 0.01 }, init: { kind: "normal" as const, seed: SEED } } };
+    await api.createModel("state-source", manifest);
+    await api.createModel("state-target", manifest);
+    const gradient = (seed: number) => ({ w: { shape: [7, 9], data: randoms(seed, 63) }, b: { shape: [20], data: randoms(seed + 1, 20) } });
+    await api.pushModelGradients("state-source", gradient(SEED));
+    const exported = await api.exportModelState("state-source");
+    const imported = await api.importModelState("state-target", exported.bytes);
+    expect(imported.shards.map((s) => s.step)).toEqual([1, 1]);
+    const again = await api.exportModelState("state-target");
+    const tensors = (f: SafetensorsFile) => Object.fromEntries([...f.tensors].map(([n, i]) => [n, [...f.data.subarray(i.begin, i.end)]]));
+    expect(tensors(parseSafetensors(again.bytes))).toEqual(tensors(parseSafetensors(exported.bytes)));
+    const next = gradient(SEED + 5);
+    expect((await api.pushModelGradients("state-target", next)).tensors).toEqual((await api.pushModelGradients("state-source", next)).tensors);
+  });
+});
