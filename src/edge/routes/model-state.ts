@@ -4,14 +4,12 @@ import { fanOut, valuesOfEveryShard } from "../../models/fan-out";
 import { loadModel } from "../../models/registry";
 import { exportModelState, importModelState } from "../../models/state";
 import { scoped } from "../auth/middleware";
-import { readBodyStream } from "../body";
-import { mediaType, OCTET_STREAM, unsupportedMediaType } from "../floats";
 import { modelETag, SAFETENSORS } from "../safetensors-response";
 import { ModelParams } from "../schemas/params";
 import { modelHeaders, safetensors } from "../schemas/models";
 import type { EdgeEnv } from "../types";
 import { json, problems } from "./common";
-import { refuse } from "../../problems";
+import { safetensorsBody } from "./state";
 
 /** A model's optimizer state in and out as safetensors, per tensor (docs/state.md). */
 
@@ -76,9 +74,7 @@ export const modelState = new OpenAPIHono<EdgeEnv>()
   .openapi(putModelState, async (c) => {
     const { model } = c.req.valid("param");
     const headers = c.req.valid("header");
-    const type = c.req.header("content-type");
-    if (mediaType(type) !== OCTET_STREAM) throw unsupportedMediaType(type, [`${OCTET_STREAM} (safetensors)`]);
-    const body = readBodyStream(c, "safetensors", "the model's state file") ?? refuse("invalid-safetensors", "the body is empty: send a safetensors file");
+    const body = safetensorsBody(c, "safetensors", "the model's state file");
     const loaded = await loadModel(c.env, model);
     const infos = valuesOfEveryShard(loaded, await fanOut(c.env, loaded, (shard) => shard.info()), "the import", "send it again");
     const ifMatch = headers["if-match"];

@@ -6,7 +6,7 @@ import { shardClient } from "../../shard/client";
 import type { StateExport } from "../../shard/state-io/export";
 import type { StateImportResult } from "../../shard/state-io/state-io";
 import { scoped } from "../auth/middleware";
-import { readBodyStream } from "../body";
+import { readBodyStream, type BodyKind } from "../body";
 import { mediaType, OCTET_STREAM, unsupportedMediaType, versionHeadersOf } from "../floats";
 import { ShardParams } from "../schemas/params";
 import { safetensors } from "../schemas/models";
@@ -77,7 +77,7 @@ const putState = createRoute({
 });
 
 /** The streamed answer of an export. */
-export function stateResponse(c: Context, state: StateExport): Response {
+function stateResponse(c: Context, state: StateExport): Response {
   return c.body(state.body, 200, {
     "content-type": OCTET_STREAM,
     "content-length": String(state.byteLength),
@@ -86,11 +86,11 @@ export function stateResponse(c: Context, state: StateExport): Response {
   });
 }
 
-/** The body of an import: safetensors, streamed within its limit. */
-export function stateBody(c: Context, what: string): ReadableStream<Uint8Array> {
+/** The body of an import (a shard's or a model's): safetensors, streamed within the kind's limit. */
+export function safetensorsBody(c: Context, kind: BodyKind, what: string): ReadableStream<Uint8Array> {
   const type = c.req.header("content-type");
   if (mediaType(type) !== OCTET_STREAM) throw unsupportedMediaType(type, [`${OCTET_STREAM} (safetensors)`]);
-  return readBodyStream(c, "state", what) ?? refuse("invalid-safetensors", `${what} is empty: send a safetensors file`);
+  return readBodyStream(c, kind, what) ?? refuse("invalid-safetensors", `${what} is empty: send a safetensors file`);
 }
 
 const imported = (c: Context, result: StateImportResult) => {
@@ -107,7 +107,7 @@ export const state = new OpenAPIHono<EdgeEnv>()
   .openapi(putState, async (c) => {
     const { shard } = c.req.valid("param");
     const headers = c.req.valid("header");
-    const body = stateBody(c, "the state file");
+    const body = safetensorsBody(c, "state", "the state file");
     const principal = c.get("principal");
     const result = await shardClient(c.env, shard).importState(body, {
       ifMatch: headers["if-match"] === undefined ? undefined : revisionOf(headers["if-match"], "If-Match"),

@@ -3,7 +3,7 @@ import { MAX_STATE_BODY_BYTES } from "../../limits";
 import { refuse } from "../../problems";
 import { ensureChangedBy } from "../ownership";
 import type { Ledger } from "../pushes/ledger";
-import type { LedgerEntry } from "../pushes/ledger-key";
+import { HEX, type LedgerEntry } from "../pushes/ledger-key";
 import type { Rounds } from "../rounds/rounds";
 import { saveMeta } from "../store/meta";
 import type { ShardStore } from "../store/store";
@@ -27,8 +27,6 @@ export interface StateImportResult {
   step: number;
   replayed: boolean;
 }
-
-const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
 
 /**
  * The shard's optimizer state in and out (docs/state.md): the export streams it (export.ts); an
