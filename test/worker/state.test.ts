@@ -202,6 +202,44 @@ describe("state import: atomic and idempotent", () => {
     expect(await stagedPages(name)).toBe(0);
   });
 
+  it("one import at a time: another, while the first streams, is refused", async () => {
+    const source = await createShard(configOf("adam"));
+    await pushAll(source, gradients(SEED, 1));
+    const file = await exportOf(source);
+    const target = await createShard(configOf("adam", { kind: "zeros" }));
+    let finish!: () => void;
+    const held = new Promise<void>((resolve) => (finish = resolve));
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(file.slice(0, 100));
+        await held;
+        controller.enqueue(file.slice(100));
+        controller.close();
+      },
+    });
+    const first = importInto(target, body);
+    // Until the first import has reached the shard, the second (an empty file) is refused as malformed; then as under way.
+    let second: { status: number; type: string } | undefined;
+    for (let attempt = 0; attempt < 200; attempt++) {
+      const res = await importInto(target, new Uint8Array(0));
+      second = { status: res.status, type: ((await res.json()) as { type: string }).type };
+      if (second.status === 409) break;
+    }
+    expect(second).toEqual({ status: 409, type: "/problems/import-under-way" });
+    finish();
+    expect((await first).status).toBe(200);
+    expect(tensorsOf(parseSafetensors(await exportOf(target)))).toEqual(tensorsOf(parseSafetensors(file)));
+  });
+
+  it("a model's shard imports only through its model", async () => {
+    const model = `state-owned-${SEED}`;
+    expect((await call(`/v1/models/${model}`, { method: "PUT", json: { tensors: [{ name: "w", shape: [4] }], config: { rule: "sgd", hyper: { lr: 0.1 } } } })).status).toBe(201);
+    const file = await exportOf(`${model}:0`);
+    const res = await importInto(`${model}:0`, file);
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { detail: string }).detail).toMatch(new RegExp(`belongs to model '${model}'`));
+  });
+
   it("a retry with the same Idempotency-Key answers the first import; another body with it is refused", async () => {
     const source = await createShard(configOf("adam"));
     await pushAll(source, gradients(SEED, 2));
