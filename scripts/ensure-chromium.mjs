@@ -15,23 +15,11 @@
  *
  * No browser comes from anywhere but Debian's packages.
  */
-import { execFileSync } from "node:child_process";
-import { accessSync, constants } from "node:fs";
-import { delimiter, join } from "node:path";
+import { aptInstall, executable, onPath } from "./apt.mjs";
 
 const DEBIAN_CHROMIUM = "/usr/bin/chromium";
 const browser = process.env.CHROMIUM_PATH || DEBIAN_CHROMIUM;
 const dryRun = process.argv.includes("--dry-run");
-
-const executable = (path) => {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
-const onPath = (command) => (process.env.PATH ?? "").split(delimiter).some((dir) => dir && executable(join(dir, command)));
 
 /** Prints what to do instead and exits 1. */
 function explain(why) {
@@ -55,21 +43,6 @@ if (browser !== DEBIAN_CHROMIUM) explain(`CHROMIUM_PATH names no executable (uns
 if (process.getuid?.() !== 0) explain("it is missing (installing it needs root)");
 if (!onPath("apt-get")) explain("it is missing (no apt-get on PATH to install Debian's chromium)");
 
-const steps = [
-  ["apt-get", ["-qq", "update"]],
-  ["apt-get", ["-qq", "install", "-y", "chromium"]],
-];
 console.log(`Chromium is missing at ${browser}: ${dryRun ? "would install" : "installing"} Debian's chromium package (for the browser tests).`);
-for (const [command, args] of steps) {
-  if (dryRun) {
-    console.log(`  DEBIAN_FRONTEND=noninteractive ${command} ${args.join(" ")}`);
-    continue;
-  }
-  try {
-    // stdout (progress) discarded, stderr (apt's errors) shown.
-    execFileSync(command, args, { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-  } catch (e) {
-    explain(`\`${command} ${args.join(" ")}\` failed (${e.status === null ? e.signal ?? e.message : `exit ${e.status}`})`);
-  }
-}
+aptInstall(["chromium"], { dryRun, fail: explain });
 if (!dryRun && !executable(browser)) explain("the chromium package did not provide it");
