@@ -377,7 +377,15 @@ describe("a model's state, per tensor", () => {
     expect(problem.type).toBe("/problems/state-mismatch");
     expect(problem.detail).toMatch(/lacks 'embed#exp_avg'/);
     expect(await modelState(name)).toEqual(before);
-    const ok = await putModelState(name, before, { "if-match": etag });
+    const ok = await putModelState(name, before, { "if-match": etag, "idempotency-key": "model-retry" });
     expect(ok.status, await ok.clone().text()).toBe(200);
+    // A retry of it carries the ETag it had, now stale: answered as the first import, changing nothing.
+    const after = await modelState(name);
+    const retry = await putModelState(name, before, { "if-match": etag, "idempotency-key": "model-retry" });
+    expect(retry.status, await retry.clone().text()).toBe(200);
+    expect(((await retry.json()) as { shards: { replayed: boolean }[] }).shards.every((s) => s.replayed)).toBe(true);
+    expect(await modelState(name)).toEqual(after);
+    // A new import with that stale ETag is refused by every shard.
+    expect((await putModelState(name, before, { "if-match": etag })).status).toBe(412);
   });
 });

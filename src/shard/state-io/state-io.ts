@@ -64,8 +64,9 @@ export class StateIO {
         return staged.sink(h);
       }).catch(refuseMalformed);
       const { step, scalars } = staged.numbersOf(header);
+      // The body alone: a retry is the same file, whatever If-Match it carries (a model's retry sends the ETag it had, now stale).
       const entry: LedgerEntry | undefined =
-        req.idempotencyKey === undefined ? undefined : { key: `${req.subject ?? ""}\n${req.idempotencyKey}`, fingerprint: `state:${await hashing!.digest()}:${req.ifMatch ?? "-"}` };
+        req.idempotencyKey === undefined ? undefined : { key: `${req.subject ?? ""}\n${req.idempotencyKey}`, fingerprint: `state:${await hashing!.digest()}` };
       await this.drained();
       // From here on synchronous: nothing else runs between the checks and the commit.
       const resident = store.existing();
