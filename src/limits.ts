@@ -67,6 +67,8 @@ export const MAX_CHECKPOINT_LABEL = 128;
 
 /** Largest binary body (a gradient or weights): one vector of the longest shard, under the 32 MiB RPC limit. */
 export const MAX_BODY_BYTES = MAX_SHARD_LENGTH * 4;
+/** An optimizer state file (docs/state.md): everything in it is resident in the shard, so the resident budget bounds it, with a header of at most 1 MiB. Streamed: it may exceed the 32 MiB RPC limit. */
+export const MAX_STATE_BODY_BYTES = RESIDENT_BUDGET_BYTES + 1024 * 1024;
 /** Largest JSON body (configuration, metrics, small gradients). */
 export const MAX_JSON_BODY_BYTES = 2 * 1024 * 1024;
 /** JSON number arrays, in requests and answers: JSON costs 30-60x the update itself. */

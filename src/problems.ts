@@ -55,6 +55,10 @@ export const PROBLEMS = {
   // Models
   "invalid-manifest": { status: 400, title: "Invalid Manifest" },
   "invalid-safetensors": { status: 422, title: "Invalid Safetensors" },
+  // Optimizer state files (docs/state.md)
+  "state-mismatch": { status: 422, title: "State Mismatch" },
+  "invalid-state": { status: 422, title: "Invalid State" },
+  "import-under-way": { status: 409, title: "Import Under Way" },
   "partial-failure": { status: 502, title: "Partial Failure" },
   // The server
   internal: { status: 500, title: "Internal Server Error" },

@@ -8,9 +8,11 @@ import { health } from "./routes/health";
 import { metrics } from "./routes/metrics";
 import { ruleCatalogue } from "./routes/rules";
 import { shards } from "./routes/shards";
+import { state } from "./routes/state";
 import { status } from "./routes/status";
 import { sweeps } from "./routes/sweeps";
 import { modelCheckpoints } from "./routes/model-checkpoints";
+import { modelState } from "./routes/model-state";
 import { models } from "./routes/models";
 import { weights } from "./routes/weights";
 import type { EdgeEnv } from "./types";
@@ -58,7 +60,7 @@ export function createApp() {
     description: "A token `ss1.<claims>.<signature>` with scopes (read, train, relay, admin) bound to a name prefix; see docs/auth.md.",
   });
   for (const path of ["/v1/shards", "/v1/shards/*", "/v1/models", "/v1/models/*", "/v1/sweeps", "/v1/sweeps/*"]) app.use(path, bearerAuth());
-  for (const routes of [health, ruleCatalogue, shards, weights, gradients, metrics, status, models, checkpoints, modelCheckpoints, sweeps]) app.route("/", routes);
+  for (const routes of [health, ruleCatalogue, shards, weights, gradients, metrics, status, state, models, modelState, checkpoints, modelCheckpoints, sweeps]) app.route("/", routes);
   app.notFound((c) => problemResponse(c, { code: "not-found", detail: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }));
   app.onError(errorResponse);
   return app;

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { MAX_BODY_BYTES, MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH, MAX_MODEL_BODY_BYTES } from "../limits";
+import { MAX_BODY_BYTES, MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH, MAX_MODEL_BODY_BYTES, MAX_STATE_BODY_BYTES } from "../limits";
 import { refuse, RefusalError } from "../problems";
 
 /**
@@ -15,6 +15,8 @@ export const BODY_LIMITS = {
   floats: MAX_BODY_BYTES,
   /** A whole model's safetensors, streamed into per-shard buffers. */
   safetensors: MAX_MODEL_BODY_BYTES,
+  /** An optimizer state file, streamed to the shard page by page (docs/state.md). */
+  state: MAX_STATE_BODY_BYTES,
 } as const;
 
 export type BodyKind = keyof typeof BODY_LIMITS;

@@ -28,6 +28,8 @@ export const zeroSlots = (...names: string[]): SlotSpec[] => names.map((name) =>
 export interface ScalarSpec {
   readonly name: string;
   readonly initial: number;
+  /** The closed interval its values stay in, when the rule bounds them (an imported state is held to it). */
+  readonly range?: readonly [number, number];
 }
 
 /** Where a slot's vector lives: fresh heap memory, or (the fast engine) a view of wasm memory. */

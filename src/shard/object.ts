@@ -7,6 +7,7 @@ import { Lifecycle } from "./lifecycle";
 import { Metrics } from "./metrics";
 import { Pushes } from "./pushes/pushes";
 import { Rounds } from "./rounds/rounds";
+import { StateIO, type StateImportRequest } from "./state-io/state-io";
 import { Status } from "./status";
 import { kernelModule } from "./store/kernels";
 import { ShardStore } from "./store/store";
@@ -37,6 +38,7 @@ export class ShardObject extends DurableObject<Env> {
   private readonly checkpointing: Checkpoints;
   private readonly metrics: Metrics;
   private readonly reporting: Status;
+  private readonly stateIO: StateIO;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -50,6 +52,7 @@ export class ShardObject extends DurableObject<Env> {
     this.checkpointing = new Checkpoints(store, this.lifecycle, this.rounds);
     this.metrics = new Metrics(store);
     this.reporting = new Status(store, this.rounds);
+    this.stateIO = new StateIO(store, this.pushes.ledger, this.rounds, () => this.pushes.drained());
   }
 
   /** Runs an operation once the object has started and every applied push is durable (pushes are written in groups). */
@@ -148,6 +151,16 @@ export class ShardObject extends DurableObject<Env> {
   /** Restores a checkpoint as a new version; answers the shard after it. */
   restore(id: number, via?: Via) {
     return this.run(() => this.checkpointing.restore(id, via));
+  }
+
+  /** The optimizer state as a safetensors stream (docs/state.md): larger than one RPC answer may be. */
+  exportState() {
+    return this.run(() => this.stateIO.export());
+  }
+
+  /** Imports a state file streamed from the edge as one new version. */
+  importState(body: ReadableStream<Uint8Array>, req: StateImportRequest, via?: Via) {
+    return this.run(() => this.stateIO.import(body, req, via));
   }
 
   /** The mean of the selected checkpoints' weights over a range. */

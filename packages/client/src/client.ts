@@ -13,10 +13,11 @@ import { modelCalls, type ModelCalls } from "./models.js";
 import { pushCalls, type PushCalls } from "./pushes.js";
 import { serviceCalls, type ServiceCalls } from "./service.js";
 import { shardCalls, type ShardCalls } from "./shards.js";
+import { stateCalls, type StateCalls } from "./state.js";
 import { sweepCalls, type SweepCalls } from "./sweeps.js";
 import { weightCalls, type WeightCalls } from "./weights.js";
 
-export interface Shardstep extends ServiceCalls, ShardCalls, PushCalls, WeightCalls, ModelCalls, ModelTensorCalls {
+export interface Shardstep extends ServiceCalls, ShardCalls, PushCalls, WeightCalls, StateCalls, ModelCalls, ModelTensorCalls {
   /** The generated client (base URL and auth set): for calls the wrapper does not cover. */
   readonly client: Client;
   /** Hyperparameter sweeps: the resource, its trials, the worker loop, plots and ensembles. */
@@ -31,6 +32,7 @@ export function createShardstep(options: ShardstepOptions): Shardstep {
     ...shardCalls(context),
     ...pushCalls(context),
     ...weightCalls(context),
+    ...stateCalls(context),
     ...modelCalls(context),
     ...modelTensorCalls(context),
     ...sweepCalls(context),

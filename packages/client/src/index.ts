@@ -5,6 +5,7 @@ export type { PointResult, PushResult, VectorResult, WeightsStamp } from "./answ
 export type { PushCalls, PushOptions, RoundPushResult } from "./pushes.js";
 export type { PushCommonOptions } from "./push-options.js";
 export { DEFAULT_CHUNK_FLOATS, type DownloadOptions, type UploadOptions, type WeightCalls } from "./weights.js";
+export type { ModelStateExport, StateCalls, StateExport, StateImportOptions, StateImportResult } from "./state.js";
 export type { ShardCalls } from "./shards.js";
 export type { ServiceCalls } from "./service.js";
 export type { ModelCalls, ModelManifestInput, ModelShardConfig, ModelSummary } from "./models.js";

@@ -26,7 +26,7 @@ export function scaleByNadam(o: { b1: number; b2: number; eps: number; momentumD
   const { b1, b2, eps, momentumDecay } = o;
   return {
     slots: zeroSlots("exp_avg", "exp_avg_sq"),
-    scalars: [{ name: "mu_product", initial: 1 }],
+    scalars: [{ name: "mu_product", initial: 1, range: [0, 1] }],
     update(u, state, _params, { step }) {
       const m = slot(state, "exp_avg");
       const v = slot(state, "exp_avg_sq");

@@ -1,7 +1,8 @@
 import { refuse } from "../../problems";
 import type { PushRequest } from "../types";
 
-const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+/** Two hexadecimal digits per byte value (SHA-256 fingerprints). */
+export const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
 
 /** Where a push's outcome is recorded: the stored key (the Idempotency-Key scoped to its caller) and what a retry must send again. */
 export interface LedgerEntry {

@@ -27,7 +27,8 @@ interface PendingPush {
 export class Pushes {
   private readonly rates = new RateLimiter();
   private readonly groups = new GroupCommit<PendingPush>((entries) => this.write(entries));
-  private readonly ledger: Ledger;
+  /** The idempotency ledger, which imports of state (src/shard/state-io) share. */
+  readonly ledger: Ledger;
 
   constructor(
     private readonly store: ShardStore,

@@ -1,0 +1,1 @@
+"""shardstep from Python: helpers that a Python client of the API builds on."""
