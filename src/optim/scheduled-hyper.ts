@@ -93,9 +93,13 @@ export function structuralHyper(config: ScheduledConfig): Hyper {
   return cycle && path ? withValues(config.hyper, { [path]: cycle.max_momentum }) : config.hyper;
 }
 
-/** Whether any hyperparameter changes from update to update. */
+const cyclesMomentum = (spec: ScheduleSpec): boolean =>
+  spec.type === "one_cycle" ? spec.cycle_momentum === true : spec.type === "sequence" && spec.schedules.some(cyclesMomentum);
+
+/** Whether any hyperparameter changes from update to update (asked every step: allocates nothing). */
 export function hasScheduledHyper(config: ScheduledConfig): boolean {
-  return Object.keys(config.schedules ?? {}).length > 0 || cycling(config.schedule).length > 0;
+  for (const _path in config.schedules) return true;
+  return cyclesMomentum(config.schedule);
 }
 
 /**
