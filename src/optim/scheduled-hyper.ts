@@ -152,12 +152,21 @@ function boundsText(field: NumberField): string {
 /** Refuses a value range a field cannot take, and one that would use state the shard does not keep. */
 function checkValues(config: ScheduledConfig, owner: string, path: string, lo: number, hi: number, first: number): void {
   const field = fieldOf(config.rule, path) as NumberField;
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
+    throw new HyperparameterError(owner, `${owner}: its values go ${describeRange(lo, hi)}; a hyperparameter's schedule must stay finite (a gamma above 1 grows without end)`);
+  }
   for (const v of [lo, hi]) {
     if (outOfBounds(field, v)) {
       throw new HyperparameterError(owner, `${owner}: its values go ${describeRange(lo, hi)}, and ${config.rule}'s '${path}' must stay ${boundsText(field)}`);
     }
   }
   const structure = structuralHyper(config);
+  try {
+    getRule(config.rule).resolve(withValues(structure, { [path]: hi }));
+  } catch (e) {
+    if (!(e instanceof HyperparameterError)) throw e;
+    throw new HyperparameterError(owner, `${owner}: its values reach ${path} = ${hi}, where ${e.message}`);
+  }
   const kept = new Set(stateNames(config.rule, structure));
   for (const v of [lo, hi]) {
     const extra = stateNames(config.rule, withValues(structure, { [path]: v })).filter((n) => !kept.has(n));
