@@ -1,6 +1,6 @@
 import { HyperparameterError, type FieldSpec, type Hyper } from "./hyper";
 import { getRule, type RuleName } from "./rules";
-import { cycledMomentumAt, learningRateAt, resolveSchedule, scheduleRange, type ScheduleSpec } from "./schedules";
+import { cycledMomentumAt, learningRateAt, partTypes, resolveSchedule, scheduleRange, type ScheduleSpec } from "./schedules";
 
 /**
  * Schedules of a rule's scalar hyperparameters: `schedules` maps a path (a number field such as
@@ -203,7 +203,7 @@ export function resolveHyperSchedules(config: Omit<ScheduledConfig, "schedules">
       throw new HyperparameterError(owner, `${owner}: ${field}; ${config.rule} can schedule ${schedulablePaths(config.rule).join(", ") || "nothing"}`);
     }
     const spec = resolveSchedule(given, owner);
-    const lrOnly = spec.type === "sequence" ? spec.schedules.find((s) => LR_ONLY.has(s.type))?.type : LR_ONLY.has(spec.type) ? spec.type : undefined;
+    const lrOnly = partTypes(spec).find((type) => LR_ONLY.has(type));
     if (lrOnly) throw new HyperparameterError(owner, `${owner}: a hyperparameter cannot follow a ${lrOnly} schedule (it drives the lr only)`);
     schedules[path] = spec;
   }
