@@ -17,8 +17,9 @@
  * - `state.step` and `state.scalars` (NAdam's mu_product) are plain JS numbers, read and updated by
  *   `step` exactly as the reference engine does; a storage layer may set them when paging in.
  * - `step(lr, offset, count, hyper)` updates [offset, offset + count) only, with the hyperparameters
- *   in force for that update (default: `hyper`; the kernel plan follows them, the state stays); the gradient is not modified
- *   (the reference overwrites it: either way its contents after a step are unspecified).
+ *   in force for that update (default: `hyper`; the kernel plan follows them, the state stays); the
+ *   gradient is not modified (the reference overwrites it: either way its contents after a step are
+ *   unspecified).
  * - `ops` runs the averages / non-finite / norm helpers on views of this memory (see ./ops.ts);
  *   `extra` holds `options.extraVectors` zero-filled vectors of `length` floats for such uses
  *   (e.g. EMA/SWA averages kept next to the weights).
