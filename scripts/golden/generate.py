@@ -11,6 +11,7 @@ Writes, under test/golden/ (or DIR):
     schedules.json              40 learning rates per LR-schedule case
     averages.safetensors        EMA / SWA averages of a 20-step weight trajectory
     clipping.safetensors        clip_grad_norm_ / clip_grad_value_ results
+    averages-scheduled.safetensors  EMA averages whose decay follows a schedule (AveragedModel)
     hyper-schedules.safetensors stock optimizers whose hyperparameters change every step
                                 (momentum / betas / weight_decay schedules, OneCycleLR with
                                 cycle_momentum, inverse square root via LambdaLR)
@@ -1096,6 +1097,33 @@ def _set_path(group, path, value):
         group[name] = value
 
 
+def build_scheduled_averages(out):
+    """The trajectory of averages.safetensors folded into AveragedModel EMAs whose decay for the
+    fold of update k (num_averaged = k: the first fold copies) is the schedule's value at k."""
+    _, back = read_safetensors(out / "averages.safetensors")
+    init, traj = back["initial"], back["trajectory"]
+    specs = [("ema_linear", 0.99, {"type": "linear", "start_factor": 0.5, "end_factor": 1, "total_iters": 8},
+              lambda b: _linear(b, 0.5, 1, 8)),
+             ("ema_inverse_sqrt", 0.9, {"type": "inverse_sqrt"}, lambda b: _inverse_sqrt(b, 0))]
+    tensors, meta = {"initial": init, "trajectory": traj}, []
+    for cid, decay, schedule, f in specs:
+        model = _Vec(init)
+        fn = f(decay)
+        avg = AveragedModel(model, avg_fn=lambda a, p, n, fn=fn: fn(int(n)) * a + (1 - fn(int(n))) * p)
+        rec = []
+        for t in range(AVG_STEPS):
+            with torch.no_grad():
+                model.w.copy_(traj[t])
+            avg.update_parameters(model)
+            rec.append(avg.module.w.detach().clone())
+        tensors[cid] = torch.stack(rec)
+        assert torch.isfinite(tensors[cid]).all()
+        meta.append({"id": cid, "kind": "ema", "decay": decay, "decay_schedule": schedule})
+    write_safetensors(out / "averages-scheduled.safetensors", tensors, {
+        "cases": json.dumps(meta, separators=(",", ":")), "steps": str(AVG_STEPS),
+        "torch": torch.__version__, "aten_cpu_capability": "default"})
+
+
 def build_hyper_schedules(out, inputs):
     tensors, meta_cases = {}, []
     for cid, rule, given, lr_schedule, make_lr_scheduler, schedules in HYPER_SCHEDULE_CASES:
@@ -1169,6 +1197,7 @@ def main():
     build_clipping(out)
     hyper_schedules = build_hyper_schedules(out, inputs)
     lbfgs = build_lbfgs(out)
+    build_scheduled_averages(out)
 
     if not args.quiet:
         print(f"torch {torch.__version__}, ATen CPU kernels: default (portable, no FMA), 1 thread")

@@ -4,7 +4,7 @@ import { AVERAGE_NAME } from "../names";
 import type { Form } from "./fields";
 import { named, section, withDefault } from "./form";
 import { scheduleField } from "./schedule";
-import { scheduleRange, type ScheduleSpec } from "../optim";
+import { partTypes, scheduleRange, type ScheduleSpec } from "../optim";
 import { finiteFloat32, FLOAT32_MAX, NORMAL_DRAW_BOUND, normalReach } from "./init-bounds";
 
 const seed = () => z.number().int().min(0).max(2 ** 32 - 1);
@@ -52,8 +52,7 @@ export const averageSchema = (form: Form) =>
 
 /** Why a decay schedule cannot drive an EMA's decay, or undefined. */
 function emaDecayScheduleProblem(schedule: ScheduleSpec, decay: number): string | undefined {
-  const inner = schedule.type === "sequence" ? schedule.schedules.map((s) => s.type) : [schedule.type];
-  const lrOnly = inner.find((t) => t === "one_cycle" || t === "plateau");
+  const lrOnly = partTypes(schedule).find((t) => t === "one_cycle" || t === "plateau");
   if (lrOnly) return `a decay cannot follow a ${lrOnly} schedule (it drives the lr only)`;
   const { lo, hi } = scheduleRange(schedule, decay);
   return lo >= 0 && hi < 1 ? undefined : `its values go from ${lo} to ${hi}, and an EMA's decay must stay >= 0 and < 1`;

@@ -132,13 +132,16 @@ function hyperparameterChecked<T>(f: () => T): T {
   }
 }
 
+/** What sizes a shard's resident memory: the rule and its state-shaping hyperparameters, the length, how many averages. */
+type Sized = Pick<ShardConfig, "rule" | "hyper" | "length"> & Partial<Pick<ShardConfig, "schedule">> & { averages: Readonly<Record<string, unknown>> };
+
 /** WebAssembly memory the shard keeps resident: weights, gradient, the rule's slots, the averages. */
-export function residentBytes(config: Pick<ShardConfig, "rule" | "hyper" | "length" | "averages"> & Partial<Pick<ShardConfig, "schedule">>): number {
+export function residentBytes(config: Sized): number {
   return fastEngineBytes(config.rule, structuralHyper({ schedule: CONSTANT, ...config }), config.length, { extraVectors: Object.keys(config.averages).length });
 }
 
 /** The longest shard this configuration fits in the resident budget. */
-export function maxLength(config: Pick<ShardConfig, "rule" | "hyper" | "averages"> & Partial<Pick<ShardConfig, "schedule">>): number {
+export function maxLength(config: Omit<Sized, "length">): number {
   let lo = 1;
   let hi = MAX_SHARD_LENGTH;
   while (lo < hi) {

@@ -32,16 +32,29 @@ export interface Engine {
   point(offset?: number, count?: number, hyper?: Hyper): Float32Array | undefined;
 }
 
+/** Whether two sets of hyperparameters have the same values (pairs compared element by element); allocates nothing. */
+function sameValues(a: Hyper, b: Hyper): boolean {
+  if (a === b) return true;
+  for (const k in a) {
+    const x = a[k];
+    const y = b[k];
+    if (x === y) continue;
+    if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  }
+  return true;
+}
+
 /**
- * Follows the hyperparameters in force: `of(hyper)` is derived again only when they change (by
- * identity), and refused if it would use state outside `kept` (a programming error: the
+ * Follows the hyperparameters in force: `of(hyper)` is derived again only when their values
+ * change, and refused if it would use state outside `kept` (a programming error: the
  * configuration's validation keeps scheduled values within the state).
  */
 export function followHyper<T>(rule: RuleName, hyper: Hyper, kept: readonly string[], of: (hyper: Hyper) => T): (hyper: Hyper) => T {
   let current = hyper;
   let derived = of(hyper);
   return (next) => {
-    if (next !== current) {
+    if (!sameValues(next, current)) {
       const t = getRule(rule).transform(next);
       const extra = [...t.slots, ...t.scalars].find((s) => !kept.includes(s.name));
       if (extra) throw new Error(`${rule}: these hyperparameters need state '${extra.name}' the engine does not keep`);

@@ -1,6 +1,6 @@
 import { HyperparameterError, type FieldSpec, type Hyper } from "./hyper";
 import { getRule, type RuleName } from "./rules";
-import { cycledMomentumAt, learningRateAt, resolveSchedule, scheduleRange, type ScheduleSpec } from "./schedules";
+import { cycledMomentumAt, learningRateAt, partTypes, resolveSchedule, scheduleRange, type ScheduleSpec } from "./schedules";
 
 /**
  * Schedules of a rule's scalar hyperparameters: `schedules` maps a path (a number field such as
@@ -93,9 +93,13 @@ export function structuralHyper(config: ScheduledConfig): Hyper {
   return cycle && path ? withValues(config.hyper, { [path]: cycle.max_momentum }) : config.hyper;
 }
 
-/** Whether any hyperparameter changes from update to update. */
+const cyclesMomentum = (spec: ScheduleSpec): boolean =>
+  spec.type === "one_cycle" ? spec.cycle_momentum === true : spec.type === "sequence" && spec.schedules.some(cyclesMomentum);
+
+/** Whether any hyperparameter changes from update to update (asked every step: allocates nothing). */
 export function hasScheduledHyper(config: ScheduledConfig): boolean {
-  return Object.keys(config.schedules ?? {}).length > 0 || cycling(config.schedule).length > 0;
+  for (const _path in config.schedules) return true;
+  return cyclesMomentum(config.schedule);
 }
 
 /**
@@ -148,12 +152,21 @@ function boundsText(field: NumberField): string {
 /** Refuses a value range a field cannot take, and one that would use state the shard does not keep. */
 function checkValues(config: ScheduledConfig, owner: string, path: string, lo: number, hi: number, first: number): void {
   const field = fieldOf(config.rule, path) as NumberField;
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
+    throw new HyperparameterError(owner, `${owner}: its values go ${describeRange(lo, hi)}; a hyperparameter's schedule must stay finite (a gamma above 1 grows without end)`);
+  }
   for (const v of [lo, hi]) {
     if (outOfBounds(field, v)) {
       throw new HyperparameterError(owner, `${owner}: its values go ${describeRange(lo, hi)}, and ${config.rule}'s '${path}' must stay ${boundsText(field)}`);
     }
   }
   const structure = structuralHyper(config);
+  try {
+    getRule(config.rule).resolve(withValues(structure, { [path]: hi }));
+  } catch (e) {
+    if (!(e instanceof HyperparameterError)) throw e;
+    throw new HyperparameterError(owner, `${owner}: its values reach ${path} = ${hi}, where ${e.message}`);
+  }
   const kept = new Set(stateNames(config.rule, structure));
   for (const v of [lo, hi]) {
     const extra = stateNames(config.rule, withValues(structure, { [path]: v })).filter((n) => !kept.has(n));
@@ -190,7 +203,7 @@ export function resolveHyperSchedules(config: Omit<ScheduledConfig, "schedules">
       throw new HyperparameterError(owner, `${owner}: ${field}; ${config.rule} can schedule ${schedulablePaths(config.rule).join(", ") || "nothing"}`);
     }
     const spec = resolveSchedule(given, owner);
-    const lrOnly = spec.type === "sequence" ? spec.schedules.find((s) => LR_ONLY.has(s.type))?.type : LR_ONLY.has(spec.type) ? spec.type : undefined;
+    const lrOnly = partTypes(spec).find((type) => LR_ONLY.has(type));
     if (lrOnly) throw new HyperparameterError(owner, `${owner}: a hyperparameter cannot follow a ${lrOnly} schedule (it drives the lr only)`);
     schedules[path] = spec;
   }

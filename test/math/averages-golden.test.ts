@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { initAverage, updateAverage, type AverageSpec } from "../../src/optim";
+import { averageInForce, initAverage, resolveSchedule, updateAverage, type AverageSpec } from "../../src/optim";
 import { f32, loadGolden, metadataJson, row } from "../support/golden";
 import { TrajectoryTolerance } from "../support/tolerance";
 
@@ -33,5 +33,24 @@ describe("averages match torch.optim.swa_utils.AveragedModel", () => {
       expect(worst.ulps, `t=${t} [${worst.index}] ${worst.actual} vs ${worst.expected}`).toBeLessThanOrEqual(ULP_TOLERANCE);
     }
     expect(avg.count).toBe(c.kind === "ema" ? steps : steps - c.start!);
+  });
+});
+
+// The same trajectory into AveragedModel EMAs whose avg_fn takes the decay of the fold's update from
+// a schedule (averages-scheduled.safetensors): both the math and the fast path's kernel.
+describe("EMA averages whose decay follows a schedule match AveragedModel", () => {
+  const scheduled = loadGolden("averages-scheduled.safetensors");
+  const scheduledCases = metadataJson<{ id: string; decay: number; decay_schedule: unknown }[]>(scheduled, "cases");
+
+  it.each(scheduledCases.map((c) => [c.id, c] as const))("%s", (_id, c) => {
+    const spec: AverageSpec = { kind: "ema", decay: c.decay, decay_schedule: resolveSchedule(c.decay_schedule) };
+    const avg = initAverage(initial);
+    const tolerance = new TrajectoryTolerance(initial);
+    for (let t = 0; t < steps; t++) {
+      updateAverage(averageInForce(spec, t), avg, row(trajectory, t, n), t);
+      const worst = tolerance.check(avg.values, row(f32(scheduled, c.id), t, n));
+      expect(worst.ulps, `t=${t} [${worst.index}] ${worst.actual} vs ${worst.expected}`).toBeLessThanOrEqual(ULP_TOLERANCE);
+    }
+    expect(averageInForce(spec, 1)).not.toEqual({ kind: "ema", decay: c.decay });
   });
 });

@@ -11,7 +11,7 @@ export interface ShardCalls {
   /** The shards the token can see (standalone and of models), narrowed to names starting with `prefix`. */
   listShards(options?: CallOptions & { prefix?: string }): Promise<ShardList["shards"]>;
   getShard(name: string, options?: CallOptions): Promise<ShardInfo>;
-  /** Changes hyperparameters or the schedule live (recorded in the history). */
+  /** Changes hyperparameters, the schedule or schedules of hyperparameters live (recorded in the history); the optimizer state is kept. */
   patchShard(name: string, patch: ShardPatch, options?: CallOptions): Promise<ShardInfo>;
   history(name: string, options?: CallOptions): Promise<ConfigHistory>;
   /** Mode, version, the open round, staleness statistics. */

@@ -55,3 +55,8 @@ export function cycledMomentumAt(spec: ScheduleSpec, t: number): number | undefi
   const i = bisectRight(spec.milestones, t);
   return cycledMomentumAt(spec.schedules[i]!, t - (i === 0 ? 0 : spec.milestones[i - 1]!));
 }
+
+/** The types of a schedule and of every part of its sequences, at any depth. */
+export function partTypes(spec: ScheduleSpec): ScheduleSpec["type"][] {
+  return spec.type === "sequence" ? spec.schedules.flatMap(partTypes) : [spec.type];
+}

@@ -48,7 +48,11 @@ const templates: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
     init,
     rate_limit: fc.constantFrom<unknown>(null, { per_second: 1, burst: 1 }),
   }),
-  patchShard: fc.oneof(fc.record({ hyper: fc.constantFrom<unknown>({ lr: 0.05 }, { lr: "fast" }, { nope: 1 }) }), fc.record({ schedule })),
+  patchShard: fc.oneof(
+    fc.record({ hyper: fc.constantFrom<unknown>({ lr: 0.05 }, { lr: "fast" }, { nope: 1 }) }),
+    fc.record({ schedule }),
+    fc.record({ schedules: fc.dictionary(fc.constantFrom("momentum", "betas.0", "betas", "lr", "nesterov", "nope"), fc.oneof(schedule, fc.constant(null), weird), { maxKeys: 3 }) }),
+  ),
   reportMetric: fc.record({ value: fc.constantFrom<unknown>(0.5, 1, Number.MAX_VALUE), client_id: fc.constantFrom("c1", "test") }, { requiredKeys: ["value"] }),
   createCheckpoint: fc.record({ label: fc.constantFrom("x", "a".repeat(200)) }, { requiredKeys: [] }),
   createModelCheckpoint: fc.record({ label: fc.constantFrom("m", "a".repeat(200)) }, { requiredKeys: [] }),
