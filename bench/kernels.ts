@@ -48,7 +48,8 @@ const cases: Case[] = [
   { name: "rprop", rule: "rprop", hyper: {} },
   { name: "asgd (t0 0: averaging)", rule: "asgd", hyper: { t0: 0 } },
   { name: "lion", rule: "lion", hyper: {} },
-  { name: "normalized (no kernel)", rule: "normalized", hyper: {} },
+  { name: "normalized", rule: "normalized", hyper: {} },
+  { name: "adafactor (vector; no kernel)", rule: "adafactor", hyper: {} },
 ].map((c) => ({ ...c, rule: c.rule as RuleName, hyper: getRule(c.rule as RuleName).resolve(c.hyper) }));
 
 /** Bytes one update reads and writes per parameter: params r/w, gradient read, each slot r/w. */

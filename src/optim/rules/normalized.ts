@@ -38,4 +38,17 @@ export const normalized = definePytorchRule<NormalizedHyper>({
     momentum: { kind: "number", default: 0, min: 0, below: 1 },
   },
   scale: (h) => chain(normalizeByNorm(h.eps), trace({ momentum: h.momentum, dampening: 0, nesterov: false, ema: false })),
+  fast: (h, { variant, p, g, slot, sgn, wd }) => {
+    const sumSquares = variant("normalized_norm") as unknown as (n: number, p: number, g: number, sgn: number, wd: number) => number;
+    const { eps, momentum: mu } = h;
+    const plain = variant("normalized");
+    const first = variant("normalized_first");
+    const later = variant("normalized_momentum");
+    const buf = slot("momentum_buffer");
+    return (n, o, t, lr) => {
+      const denominator = Math.sqrt(sumSquares(n, p + o, g + o, sgn, wd)) + eps;
+      const f = mu === 0 ? plain : t === 1 ? first : later;
+      f(n, p + o, g + o, buf + o, sgn, wd, denominator === 0 ? 0 : 1 / denominator, -lr, mu);
+    };
+  },
 });
