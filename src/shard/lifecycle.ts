@@ -70,7 +70,7 @@ export class Lifecycle {
     ensureChangedBy(meta, via, "change it");
     const config = patchedConfig(meta.config, req);
     if (stateNames(config) !== stateNames(meta.config)) {
-      refuse("invalid-config", "this change adds or removes optimizer state (e.g. momentum, amsgrad, centered); replace the shard instead");
+      refuse("invalid-config", "this change adds, removes or reshapes optimizer state (e.g. momentum, amsgrad, centered, adafactor's shape); replace the shard instead");
     }
     meta.config = config;
     if (req.schedule !== undefined) {
@@ -102,12 +102,13 @@ export class Lifecycle {
 }
 
 /**
- * The optimizer state a configuration keeps: hyperparameters that change it need a new shard.
- * Initial values do not count: the state exists already (a new lr leaves Rprop's step sizes as they are).
+ * The optimizer state a configuration keeps, by name and length: hyperparameters that change it
+ * need a new shard. Initial values do not count: the state exists already (a new lr leaves Rprop's
+ * step sizes as they are).
  */
 function stateNames(config: ShardConfig): string {
   const t = getRule(config.rule).transform(config.hyper);
-  return JSON.stringify([t.slots.map((s) => s.name), t.scalars.map((s) => s.name)]);
+  return JSON.stringify([t.slots.map((s) => [s.name, s.length ?? config.length]), t.scalars.map((s) => s.name)]);
 }
 
 export function describe(resident: Resident): ShardInfo {
