@@ -50,7 +50,8 @@ const cases: Case[] = [
   { name: "rprop", rule: "rprop", hyper: {} },
   { name: "asgd (t0 0: averaging)", rule: "asgd", hyper: { t0: 0 } },
   { name: "lion", rule: "lion", hyper: {} },
-  { name: "normalized (no kernel)", rule: "normalized", hyper: {} },
+  { name: "normalized", rule: "normalized", hyper: {} },
+  { name: "adafactor (vector; no kernel)", rule: "adafactor", hyper: {} },
 ].map((c) => ({ ...c, rule: c.rule as RuleName, hyper: getRule(c.rule as RuleName).resolve(c.hyper) }));
 
 /** Bytes one update reads and writes per parameter: params r/w, gradient read, each slot r/w. */
@@ -353,7 +354,8 @@ function report(
   const adam22 = at22.find((r) => r.name === "adam")!;
   const adamNs = (adam22.fast / 2 ** 22) * 1e9;
   const adamKernelNs = (adam22.kernel / 2 ** 22) * 1e9;
-  const speedups = rows.map((r) => ({ r, x: r.reference / r.fast }));
+  // Rules without a kernel of their own run their reference transform on the fast engine: not fast rules.
+  const speedups = rows.filter((r) => getRule(r.rule).fast).map((r) => ({ r, x: r.reference / r.fast }));
   const worst = speedups.reduce((a, b) => (b.x < a.x ? b : a));
   const tfRatios = tfRows.map((t) => t.tfAdam / t.fastAdam);
   const tfWorst = tfRatios.length > 0 ? Math.min(...tfRatios) : NaN;
@@ -365,7 +367,7 @@ function report(
       `(kernel alone ${adamKernelNs.toFixed(2)}) — ${mark(adamNs <= 2.5)}`,
   );
   lines.push(
-    `- every fast rule ≥ 5× its reference, at every size: lowest ${fmtX(worst.x)} (${worst.r.name} at 2^${worst.r.log2n}) — ${mark(worst.x >= 5)}`,
+    `- every fast rule (a rule with a kernel) ≥ 5× its reference, at every size: lowest ${fmtX(worst.x)} (${worst.r.name} at 2^${worst.r.log2n}) — ${mark(worst.x >= 5)}`,
   );
   const below = speedups.filter((s) => s.x < 5);
   if (below.length > 0) {

@@ -3,7 +3,8 @@ import { DEFAULT_MODEL_SHARD_SIZE, MAX_MODEL_OVERRIDES, MAX_MODEL_PARAMETERS, MA
 import { TENSOR_NAME } from "../names";
 import { refuse } from "../problems";
 import { globMatcher, globProblem } from "./glob";
-import { layoutModel, sizeOf, type ModelLayout } from "./layout";
+import { getRule, isRuleName } from "../optim";
+import { layoutModel, sizeOf, type ModelLayout, type ShardLayout } from "./layout";
 
 /**
  * A manifest as the request schema has shaped it (src/edge/schemas/models.ts: types, ranges, the
@@ -80,8 +81,21 @@ export function planModel(model: string, manifest: ModelManifest): ModelPlan {
   if (layout.shards.length > MAX_MODEL_SHARDS) {
     invalid(`the layout needs ${layout.shards.length} shards; a model has at most ${MAX_MODEL_SHARDS}: raise 'shard_size' or group tensors with the same configuration`);
   }
-  const shardConfigs = layout.shards.map((s) => resolveShardConfig({ ...shardConfigInput(manifest, s.config), length: s.length }));
+  const shardConfigs = layout.shards.map((s) => resolveShardConfig(shardInputOf(manifest, layout, s)));
   return { layout, shardConfigs };
+}
+
+/**
+ * The configuration input shard `s` is created with: its group's, its length, and for a rule that
+ * takes the tensors' segments (normalized: one norm per tensor) the lengths of the tensor pieces it
+ * holds, in order, unless the configuration gives `segments` itself.
+ */
+export function shardInputOf(manifest: ModelManifest, layout: ModelLayout, s: ShardLayout): Record<string, unknown> {
+  const input: Record<string, unknown> = { ...shardConfigInput(manifest, s.config), length: s.length };
+  const hyper = (input.hyper ?? {}) as Record<string, unknown>;
+  if (typeof input.rule !== "string" || !isRuleName(input.rule) || !getRule(input.rule).segmented || "segments" in hyper) return input;
+  const held = layout.tensors.flatMap((t) => t.pieces.filter((p) => p.shard === s.name)).sort((a, b) => a.shard_offset - b.shard_offset);
+  return { ...input, hyper: { ...hyper, segments: held.map((p) => p.length) } };
 }
 
 /** The configuration a shard of group `config` is created with: the manifest's (0), or override `config - 1`'s. */

@@ -4,7 +4,7 @@ import { refuse, RefusalError } from "../problems";
 import { shardClient, type ShardBindings } from "../shard/client";
 import type { ShardInfo } from "../shard/types";
 import type { ModelLayout } from "./layout";
-import { planModel, resolveManifest, shardConfigInput, type ManifestInput, type ModelManifest } from "./manifest";
+import { planModel, resolveManifest, shardInputOf, type ManifestInput, type ModelManifest } from "./manifest";
 import { initPieces } from "./seeds";
 
 /** The bindings the models layer works with: the shards and the catalog. */
@@ -48,7 +48,7 @@ export async function createModel(env: ModelBindings, name: string, input: Manif
         const config = plan.shardConfigs[i]!;
         const init = initPieces(plan.layout, s.name, config.init);
         const options = { model: name, ...(init ? { init } : {}) };
-        return (await shardClient(env, s.name).create(s.name, { ...shardConfigInput(manifest, s.config), length: config.length }, false, options)).info;
+        return (await shardClient(env, s.name).create(s.name, shardInputOf(manifest, plan.layout, s), false, options)).info;
       },
     ),
   );

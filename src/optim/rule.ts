@@ -25,6 +25,11 @@ export interface Rule<H extends Hyper = Hyper> {
    * state couples all elements (Adafactor's factored second moments).
    */
   elementwise(hyper: H): boolean;
+  /**
+   * Whether the rule takes the lengths of the tensor pieces a model's shard holds as its
+   * hyperparameter `segments` (normalized gradient descent: one norm per tensor); a model fills it in.
+   */
+  readonly segmented: boolean;
   /** Fills defaults and validates; throws HyperparameterError with a precise message. */
   resolve(input: unknown): H;
   transform(hyper: H): Transform;
@@ -45,6 +50,7 @@ export function defineRule<H extends Hyper>(def: {
   check?: (hyper: H) => void;
   fitsLength?: (hyper: H, length: number) => string | undefined;
   elementwise?: (hyper: H) => boolean;
+  segmented?: boolean;
   transform: (hyper: H) => Transform;
   fast?: FastPlan<H>;
   point?: (hyper: H) => PointSpec | undefined;
@@ -56,6 +62,7 @@ export function defineRule<H extends Hyper>(def: {
     averages: def.averages ?? [],
     fitsLength: def.fitsLength ?? (() => undefined),
     elementwise: def.elementwise ?? (() => true),
+    segmented: def.segmented ?? false,
     resolve(input) {
       const hyper = resolveHyper<H>(def.name, def.spec, input);
       def.check?.(hyper);
@@ -79,6 +86,9 @@ export function definePytorchRule<H extends Hyper & { weight_decay: number; maxi
   reference: string;
   spec: HyperSpec;
   check?: (hyper: H) => void;
+  fitsLength?: (hyper: H, length: number) => string | undefined;
+  elementwise?: (hyper: H) => boolean;
+  segmented?: boolean;
   scale: (hyper: H) => Transform;
   scalesByLearningRate?: (hyper: H) => boolean;
   fast?: (hyper: H, at: PytorchFastKernels) => FastStep;

@@ -71,7 +71,7 @@ export class Lifecycle {
     ensureChangedBy(meta, via, "change it");
     const config = patchedConfig(meta.config, req, meta.step);
     if (stateOf(config) !== stateOf(meta.config)) {
-      refuse("invalid-config", "this change adds or removes optimizer state (e.g. momentum, amsgrad, centered); replace the shard instead");
+      refuse("invalid-config", "this change adds, removes or reshapes optimizer state (e.g. momentum, amsgrad, centered, adafactor's shape); replace the shard instead");
     }
     // The evaluation point may move with the hyperparameters (x + μ·v): its ETag, the revision, moves too.
     if (pointMayMove(meta.config, config)) meta.revision += 1;
@@ -109,12 +109,13 @@ export class Lifecycle {
 }
 
 /**
- * The optimizer state a configuration keeps: hyperparameters that change it need a new shard.
- * Initial values do not count: the state exists already (a new lr leaves Rprop's step sizes as they are).
+ * The optimizer state a configuration keeps, by name and length: hyperparameters that change it
+ * need a new shard. Initial values do not count: the state exists already (a new lr leaves Rprop's
+ * step sizes as they are).
  */
 function stateOf(config: ShardConfig): string {
   const t = getRule(config.rule).transform(structuralHyper(config));
-  return JSON.stringify([t.slots.map((s) => [s.name, s.length ?? null]), t.scalars.map((s) => s.name)]);
+  return JSON.stringify([t.slots.map((s) => [s.name, s.length ?? config.length]), t.scalars.map((s) => s.name)]);
 }
 
 /** Whether a change of configuration may move a point distinct from the weights (src/optim/point.ts). */

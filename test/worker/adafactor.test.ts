@@ -61,6 +61,18 @@ describe("adafactor with a matrix shape", () => {
     expect(await vectors(name)).toEqual(await vectors(await replay([0, 1, 4, 5])));
   });
 
+  it("refuses a PATCH that reshapes its accumulators, and takes one that does not", async () => {
+    const name = await replay([0]);
+    const reshape = await call(`/v1/shards/${name}`, { method: "PATCH", json: { hyper: { shape: [5, 6] } } });
+    expect(reshape.status).toBe(400);
+    expect(await reshape.json()).toMatchObject({
+      type: "/problems/invalid-config",
+      detail: "this change adds, removes or reshapes optimizer state (e.g. momentum, amsgrad, centered, adafactor's shape); replace the shard instead",
+    });
+    expect((await call(`/v1/shards/${name}`, { method: "PATCH", json: { hyper: { d: 2 } } })).status).toBe(200);
+    expect((await push(name, gradient(1))).status).toBe(200);
+  });
+
   it("refuses a shape that does not match the length, and a range push", async () => {
     const wrong = await call(`/v1/shards/adafactor-misfit`, { method: "PUT", json: { ...config, length: 31 } });
     expect(wrong.status).toBe(400);

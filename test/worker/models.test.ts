@@ -266,3 +266,27 @@ describe("models: initial weights", () => {
     expect(other["embed"]).not.toEqual(a["embed"]);
   });
 });
+
+describe("models: normalized gradient descent normalizes per tensor", () => {
+  it("gives each shard its tensors' segments, so each tensor's step has length lr (a split tensor's pieces each)", async () => {
+    const parts = [
+      { name: "a", shape: [3, 4] },
+      { name: "b", shape: [5] },
+      { name: "c", shape: [40] },
+    ];
+    const lr = 0.1;
+    const name = await createModel({ tensors: parts, shard_size: 32, config: { rule: "normalized", hyper: { lr, eps: 0 }, rate_limit: null } });
+    const info = await (await call(`/v1/models/${name}`)).json<{ shards: { name: string }[] }>();
+    const segments = await Promise.all(info.shards.map(async (s) => (await (await call(`/v1/shards/${s.name}`)).json<{ config: { hyper: { segments: number[] } } }>()).config.hyper.segments));
+    expect(segments).toEqual([[12, 5, 15], [25]]);
+    const before = await modelWeights(name);
+    const gradient = Object.fromEntries(parts.map((t, j) => [t.name, { shape: t.shape, data: Float32Array.from({ length: t.shape.reduce((a, b) => a * b, 1) }, (_, i) => (j + 1) * Math.cos(i + j)) }]));
+    expect((await pushModel(name, encodeSafetensors(gradient))).status).toBe(200);
+    const after = await modelWeights(name);
+    const stepLength = (t: string) => Math.hypot(...after[t]!.map((w, i) => w - before[t]![i]!));
+    expect(stepLength("a")).toBeCloseTo(lr, 6);
+    expect(stepLength("b")).toBeCloseTo(lr, 6);
+    // c lies over two shards: two pieces of length lr each.
+    expect(stepLength("c")).toBeCloseTo(lr * Math.SQRT2, 6);
+  });
+});

@@ -128,7 +128,7 @@ const getModelAverage = createRoute({
   middleware: [scoped("read", "model")] as const,
   tags: ["models"],
   operationId: "getModelAverage",
-  summary: "A running average (EMA, SWA) of the whole model as safetensors: the ensemble endpoint for models.",
+  summary: "A running average (EMA, SWA, ASGD's `ax`) of the whole model as safetensors: the ensemble endpoint for models.",
   request: { params: ModelParams.extend({ name: z.string().openapi({ param: { name: "name", in: "path" } }) }), headers: getModelWeights.request.headers },
   responses: {
     200: { description: "The average.", headers: modelHeaders, content: safetensors },

@@ -38,7 +38,7 @@ const getWeights = createRoute({
 });
 
 const AverageParams = ShardParams.extend({
-  name: z.string().openapi({ param: { name: "name", in: "path" }, description: "The average's name in the shard's configuration." }),
+  name: z.string().openapi({ param: { name: "name", in: "path" }, description: "The average's name in the shard's configuration, or one the rule keeps in its state (ASGD's `ax`)." }),
 });
 
 const getAverage = createRoute({
@@ -47,7 +47,7 @@ const getAverage = createRoute({
   middleware: [scoped("read", "shard")] as const,
   tags: ["weights"],
   operationId: "getAverage",
-  summary: "A running average of the weights (EMA or SWA): the ensemble endpoint.",
+  summary: "A running average of the weights (EMA, SWA, or ASGD's `ax`): the ensemble endpoint.",
   request: { params: AverageParams, query: RangeQuery, headers: getWeights.request.headers },
   responses: {
     200: { description: "The average over the range.", headers: vectorResponseHeaders, content: floatsContent },

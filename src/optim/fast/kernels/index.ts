@@ -16,6 +16,7 @@ export * from "./yogi";
 export * from "./lion";
 export * from "./rprop";
 export * from "./asgd";
+export * from "./normalized";
 export * from "./vector";
 
 /** First byte the kernels' own static data does not use: regions start at or after it. */
