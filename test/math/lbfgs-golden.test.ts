@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { absSum, dot } from "../../src/optim/lbfgs/reduce";
 import { initLbfgsState, lbfgsPoint, receiveEvaluation, resolveLbfgs, type LbfgsAnswer } from "../../src/optim/lbfgs";
-import { loadGoldenJson } from "../support/golden";
+import { lbfgsGolden, maxUlps } from "../support/lbfgs-golden";
 
 /**
  * torch.optim.LBFGS's closure calls, one by one: the machine is fed torch's own loss and gradient at
@@ -12,36 +12,7 @@ import { loadGoldenJson } from "../support/golden";
  */
 const ULP_TOLERANCE = 0;
 
-interface Evaluation {
-  point: number[];
-  loss: number;
-  gradient: number[];
-}
-interface StepCall {
-  evaluations: Evaluation[];
-  moves: number[][];
-  weights: number[];
-  func_evals: number;
-  n_iter: number;
-}
-interface GoldenCase {
-  id: string;
-  given: Record<string, unknown>;
-  hyper: Record<string, unknown>;
-  x0: number[];
-  steps: StepCall[];
-}
-
-interface Reduction {
-  n: number;
-  spread: number;
-  a: number[];
-  b: number[];
-  abs_sum: number;
-  dot: number;
-}
-
-const golden = loadGoldenJson<{ cases: GoldenCase[]; reductions: Reduction[] }>("lbfgs.json");
+const golden = lbfgsGolden;
 
 describe("torch's float32 reductions, bit for bit", () => {
   it.each(golden.reductions.map((r) => [r.n, r.spread, r] as const))("length %i, log-spread %i: a.abs().sum() and a.dot(b)", (_n, _spread, r) => {
@@ -50,22 +21,6 @@ describe("torch's float32 reductions, bit for bit", () => {
     expect(dot(a, Float32Array.from(r.b))).toBe(r.dot);
   });
 });
-
-const bits = new Float32Array(1);
-const ints = new Int32Array(bits.buffer);
-/** A float32's position on the number line, so that a difference of positions counts ulps. */
-function ordinal(x: number): number {
-  bits[0] = x;
-  const i = ints[0]!;
-  return i < 0 ? -(i & 0x7fffffff) : i;
-}
-
-function maxUlps(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(ordinal(actual[i]!) - ordinal(expected[i]!)));
-  return worst;
-}
 
 describe("L-BFGS against torch.optim.LBFGS, closure call by closure call", () => {
   const measured: string[] = [];

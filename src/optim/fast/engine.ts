@@ -58,15 +58,8 @@ export interface FastEngine extends Engine {
 
 function layoutFor(rule: RuleName, hyper: Hyper, length: number, options: FastEngineOptions) {
   const transform = getRule(rule).transform(hyper);
-  const extra = options.extraVectors ?? 0;
-  if (!Number.isInteger(extra) || extra < 0) throw new RangeError(`extraVectors must be a non-negative integer, got ${extra}`);
-  const vectors = [
-    { name: "params", length },
-    { name: "gradient", length },
-    ...transform.slots.map((s) => ({ name: s.name, length: s.length ?? length })),
-    ...Array.from({ length: extra }, (_, i) => ({ name: `extra:${i}`, length })),
-  ];
-  return { transform, layout: planLayout(vectors) };
+  const slots = transform.slots.map((s) => ({ name: s.name, length: s.length ?? length }));
+  return { transform, layout: planLayout(engineVectors(length, slots, options)) };
 }
 
 /**
@@ -90,23 +83,10 @@ export function createFastEngine(
   options: FastEngineOptions = {},
 ): FastEngine {
   const { transform, layout } = layoutFor(rule, hyper, length, options);
-  const memory = new WebAssembly.Memory({ initial: layout.pages, maximum: layout.pages });
-  const instance = new WebAssembly.Instance(module, kernelImports(memory));
-  const kernels = instance.exports as unknown as KernelExports;
-  if (kernels.heapBase() > REGION_BASE) {
-    throw new Error(`kernels.wasm uses memory up to ${kernels.heapBase()}, past the engine's first region at ${REGION_BASE}`);
-  }
-  const view = (name: string): Float32Array => {
-    const region = layout.regions.find((r) => r.name === name)!;
-    return new Float32Array(memory.buffer, region.offset, region.length);
-  };
-  const addresses: Record<string, number> = {};
-  for (const r of layout.regions) addresses[r.name] = r.offset;
-
+  const { memory, kernels, view, addresses, extra } = engineMemory(module, layout);
   const params = view("params");
   const gradient = view("gradient");
   const state = initState(transform.slots, transform.scalars, length, (_length, name) => view(name));
-  const extra = layout.regions.filter((r) => r.name.startsWith("extra:")).map((r) => view(r.name));
   // The rule picks its kernel variants for the hyperparameters in force (its `fast` plan,
   // ../rules/*.ts): once, and again only for a step whose hyperparameters differ. A rule without a
   // plan runs its reference transform on the views of this memory.
@@ -141,4 +121,34 @@ export function createFastEngine(
     },
     point: pointOfEngine(rule, hyper, params, state),
   };
+}
+
+/** The vectors an engine of `length` floats holds before its rule's slots, and the extra ones after them. */
+export function engineVectors(length: number, slots: readonly { name: string; length: number }[], options: FastEngineOptions) {
+  const extra = options.extraVectors ?? 0;
+  if (!Number.isInteger(extra) || extra < 0) throw new RangeError(`extraVectors must be a non-negative integer, got ${extra}`);
+  return [
+    { name: "params", length },
+    { name: "gradient", length },
+    ...slots,
+    ...Array.from({ length: extra }, (_, i) => ({ name: `extra:${i}`, length })),
+  ];
+}
+
+/** A memory of its own laid out as `layout`, an instance of the kernels on it, and views of its regions. */
+export function engineMemory(module: WebAssembly.Module, layout: Layout) {
+  const memory = new WebAssembly.Memory({ initial: layout.pages, maximum: layout.pages });
+  const instance = new WebAssembly.Instance(module, kernelImports(memory));
+  const kernels = instance.exports as unknown as KernelExports;
+  if (kernels.heapBase() > REGION_BASE) {
+    throw new Error(`kernels.wasm uses memory up to ${kernels.heapBase()}, past the engine's first region at ${REGION_BASE}`);
+  }
+  const view = (name: string): Float32Array => {
+    const region = layout.regions.find((r) => r.name === name)!;
+    return new Float32Array(memory.buffer, region.offset, region.length);
+  };
+  const addresses: Record<string, number> = {};
+  for (const r of layout.regions) addresses[r.name] = r.offset;
+  const extra = layout.regions.filter((r) => r.name.startsWith("extra:")).map((r) => view(r.name));
+  return { memory, kernels, view, addresses, extra };
 }

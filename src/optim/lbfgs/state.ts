@@ -1,4 +1,3 @@
-import { allocateOnHeap, type Allocate } from "../state";
 import type { LbfgsHyper } from "./hyper";
 import type { TorchScalar } from "./scalar";
 
@@ -88,18 +87,6 @@ export function lbfgsVectors(n: number, hyper: Pick<LbfgsHyper, "history_size" |
 /** Bytes of the vectors: 4 · ((2·history_size + 2) · n + history_size), + 12 · n with strong Wolfe. */
 export function lbfgsVectorBytes(n: number, hyper: Pick<LbfgsHyper, "history_size" | "line_search_fn">): number {
   return lbfgsVectors(n, hyper).reduce((bytes, v) => bytes + 4 * v.length, 0);
-}
-
-export function initLbfgsState(
-  n: number,
-  hyper: Pick<LbfgsHyper, "history_size" | "line_search_fn">,
-  allocate: Allocate = allocateOnHeap,
-): LbfgsState {
-  const vectors: Record<string, Float32Array> = {};
-  for (const v of lbfgsVectors(n, hyper)) vectors[v.name] = allocate(v.length, v.name).fill(0);
-  const scalars = Object.fromEntries(LBFGS_SCALARS.map((name) => [name, 0])) as Record<LbfgsScalarName, number>;
-  scalars.H_diag = 1;
-  return { vectors, scalars };
 }
 
 type ScalarPair = "t" | "t_prev" | "bracket0" | "bracket1";
