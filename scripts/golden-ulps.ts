@@ -18,6 +18,41 @@ const inputs = loadGolden("inputs.safetensors");
 const lengths = JSON.parse(inputs.metadata.lengths!) as number[];
 const steps = Number(inputs.metadata.steps);
 
+/**
+ * Replays one trajectory on `engine` (initial weights already set): the gradient of each update,
+ * then `step(k)`; answers the worst ulps over `sizes`' vectors (the weights and slots, by length)
+ * and the largest relative error of a weight.
+ */
+function replay(
+  engine: Engine,
+  sizes: Record<string, number>,
+  gradient: (k: number) => Float32Array,
+  expected: (name: string, k: number, size: number) => Float32Array,
+  step: (k: number) => void,
+): { ulps: number; relative: number } {
+  const vectors = (name: string) => (name === "weights" ? engine.params : engine.state.slots[name]!);
+  const tolerance = new Map(Object.keys(sizes).map((name) => [name, new TrajectoryTolerance(vectors(name))]));
+  let ulps = 0;
+  let relative = 0;
+  for (let k = 0; k < steps; k++) {
+    engine.gradient.set(gradient(k));
+    step(k);
+    for (const [name, size] of Object.entries(sizes)) {
+      const want = expected(name, k, size);
+      ulps = Math.max(ulps, tolerance.get(name)!.check(vectors(name), want).ulps);
+      if (name !== "weights") continue;
+      for (let i = 0; i < size; i++) if (want[i] !== 0) relative = Math.max(relative, Math.abs(engine.params[i]! - want[i]!) / Math.abs(want[i]!));
+    }
+  }
+  return { ulps, relative };
+}
+
+/** Folds one replay's figures into the worst of its engine kind. */
+function fold(worst: Record<string, number>, relative: Record<string, number>, kind: string, got: { ulps: number; relative: number }): void {
+  worst[kind] = Math.max(worst[kind]!, got.ulps);
+  relative[kind] = Math.max(relative[kind]!, got.relative);
+}
+
 const kinds = Object.keys(engines);
 console.log(`| rule | ${kinds.map((k) => `${k} (ulps)`).join(" | ")} | ${kinds.map((k) => `${k} (weights, relative)`).join(" | ")} |`);
 console.log(`|---|${[...kinds, ...kinds].map(() => "---").join("|")}|`);
@@ -32,23 +67,9 @@ for (const rule of ruleNames) {
       for (const [kind, create] of Object.entries(engines)) {
         const engine = create(rule, hyper, n);
         engine.params.set(f32(inputs, `n${n}/init`));
-        const vectors = (name: string) => (name === "weights" ? engine.params : engine.state.slots[name]!);
-        const names = ["weights", ...c.slots];
-        const tolerance = new Map(names.map((name) => [name, new TrajectoryTolerance(vectors(name))]));
-        for (let k = 0; k < steps; k++) {
-          engine.gradient.set(row(f32(inputs, `n${n}/grads`), k, n));
-          engine.step(hyper.lr as number);
-          for (const name of names) {
-            const expected = row(f32(file, `${c.id}/n${n}/${name}`), k, n);
-            worst[kind] = Math.max(worst[kind]!, tolerance.get(name)!.check(vectors(name), expected).ulps);
-            if (name === "weights") {
-              for (let i = 0; i < n; i++) {
-                const e = expected[i]!;
-                if (e !== 0) relative[kind] = Math.max(relative[kind]!, Math.abs(engine.params[i]! - e) / Math.abs(e));
-              }
-            }
-          }
-        }
+        const sizes = Object.fromEntries(["weights", ...c.slots].map((name) => [name, n]));
+        const got = replay(engine, sizes, (k) => row(f32(inputs, `n${n}/grads`), k, n), (name, k) => row(f32(file, `${c.id}/n${n}/${name}`), k, n), () => engine.step(hyper.lr as number));
+        fold(worst, relative, kind, got);
       }
     }
   }
@@ -69,20 +90,9 @@ for (const rule of ruleNames) {
       for (const [kind, create] of Object.entries(engines)) {
         const engine = create("adafactor", hyper, n);
         engine.params.set(f32(file, `${key}/init`));
-        const sizes: Record<string, number> = { weights: n, row_var: rows, col_var: cols };
-        const vectors = (name: string) => (name === "weights" ? engine.params : engine.state.slots[name]!);
-        const tolerance = new Map(Object.keys(sizes).map((name) => [name, new TrajectoryTolerance(vectors(name))]));
-        for (let k = 0; k < steps; k++) {
-          engine.gradient.set(row(f32(file, `${key}/grads`), k, n));
-          engine.step(hyper.lr as number);
-          for (const [name, size] of Object.entries(sizes)) {
-            const expected = row(f32(file, `${c.id}/${key}/${name}`), k, size);
-            worst[kind] = Math.max(worst[kind]!, tolerance.get(name)!.check(vectors(name), expected).ulps);
-            if (name === "weights") {
-              for (let i = 0; i < n; i++) if (expected[i] !== 0) relative[kind] = Math.max(relative[kind]!, Math.abs(engine.params[i]! - expected[i]!) / Math.abs(expected[i]!));
-            }
-          }
-        }
+        const sizes = { weights: n, row_var: rows, col_var: cols };
+        const got = replay(engine, sizes, (k) => row(f32(file, `${key}/grads`), k, n), (name, k, size) => row(f32(file, `${c.id}/${key}/${name}`), k, size), () => engine.step(hyper.lr as number));
+        fold(worst, relative, kind, got);
       }
     }
   }
@@ -103,17 +113,11 @@ for (const c of metadataJson<ScheduledCase[]>(scheduled, "cases")) {
     for (const [kind, create] of Object.entries(engines)) {
       const engine = create(c.rule, structuralHyper(config), n);
       engine.params.set(f32(inputs, `n${n}/init`));
-      const vectors = (name: string) => (name === "weights" ? engine.params : engine.state.slots[name]!);
-      const names = ["weights", ...c.slots];
-      const tolerance = new Map(names.map((name) => [name, new TrajectoryTolerance(vectors(name))]));
-      for (let k = 0; k < steps; k++) {
-        engine.gradient.set(row(f32(inputs, `n${n}/grads`), k, n));
-        engine.step(learningRateAt(config.schedule, config.hyper.lr as number, k), 0, n, hyperInForce(config, k, k));
-        for (const name of names) {
-          const expected = row(f32(scheduled, `${c.id}/n${n}/${name}`), k, n);
-          worst[kind] = Math.max(worst[kind]!, tolerance.get(name)!.check(vectors(name), expected).ulps);
-        }
-      }
+      const sizes = Object.fromEntries(["weights", ...c.slots].map((name) => [name, n]));
+      const got = replay(engine, sizes, (k) => row(f32(inputs, `n${n}/grads`), k, n), (name, k) => row(f32(scheduled, `${c.id}/n${n}/${name}`), k, n), (k) =>
+        engine.step(learningRateAt(config.schedule, config.hyper.lr as number, k), 0, n, hyperInForce(config, k, k)),
+      );
+      worst[kind] = Math.max(worst[kind]!, got.ulps);
     }
   }
   console.log(`| ${c.id} | ${Object.values(worst).map((u) => u.toFixed(0)).join(" | ")} |`);

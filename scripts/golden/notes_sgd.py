@@ -24,21 +24,12 @@ import struct
 
 import numpy as np
 
+from fedopt import Lcg  # the same fixed LCG as the federated goldens
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "..", "test", "golden", "notes-sgd.safetensors")
 LENGTHS = [1, 7, 257]
 STEPS = 12
-
-
-class Lcg:
-    """A fixed 64-bit LCG, so the inputs are the same everywhere."""
-
-    def __init__(self, seed):
-        self.state = seed
-
-    def uniform(self):
-        self.state = (self.state * 6364136223846793005 + 1442695040888963407) % 2**64
-        return (self.state >> 11) / 2**53
 
 
 def inputs(n, seed):

@@ -1,7 +1,7 @@
 import { abortAllDurableObjects, evictAllDurableObjects } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, createShard, push } from "./support/api";
-import { storedVector } from "./support/snapshot";
+import { replayFixture } from "./support/replay";
 
 /**
  * Adafactor on a matrix keeps row and column accumulators shorter than the weights (6 and 5 floats
@@ -12,15 +12,7 @@ const config = { length: 30, rule: "adafactor", hyper: { shape: [6, 5], lr: 0.05
 const slots = ["weights", "slot:row_var", "slot:col_var"];
 const gradient = (k: number) => Array.from({ length: 30 }, (_, i) => Math.sin(k * 7 + i) * (1 + (i % 7)));
 
-async function vectors(name: string): Promise<number[][]> {
-  return Promise.all(slots.map(async (s) => Array.from(await storedVector(name, s))));
-}
-
-async function replay(order: number[]): Promise<string> {
-  const name = await createShard(config);
-  for (const k of order) expect((await push(name, gradient(k))).status).toBe(200);
-  return name;
-}
+const { vectors, replay } = replayFixture(config, slots, gradient);
 
 describe("adafactor with a matrix shape", () => {
   it("stores its accumulators at their own lengths", async () => {

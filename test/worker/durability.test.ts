@@ -1,7 +1,7 @@
 import { abortAllDurableObjects, evictAllDurableObjects } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, createShard, floatsOf, push } from "./support/api";
-import { storedVector } from "./support/snapshot";
+import { replayFixture } from "./support/replay";
 
 const config = {
   length: 37,
@@ -14,16 +14,7 @@ const config = {
 const gradient = (k: number) => Array.from({ length: 37 }, (_, i) => Math.sin(k * 7 + i) * (1 + (i % 5)));
 const slots = ["weights", "slot:exp_avg", "slot:exp_avg_sq", "slot:max_exp_avg_sq", "avg:ema", "avg:swa"];
 
-async function vectors(name: string): Promise<number[][]> {
-  return Promise.all(slots.map(async (s) => Array.from(await storedVector(name, s))));
-}
-
-/** A shard that got the same gradients in `order` with no crash at all. */
-async function replay(order: number[]): Promise<string> {
-  const name = await createShard(config);
-  for (const k of order) expect((await push(name, gradient(k))).status).toBe(200);
-  return name;
-}
+const { vectors, replay } = replayFixture(config, slots, gradient);
 
 describe("nothing acknowledged is lost", () => {
   it("rebuilds the resident state from storage after an eviction", async () => {

@@ -82,7 +82,7 @@ describe("a live change of a schedule or of a hyperparameter keeps the optimizer
     const storedBefore = await storedVector(name, "slot:momentum_buffer");
     const res = await call(`/v1/shards/${name}`, { method: "PATCH", json: { hyper: { momentum: 0 } } });
     expect(res.status).toBe(400);
-    expect(await res.text()).toContain("adds or removes optimizer state");
+    expect(await res.text()).toContain("adds, removes or reshapes optimizer state");
     const res2 = await call(`/v1/shards/${name}`, { method: "PATCH", json: { schedules: { nesterov: { type: "constant" } } } });
     expect(await res2.text()).toContain("schedules.nesterov: 'nesterov' is not a real number");
     expect(await storedVector(name, "slot:momentum_buffer")).toEqual(storedBefore);
