@@ -111,7 +111,8 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
 /** A copy of the tensor's values (aligned, little-endian host order assumed, as on every Workers host). */
 export function readTensor(file: SafetensorsFile, name: string): Float32Array | Float64Array {
   const info = file.tensors.get(name) ?? fail(`no tensor '${name}'`);
-  const bytes = file.data.slice(info.begin, info.end);
+  // Uint8Array's own slice: a copy, even when the data is a Node Buffer (whose slice is a view).
+  const bytes = Uint8Array.prototype.slice.call(file.data, info.begin, info.end);
   return info.dtype === "F32" ? new Float32Array(bytes.buffer) : new Float64Array(bytes.buffer);
 }
 
