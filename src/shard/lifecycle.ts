@@ -69,6 +69,9 @@ export class Lifecycle {
     const resident = store.existing();
     const { meta } = resident;
     ensureChangedBy(meta, via, "change it");
+    if (isLbfgs(meta.config.rule)) {
+      refuse("invalid-config", "an lbfgs shard keeps the hyperparameters it was created with (its line search runs across pushes under them); replace the shard to change them");
+    }
     const config = patchedConfig(meta.config, req, meta.step);
     if (stateOf(config) !== stateOf(meta.config)) {
       refuse("invalid-config", "this change adds, removes or reshapes optimizer state (e.g. momentum, amsgrad, centered, adafactor's shape); replace the shard instead");
