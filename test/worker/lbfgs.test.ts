@@ -1,7 +1,9 @@
 import { evictAllDurableObjects } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import type { GoldenCase } from "../support/lbfgs-golden";
-import { call, createShard, floatsOf, push, uniqueName } from "./support/api";
+import { exports } from "cloudflare:workers";
+import { createShardstep } from "../../packages/client/src/index";
+import { BASE, call, createShard, floatsOf, push, token, uniqueName } from "./support/api";
 import { storedState } from "./support/snapshot";
 
 /**
@@ -220,5 +222,23 @@ describe("lbfgs pushes", () => {
   it("is listed with torch's defaults", async () => {
     const body = await (await call("/v1/rules")).json<{ rules: { name: string; defaults: Record<string, unknown> }[] }>();
     expect(body.rules.find((r) => r.name === "lbfgs")?.defaults).toEqual({ lr: 1, max_iter: 20, max_eval: 25, tolerance_grad: 1e-7, tolerance_change: 1e-9, history_size: 100, line_search_fn: "none" });
+  });
+});
+
+describe("the client", () => {
+  it("pushes the loss at the point it was given and exposes the outcome and the next point", async () => {
+    const api = createShardstep({ baseUrl: BASE, token: await token(), fetch: (input, init) => exports.default.fetch(new Request(input, init)) });
+    const name = await lbfgsShard(WOLFE);
+    let point = await api.getPoint(name);
+    for (const stepCall of WOLFE.steps) {
+      for (const [e, evaluation] of stepCall.evaluations.entries()) {
+        expect(bitsOf(point.values)).toEqual(bitsOf(evaluation.point));
+        const result = await api.pushGradient(name, Float32Array.from(evaluation.gradient), { loss: evaluation.loss, pointRevision: point.revision });
+        expect(result.lbfgs?.step_evaluations).toBe(e + 1);
+        expect(result.lbfgs?.end !== null).toBe(e === stepCall.evaluations.length - 1);
+        point = { ...point, values: result.point, revision: result.revision };
+      }
+      expect(bitsOf(point.values)).toEqual(bitsOf(stepCall.weights));
+    }
   });
 });
