@@ -242,3 +242,20 @@ describe("the client", () => {
     }
   });
 });
+
+describe("a closure call that would store a non-finite scalar", () => {
+  it("is undone and refused; the shard goes on from where it was", async () => {
+    const name = await lbfgsShard(WOLFE);
+    const [first, second] = WOLFE.steps[0]!.evaluations;
+    expect((await evaluate(name, -1e308, first!.gradient, (await pointOf(name)).revision)).status).toBe(200);
+    const trial = await pointOf(name);
+    const state = await storedState(name);
+    const res = await evaluate(name, 1e308, second!.gradient, trial.revision);
+    const body = await res.json<{ type: string; detail: string }>();
+    expect([res.status, body.type], body.detail).toEqual([422, "/problems/non-finite"]);
+    expect(body.detail).toMatch(/nothing was applied/);
+    expect(await storedState(name)).toBe(state);
+    const after = await pointOf(name);
+    expect([after.revision, bitsOf(after.values)]).toEqual([trial.revision, bitsOf(trial.values)]);
+  });
+});
