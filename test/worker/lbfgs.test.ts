@@ -161,6 +161,11 @@ describe("lbfgs pushes", () => {
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect(await again.json()).toMatchObject({ lbfgs: summary.lbfgs, revision: summary.revision, replayed: true });
     expect(await storedState(name)).toBe(state);
+    // The same key with another loss is another request.
+    const reused = await evaluate(name, evaluation.loss * 2, evaluation.gradient, point.revision, { "idempotency-key": "k1" });
+    expect(reused.status).toBe(422);
+    expect((await reused.json<{ type: string }>()).type).toBe("/problems/idempotency-key-reused");
+    expect(await storedState(name)).toBe(state);
     await drive(name, WOLFE, { from: [0, 2] });
   });
 
