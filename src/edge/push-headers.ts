@@ -29,7 +29,7 @@ export const PushHeaders = z.object({
     .openapi({ description: "lbfgs: the loss at the point the gradient was computed at, a finite decimal number (its float64 value is used as given, like torch's float(closure()))." }),
   "x-point-revision": integer(0)
     .optional()
-    .openapi({ description: "lbfgs: the revision of the point the gradient was computed at (the ETag of GET /point or of the last push's answer); another than the shard's is 409 point-moved." }),
+    .openapi({ description: "lbfgs: the revision of the point the gradient was computed at (X-Shard-Revision, the number in the ETag, of GET /point or of the last push's answer); another than the shard's is 409 point-moved." }),
   "x-sample-count": integer(1).optional().openapi({ description: "Samples behind the gradient (its weight in averaging reducers)." }),
   prefer: z.string().optional().openapi({
     description: `\`return=minimal\` answers a summary as JSON instead of the weights. In rounds mode, \`wait=N\` (seconds, at most ${MAX_WAIT_SECONDS}) waits for the push's round to close.`,

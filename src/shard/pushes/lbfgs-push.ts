@@ -20,7 +20,7 @@ export function applyLbfgsPush(resident: Resident & { engine: FastLbfgsEngine },
     refuse("invalid-range", `lbfgs takes the whole gradient at its point: push all ${length} floats (${length * 4} bytes) with no offset; got ${count} at offset ${req.offset ?? 0}`, { length });
   }
   if (req.loss === undefined) refuse("loss-required", "lbfgs takes the loss at its point with every gradient: send it as X-Loss (a finite number)");
-  if (!Number.isFinite(req.loss)) refuse("non-finite", `X-Loss is ${req.loss}: lbfgs needs the finite loss at its point`);
+  if (!Number.isFinite(req.loss)) refuse("non-finite", `X-Loss is ${req.loss}: send the loss at the point as a finite decimal number`);
   if (req.pointRevision === undefined) {
     refuse("point-revision-required", `lbfgs needs to know which point the gradient was computed at: send X-Point-Revision with the revision of that point (the shard's is ${meta.revision}: GET /point, or the last push's ETag)`, { revision: meta.revision });
   }
