@@ -1,6 +1,8 @@
 import { z } from "zod";
-import { getRule, HyperparameterError, resolveHyperSchedules, resolveSchedule, ruleNames, structuralHyper, type Hyper, type RuleName, type ScheduleSpec } from "../optim";
+import { getRule, HyperparameterError, isLbfgs, LBFGS, resolveHyperSchedules, resolveSchedule, ruleNames, shardRuleNames, structuralHyper, type Hyper, type RuleName, type ScheduleSpec } from "../optim";
 import { fastEngineBytes } from "../optim/fast/engine";
+import { fastLbfgsEngineBytes } from "../optim/fast/lbfgs-engine";
+import { lbfgsSpec, resolveLbfgs, type LbfgsHyper } from "../optim/lbfgs";
 import { MAX_PAGE_FLOATS, MAX_SHARD_LENGTH, RESIDENT_BUDGET_BYTES } from "../limits";
 import { refuse } from "../problems";
 import { aggregationSchema, ASYNC, roundsProblem } from "./aggregation";
@@ -46,14 +48,23 @@ function hyperOf(name: RuleName, form: Form) {
   return withDefault(form, schema, rule.resolve({})).meta({ description: `${rule.reference} hyperparameters, PyTorch's names and defaults.` });
 }
 
+/** L-BFGS's hyperparameters (torch.optim.LBFGS's names and defaults; `max_eval` defaults to max_iter·5/4). */
+function lbfgsHyperOf(form: Form) {
+  const schema = form === "input" ? resolvedBy(specSchema(lbfgsSpec, "input"), (h): Hyper => resolveLbfgs(h)) : as<Hyper>(specSchema(lbfgsSpec, "resolved"));
+  return withDefault(form, schema, resolveLbfgs({})).meta({ description: "torch.optim.LBFGS hyperparameters, PyTorch's names and defaults (line_search_fn None is \"none\")." });
+}
+
 const lengthField = z.number().int().min(1).max(MAX_SHARD_LENGTH).meta({ description: "Number of float32 parameters." });
 
-/** One variant per rule (so each documents its own hyperparameters), sharing every other field. */
+/** One variant per rule (so each documents its own hyperparameters), and one for L-BFGS, sharing every other field. */
 function variants<L extends z.ZodRawShape>(form: Form, length: L) {
   const shared = fields(form);
   const variant = (name: RuleName) => section(form, { ...length, rule: z.literal(name), hyper: hyperOf(name, form), ...shared });
-  return z.discriminatedUnion("rule", ruleNames.map(variant) as unknown as [ReturnType<typeof variant>, ...ReturnType<typeof variant>[]], {
-    error: (issue) => (issue.code === "invalid_union" ? `unknown rule ${JSON.stringify((issue.input as { rule?: unknown } | undefined)?.rule)}; known: ${ruleNames.join(", ")}` : undefined),
+  const lbfgs = section(form, { ...length, rule: z.literal(LBFGS), hyper: lbfgsHyperOf(form), ...shared });
+  type Variant = ReturnType<typeof variant> | typeof lbfgs;
+  const all = [...ruleNames.map(variant), lbfgs] as unknown as [Variant, ...Variant[]];
+  return z.discriminatedUnion("rule", all, {
+    error: (issue) => (issue.code === "invalid_union" ? `unknown rule ${JSON.stringify((issue.input as { rule?: unknown } | undefined)?.rule)}; known: ${shardRuleNames.join(", ")}` : undefined),
   });
 }
 
@@ -88,10 +99,8 @@ export function resolveShardConfig(input: unknown): ShardConfig {
   const parsed = ShardConfigInput.safeParse(input);
   if (!parsed.success) return invalid(describeIssues(parsed.error.issues, "the shard configuration").join("; "));
   const config = parsed.data;
-  const kept = Object.keys(config.averages).find((name) => getRule(config.rule).averages.includes(name));
-  if (kept !== undefined) invalid(`averages.${kept}: ${config.rule} keeps its own average '${kept}' (served under that name); give yours another name`);
-  const misfit = getRule(config.rule).fitsLength(config.hyper, config.length);
-  if (misfit !== undefined) invalid(misfit);
+  if (isLbfgs(config.rule)) lbfgsRefusals(config);
+  else rulesRefusals(config, config.rule);
   config.schedules = hyperparameterChecked(() => resolveHyperSchedules(config, config.schedules));
   if (config.aggregation.mode === "rounds") {
     if (config.staleness !== null) invalid("'staleness' applies to async mode; in rounds mode a push for a closed round is late (aggregation.late)");
@@ -106,6 +115,29 @@ export function resolveShardConfig(input: unknown): ShardConfig {
     );
   }
   return config;
+}
+
+/** What an update rule's configuration must satisfy beyond its schema. */
+function rulesRefusals(config: ShardConfig, rule: RuleName): void {
+  const kept = Object.keys(config.averages).find((name) => getRule(rule).averages.includes(name));
+  if (kept !== undefined) invalid(`averages.${kept}: ${rule} keeps its own average '${kept}' (served under that name); give yours another name`);
+  const misfit = getRule(rule).fitsLength(config.hyper, config.length);
+  if (misfit !== undefined) invalid(misfit);
+}
+
+/**
+ * L-BFGS takes every gradient whole at the point it asks for, with its loss (docs/rules.md): what
+ * would change a gradient or the step between closure calls is refused.
+ */
+function lbfgsRefusals(config: ShardConfig): void {
+  const lbfgs = (field: string, why: string) => invalid(`${field}: lbfgs ${why}; leave it out`);
+  if (config.clipping !== null) lbfgs("clipping", "uses each gradient as computed (its line search compares losses and gradients at trial points)");
+  if (Object.keys(config.averages).length > 0) lbfgs("averages", "keeps no running averages of its weights");
+  if (config.staleness !== null) lbfgs("staleness", "refuses a gradient computed at any point but the one it asks for (409), so no staleness policy applies");
+  if (config.non_finite !== "reject") lbfgs(`non_finite '${config.non_finite}'`, "needs every gradient finite (only 'reject' applies)");
+  if (config.schedule.type !== "constant") lbfgs("schedule", "has no schedule of lr: its line search sets each step");
+  if (Object.keys(config.schedules ?? {}).length > 0) lbfgs("schedules", "has no schedules of hyperparameters");
+  if (config.aggregation.mode === "rounds") invalid("aggregation: lbfgs runs in async mode only (each push is one closure call at the shard's point); leave 'aggregation' out");
 }
 
 /**
@@ -137,7 +169,9 @@ type Sized = Pick<ShardConfig, "rule" | "hyper" | "length"> & Partial<Pick<Shard
 
 /** WebAssembly memory the shard keeps resident: weights, gradient, the rule's slots, the averages. */
 export function residentBytes(config: Sized): number {
-  return fastEngineBytes(config.rule, structuralHyper({ schedule: CONSTANT, ...config }), config.length, { extraVectors: Object.keys(config.averages).length });
+  const options = { extraVectors: Object.keys(config.averages).length };
+  if (isLbfgs(config.rule)) return fastLbfgsEngineBytes(config.hyper as LbfgsHyper, config.length, options);
+  return fastEngineBytes(config.rule, structuralHyper({ schedule: CONSTANT, ...config, rule: config.rule }), config.length, options);
 }
 
 /** The longest shard this configuration fits in the resident budget. */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { MAX_MODEL_NAME_LENGTH, MAX_SWEEP_TRIALS } from "../limits";
 import { planModel, resolveManifest, type ManifestInput } from "../models/manifest";
-import { getRule, ruleNames, type RuleName } from "../optim";
+import { shardRuleNames, specOf, type ShardRuleName } from "../optim";
 import { RefusalError, refuse } from "../problems";
 import type { Assignment, ParamValue } from "../sweeps/space";
 import { ModelManifestInput } from "./manifest";
@@ -56,9 +56,9 @@ function applied(sweep: SweepConfig, base: Json, params: Assignment, initSeed: n
   const config = structuredClone(base);
   for (const [name, p] of Object.entries(sweep.space)) if (p.target !== undefined && name in params) setPath(config, p.target, params[name]!);
   const unapplied: string[] = [];
-  const rule = config.rule as RuleName;
-  if (ruleNames.includes(rule) && config.hyper !== undefined) {
-    const known = getRule(rule).spec;
+  const rule = config.rule as ShardRuleName;
+  if (shardRuleNames.includes(rule) && config.hyper !== undefined) {
+    const known = specOf(rule);
     const hyper = { ...(config.hyper as Json) };
     for (const key of Object.keys(hyper)) {
       if (key in known) continue;
@@ -120,10 +120,10 @@ export function checkTemplate(name: string, sweep: SweepConfig): void {
     refuse("invalid-config", `a sweep of models names its trials '${name}.trial-<id>', at most ${MAX_MODEL_NAME_LENGTH} characters; use a sweep name of at most ${MAX_MODEL_NAME_LENGTH - TRIAL_SUFFIX_LENGTH}`);
   }
   const chosen = Object.values(sweep.space).flatMap((p) => (p.target === "rule" && p.kind === "choice" ? p.values : []));
-  const rules = [templateRule(template), ...chosen].filter((r): r is RuleName => ruleNames.includes(r as RuleName));
+  const rules = [templateRule(template), ...chosen].filter((r): r is ShardRuleName => shardRuleNames.includes(r as ShardRuleName));
   for (const [param, p] of Object.entries(sweep.space)) {
     const key = p.target?.startsWith("hyper.") ? p.target.split(".")[1]! : undefined;
-    if (key !== undefined && !rules.some((r) => key in getRule(r).spec)) {
+    if (key !== undefined && !rules.some((r) => key in specOf(r))) {
       refuse("invalid-config", `parameter '${param}' targets hyper.${key}, which ${rules.map((r) => `'${r}'`).join(" and ")} do${rules.length > 1 ? "" : "es"} not have; GET /v1/rules lists each rule's hyperparameters`);
     }
   }

@@ -21,6 +21,15 @@ export const PushHeaders = z.object({
         "The client a relay speaks for. A push counts as its token's subject (rate limits, one contribution per round); only a token with the `relay` scope " +
         "(or `admin`) may name another client here, which it then counts as. Any other token may omit it or send its own subject; another value is 403.",
     }),
+  "x-loss": z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .openapi({ description: "lbfgs: the loss at the point the gradient was computed at, a finite decimal number (its float64 value is used as given, like torch's float(closure()))." }),
+  "x-point-revision": integer(0)
+    .optional()
+    .openapi({ description: "lbfgs: the revision of the point the gradient was computed at (X-Shard-Revision, the number in the ETag, of GET /point or of the last push's answer); another than the shard's is 409 point-moved." }),
   "x-sample-count": integer(1).optional().openapi({ description: "Samples behind the gradient (its weight in averaging reducers)." }),
   prefer: z.string().optional().openapi({
     description: `\`return=minimal\` answers a summary as JSON instead of the weights. In rounds mode, \`wait=N\` (seconds, at most ${MAX_WAIT_SECONDS}) waits for the push's round to close.`,
@@ -42,6 +51,8 @@ export function pushFieldsOf(c: Context<EdgeEnv, any, any>, headers: z.infer<typ
       clientId,
       clientKey,
       sampleCount: headers["x-sample-count"],
+      loss: headers["x-loss"] === undefined ? undefined : Number(headers["x-loss"]),
+      pointRevision: headers["x-point-revision"],
       idempotencyKey: headers["idempotency-key"],
       respond: prefer.minimal ? "summary" : "weights",
       waitMs: prefer.waitSeconds * 1000,

@@ -3,7 +3,7 @@ import { DEFAULT_MODEL_SHARD_SIZE, MAX_MODEL_OVERRIDES, MAX_MODEL_PARAMETERS, MA
 import { TENSOR_NAME } from "../names";
 import { refuse } from "../problems";
 import { globMatcher, globProblem } from "./glob";
-import { getRule, isRuleName } from "../optim";
+import { getRule, isLbfgs, isRuleName } from "../optim";
 import { layoutModel, sizeOf, type ModelLayout, type ShardLayout } from "./layout";
 
 /**
@@ -82,6 +82,10 @@ export function planModel(model: string, manifest: ModelManifest): ModelPlan {
     invalid(`the layout needs ${layout.shards.length} shards; a model has at most ${MAX_MODEL_SHARDS}: raise 'shard_size' or group tensors with the same configuration`);
   }
   const shardConfigs = layout.shards.map((s) => resolveShardConfig(shardInputOf(manifest, layout, s)));
+  const lbfgs = shardConfigs.findIndex((c) => isLbfgs(c.rule));
+  if (lbfgs >= 0) {
+    invalid(`rule lbfgs (shard ${layout.shards[lbfgs]!.name}): a model takes no lbfgs (its line search needs the model's whole loss and gradient in one closure call); create an lbfgs shard per parameter vector instead`);
+  }
   return { layout, shardConfigs };
 }
 

@@ -1,6 +1,6 @@
 import { safetensorsChunks, safetensorsHeader, SafetensorsError, type TensorInput, type TensorLayout } from "../formats/safetensors";
 import { readSafetensorsStream } from "../formats/safetensors-stream";
-import { getRule } from "../optim";
+import { stateShape } from "../optim";
 import { refuse } from "../problems";
 import type { ShardBindings } from "../shard/client";
 import { STATE_FORMAT_VERSION, STEP_TENSOR, WEIGHTS_TENSOR } from "../shard/state-io/layout";
@@ -141,7 +141,7 @@ export async function importModelState(
   const expected = new Map<string, { tensor: ModelTensor; part: string; number: boolean }>();
   for (const t of layout.tensors) {
     const { config } = infos.get(t.pieces[0]!.shard)!;
-    const transform = getRule(config.rule).transform(config.hyper);
+    const transform = stateShape(config.rule, config.hyper, config.length);
     for (const part of [WEIGHTS_TENSOR, ...transform.slots.map((s) => s.name)]) expected.set(stateTensorName(t.name, part), { tensor: t, part, number: false });
     for (const part of [STEP_TENSOR, ...transform.scalars.map((s) => s.name)]) expected.set(stateTensorName(t.name, part), { tensor: t, part, number: true });
   }

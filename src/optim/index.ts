@@ -13,3 +13,4 @@ export * from "./schedules";
 export * from "./state";
 export * from "./transform";
 export * from "./scheduled-hyper";
+export * from "./shard-rules";

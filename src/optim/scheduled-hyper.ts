@@ -1,5 +1,5 @@
 import { HyperparameterError, type FieldSpec, type Hyper } from "./hyper";
-import { getRule, type RuleName } from "./rules";
+import { resolveRuleHyper, specOf, stateShape, type ShardRuleName } from "./shard-rules";
 import { cycledMomentumAt, learningRateAt, partTypes, resolveSchedule, scheduleRange, type ScheduleSpec } from "./schedules";
 
 /**
@@ -19,8 +19,8 @@ const LR_ONLY = new Set(["one_cycle", "plateau"]);
 type NumberField = Extract<FieldSpec, { kind: "number" | "pair" }>;
 
 /** The field a path names, or why it cannot be scheduled. */
-function fieldOf(rule: RuleName, path: string): NumberField | string {
-  const spec = getRule(rule).spec;
+function fieldOf(rule: ShardRuleName, path: string): NumberField | string {
+  const spec = specOf(rule);
   const [name, index, ...rest] = path.split(".");
   const field = spec[name!];
   if (name === "lr") return "the lr follows the configuration's 'schedule'";
@@ -35,8 +35,8 @@ function fieldOf(rule: RuleName, path: string): NumberField | string {
 }
 
 /** The paths a rule's schedules may name. */
-export function schedulablePaths(rule: RuleName): string[] {
-  return Object.entries(getRule(rule).spec).flatMap(([name, f]) =>
+export function schedulablePaths(rule: ShardRuleName): string[] {
+  return Object.entries(specOf(rule)).flatMap(([name, f]) =>
     f.kind === "pair" ? [`${name}.0`, `${name}.1`] : typeof fieldOf(rule, name) === "string" ? [] : [name],
   );
 }
@@ -62,8 +62,8 @@ export function withValues(hyper: Hyper, values: Readonly<Record<string, number>
  * The path OneCycleLR's cycle_momentum drives: `betas.0` for a rule with betas, else `momentum`;
  * undefined for a rule with neither (torch refuses such an optimizer).
  */
-export function cycledPath(rule: RuleName): string | undefined {
-  const spec = getRule(rule).spec;
+export function cycledPath(rule: ShardRuleName): string | undefined {
+  const spec = specOf(rule);
   if (spec.betas?.kind === "pair") return "betas.0";
   return spec.momentum?.kind === "number" ? "momentum" : undefined;
 }
@@ -76,7 +76,7 @@ function cycling(spec: ScheduleSpec): Extract<ScheduleSpec, { type: "one_cycle" 
 
 /** What decides the hyperparameters in force: the rule, its configured values and both kinds of schedules. */
 export interface ScheduledConfig {
-  readonly rule: RuleName;
+  readonly rule: ShardRuleName;
   readonly hyper: Hyper;
   readonly schedule: ScheduleSpec;
   /** Absent in configurations stored before schedules of hyperparameters existed. */
@@ -123,8 +123,8 @@ export function hyperInForce(config: ScheduledConfig, t: number, lrStep: number)
 }
 
 /** The names of the state (slots and scalars) a rule keeps for these hyperparameters. */
-export function stateNames(rule: RuleName, hyper: Hyper): string[] {
-  const t = getRule(rule).transform(hyper);
+export function stateNames(rule: ShardRuleName, hyper: Hyper): string[] {
+  const t = stateShape(rule, hyper, 1);
   return [...t.slots, ...t.scalars].map((s) => s.name);
 }
 
@@ -162,7 +162,7 @@ function checkValues(config: ScheduledConfig, owner: string, path: string, lo: n
   }
   const structure = structuralHyper(config);
   try {
-    getRule(config.rule).resolve(withValues(structure, { [path]: hi }));
+    resolveRuleHyper(config.rule, withValues(structure, { [path]: hi }));
   } catch (e) {
     if (!(e instanceof HyperparameterError)) throw e;
     throw new HyperparameterError(owner, `${owner}: its values reach ${path} = ${hi}, where ${e.message}`);

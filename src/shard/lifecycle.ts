@@ -1,5 +1,5 @@
 import { asBeforeCycling, patchedConfig, resolveShardConfig, sameConfig, type ShardConfig } from "../config";
-import { getRule, structuralHyper } from "../optim";
+import { getRule, isLbfgs, stateShape, structuralHyper } from "../optim";
 import { refuse } from "../problems";
 import { emptyStats } from "./stats";
 import { saveMeta, type ShardMeta } from "./store/meta";
@@ -69,6 +69,9 @@ export class Lifecycle {
     const resident = store.existing();
     const { meta } = resident;
     ensureChangedBy(meta, via, "change it");
+    if (isLbfgs(meta.config.rule)) {
+      refuse("invalid-config", "an lbfgs shard keeps the hyperparameters it was created with (its line search runs across pushes under them); replace the shard to change them");
+    }
     const config = patchedConfig(meta.config, req, meta.step);
     if (stateOf(config) !== stateOf(meta.config)) {
       refuse("invalid-config", "this change adds, removes or reshapes optimizer state (e.g. momentum, amsgrad, centered, adafactor's shape); replace the shard instead");
@@ -114,12 +117,13 @@ export class Lifecycle {
  * step sizes as they are).
  */
 function stateOf(config: ShardConfig): string {
-  const t = getRule(config.rule).transform(structuralHyper(config));
-  return JSON.stringify([t.slots.map((s) => [s.name, s.length ?? config.length]), t.scalars.map((s) => s.name)]);
+  const t = stateShape(config.rule, structuralHyper(config), config.length);
+  return JSON.stringify([t.slots.map((s) => [s.name, s.length]), t.scalars.map((s) => s.name)]);
 }
 
 /** Whether a change of configuration may move a point distinct from the weights (src/optim/point.ts). */
 function pointMayMove(before: ShardConfig, after: ShardConfig): boolean {
+  if (isLbfgs(after.rule) || isLbfgs(before.rule)) return false;
   const rule = getRule(after.rule);
   return rule.point?.(before.hyper) !== undefined || rule.point?.(after.hyper) !== undefined;
 }

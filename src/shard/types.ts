@@ -1,4 +1,5 @@
 import type { Hyper, PlateauState, ScheduleSpec } from "../optim";
+import type { LbfgsAnswer } from "../optim/lbfgs";
 import type { ShardConfig } from "../config";
 import type { ShardStats } from "./stats";
 
@@ -90,6 +91,10 @@ export interface PushRequest {
   /** Who is pushing, for the per-client rate limit and a round's one contribution per client: subject and client, escaped. */
   clientKey?: string;
   sampleCount?: number;
+  /** L-BFGS: the loss at the point the gradient was computed at (X-Loss). */
+  loss?: number;
+  /** L-BFGS: the revision of that point (X-Point-Revision), which must be the shard's. */
+  pointRevision?: number;
   idempotencyKey?: string;
   respond: Respond;
   /** Rounds mode: how long to wait for the push's round to close before answering (ms, bounded). */
@@ -130,6 +135,19 @@ export interface PushSummary {
   count: number;
   /** Rounds mode: the round the push counts in. */
   round?: RoundReceipt;
+  /** L-BFGS: what the closure call did (src/optim/lbfgs/machine.ts). */
+  lbfgs?: LbfgsPushOutcome;
+}
+
+export interface LbfgsPushOutcome {
+  outcome: LbfgsAnswer["outcome"];
+  end: LbfgsAnswer["end"];
+  /** Closure calls of the current step() call, this one included. */
+  step_evaluations: number;
+  /** Closure calls over all step() calls (torch's func_evals). */
+  func_evals: number;
+  /** Iterations over all step() calls (torch's n_iter). */
+  n_iter: number;
 }
 
 export interface PushResult extends PushSummary {

@@ -1,8 +1,9 @@
-import { firstNonFinite, getRule } from "../optim";
+import { firstNonFinite, getRule, isLbfgs } from "../optim";
 import { refuse } from "../problems";
 import { floatCount } from "./pushes/apply";
 import { saveCounters } from "./store/meta";
-import { nextHyper, writeResident, type Resident } from "./store/resident";
+import { isLbfgsResident, nextHyper, writeResident, type Resident } from "./store/resident";
+import type { FastLbfgsEngine } from "../optim/fast/lbfgs-engine";
 import type { ShardStore } from "./store/store";
 import { ensureChangedBy } from "./ownership";
 import type { PointRead, PushAnswer, Range, VectorRead, VectorVersion, Via } from "./types";
@@ -27,8 +28,9 @@ export class Vectors {
   point(range: Range): PointRead {
     const resident = this.store.existing();
     const { offset, count } = checkedRange(range, resident.meta.config.length);
-    const point = resident.engine.point(offset, count, nextHyper(resident.meta));
-    const values = point ?? resident.engine.params.slice(offset, offset + count);
+    const { engine } = resident;
+    const point = isLbfgsResident(resident) ? lbfgsPointOf(resident.engine, offset, count) : resident.engine.point(offset, count, nextHyper(resident.meta));
+    const values = point ?? engine.params.slice(offset, offset + count);
     return { version: resident.meta.version, revision: resident.meta.revision, offset, bytes: values.buffer as ArrayBuffer, distinct: point !== undefined };
   }
 
@@ -76,11 +78,15 @@ export class Vectors {
   }
 }
 
+/** L-BFGS's point over a range when it is a line-search trial distinct from the weights; undefined when it is the weights. */
+const lbfgsPointOf = (engine: FastLbfgsEngine, offset: number, count: number): Float32Array | undefined => (engine.pointIsDistinct() ? engine.point(offset, count) : undefined);
+
 /** A running average by name: one of the configuration's, or one the rule keeps in its state (ASGD's `ax`). */
 function averageOf(resident: Resident, name: string): Float32Array {
   const configured = resident.averages.find((a) => a.name === name)?.values;
   if (configured) return configured;
-  const kept = getRule(resident.meta.config.rule).averages;
+  const { rule } = resident.meta.config;
+  const kept = isLbfgs(rule) ? [] : getRule(rule).averages;
   if (kept.includes(name)) return resident.engine.state.slots[name]!;
   const names = [...resident.averages.map((a) => a.name), ...kept];
   return refuse("not-found", `no average named '${name}'; this shard has: ${names.join(", ") || "none"}`);

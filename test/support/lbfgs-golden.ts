@@ -31,6 +31,13 @@ export interface Reduction {
   dot: number;
 }
 
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** test/golden/lbfgs.json's cases, for the workerd tests (which have no fs). */
+    lbfgsCases: GoldenCase[];
+  }
+}
+
 export const lbfgsGolden = loadGoldenJson<{ cases: GoldenCase[]; reductions: Reduction[] }>("lbfgs.json");
 
 const bits = new Float32Array(1);

@@ -1,6 +1,6 @@
 /** What the answers of the weights and gradients routes carry, read from their headers and bodies. */
 import { floatsOf } from "./floats.js";
-import type { PushSummary, RoundReceipt } from "./generated/types.gen.js";
+import type { LbfgsOutcome, PushSummary, RoundReceipt } from "./generated/types.gen.js";
 
 export interface VectorResult {
   values: Float32Array;
@@ -38,6 +38,8 @@ export interface PushResult {
   /** True when this answered a retry of an Idempotency-Key (also one the client sent by itself). */
   replayed: boolean;
   offset: number;
+  /** An lbfgs shard: what the closure call did; `point` is where the next one is to be taken (a line-search trial unless `pointIsWeights`). */
+  lbfgs?: LbfgsOutcome;
   /**
    * Rounds mode only, when the push was counted in a round that is still open (the server's 202):
    * its receipt. Nothing was applied yet: `weights` and `point` are empty, `version` and `weightsVersion` are
@@ -98,6 +100,23 @@ export function pushResultOf(bytes: ArrayBuffer, response: Response): PushResult
     lr: Number(response.headers.get("x-learning-rate")),
     replayed: response.headers.get("idempotent-replayed") === "true",
     offset: Number(response.headers.get("x-offset") ?? 0),
+    ...lbfgsOutcomeOf(response),
+  };
+}
+
+/** The X-Lbfgs-* headers of an lbfgs shard's push answer, as its summary's `lbfgs` field. */
+function lbfgsOutcomeOf(response: Response): { lbfgs?: LbfgsOutcome } {
+  const outcome = response.headers.get("x-lbfgs-outcome");
+  if (outcome === null) return {};
+  const end = response.headers.get("x-lbfgs-end");
+  return {
+    lbfgs: {
+      outcome: outcome as LbfgsOutcome["outcome"],
+      end: end as LbfgsOutcome["end"],
+      step_evaluations: intHeader(response, "x-lbfgs-step-evaluations"),
+      func_evals: intHeader(response, "x-lbfgs-func-evals"),
+      n_iter: intHeader(response, "x-lbfgs-n-iter"),
+    },
   };
 }
 

@@ -46,6 +46,7 @@ export type {
   ModelInfo,
   ModelList,
   ModelManifest,
+  LbfgsOutcome,
   ModelPushSummary,
   Problem,
   PushSummary,

@@ -28,6 +28,8 @@ export type PushHeaders = {
   "x-base-version"?: number;
   "x-client-id"?: string;
   "x-sample-count"?: number;
+  "x-loss"?: string;
+  "x-point-revision"?: number;
   prefer?: string;
   "accept-encoding"?: string;
 };

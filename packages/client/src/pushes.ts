@@ -8,12 +8,16 @@ import { floatsBody } from "./floats.js";
 import { pushGradient } from "./generated/sdk.gen.js";
 import type { PushSummary, RoundReceipt } from "./generated/types.gen.js";
 import { readBody } from "./progress.js";
-import { idempotencyKeyOf, pushHeaders, uploadReporter, type PushCommonOptions } from "./push-options.js";
+import { idempotencyKeyOf, pushHeaders, uploadReporter, type PushCommonOptions, type PushHeaders } from "./push-options.js";
 import { settle } from "./transport.js";
 
 export interface PushOptions extends PushCommonOptions {
   /** Where a partial gradient starts. */
   offset?: number;
+  /** An lbfgs shard: the loss at the point the gradient was computed at (X-Loss). */
+  loss?: number;
+  /** An lbfgs shard: the revision of that point (X-Point-Revision): `revision` of getPoint or of the last push. */
+  pointRevision?: number;
 }
 
 /** A rounds-mode push: the new weights once its round has closed, else where it waits. */
@@ -42,7 +46,9 @@ export function pushCalls({ client, run }: Context): PushCalls {
   function push(name: string, gradient: Float32Array, options: PushOptions, minimal: boolean) {
     const key = idempotencyKeyOf(options);
     const body = floatsBody(gradient);
-    const headers = pushHeaders(options, key, minimal);
+    const headers: PushHeaders = pushHeaders(options, key, minimal);
+    if (options.loss !== undefined) headers["x-loss"] = String(options.loss);
+    if (options.pointRevision !== undefined) headers["x-point-revision"] = options.pointRevision;
     const query = options.offset === undefined ? undefined : { offset: options.offset };
     const upload = uploadReporter(options, gradient.byteLength);
     return run(options, key !== undefined, async (signal) => {

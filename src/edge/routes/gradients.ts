@@ -3,6 +3,7 @@ import { shardClient } from "../../shard/client";
 import { scoped } from "../auth/middleware";
 import { answersJson, readFloatsBody, sendFloats, versionHeadersOf } from "../floats";
 import { pointHeaderOf, pointResponseHeader } from "../point";
+import { lbfgsOutcomeHeadersOf, lbfgsOutcomeResponseHeaders } from "../lbfgs-outcome";
 import { preferenceApplied } from "../prefer";
 import { PushHeaders, pushFieldsOf } from "../push-headers";
 import { ShardParams } from "../schemas/params";
@@ -35,7 +36,8 @@ const postGradients = createRoute({
     "(SGD's look-ahead Nesterov: x + momentum · v), the body is the point, and X-Point says which it is (a summary carries neither: GET /point). " +
     "A retry with the same Idempotency-Key returns the first outcome; its weights are the current ones (X-Shard-Version says which). " +
     "In rounds mode the push is counted in the open round and answered 202 with its round until the round closes (by quorum, by deadline, or while `Prefer: wait=N` waits); " +
-    "once it has closed, the answer is the new weights, as in async mode.",
+    "once it has closed, the answer is the new weights, as in async mode. " +
+    "An lbfgs shard takes one closure call per push: the whole gradient with X-Loss and X-Point-Revision, answered with its outcome (X-Lbfgs-*) and the next point (docs/rules.md).",
   request: {
     params: ShardParams,
     query: z.object({ offset: count("Where a partial gradient starts.") }),
@@ -45,7 +47,7 @@ const postGradients = createRoute({
   responses: {
     200: {
       description: "Applied (or skipped by the non-finite policy, or replayed).",
-      headers: { ...pushResponseHeaders, ...pointResponseHeader },
+      headers: { ...pushResponseHeaders, ...pointResponseHeader, ...lbfgsOutcomeResponseHeaders },
       content: { ...floatsContent, "application/json": { schema: z.union([floatsContent["application/json"].schema, PushSummary]) } },
     },
     202: {
@@ -69,6 +71,7 @@ export const gradients = new OpenAPIHono<EdgeEnv>().openapi(postGradients, async
   const applied = preferenceApplied(prefer);
   if (applied) extra["preference-applied"] = applied;
   if (result.round) extra["x-round"] = String(result.round.number);
+  if (result.lbfgs) Object.assign(extra, lbfgsOutcomeHeadersOf(result.lbfgs));
   if (result.round && !result.round.closed) return c.json(presentSummary(result), 202, { ...versionHeadersOf(result), ...extra });
   const vector = result.point ?? result.weights;
   if (prefer.minimal || !vector) {

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { getRule, ruleNames, scheduleTypes } from "../../optim";
+import { referenceOf, ruleDefaults, scheduleTypes, shardRuleNames } from "../../optim";
 import type { EdgeEnv } from "../types";
 import { problems } from "./common";
 
@@ -7,7 +7,7 @@ const RuleCatalog = z
   .object({
     rules: z.array(
       z.object({
-        name: z.enum(ruleNames as [string, ...string[]]),
+        name: z.enum(shardRuleNames as [string, ...string[]]),
         reference: z.string().openapi({ description: "What the rule's formulas and defaults follow." }),
         defaults: z.record(z.string(), z.unknown()).openapi({ description: "Every hyperparameter with its default, under PyTorch's names." }),
       }),
@@ -30,10 +30,7 @@ const listRules = createRoute({
 export const ruleCatalogue = new OpenAPIHono<EdgeEnv>().openapi(listRules, (c) =>
   c.json(
     {
-      rules: ruleNames.map((name) => {
-        const rule = getRule(name);
-        return { name, reference: rule.reference, defaults: structuredClone(rule.resolve({})) as Record<string, never> };
-      }),
+      rules: shardRuleNames.map((name) => ({ name, reference: referenceOf(name), defaults: structuredClone(ruleDefaults(name)) as Record<string, never> })),
       schedules: scheduleTypes,
     },
     200,

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_CHECKPOINT_LABEL, MAX_JSON_FLOATS } from "../../limits";
 import { averageSchema, ShardConfigSchema } from "../../config";
+import { LbfgsOutcome } from "../lbfgs-outcome";
 
 export const Problem = z
   .object({
@@ -74,6 +75,7 @@ export const PushSummary = z
     count: z.number().int(),
     replayed: z.boolean().openapi({ description: "True when this answers a retry of an Idempotency-Key." }),
     round: RoundReceipt.optional().openapi({ description: "Rounds mode: where the push went." }),
+    lbfgs: LbfgsOutcome.optional().openapi({ description: "lbfgs: what the closure call did." }),
   })
   .openapi("PushSummary");
 

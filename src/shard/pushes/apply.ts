@@ -1,7 +1,7 @@
-import { getRule } from "../../optim";
+import { getRule, isLbfgs } from "../../optim";
 import { refuse } from "../../problems";
 import { averageInForce } from "../../optim";
-import { nextHyper, nextLearningRate, type Resident } from "../store/resident";
+import { nextHyper, nextLearningRate, type Resident, type RuleResident } from "../store/resident";
 import { countStaleness } from "../stats";
 import type { PushRequest, PushSummary } from "../types";
 
@@ -26,7 +26,7 @@ export function pushRange(resident: Resident, req: PushRequest): { offset: numbe
     refuse("invalid-range", `a gradient of ${count} floats at offset ${offset} does not fit in the shard's ${length} floats`, { length });
   }
   const { rule, hyper } = resident.meta.config;
-  if (count !== length && !getRule(rule).elementwise(hyper)) {
+  if (count !== length && !isLbfgs(rule) && !getRule(rule).elementwise(hyper)) {
     refuse("invalid-range", `${rule}: a shard with a matrix 'shape' updates all its ${length} floats together: push the whole gradient (no offset)`, { length });
   }
   return { offset, count };
@@ -75,7 +75,7 @@ export function stageGradient(resident: Resident, req: PushRequest, offset: numb
  * every average folded (an EMA at its decay in force for this update). Returns the norm of
  * the gradient before clipping (when clipping by norm).
  */
-export function takeStep(resident: Resident, lr: number, offset: number, count: number, now: number): number | undefined {
+export function takeStep(resident: RuleResident, lr: number, offset: number, count: number, now: number): number | undefined {
   const { engine, meta } = resident;
   const { clipping } = meta.config;
   const gradient = engine.gradient.subarray(offset, offset + count);
@@ -101,7 +101,7 @@ export function takeStep(resident: Resident, lr: number, offset: number, count: 
  * the scheduled (and staleness-scaled) learning rate. Refusals happen before anything resident
  * changes. Returns what happened; persisting it is the caller's.
  */
-export function applyPush(resident: Resident, req: PushRequest, now: number): PushSummary {
+export function applyPush(resident: RuleResident, req: PushRequest, now: number): PushSummary {
   const { offset, count } = pushRange(resident, req);
   const { staleness, scale } = stalenessOf(resident, req.baseVersion);
   const { meta } = resident;

@@ -15,8 +15,10 @@ export interface LedgerEntry {
  *
  * The key is scoped to the token's subject (`<subject>\n<key>`: a header value holds no newline, so
  * no two scopes, and no unscoped key, share a stored key): a key of another subject is another key.
- * The fingerprint is the gradient's SHA-256 with the offset, base version, sample count and client:
- * the same key with any of them changed is refused (idempotency-key-reused), never replayed.
+ * The fingerprint is the gradient's SHA-256 with the offset, base version, sample count and client,
+ * and an lbfgs push's loss and point revision (appended only when sent, so that records of other
+ * pushes keep their form): the same key with any of them changed is refused (idempotency-key-reused),
+ * never replayed.
  *
  * Records stored before keys were scoped hold the bare key and the fingerprint of gradient, offset and
  * base version only; the second entry looks them up, so a retry of such a push still replays it
@@ -31,7 +33,8 @@ export async function ledgerEntriesOf(req: PushRequest): Promise<LedgerEntry[]> 
   for (const byte of new Uint8Array(digest)) hex += HEX[byte];
   const unscoped = { key, fingerprint: `${hex}:${req.offset ?? "-"}:${req.baseVersion ?? "-"}` };
   if (req.subject === undefined) return [unscoped];
-  const fingerprint = `${unscoped.fingerprint}:${req.sampleCount ?? "-"}:${req.clientKey ?? req.clientId ?? "-"}`;
+  const lbfgs = req.loss === undefined && req.pointRevision === undefined ? "" : `:${req.loss ?? "-"}:${req.pointRevision ?? "-"}`;
+  const fingerprint = `${unscoped.fingerprint}:${req.sampleCount ?? "-"}:${req.clientKey ?? req.clientId ?? "-"}${lbfgs}`;
   return [{ key: `${req.subject}\n${key}`, fingerprint }, unscoped];
 }
 

@@ -1,7 +1,8 @@
 import { refuse } from "../../problems";
 import type { Rounds } from "../rounds/rounds";
 import { saveCounters } from "../store/meta";
-import { writeUpdated, type Resident } from "../store/resident";
+import { isLbfgsResident, ruleResident, writeUpdated, type Resident } from "../store/resident";
+import { applyLbfgsPush } from "./lbfgs-push";
 import type { ShardStore } from "../store/store";
 import type { PushRequest, PushResult, PushSummary } from "../types";
 import type { Vectors } from "../vectors";
@@ -88,7 +89,7 @@ export class Pushes {
    */
   private async pushAsync(resident: Resident, req: PushRequest, entry: LedgerEntry | undefined): Promise<PushResult> {
     const at = this.store.now();
-    const summary = applyPush(resident, req, at);
+    const summary = isLbfgsResident(resident) ? applyLbfgsPush(resident, req, at, () => this.store.reload()) : applyPush(ruleResident(resident, "an async push"), req, at);
     const result: PushResult = { ...summary, replayed: false };
     if (req.respond === "weights") Object.assign(result, this.vectors.pushAnswer(summary.offset, summary.count));
     const record = entry && { ...entry, summary, at };

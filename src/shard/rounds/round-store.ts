@@ -3,7 +3,7 @@ import { reducerOf, type RoundsConfig } from "../../config";
 import { readPage, writePages } from "../store/pages";
 import { pushRange, stageGradient, takeStep } from "../pushes/apply";
 import { refuse } from "../../problems";
-import { nextLearningRate, writeResident, type Resident } from "../store/resident";
+import { nextLearningRate, ruleResident, writeResident, type Resident } from "../store/resident";
 import type { CloseReason } from "../stats";
 import type { PushRequest, RoundReceipt } from "../types";
 
@@ -149,7 +149,7 @@ export function close(sql: SqlStorage, resident: Resident, reason: CloseReason, 
   if (config.input === "delta") engine.ops.scale(engine.gradient, -1);
 
   const lr = nextLearningRate(meta);
-  takeStep(resident, lr, 0, length, now);
+  takeStep(ruleResident(resident, "a round"), lr, 0, length, now);
   writeResident(sql, resident, 0, length);
   sql.exec("DELETE FROM pages WHERE slot IN (SELECT 'push:' || seq FROM round_pushes)");
   sql.exec("DELETE FROM round_pushes");

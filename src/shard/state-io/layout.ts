@@ -1,5 +1,5 @@
 import type { Dtype } from "../../formats/safetensors";
-import { getRule } from "../../optim";
+import { stateShape } from "../../optim";
 import type { ScalarSpec } from "../../optim/state";
 import type { Resident } from "../store/resident";
 
@@ -33,7 +33,7 @@ export function stateLayout(resident: Resident): StateLayout {
   const { engine, meta } = resident;
   const vectors: StateVector[] = [{ name: WEIGHTS_TENSOR, length: engine.params.length, values: (r) => r.engine.params }];
   for (const [name, slot] of Object.entries(engine.state.slots).sort(([a], [b]) => (a < b ? -1 : 1))) vectors.push({ name, length: slot.length, values: (r) => r.engine.state.slots[name]! });
-  const scalars = getRule(meta.config.rule).transform(meta.config.hyper).scalars;
+  const { scalars } = stateShape(meta.config.rule, meta.config.hyper, meta.config.length);
   const names = [...vectors.map((v) => v.name), STEP_TENSOR, ...scalars.map((s) => s.name)];
   const repeated = names.find((n, i) => names.indexOf(n) !== i);
   if (repeated) throw new Error(`rule '${meta.config.rule}' names state '${repeated}', which the state file names otherwise`);

@@ -1,5 +1,7 @@
-import { fillInitial, hyperInForce, initPlateau, learningRateAt, scheduledValues, structuralHyper, type AverageSpec, type Hyper } from "../../optim";
+import { fillInitial, hyperInForce, isLbfgs, initPlateau, learningRateAt, scheduledValues, structuralHyper, type AverageSpec, type Hyper } from "../../optim";
 import { createFastEngine, type FastEngine } from "../../optim/fast/engine";
+import { createFastLbfgsEngine, type FastLbfgsEngine } from "../../optim/fast/lbfgs-engine";
+import type { LbfgsHyper } from "../../optim/lbfgs";
 import type { ShardConfig } from "../../config";
 import type { InitPiece } from "../types";
 import type { ShardMeta } from "./meta";
@@ -13,8 +15,20 @@ import { pageRows, readPages, writePageRows, type PageRow } from "./pages";
  */
 export interface Resident {
   meta: ShardMeta;
-  engine: FastEngine;
+  engine: FastEngine | FastLbfgsEngine;
   averages: ResidentAverage[];
+}
+
+/** A shard of an update rule (one step per gradient), and one of L-BFGS (one closure call per gradient). */
+export type RuleResident = Resident & { engine: FastEngine };
+export type LbfgsResident = Resident & { engine: FastLbfgsEngine };
+
+export const isLbfgsResident = (resident: Resident): resident is LbfgsResident => resident.engine.rule === "lbfgs";
+
+/** The shard as an update rule's; L-BFGS never gets here (its configuration refuses what would lead here). */
+export function ruleResident(resident: Resident, what: string): RuleResident {
+  if (isLbfgsResident(resident)) throw new Error(`${what} takes an update rule's step; an lbfgs shard has none`);
+  return resident as RuleResident;
 }
 
 export interface ResidentAverage {
@@ -30,7 +44,10 @@ export const averageSlot = (name: string) => `avg:${name}`;
 function residentFor(meta: ShardMeta, kernels: WebAssembly.Module): Resident {
   const { config } = meta;
   const names = Object.keys(config.averages);
-  const engine = createFastEngine(kernels, config.rule, structuralHyper(config), config.length, { extraVectors: names.length });
+  const options = { extraVectors: names.length };
+  const engine = isLbfgs(config.rule)
+    ? createFastLbfgsEngine(kernels, config.hyper as LbfgsHyper, config.length, options)
+    : createFastEngine(kernels, config.rule, structuralHyper(config), config.length, options);
   engine.state.step = meta.step;
   Object.assign(engine.state.scalars, meta.scalars);
   const averages = names.map((name, i) => ({ name, spec: config.averages[name]!, values: engine.extra[i]! }));
