@@ -1,6 +1,5 @@
-import { getRule, isLbfgs } from "../../optim";
+import { averageInForce, getRule, isLbfgs } from "../../optim";
 import { refuse } from "../../problems";
-import { averageInForce } from "../../optim";
 import { nextHyper, nextLearningRate, type Resident, type RuleResident } from "../store/resident";
 import { countStaleness } from "../stats";
 import type { PushRequest, PushSummary } from "../types";
