@@ -38,7 +38,7 @@ function evaluateShare(share: typeof rows, x: Float32Array): { loss: number; gra
   for (const { a, b } of share) {
     const r = a.reduce((s, ai, i) => s + ai * x[i]!, 0) - b;
     loss += (r * r) / 2;
-    for (let i = 0; i < DIM; i++) g[i] += r * a[i]!;
+    for (let i = 0; i < DIM; i++) g[i] = g[i]! + r * a[i]!;
   }
   return { loss: loss / share.length, gradient: Float32Array.from(g, (v) => v / share.length) };
 }
@@ -218,5 +218,23 @@ describe("lbfgs in rounds mode", () => {
       expect(waited.headers.get(header), header).toBe(closing.headers.get(header));
     }
     expect(bitsOf(await floatsOf(waited))).toEqual(bitsOf(await floatsOf(closing)));
+  });
+
+  it("a close whose closure call would store a non-finite scalar is refused and changes nothing", async () => {
+    // A quorum of 1: each push closes its round, so the machine sees each loss as sent.
+    const name = await startAt(roundsConfig({ quorum: 1, reducer: "mean" }));
+    const at = async (loss: number) => {
+      const { values, revision } = await pointOf(name);
+      return push(name, evaluateShare(shares[0]!, values).gradient, { "x-client-id": "c0", "x-loss": String(loss), "x-point-revision": revision });
+    };
+    expect((await at(-1e308)).status).toBe(200);
+    const state = await storedState(name);
+    const res = await at(1e308);
+    const body = await res.json<{ type: string; detail: string }>();
+    expect([res.status, body.type], body.detail).toEqual([422, "/problems/non-finite"]);
+    expect(body.detail).toMatch(/nothing was applied/);
+    expect(await storedState(name)).toBe(state);
+    const { revision } = await pointOf(name);
+    expect(await statusOf(name)).toMatchObject({ revision: Number(revision), round: { number: Number(revision) + 1, contributors: 0 }, rounds: { closed: 1 } });
   });
 });
