@@ -10,13 +10,13 @@ import type { CloseReason } from "../stats";
 import type { LbfgsPushOutcome, PushRequest, RoundReceipt } from "../types";
 
 /**
- * Rounds mode: the open round is number `version + 1` (lbfgs: `revision + 1`, so that a line-search
- * probe, which moves the point but not the weights, opens a new round); its pushes wait in `round_pushes` (one row
- * per client) with their vectors in pages under `push:<seq>`. Closing combines them page by page
- * with the reducer, adds the configured noise, negates deltas into a pseudo-gradient, and takes
- * exactly one step (lbfgs: one closure call on the combined gradient and the losses combined alike);
- * then the round's rows and pages are deleted. Every function here runs inside
- * the caller's transaction and writes nothing else.
+ * Rounds mode: the open round is number `version + 1` (lbfgs: `revision + 1`, so that a
+ * line-search probe, which moves the point but not the weights, opens a new round); its pushes wait
+ * in `round_pushes` (one row per client, with its loss for lbfgs) with their vectors in pages under
+ * `push:<seq>`. Closing combines them page by page with the reducer, adds the configured noise,
+ * negates deltas into a pseudo-gradient, and takes exactly one step (lbfgs: one closure call on the
+ * combined gradient and the losses combined alike); then the round's rows and pages are deleted.
+ * Every function here runs inside the caller's transaction and writes nothing else.
  */
 
 export const pushSlot = (seq: number) => `push:${seq}`;
@@ -152,7 +152,8 @@ export function storePush(sql: SqlStorage, resident: Resident, a: Admission, now
 /**
  * Closes the open round: combines its pushes into the gradient scratch, adds noise, negates deltas,
  * takes one step (lbfgs: one closure call) and writes the new state; answers what it did. Answers
- * null, changing nothing, when the round has fewer pushes than its reducer needs. `freshSeed` gives the noise seed when none is configured.
+ * null, changing nothing, when the round has fewer pushes than its reducer needs. `freshSeed` gives
+ * the noise seed when none is configured.
  */
 export function close(sql: SqlStorage, resident: Resident, reason: CloseReason, now: number, freshSeed: () => number): Closed | null {
   const config = roundsOf(resident);
@@ -171,7 +172,7 @@ export function close(sql: SqlStorage, resident: Resident, reason: CloseReason, 
   const round = roundsClosed(meta) + 1;
   let closed: Closed;
   if (isLbfgsResident(resident)) {
-    // The losses combined as the gradients are, with the same weights (docs/federated.md).
+    // The losses combined as the gradients are, with the same weights (docs/rules.md, L-BFGS).
     const loss = new Float64Array(1);
     reduce(reducer, rows.map((r) => Float64Array.of(r.loss!)), weights, loss);
     // A non-finite machine scalar throws out of the caller's transaction, which drops the resident.
