@@ -31,8 +31,16 @@ const random = uniform(SEED);
 const rows = Array.from({ length: SHARES.reduce((a, b) => a + b, 0) }, () => ({ a: Array.from({ length: DIM }, () => 2 * random() - 1), b: 2 * random() - 1 }));
 const shares = SHARES.map((n, j) => rows.slice(SHARES.slice(0, j).reduce((a, b) => a + b, 0), SHARES.slice(0, j + 1).reduce((a, b) => a + b, 0)));
 
-/** A client's mean loss ½(a·x − b)² over its rows and its gradient (float32), at `x`. */
-function evaluateShare(share: typeof rows, x: Float32Array): { loss: number; gradient: Float32Array } {
+/**
+ * How clients report their share: its mean loss and gradient with its sample count, combined by
+ * `weighted_mean` (the full data's mean), or its sums, combined by `mean` (the full sum over k).
+ */
+type Form = "mean" | "sum";
+const reducerOf = { mean: "weighted_mean", sum: "mean" } as const;
+const weightsOf = (form: Form, clients: number[]) => clients.map((j) => (form === "mean" ? SHARES[j]! : 1));
+
+/** A client's loss ½(a·x − b)² over its rows and its gradient (float32) at `x`, as `form` says. */
+function evaluateShare(share: typeof rows, x: Float32Array, form: Form = "mean"): { loss: number; gradient: Float32Array } {
   let loss = 0;
   const g = new Float64Array(DIM);
   for (const { a, b } of share) {
@@ -40,7 +48,8 @@ function evaluateShare(share: typeof rows, x: Float32Array): { loss: number; gra
     loss += (r * r) / 2;
     for (let i = 0; i < DIM; i++) g[i] = g[i]! + r * a[i]!;
   }
-  return { loss: loss / share.length, gradient: Float32Array.from(g, (v) => v / share.length) };
+  const n = form === "mean" ? share.length : 1;
+  return { loss: loss / n, gradient: Float32Array.from(g, (v) => v / n) };
 }
 
 /** weighted_mean as the reducer defines it: Σ w·v / Σ w in float64, in push order. */
@@ -79,23 +88,24 @@ async function startAt(config: Record<string, unknown>): Promise<string> {
 }
 
 /** Client j's push at the point of `revision`. */
-const pushShare = (name: string, j: number, point: Float32Array, revision: string, headers: Record<string, string> = {}) => {
-  const { loss, gradient } = evaluateShare(shares[j]!, point);
+const pushShare = (name: string, j: number, point: Float32Array, revision: string, headers: Record<string, string> = {}, form: Form = "mean") => {
+  const { loss, gradient } = evaluateShare(shares[j]!, point, form);
   return push(name, gradient, { "x-client-id": `c${j}`, "x-sample-count": String(SHARES[j]), "x-loss": String(loss), "x-point-revision": revision, ...headers });
 };
 
 /** The round's combination as the reducer makes it: the gradient stored as float32, the loss in float64. */
-function combined(point: Float32Array): { loss: number; gradient: Float32Array } {
-  const parts = shares.map((s) => evaluateShare(s, point));
-  return { loss: weightedMean(parts.map((p) => [p.loss]), SHARES)[0]!, gradient: Float32Array.from(weightedMean(parts.map((p) => p.gradient), SHARES)) };
+function combined(point: Float32Array, form: Form = "mean"): { loss: number; gradient: Float32Array } {
+  const parts = shares.map((s) => evaluateShare(s, point, form));
+  const w = weightsOf(form, [0, 1, 2]);
+  return { loss: weightedMean(parts.map((p) => [p.loss]), w)[0]!, gradient: Float32Array.from(weightedMean(parts.map((p) => p.gradient), w)) };
 }
 
 /** Runs one round on `name` (all clients push at its point); answers the closing push. */
-async function round(name: string, between: (j: number, revision: string) => Promise<void> = async () => {}, headers: (j: number) => Record<string, string> = () => ({})): Promise<Response> {
+async function round(name: string, between: (j: number, revision: string) => Promise<void> = async () => {}, headers: (j: number) => Record<string, string> = () => ({}), form: Form = "mean"): Promise<Response> {
   const { values, revision } = await pointOf(name);
   let last: Response | undefined;
   for (let j = 0; j < SHARES.length; j++) {
-    last = await pushShare(name, j, values, revision, headers(j));
+    last = await pushShare(name, j, values, revision, headers(j), form);
     const expected = j < SHARES.length - 1 ? 202 : 200;
     expect(last.status, await last.clone().text()).toBe(expected);
     expect(last.headers.get("x-round")).toBe(String(Number(revision) + 1));
@@ -105,8 +115,8 @@ async function round(name: string, between: (j: number, revision: string) => Pro
 }
 
 describe("lbfgs in rounds mode", () => {
-  it("each round is one closure call on the combined gradient and loss: the same points and weights as async lbfgs fed them, bit for bit", async () => {
-    const federated = await startAt(roundsConfig());
+  it.each(["mean", "sum"] as const)("each round is one closure call on the combined gradient and loss (clients' %s): the same points and weights as async lbfgs fed them, bit for bit", async (form) => {
+    const federated = await startAt(roundsConfig({ reducer: reducerOf[form] }));
     const reference = await startAt({ length: DIM, rule: "lbfgs", hyper, rate_limit: null });
     let outcome = "";
     let rounds = 0;
@@ -117,8 +127,8 @@ describe("lbfgs in rounds mode", () => {
       const there = await pointOf(reference);
       expect(bitsOf(here.values), `round ${rounds + 1}`).toEqual(bitsOf(there.values));
       const versionBefore = (await statusOf(federated)).version;
-      const closing = await round(federated);
-      const { loss, gradient } = combined(here.values);
+      const closing = await round(federated, undefined, undefined, form);
+      const { loss, gradient } = combined(here.values, form);
       const fed = await push(reference, gradient, { "x-loss": String(loss), "x-point-revision": there.revision });
       expect(fed.status).toBe(200);
       for (const header of ["x-lbfgs-outcome", "x-lbfgs-end", "x-lbfgs-step-evaluations", "x-lbfgs-func-evals", "x-lbfgs-n-iter", "x-shard-version", "x-shard-revision"]) {
@@ -134,8 +144,8 @@ describe("lbfgs in rounds mode", () => {
     expect(await weights(federated)).toEqual(await weights(reference));
     // The least-squares gradient at the end is within tolerance_grad: the full problem's minimum.
     const end = await floatsOf(await call(`/v1/shards/${federated}/weights`));
-    expect(Math.max(...combined(end).gradient.map(Math.abs))).toBeLessThanOrEqual(1e-5);
-    console.log(`lbfgs-rounds: converged in ${rounds} rounds (${probes} probes)`);
+    expect(Math.max(...combined(end, form).gradient.map(Math.abs))).toBeLessThanOrEqual(1e-5);
+    console.log(`lbfgs-rounds (${form}): converged in ${rounds} rounds (${probes} probes)`);
   });
 
   it("refuses a push for the point of a closed round (late), and one ahead of the point, with no change", async () => {
