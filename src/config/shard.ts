@@ -5,7 +5,7 @@ import { fastLbfgsEngineBytes } from "../optim/fast/lbfgs-engine";
 import { lbfgsSpec, resolveLbfgs, type LbfgsHyper } from "../optim/lbfgs";
 import { MAX_PAGE_FLOATS, MAX_SHARD_LENGTH, RESIDENT_BUDGET_BYTES } from "../limits";
 import { refuse } from "../problems";
-import { aggregationSchema, ASYNC, roundsProblem } from "./aggregation";
+import { aggregationSchema, ASYNC, roundsProblem, type RoundsConfig } from "./aggregation";
 import { describeIssues, resolvedBy, specSchema, type Form } from "./fields";
 import { withDefault, section } from "./form";
 import { scheduleField } from "./schedule";
@@ -137,7 +137,19 @@ function lbfgsRefusals(config: ShardConfig): void {
   if (config.non_finite !== "reject") lbfgs(`non_finite '${config.non_finite}'`, "needs every gradient finite (only 'reject' applies)");
   if (config.schedule.type !== "constant") lbfgs("schedule", "has no schedule of lr: its line search sets each step");
   if (Object.keys(config.schedules ?? {}).length > 0) lbfgs("schedules", "has no schedules of hyperparameters");
-  if (config.aggregation.mode === "rounds") invalid("aggregation: lbfgs runs in async mode only (each push is one closure call at the shard's point); leave 'aggregation' out");
+  if (config.aggregation.mode === "rounds") lbfgsRoundsRefusals(config.aggregation);
+}
+
+/**
+ * In rounds mode a round is one closure call: its gradient is the combination of gradients taken at
+ * the round's point, its loss the same combination of their losses. What would break that is refused.
+ */
+function lbfgsRoundsRefusals(rounds: RoundsConfig): void {
+  const field = (name: string, value: unknown, why: string) => invalid(`aggregation.${name} ${JSON.stringify(value)}: lbfgs in rounds mode ${why}; leave it out`);
+  if (rounds.input !== "gradient") field("input", rounds.input, "combines gradients at the round's point with their losses, not model deltas (input 'gradient')");
+  if (rounds.late !== "reject") field("late", rounds.late, "cannot count a gradient taken at an earlier point in a later round (late 'reject' only)");
+  if (rounds.clip_norm !== null) field("clip_norm", rounds.clip_norm, "needs each gradient as computed: a clipped gradient no longer matches its loss, and the line search compares both");
+  if (rounds.noise_multiplier > 0) field("noise_multiplier", rounds.noise_multiplier, "has no noise: noise needs clip_norm, and noise on the gradient but not on the loss would mislead the line search");
 }
 
 /**

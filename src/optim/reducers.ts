@@ -14,11 +14,14 @@ export function minimumPushes(spec: ReducerSpec): number {
   return spec.kind === "trimmed_mean" ? 2 * spec.trim + 1 : 1;
 }
 
+/** What a reducer combines: float32 pushes, or float64 scalars such as lbfgs's losses (one per push). */
+export type Reducible = Float32Array | Float64Array;
+
 /**
  * Combines `vectors` (all of `out.length`) into `out`. `weights` (one per vector, > 0) matter only
  * to `weighted_mean`. The median of an even count is the mean of the two middle values.
  */
-export function reduce(spec: ReducerSpec, vectors: readonly Float32Array[], weights: readonly number[], out: Float32Array): void {
+export function reduce(spec: ReducerSpec, vectors: readonly Reducible[], weights: readonly number[], out: Reducible): void {
   const k = vectors.length;
   if (k < minimumPushes(spec)) throw new RangeError(`${spec.kind} needs at least ${minimumPushes(spec)} vectors, got ${k}`);
   if (spec.kind === "mean" || spec.kind === "weighted_mean") {

@@ -1,4 +1,4 @@
-import type { Stamp } from "./types";
+import type { LbfgsPushOutcome, Stamp } from "./types";
 
 /**
  * What a shard has seen, for its status endpoint: counts only (never who pushed). Refused pushes
@@ -21,6 +21,8 @@ export interface ShardStats {
   /** Late pushes counted in the open round (aggregation.late = roll). */
   late_rolled: number;
   last_round: { round: number; pushes: number; reason: CloseReason; closed_at: Stamp } | null;
+  /** lbfgs in rounds mode: the last round's closure call, answered to pushes that waited for it (not shown in the status). */
+  last_closure?: LbfgsPushOutcome & { round: number; version: number };
 }
 
 export type CloseReason = "quorum" | "deadline";

@@ -105,7 +105,7 @@ export interface PushRequest {
 
 /** Where a rounds-mode push went. */
 export interface RoundReceipt {
-  /** The round the push counts in (it closes into version `number`). */
+  /** The round the push counts in (it closes into version `number`; lbfgs: revision `number`). */
   number: number;
   closed: boolean;
   /** Pushes in the round so far (0 once closed). */

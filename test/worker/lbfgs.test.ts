@@ -205,7 +205,10 @@ describe("lbfgs pushes", () => {
       [{ schedule: { type: "step", step_size: 2 } }, /^schedule: lbfgs/],
       [{ schedules: { tolerance_grad: { type: "step", step_size: 2 } } }, /^schedules: lbfgs/],
       [{ averages: { ema: { kind: "ema", decay: 0.9 } } }, /^averages: lbfgs/],
-      [{ aggregation: { mode: "rounds", quorum: 2 } }, /async mode only/],
+      [{ aggregation: { mode: "rounds", quorum: 2, late: "roll" } }, /^aggregation.late "roll": lbfgs in rounds mode/],
+      [{ aggregation: { mode: "rounds", quorum: 2, input: "delta" } }, /^aggregation.input "delta": lbfgs in rounds mode/],
+      [{ aggregation: { mode: "rounds", quorum: 2, clip_norm: 1 } }, /^aggregation.clip_norm 1: lbfgs in rounds mode/],
+      [{ aggregation: { mode: "rounds", quorum: 2, clip_norm: 1, noise_multiplier: 1, reducer: "mean" } }, /^aggregation.clip_norm 1: lbfgs in rounds mode/],
       [{ hyper: { line_search_fn: "backtracking" } }, /line_search_fn/, "invalid-request"],
       [{ hyper: { history_size: 0 } }, /history_size/, "invalid-request"],
     ];

@@ -51,7 +51,7 @@ export const ShardInfo = z
 
 export const RoundReceipt = z
   .object({
-    number: z.number().int().openapi({ description: "The round the push counts in; it closes into version `number`." }),
+    number: z.number().int().openapi({ description: "The round the push counts in; it closes into version `number` (lbfgs: into revision `number`, the point of its closure call)." }),
     closed: z.boolean(),
     contributors: z.number().int().openapi({ description: "Pushes in the round so far (0 once closed)." }),
     quorum: z.number().int(),

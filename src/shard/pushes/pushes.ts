@@ -124,6 +124,8 @@ export class Pushes {
       const round = await this.rounds.awaitClose(result.round, req.waitMs ?? 0);
       result = { ...result, round };
       if (!round.closed) return result;
+      // lbfgs: a push that waited for its round answers the round's closure call, and the next point.
+      if (!result.lbfgs) result = { ...result, ...this.rounds.closureOf(round.number) };
     }
     if (req.respond !== "weights") return result;
     return { ...result, ...this.vectors.pushAnswer(result.offset, result.count) };

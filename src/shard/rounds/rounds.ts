@@ -3,7 +3,7 @@ import { saveCounters, type ShardMeta } from "../store/meta";
 import type { Resident } from "../store/resident";
 import type { ShardStore } from "../store/store";
 import type { PushRequest, PushSummary, RoundReceipt } from "../types";
-import { admit, close, openRound, receiptOf, roundsOf, storePush, type OpenRound } from "./round-store";
+import { admit, close, openRound, receiptOf, roundsClosed, roundsOf, storePush, type Closed, type OpenRound } from "./round-store";
 
 /** A fresh 32-bit seed for noise when none is configured (unpredictable, so never replayable). */
 const freshSeed = (): number => crypto.getRandomValues(new Uint32Array(1))[0]!;
@@ -33,25 +33,27 @@ export class Rounds {
     const { meta } = resident;
     if (meta.roundDeadline !== null && shard.now() >= meta.roundDeadline) await this.closeAtDeadline(resident);
     const admission = admit(shard.sql, resident, req);
-    const round = meta.version + 1;
+    const round = roundsClosed(meta) + 1;
     const hadDeadline = meta.roundDeadline;
+    const baseOfRound = meta.version;
     const now = shard.now();
     let summary: PushSummary | undefined;
     shard.commit(() => {
-      let lr: number | null = null;
+      let closed: Closed | null = null;
       if (!admission.skip) {
         const contributors = storePush(shard.sql, resident, admission, now);
-        if (contributors >= roundsOf(resident).quorum) lr = close(shard.sql, resident, "quorum", now, freshSeed);
+        if (contributors >= roundsOf(resident).quorum) closed = close(shard.sql, resident, "quorum", now, freshSeed);
         saveCounters(shard.sql, meta);
       }
       summary = {
         version: meta.version,
         revision: meta.revision,
-        lr: lr ?? 0,
-        applied: lr !== null,
+        lr: closed?.lr ?? 0,
+        applied: closed !== null,
+        ...(closed?.lbfgs ? { lbfgs: closed.lbfgs } : {}),
         ...(admission.skip ? { skipped: "non-finite" as const } : {}),
         non_finite: admission.nonFinite,
-        staleness: req.baseVersion === undefined ? 0 : round - 1 - req.baseVersion,
+        staleness: req.baseVersion === undefined ? 0 : baseOfRound - req.baseVersion,
         staleness_scale: 1,
         norm: admission.norm,
         offset: 0,
@@ -64,10 +66,24 @@ export class Rounds {
     return summary!;
   }
 
+  /**
+   * An lbfgs round's closure call as recorded at its close, with the version and revision it left
+   * (the revision is the round's number): what a push that waited for the round answers.
+   */
+  closureOf(round: number): Pick<PushSummary, "lbfgs" | "version" | "revision"> | undefined {
+    const last = this.shard.existing().meta.stats.last_closure;
+    if (!last || last.round !== round) return undefined;
+    const { round: _, version, ...lbfgs } = last;
+    return { lbfgs, version, revision: round };
+  }
+
   /** Waits (up to `ms`) for the receipt's round to close; answers the receipt as it stands then. */
   async awaitClose(receipt: RoundReceipt, ms: number): Promise<RoundReceipt> {
     const { shard } = this;
-    await shard.waitUntil(() => (shard.resident()?.meta.version ?? -1) >= receipt.number, ms);
+    await shard.waitUntil(() => {
+      const meta = shard.resident()?.meta;
+      return meta !== undefined && roundsClosed(meta) >= receipt.number;
+    }, ms);
     return receiptOf(shard.sql, shard.existing(), receipt.number, receipt.rolled);
   }
 

@@ -78,7 +78,7 @@ export const pages = sqliteTable(
 );
 
 /**
- * The pushes of the open round of a rounds-mode shard (round = version + 1), one per client. Each
+ * The pushes of the open round of a rounds-mode shard (round = version + 1; lbfgs: revision + 1), one per client. Each
  * push's vector is stored in `pages` under the slot `push:<seq>`; closing the round deletes both.
  */
 export const roundPushes = sqliteTable("round_pushes", {
@@ -89,6 +89,8 @@ export const roundPushes = sqliteTable("round_pushes", {
   norm: real("norm").notNull(),
   baseVersion: integer("base_version"),
   at: integer("at").notNull(),
+  /** lbfgs: the loss sent with the push (X-Loss), at the round's point; null for other rules. */
+  loss: real("loss"),
 });
 
 /**

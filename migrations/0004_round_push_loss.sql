@@ -1,0 +1,1 @@
+ALTER TABLE `round_pushes` ADD `loss` real;
