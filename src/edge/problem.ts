@@ -37,15 +37,23 @@ export function problemResponse(c: Context, refusal: Refusal): Response {
   return sendProblem(c, problemOf(refusal, new URL(c.req.url).pathname));
 }
 
+/** What Hono's validator throws for a JSON body it cannot parse (hono/validator). */
+const HONO_MALFORMED_JSON = "Malformed JSON in request body";
+
 /**
  * Answers an HTTPException of Hono's own middleware (a malformed JSON body its validator parsed, a
  * body of another media type): 415 is unsupported-media-type, naming the type to send (the routes
  * whose body a schema validates take JSON; the others read their bodies themselves: floats.ts);
- * anything else is http-error with the exception's status and message.
+ * unparsable JSON is malformed-json, as on the float routes; anything else is http-error with the
+ * exception's status and message.
  */
 function httpExceptionResponse(c: Context, err: HTTPException): Response {
   const detail = err.message || `HTTP ${err.status}`;
   if (err.status === 415) return problemResponse(c, unsupportedMediaType(c.req.header("content-type"), [JSON_TYPE]));
+  // The same cause as a float route's unparsable JSON (floats.ts), so the same problem type.
+  if (err.status === 400 && err.message === HONO_MALFORMED_JSON) {
+    return problemResponse(c, { code: "malformed-json", detail: "the body is not valid JSON: send one JSON object (Content-Type: application/json)" });
+  }
   const problem = problemOf({ code: "http-error", detail }, new URL(c.req.url).pathname);
   return sendProblem(c, { ...problem, status: err.status, title: err.message || problem.title });
 }

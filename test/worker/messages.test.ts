@@ -23,6 +23,16 @@ describe("refusals a new user meets", () => {
     expect(problem.detail).not.toMatch(/invalid json/i);
   });
 
+  it("a body that is not JSON: malformed-json, as on the float routes", async () => {
+    const name = uniqueName();
+    const res = await call(`/v1/shards/${name}`, { method: "PUT", body: '{"length": 4,', headers: { "content-type": "application/json" } });
+    expect(res.status).toBe(400);
+    expect(await problemOf(res)).toMatchObject({ type: "/problems/malformed-json", detail: "the body is not valid JSON: send one JSON object (Content-Type: application/json)" });
+    const shard = await createShard({ length: 4, rule: "sgd" });
+    const floats = await call(`/v1/shards/${shard}/gradients`, { method: "POST", body: "[1,", headers: { "content-type": "application/json" } });
+    expect((await problemOf(floats)).type).toBe("/problems/malformed-json");
+  });
+
   it("a body that is not an object is named the body", async () => {
     const res = await call(`/v1/shards/${uniqueName()}`, { method: "PUT", json: [1, 2] });
     expect(res.status).toBe(400);
