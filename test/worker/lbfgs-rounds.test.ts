@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { evictAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { seededUniform } from "../../src/optim/init";
 import { call, createShard, floatsOf, push } from "./support/api";
 import { storedState } from "./support/snapshot";
 
@@ -16,18 +17,7 @@ console.log(`lbfgs-rounds: data seed ${SEED}`);
 const DIM = 4;
 const SHARES = [3, 4, 5];
 
-/** mulberry32: a seeded uniform generator in [0, 1). */
-function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = uniform(SEED);
+const random = seededUniform(SEED);
 const rows = Array.from({ length: SHARES.reduce((a, b) => a + b, 0) }, () => ({ a: Array.from({ length: DIM }, () => 2 * random() - 1), b: 2 * random() - 1 }));
 const shares = SHARES.map((n, j) => rows.slice(SHARES.slice(0, j).reduce((a, b) => a + b, 0), SHARES.slice(0, j + 1).reduce((a, b) => a + b, 0)));
 

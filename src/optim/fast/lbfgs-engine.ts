@@ -30,7 +30,16 @@ export interface FastLbfgsEngine {
   point(offset?: number, count?: number): Float32Array;
   /** Whether that point differs from the weights (a line-search trial). */
   pointIsDistinct(): boolean;
+  /**
+   * The parts of the history rings (`old_dirs`, `old_stps`: history_size × n) written since the
+   * last call, by slot; a storage layer writes those rows instead of the whole rings (at most one
+   * pair per closure call, none for a line-search trial).
+   */
+  takeHistoryWrites(): Map<string, { offset: number; count: number }[]>;
 }
+
+/** The history's rings: history_size rows of n floats, one row per (s, y) pair. */
+const HISTORY_RINGS = ["old_dirs", "old_stps"];
 
 function lbfgsLayout(hyper: LbfgsHyper, length: number, options: FastEngineOptions): Layout {
   const slots = lbfgsSlots(length, hyper).map((s) => ({ name: s.name, length: s.length! }));
@@ -48,7 +57,7 @@ export function createFastLbfgsEngine(module: WebAssembly.Module, hyper: LbfgsHy
   const params = view("params");
   const gradient = view("gradient");
   const state = initState(lbfgsSlots(length, hyper), LBFGS_SCALAR_SPECS, length, (_length, name) => view(name));
-  const machine = lbfgsStateIn(state);
+  const machine = { ...lbfgsStateIn(state), written: new Set<number>() };
   return {
     rule: "lbfgs",
     hyper,
@@ -71,6 +80,11 @@ export function createFastLbfgsEngine(module: WebAssembly.Module, hyper: LbfgsHy
     },
     pointIsDistinct() {
       return lbfgsPoint(machine, params) !== params;
+    },
+    takeHistoryWrites() {
+      const rows = [...machine.written].map((k) => ({ offset: k * length, count: length }));
+      machine.written.clear();
+      return new Map(HISTORY_RINGS.map((name) => [name, rows]));
     },
   };
 }

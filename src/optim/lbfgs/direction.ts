@@ -51,6 +51,7 @@ export function updateDirection(hyper: LbfgsHyper, state: LbfgsState, g: Float32
       stps[k * n + i] = fr(d[i]! * t);
     }
     ro[k] = fr(1 / ys);
+    state.written?.add(k);
     s.history_count += 1;
     s.H_diag = fr(ys / yy);
   }

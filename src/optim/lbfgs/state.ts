@@ -62,6 +62,11 @@ export type LbfgsScalarName = (typeof LBFGS_SCALARS)[number];
 export interface LbfgsState {
   vectors: Record<string, Float32Array>;
   scalars: Record<LbfgsScalarName, number>;
+  /**
+   * The history entries (ring positions of `old_dirs`, `old_stps` and `ro`) written since the owner
+   * last collected them, when it asks (a storage layer writes only those rows of the history).
+   */
+  written?: Set<number>;
 }
 
 export interface VectorSpec {

@@ -4,7 +4,7 @@ import { readPage, writePages } from "../store/pages";
 import { pushRange, stageGradient, takeStep } from "../pushes/apply";
 import { checkLbfgsPush, closureCall } from "../pushes/lbfgs-push";
 import { refuse } from "../../problems";
-import { isLbfgsResident, nextLearningRate, ruleResident, writeResident, type Resident } from "../store/resident";
+import { isLbfgsResident, nextLearningRate, ruleResident, writeUpdated, type Resident } from "../store/resident";
 import type { ShardMeta } from "../store/meta";
 import type { CloseReason } from "../stats";
 import type { LbfgsPushOutcome, PushRequest, RoundReceipt } from "../types";
@@ -182,7 +182,7 @@ export function close(sql: SqlStorage, resident: Resident, reason: CloseReason, 
   } else {
     closed = { lr: stepOnCombination(resident, config, rows.length, round, now, freshSeed) };
   }
-  writeResident(sql, resident, 0, length);
+  writeUpdated(sql, resident, [{ offset: 0, count: length }]);
   sql.exec("DELETE FROM pages WHERE slot IN (SELECT 'push:' || seq FROM round_pushes)");
   sql.exec("DELETE FROM round_pushes");
   meta.roundDeadline = null;

@@ -31,6 +31,9 @@ export function ruleResident(resident: Resident, what: string): RuleResident {
   return resident as RuleResident;
 }
 
+/** A range of a vector: elements [offset, offset + count). */
+type Part = { offset: number; count: number };
+
 export interface ResidentAverage {
   readonly name: string;
   readonly spec: AverageSpec;
@@ -96,12 +99,15 @@ export const liveSlots = (resident: Resident): string[] => liveVectors(resident)
  * The rows of elements [offset, offset + count) of the weights and of every slot as long as them, and
  * (`whole`) of every average and every slot of another length (an update changes them whole).
  */
-function residentRows(resident: Resident, offset: number, count: number, whole: boolean): PageRow[] {
+function residentRows(resident: Resident, offset: number, count: number, whole: boolean, parts?: Map<string, Part[]>): PageRow[] {
   const { engine, meta } = resident;
   const pageFloats = meta.config.page_floats;
   const rows = pageRows(WEIGHTS_SLOT, engine.params, pageFloats, offset, count);
   for (const [name, vector] of Object.entries(engine.state.slots)) {
     if (vector.length === engine.length) rows.push(...pageRows(stateSlot(name), vector, pageFloats, offset, count));
+    else if (whole && parts?.has(name)) {
+      for (const run of coveringPageRuns(parts.get(name)!, pageFloats, vector.length)) rows.push(...pageRows(stateSlot(name), vector, pageFloats, run.offset, run.count));
+    }
     else if (whole) rows.push(...pageRows(stateSlot(name), vector, pageFloats));
   }
   if (whole) for (const avg of resident.averages) rows.push(...pageRows(averageSlot(avg.name), avg.values, pageFloats));
@@ -113,11 +119,16 @@ export function writeResident(sql: SqlStorage, resident: Resident, offset: numbe
   writePageRows(sql, residentRows(resident, offset, count, whole));
 }
 
-/** Writes the pages that updates of `ranges` changed (each page once), and every average and short slot whole. */
+/**
+ * Writes the pages that updates of `ranges` changed (each page once), every average whole, and every
+ * short slot whole but L-BFGS's history rings, of which only the rows written since the last write.
+ */
 export function writeUpdated(sql: SqlStorage, resident: Resident, ranges: readonly { offset: number; count: number }[]): void {
   const { page_floats: pageFloats, length } = resident.meta.config;
   const runs = coveringPageRuns(ranges, pageFloats, length);
-  writePageRows(sql, runs.flatMap((run, i) => residentRows(resident, run.offset, run.count, i === 0)));
+  // L-BFGS rewrites one pair of its history per closure call at most: only those rows, not the rings.
+  const parts = isLbfgsResident(resident) ? resident.engine.takeHistoryWrites() : undefined;
+  writePageRows(sql, runs.flatMap((run, i) => residentRows(resident, run.offset, run.count, i === 0, parts)));
 }
 
 /** The learning rate the next update will use: the schedule at (step − origin), or the plateau's. */
