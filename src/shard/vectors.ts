@@ -22,15 +22,14 @@ export class Vectors {
 
   /**
    * Where the next gradient is to be taken, over a range (src/optim/point.ts): the weights, unless
-   * the rule declares a point distinct from them (the look-ahead x + μ·v of the notes' Nesterov).
-   * It moves only with the weights, so the weights' revision is its ETag.
+   * the rule declares a point distinct from them (the look-ahead x + μ·v of the notes' Nesterov,
+   * L-BFGS's line-search trial). The revision moves whenever it does, so the revision is its ETag.
    */
   point(range: Range): PointRead {
     const resident = this.store.existing();
     const { offset, count } = checkedRange(range, resident.meta.config.length);
-    const { engine } = resident;
     const point = isLbfgsResident(resident) ? lbfgsPointOf(resident.engine, offset, count) : resident.engine.point(offset, count, nextHyper(resident.meta));
-    const values = point ?? engine.params.slice(offset, offset + count);
+    const values = point ?? resident.engine.params.slice(offset, offset + count);
     return { version: resident.meta.version, revision: resident.meta.revision, offset, bytes: values.buffer as ArrayBuffer, distinct: point !== undefined };
   }
 
