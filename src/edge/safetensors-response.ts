@@ -13,6 +13,12 @@ export function modelETag(layout: ModelLayout, reads: ReadonlyMap<string, Pick<V
   return `W/"m${layout.shards.length}-${h.toString(16)}"`;
 }
 
+/** Which state of a model an answer is: its ETag, and X-Model-Version when every shard is at the same version (as the shards' X-Shard-Version). */
+export function modelVersionHeadersOf(layout: ModelLayout, reads: ReadonlyMap<string, Pick<VectorRead, "revision" | "version">>): Record<string, string> {
+  const versions = new Set([...reads.values()].map((r) => r.version));
+  return { etag: modelETag(layout, reads), ...(versions.size === 1 ? { "x-model-version": String([...versions][0]) } : {}) };
+}
+
 /**
  * Answers the model's tensors as safetensors, streamed: the header, then each tensor's bytes as a
  * view of its shard's answer (copied only for tensors that span shards). `__metadata__.versions`
@@ -22,14 +28,12 @@ export function safetensorsResponse(c: Context, layout: ModelLayout, reads: Read
   const vectors = new Map([...reads].map(([shard, r]) => [shard, new Float32Array(r.bytes)]));
   const versions = Object.fromEntries([...reads].map(([shard, r]) => [shard, r.version]));
   const chunks = safetensorsChunks(gatherTensors(layout, vectors), { format: "pt", versions: JSON.stringify(versions) });
-  const distinct = new Set(Object.values(versions));
   const all: Record<string, string> = {
     "content-type": SAFETENSORS,
     "content-length": String(chunks.reduce((n, ch) => n + ch.byteLength, 0)),
-    etag: modelETag(layout, reads),
+    ...modelVersionHeadersOf(layout, reads),
     ...headers,
   };
-  if (distinct.size === 1) all["x-model-version"] = String([...distinct][0]);
   let next = 0;
   const body = new ReadableStream<Uint8Array>({
     pull(controller) {

@@ -62,7 +62,7 @@ class Cursor {
  * each vector read from its shard's stream in turn: every shard's file has its vectors in this
  * order, so each is read once, front to back, and only a chunk per shard is held.
  */
-export async function exportModelState(env: ShardBindings, model: Model): Promise<{ body: ReadableStream<Uint8Array>; byteLength: number; versions: Record<string, number>; revisions: Map<string, { revision: number }> }> {
+export async function exportModelState(env: ShardBindings, model: Model): Promise<{ body: ReadableStream<Uint8Array>; byteLength: number; versions: Record<string, number>; revisions: Map<string, { revision: number; version: number }> }> {
   const { layout } = model;
   const exports = valuesOfEveryShard(model, await fanOut(env, model, (shard) => shard.exportState()), "the export", "read the state again");
   const lengths = new Map(layout.shards.map((s) => [s.name, s.length]));
@@ -114,7 +114,7 @@ export async function exportModelState(env: ShardBindings, model: Model): Promis
     },
   });
   const byteLength = first.byteLength + reads.reduce((n, r) => n + r.bytes, 0);
-  return { body, byteLength, versions, revisions: new Map([...exports].map(([s, e]) => [s, { revision: e.revision }])) };
+  return { body, byteLength, versions, revisions: new Map([...exports].map(([s, e]) => [s, { revision: e.revision, version: e.version }])) };
 }
 
 /** What each shard's file is made of: its vectors' bytes by name, and its 0-d numbers (from the first tensor on it; all must agree). */

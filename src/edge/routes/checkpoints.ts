@@ -11,7 +11,7 @@ import { ShardParams } from "../schemas/params";
 import { Checkpoint, CheckpointInput, CheckpointList, ShardInfo } from "../schemas/responses";
 import { checkSelection, selectionFields } from "../schemas/selection";
 import type { EdgeEnv } from "../types";
-import { floatsContent, integer, json, RangeQuery, vectorResponseHeaders} from "./common";
+import { floatsContent, floatsResponseHeaders, integer, json, RangeQuery } from "./common";
 import { presentCheckpoint, presentInfo } from "../present";
 
 /** Checkpoints of a shard (snapshot, list, read, delete, restore) and the ensemble of checkpoints. */
@@ -23,7 +23,7 @@ const CheckpointParams = ShardParams.extend({
 const EnsembleQuery = RangeQuery.extend(selectionFields).superRefine(checkSelection);
 
 const ensembleHeaders = {
-  ...vectorResponseHeaders,
+  ...floatsResponseHeaders,
   ETag: stringHeader("Names the checkpoints averaged (they never change): `\"checkpoints:3,5,8\"`."),
   "X-Shard-Version": integerHeader("The newest averaged checkpoint's version."),
   "X-Shard-Revision": integerHeader("The newest averaged checkpoint's revision."),
@@ -96,7 +96,7 @@ const getCheckpointWeights = refusing(
     summary: "A checkpoint's weights: raw little-endian float32 by default, JSON when asked (small shards only).",
     request: { params: CheckpointParams, query: RangeQuery },
     responses: {
-      200: { description: "The weights of the range; the ETag and X-Shard-* headers are the checkpoint's.", headers: vectorResponseHeaders, content: floatsContent },
+      200: { description: "The weights of the range; the ETag and X-Shard-* headers are the checkpoint's.", headers: floatsResponseHeaders, content: floatsContent },
     },
   }),
   ["not-found", "invalid-range"],

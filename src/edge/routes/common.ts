@@ -17,6 +17,12 @@ export const vectorResponseHeaders = {
   "X-Shard-Revision": integerHeader("Changes of the weights (updates and uploads)."),
 };
 
+/** The headers of a vector answered (src/edge/floats.ts sendFloats): its state and where its range starts. */
+export const floatsResponseHeaders = {
+  ...vectorResponseHeaders,
+  "X-Offset": integerHeader("Where the answered range starts, in floats."),
+};
+
 const DIGITS = /^[0-9]+$/;
 
 /**

@@ -9,15 +9,17 @@ import { preferenceApplied } from "../prefer";
 import { PushHeaders, pushFieldsOf } from "../push-headers";
 import { ShardParams } from "../schemas/params";
 import { Float32Bytes, FloatsInput, PushSummary } from "../schemas/responses";
-import { integerHeader, numberHeader, replayedHeader } from "../schemas/headers";
+import { integerHeader, numberHeader, replayedHeader, stringHeader } from "../schemas/headers";
 import type { EdgeEnv } from "../types";
-import { count, floatsContent, vectorResponseHeaders} from "./common";
+import { count, floatsContent, floatsResponseHeaders, vectorResponseHeaders } from "./common";
 import { presentSummary } from "../present";
 
 const pushResponseHeaders = {
   ...vectorResponseHeaders,
   "X-Learning-Rate": numberHeader("The learning rate the update used."),
   ...replayedHeader,
+  "Preference-Applied": stringHeader("The preferences of Prefer that were honoured (`return=minimal`, `wait=N`)."),
+  "X-Round": integerHeader("Rounds mode: the round the push counts in (or was applied in)."),
   "X-Push-Version": integerHeader("The version this push produced (or found, when skipped). On a replay X-Shard-Version and the weights are the current ones; this is the first answer's."),
 };
 
@@ -47,12 +49,12 @@ const postGradients = refusing(
     responses: {
       200: {
         description: "Applied (or skipped by the non-finite policy, or replayed).",
-        headers: { ...pushResponseHeaders, ...pointResponseHeader, ...lbfgsOutcomeResponseHeaders },
+        headers: { ...pushResponseHeaders, ...pointResponseHeader, ...lbfgsOutcomeResponseHeaders, "X-Offset": floatsResponseHeaders["X-Offset"] },
         content: { ...floatsContent, "application/json": { schema: z.union([floatsContent["application/json"].schema, PushSummary]) } },
       },
       202: {
         description: "Rounds mode: counted in the open round, which has not closed yet. Wait (Prefer: wait=N), retry with the same Idempotency-Key, or poll the weights with If-None-Match.",
-        headers: { ...pushResponseHeaders, "X-Round": integerHeader("The round the push counts in.") },
+        headers: pushResponseHeaders,
         content: { "application/json": { schema: PushSummary } },
       },
     },

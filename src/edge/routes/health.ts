@@ -1,7 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { refusing } from "./refusals";
 import type { EdgeEnv } from "../types";
-import {} from "./common";
 
 const Health = z.object({ status: z.literal("ok"), service: z.literal("shardstep") }).openapi("Health");
 

@@ -7,7 +7,6 @@ import { limitBody } from "../body";
 import { ShardParams } from "../schemas/params";
 import { MetricResult } from "../schemas/responses";
 import type { EdgeEnv } from "../types";
-import {} from "./common";
 import { presentMetric } from "../present";
 
 const MetricInput = z

@@ -13,11 +13,12 @@ import { describeModel, loadModel } from "../../models/registry";
 import { scoped } from "../auth/middleware";
 import { limitBody } from "../body";
 import { safetensorsResponse } from "../safetensors-response";
+import { checkpointsHeader } from "../schemas/headers";
 import { ModelInfo, modelHeaders, safetensors } from "../schemas/models";
 import { ModelParams } from "../schemas/params";
 import { checkSelection, selectionFields } from "../schemas/selection";
 import type { EdgeEnv } from "../types";
-import { integer, json} from "./common";
+import { integer, json } from "./common";
 
 /** Checkpoints of whole models (src/models/checkpoints.ts): snapshot, list, read as safetensors, restore, delete, the ensemble. */
 
@@ -122,7 +123,7 @@ const getEnsemble = refusing(
       params: ModelParams,
       query: z.object(selectionFields).superRefine(checkSelection),
     },
-    responses: { 200: { description: "The mean of the checkpoints' weights.", headers: modelHeaders, content: safetensors } },
+    responses: { 200: { description: "The mean of the checkpoints' weights.", headers: { ...modelHeaders, ...checkpointsHeader }, content: safetensors } },
   }),
   ["not-found", "too-few-checkpoints", "partial-failure"],
 );

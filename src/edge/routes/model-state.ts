@@ -5,11 +5,11 @@ import { fanOut, valuesOfEveryShard } from "../../models/fan-out";
 import { loadModel } from "../../models/registry";
 import { exportModelState, importModelState } from "../../models/state";
 import { scoped } from "../auth/middleware";
-import { modelETag, SAFETENSORS } from "../safetensors-response";
+import { modelETag, modelVersionHeadersOf, SAFETENSORS } from "../safetensors-response";
 import { ModelParams } from "../schemas/params";
 import { modelHeaders, safetensors } from "../schemas/models";
 import type { EdgeEnv } from "../types";
-import { json} from "./common";
+import { json } from "./common";
 import { safetensorsBody } from "./state";
 
 /** A model's optimizer state in and out as safetensors, per tensor (docs/state.md). */
@@ -71,10 +71,7 @@ export const modelState = new OpenAPIHono<EdgeEnv>()
     const { model } = c.req.valid("param");
     const loaded = await loadModel(c.env, model);
     const state = await exportModelState(c.env, loaded);
-    const headers: Record<string, string> = { "content-type": SAFETENSORS, "content-length": String(state.byteLength), etag: modelETag(loaded.layout, state.revisions) };
-    const versions = new Set(Object.values(state.versions));
-    if (versions.size === 1) headers["x-model-version"] = String([...versions][0]);
-    return c.body(state.body, 200, headers);
+    return c.body(state.body, 200, { "content-type": SAFETENSORS, "content-length": String(state.byteLength), ...modelVersionHeadersOf(loaded.layout, state.revisions) });
   })
   .openapi(putModelState, async (c) => {
     const { model } = c.req.valid("param");

@@ -12,11 +12,11 @@ import { requireScope, scoped } from "../auth/middleware";
 import { limitBody, readBodyStream } from "../body";
 import { mediaType, OCTET_STREAM, unsupportedMediaType } from "../floats";
 import { PushHeaders, pushFieldsOf } from "../push-headers";
-import { modelETag, safetensorsResponse } from "../safetensors-response";
+import { modelVersionHeadersOf, safetensorsResponse } from "../safetensors-response";
 import { ModelInfo, ModelList, ModelManifestInput, modelHeaders, ModelPushSummary, safetensors } from "../schemas/models";
 import { ModelParams } from "../schemas/params";
 import type { EdgeEnv } from "../types";
-import { json} from "./common";
+import { json } from "./common";
 import { listingPrefix } from "./shards";
 import { presentSummary } from "../present";
 
@@ -100,7 +100,7 @@ const pushModelRoute = refusing(
       200: {
         description: "The updated model (safetensors) where the next gradient is to be taken: the weights, or per tensor the point where the rule's point is distinct from the weights (X-Point); with return=minimal the shards' summaries.",
         headers: { ...modelHeaders, ...pointResponseHeader }, content: { ...safetensors, ...json(ModelPushSummary) } },
-      202: { description: "Rounds mode: counted in the shards' open rounds.", content: json(ModelPushSummary) },
+      202: { description: "Rounds mode: counted in the shards' open rounds.", headers: modelHeaders, content: json(ModelPushSummary) },
     },
   }),
   [...PUSH_REFUSALS, "partial-failure"],
@@ -159,8 +159,8 @@ const getModelAverage = refusing(
 
 /** Answers a model's vectors as safetensors, or 304 when If-None-Match names their ETag. */
 function sendModel(c: Context<EdgeEnv>, model: Model, reads: ReadonlyMap<string, VectorRead>, headers: Record<string, string> = {}) {
-  const etag = modelETag(model.layout, reads);
-  if (c.req.header("if-none-match")?.split(",").some((t) => t.trim() === etag)) return c.body(null, 304, { etag });
+  const versionHeaders = modelVersionHeadersOf(model.layout, reads);
+  if (c.req.header("if-none-match")?.split(",").some((t) => t.trim() === versionHeaders.etag)) return c.body(null, 304, versionHeaders);
   return safetensorsResponse(c, model.layout, reads, headers);
 }
 
@@ -176,7 +176,7 @@ function sendPushed(c: Context<EdgeEnv>, model: Model, results: ReadonlyMap<stri
   const vectors = new Map([...results].flatMap(([shard, r]) => ((r.point ?? r.weights) ? [[shard, (r.point ?? r.weights)!] as const] : [])));
   if (vectors.size === results.size) return safetensorsResponse(c, model.layout, vectors, modelPointHeader([...results.values()].map((r) => r.point !== undefined)));
   const open = [...results.values()].some((r) => r.round && !r.round.closed);
-  return c.json({ shards: [...results].map(([shard, r]) => ({ shard, ...presentSummary(r) })) }, open ? 202 : 200);
+  return c.json({ shards: [...results].map(([shard, r]) => ({ shard, ...presentSummary(r) })) }, open ? 202 : 200, modelVersionHeadersOf(model.layout, results));
 }
 
 /** The body of a model push: safetensors, streamed within its limit. */

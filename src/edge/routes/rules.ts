@@ -2,7 +2,6 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { refusing } from "./refusals";
 import { referenceOf, ruleDefaults, scheduleTypes, shardRuleNames } from "../../optim";
 import type { EdgeEnv } from "../types";
-import {} from "./common";
 
 const RuleCatalog = z
   .object({

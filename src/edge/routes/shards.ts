@@ -9,7 +9,7 @@ import { scheduleSchemas, ShardConfigInput } from "../../config";
 import { ShardParams } from "../schemas/params";
 import { ShardInfo } from "../schemas/responses";
 import type { EdgeEnv } from "../types";
-import { json} from "./common";
+import { json } from "./common";
 import { presentHistory, presentInfo } from "../present";
 
 const putShard = refusing(

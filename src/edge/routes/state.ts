@@ -13,7 +13,7 @@ import { integerHeader, replayedHeader } from "../schemas/headers";
 import { ShardParams } from "../schemas/params";
 import { safetensors } from "../schemas/models";
 import type { EdgeEnv } from "../types";
-import { json, vectorResponseHeaders} from "./common";
+import { json, vectorResponseHeaders } from "./common";
 import { revisionOf } from "./weights";
 
 /** The optimizer state of a shard in and out as safetensors (docs/state.md). */

@@ -5,7 +5,6 @@ import { scoped } from "../auth/middleware";
 import { ShardParams } from "../schemas/params";
 import { ShardStatus } from "../schemas/responses";
 import type { EdgeEnv } from "../types";
-import {} from "./common";
 import { presentStatus } from "../present";
 
 const getStatus = refusing(

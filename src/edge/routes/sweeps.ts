@@ -12,7 +12,7 @@ import { MAX_MODEL_NAME_LENGTH } from "../../limits";
 import { limitBody } from "../body";
 import { presentLease, presentReport, presentSweep, presentTrial } from "../present";
 import { SAFETENSORS } from "../safetensors-response";
-import { stringHeader } from "../schemas/headers";
+import { enumHeader, integerHeader, stringHeader } from "../schemas/headers";
 import { safetensors } from "../schemas/models";
 import {
   AskBody,
@@ -32,7 +32,7 @@ import {
   TrialParams,
 } from "../schemas/sweeps";
 import type { EdgeEnv } from "../types";
-import { json} from "./common";
+import { json } from "./common";
 
 /** Sweeps (docs/sweeps.md): the resource, its workers' leases and reports, its views, plots and ensembles. */
 
@@ -112,7 +112,7 @@ const askTrial = refusing(
       "(the parallel budget is full, or a coarse-to-fine stage waits for its previous stage); `status: done`: every trial has finished.",
     middleware: [scoped("train", "sweep"), limitBody("json")] as const,
     request: { params: SweepParams, headers: AskHeaders, body: { required: false, content: json(AskBody) } },
-    responses: { 200: { description: "A lease, or wait, or done.", content: json(Lease) } },
+    responses: { 200: { description: "A lease, or wait, or done.", headers: { "Retry-After": integerHeader("With `status: wait`: seconds to wait before asking again (the body's `retry_after`).") }, content: json(Lease) } },
   }),
   ["not-found"],
 );
@@ -205,7 +205,7 @@ const objectivePlot = refusing(
     summary: "The objective against one parameter, as SVG (log axis for a log-scaled parameter).",
     middleware: [scoped("read", "sweep")] as const,
     request: { params: SweepParams, query: PlotQuery },
-    responses: { 200: { description: "The plot.", content: svg } },
+    responses: { 200: { description: "The plot.", headers: { "Cache-Control": enumHeader("The plot changes with every report: `no-store`.", ["no-store"]) }, content: svg } },
   }),
   ["not-found"],
 );
@@ -219,7 +219,7 @@ const curvesPlot = refusing(
     summary: "The learning curves of the trials, as SVG.",
     middleware: [scoped("read", "sweep")] as const,
     request: { params: SweepParams },
-    responses: { 200: { description: "The plot.", content: svg } },
+    responses: { 200: { description: "The plot.", headers: { "Cache-Control": enumHeader("The plot changes with every report: `no-store`.", ["no-store"]) }, content: svg } },
   }),
   ["not-found"],
 );

@@ -12,7 +12,7 @@ import { preferencesOf } from "../prefer";
 import { ShardParams } from "../schemas/params";
 import { Float32Bytes, FloatsInput } from "../schemas/responses";
 import type { EdgeEnv } from "../types";
-import { count, floatsContent, RangeQuery, vectorResponseHeaders} from "./common";
+import { count, floatsContent, floatsResponseHeaders, RangeQuery, vectorResponseHeaders } from "./common";
 
 const getWeights = refusing(
   createRoute({
@@ -33,7 +33,7 @@ const getWeights = refusing(
       }),
     },
     responses: {
-      200: { description: "The weights of the range.", headers: vectorResponseHeaders, content: floatsContent },
+      200: { description: "The weights of the range.", headers: floatsResponseHeaders, content: floatsContent },
       304: { description: "Not modified since the ETag in If-None-Match.", headers: vectorResponseHeaders },
     },
   }),
@@ -54,7 +54,7 @@ const getAverage = refusing(
     summary: "A running average of the weights (EMA, SWA, or ASGD's `ax`): the ensemble endpoint.",
     request: { params: AverageParams, query: RangeQuery, headers: getWeights.request.headers },
     responses: {
-      200: { description: "The average over the range.", headers: vectorResponseHeaders, content: floatsContent },
+      200: { description: "The average over the range.", headers: floatsResponseHeaders, content: floatsContent },
       304: { description: "Not modified since the ETag in If-None-Match.", headers: vectorResponseHeaders },
     },
   }),
@@ -74,7 +74,7 @@ const getPoint = refusing(
       "It moves only with the weights: its ETag is theirs, and If-None-Match with `Prefer: wait=N` long-polls it. X-Point says which it is.",
     request: { params: ShardParams, query: RangeQuery, headers: getWeights.request.headers },
     responses: {
-      200: { description: "The point over the range.", headers: { ...vectorResponseHeaders, ...pointResponseHeader }, content: floatsContent },
+      200: { description: "The point over the range.", headers: { ...floatsResponseHeaders, ...pointResponseHeader }, content: floatsContent },
       304: { description: "Not modified since the ETag in If-None-Match.", headers: vectorResponseHeaders },
     },
   }),
