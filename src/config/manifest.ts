@@ -1,14 +1,26 @@
 import { z } from "zod";
 import { DEFAULT_MODEL_SHARD_SIZE, MAX_MODEL_TENSORS, MAX_SHARD_LENGTH } from "../limits";
+import { MODEL_SHARD_CONFIG } from "./shard";
 
 /**
  * A model's manifest as a client sends it (docs/models.md): its shape. What a shape cannot say
  * (names, duplicates, the model's size, every shard's configuration) is checked by
  * src/models/manifest.ts.
  */
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * A shard configuration without `length`, described as what it must be (ModelShardConfig,
+ * src/config/shard.ts) but checked here as an object only: src/models/manifest.ts checks it whole
+ * and answers invalid-manifest or invalid-config naming the field.
+ */
 const ShardConfigWithoutLength = z
-  .record(z.string(), z.unknown())
-  .meta({ description: "A shard configuration (ShardConfigInput) without `length`: rule, hyper, schedule, averages, aggregation, ..." });
+  .any()
+  .refine(isObject, { error: "expected a shard configuration (an object)" })
+  .meta({
+    description: "A shard configuration (ShardConfigInput) without `length`: rule, hyper, schedule, averages, aggregation, ...",
+    allOf: [{ $ref: `#/components/schemas/${MODEL_SHARD_CONFIG}` }],
+  });
 
 export const ModelManifestInput = z
   .object({

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getRule, HyperparameterError, isLbfgs, LBFGS, resolveHyperSchedules, resolveSchedule, ruleNames, shardRuleNames, structuralHyper, type Hyper, type RuleName, type ScheduleSpec } from "../optim";
+import { getRule, HyperparameterError, isLbfgs, LBFGS, referenceOf, resolveHyperSchedules, resolveSchedule, ruleNames, shardRuleNames, specOf, structuralHyper, type Hyper, type RuleName, type ScheduleSpec, type ShardRuleName } from "../optim";
 import { fastEngineBytes } from "../optim/fast/engine";
 import { fastLbfgsEngineBytes } from "../optim/fast/lbfgs-engine";
 import { lbfgsSpec, resolveLbfgs, type LbfgsHyper } from "../optim/lbfgs";
@@ -42,15 +42,25 @@ function fields(form: Form) {
   };
 }
 
+/**
+ * Each rule's hyperparameters as the shard resolved them, every one present: a resolved
+ * configuration's `hyper`, and the rule catalogue's defaults. Built once per rule (one component each).
+ */
+export const resolvedHyperSchemas: ReadonlyMap<ShardRuleName, z.ZodType<Hyper>> = new Map(
+  shardRuleNames.map((name) => [name, as<Hyper>(specSchema(specOf(name), "resolved").meta({ id: `${name[0]!.toUpperCase()}${name.slice(1)}Hyper`, description: `${referenceOf(name)}: every hyperparameter.` }))]),
+);
+
+const resolvedHyperOf = (name: ShardRuleName): z.ZodType<Hyper> => resolvedHyperSchemas.get(name)!;
+
 function hyperOf(name: RuleName, form: Form) {
   const rule = getRule(name);
-  const schema = form === "input" ? resolvedBy(specSchema(rule.spec, "input"), (h): Hyper => rule.resolve(h)) : as<Hyper>(specSchema(rule.spec, "resolved"));
+  const schema = form === "input" ? resolvedBy(specSchema(rule.spec, "input"), (h): Hyper => rule.resolve(h)) : resolvedHyperOf(name);
   return withDefault(form, schema, rule.resolve({})).meta({ description: `${rule.reference} hyperparameters, PyTorch's names and defaults.` });
 }
 
 /** L-BFGS's hyperparameters (torch.optim.LBFGS's names and defaults; `max_eval` defaults to max_iter·5/4). */
 function lbfgsHyperOf(form: Form) {
-  const schema = form === "input" ? resolvedBy(specSchema(lbfgsSpec, "input"), (h): Hyper => resolveLbfgs(h)) : as<Hyper>(specSchema(lbfgsSpec, "resolved"));
+  const schema = form === "input" ? resolvedBy(specSchema(lbfgsSpec, "input"), (h): Hyper => resolveLbfgs(h)) : resolvedHyperOf(LBFGS);
   return withDefault(form, schema, resolveLbfgs({})).meta({ description: "torch.optim.LBFGS hyperparameters, PyTorch's names and defaults (line_search_fn None is \"none\")." });
 }
 
@@ -79,8 +89,10 @@ export const ShardConfigSchema = variants("resolved", { length: lengthField }).m
 });
 
 /** A model's shard configuration: the shard's without `length`, which the layout gives (docs/models.md). */
+export const MODEL_SHARD_CONFIG = "ModelShardConfig";
+
 export const ModelShardConfigInput = variants("input", {}).meta({
-  id: "ModelShardConfig",
+  id: MODEL_SHARD_CONFIG,
   description: "A shard configuration (ShardConfigInput) without `length`: rule, hyper, schedule, averages, aggregation, ...",
 });
 

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { MODEL_SHARD_CONFIG, ModelShardConfigInput } from "../config";
 import { RefusalError } from "../problems";
 import { bearerAuth } from "./auth/middleware";
 import { withDescribedDefaults } from "./described-defaults";
@@ -61,6 +62,8 @@ export function createApp() {
     scheme: "bearer",
     description: "A token `ss1.<claims>.<signature>` with scopes (read, train, relay, admin) bound to a name prefix; see docs/auth.md.",
   });
+  // Referenced by the model manifest's configurations, which the manifest's own checks validate (src/config/manifest.ts).
+  app.openAPIRegistry.register(MODEL_SHARD_CONFIG, ModelShardConfigInput);
   for (const prefix of AUTHENTICATED_PREFIXES) for (const path of [prefix, `${prefix}/*`]) app.use(path, bearerAuth());
   for (const routes of [health, ruleCatalogue, shards, weights, gradients, metrics, status, state, models, modelState, checkpoints, modelCheckpoints, sweeps]) app.route("/", routes);
   app.notFound((c) => problemResponse(c, { code: "not-found", detail: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }));

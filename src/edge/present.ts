@@ -1,6 +1,6 @@
 import type { PlateauState } from "../optim";
 import { STALENESS_BUCKETS } from "../shard/stats";
-import type { Checkpoint, ConfigHistoryEntry, MetricResult, PushSummary, RoundReceipt, ShardInfo, ShardStatus, Stamp } from "../shard/types";
+import type { Checkpoint, ConfigChange, ConfigHistoryEntry, MetricResult, PushSummary, RoundReceipt, ShardInfo, ShardStatus, Stamp } from "../shard/types";
 
 /**
  * The shard's answers as the API presents them: times as ISO 8601, the status histogram with its
@@ -21,7 +21,23 @@ export const presentInfo = (info: ShardInfo) => ({
   updated_at: isoTime(info.updated_at),
 });
 
-export const presentHistory = (entries: readonly ConfigHistoryEntry[]) => entries.map((e) => ({ ...e, at: isoTime(e.at) }));
+type HyperValue = number | boolean | string | number[];
+
+const isHyperValue = (v: unknown): v is HyperValue =>
+  typeof v === "number" || typeof v === "boolean" || typeof v === "string" || (Array.isArray(v) && v.every((x) => typeof x === "number"));
+
+/** Hyperparameters as recorded: what a PATCH sent (the shard accepted them, so each is a hyperparameter's value), or a restore's. */
+const hyperValues = (recorded: Readonly<Record<string, unknown>>): Record<string, HyperValue> =>
+  Object.fromEntries(Object.entries(recorded).filter((e): e is [string, HyperValue] => isHyperValue(e[1])));
+
+/** A change of the configuration with its kind: a live change (PATCH) or the restore of a checkpoint. */
+function presentChange(change: ConfigChange) {
+  if ("restored_checkpoint" in change) return { kind: "restore" as const, ...change, hyper: hyperValues(change.hyper) };
+  const { hyper, ...rest } = change;
+  return { kind: "patch" as const, ...rest, ...(hyper === undefined ? {} : { hyper: hyperValues(hyper) }) };
+}
+
+export const presentHistory = (entries: readonly ConfigHistoryEntry[]) => entries.map((e) => ({ ...e, change: presentChange(e.change), at: isoTime(e.at) }));
 
 export const presentCheckpoint = (c: Checkpoint) => ({ ...c, created_at: isoTime(c.created_at) });
 

@@ -66,7 +66,7 @@ function problemResponse(status: number, codes: readonly ProblemCode[]) {
     ...(STATUS_HEADERS[status] ? { headers: STATUS_HEADERS[status] } : {}),
     content: {
       "application/problem+json": {
-        schema: Problem.extend({ type: z.enum(types).openapi({ description: "The cause: one of the types this operation answers with this status." }), status: z.number().int().openapi({ enum: [status] }) }),
+        schema: z.intersection(Problem, z.object({ type: z.enum(types).openapi({ description: "The cause: one of the types this operation answers with this status." }), status: z.number().int().openapi({ enum: [status] }) })),
       },
     },
   };

@@ -1,17 +1,20 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { refusing } from "./refusals";
-import { referenceOf, ruleDefaults, scheduleTypes, shardRuleNames } from "../../optim";
+import { resolvedHyperSchemas } from "../../config";
+import { referenceOf, ruleDefaults, scheduleTypes, shardRuleNames, type ShardRuleName } from "../../optim";
 import type { EdgeEnv } from "../types";
+
+/** A rule in the catalogue: its name, what it follows, and every hyperparameter's default (its resolved hyperparameters, src/config). */
+const RuleEntry = (name: ShardRuleName) =>
+  z.object({
+    name: z.literal(name),
+    reference: z.string().openapi({ description: "What the rule's formulas and defaults follow." }),
+    defaults: resolvedHyperSchemas.get(name)!.openapi({ description: "Every hyperparameter with its default, under PyTorch's names." }),
+  });
 
 const RuleCatalog = z
   .object({
-    rules: z.array(
-      z.object({
-        name: z.enum(shardRuleNames as [string, ...string[]]),
-        reference: z.string().openapi({ description: "What the rule's formulas and defaults follow." }),
-        defaults: z.record(z.string(), z.unknown()).openapi({ description: "Every hyperparameter with its default, under PyTorch's names." }),
-      }),
-    ),
+    rules: z.array(z.discriminatedUnion("name", shardRuleNames.map(RuleEntry) as [ReturnType<typeof RuleEntry>, ...ReturnType<typeof RuleEntry>[]])),
     schedules: z.array(z.enum(scheduleTypes as [string, ...string[]])),
   })
   .openapi("RuleCatalog");
@@ -33,7 +36,7 @@ const listRules = refusing(
 export const ruleCatalogue = new OpenAPIHono<EdgeEnv>().openapi(listRules, (c) =>
   c.json(
     {
-      rules: shardRuleNames.map((name) => ({ name, reference: referenceOf(name), defaults: structuredClone(ruleDefaults(name)) as Record<string, never> })),
+      rules: shardRuleNames.map((name) => ({ name, reference: referenceOf(name), defaults: structuredClone(ruleDefaults(name)) })),
       schedules: scheduleTypes,
     },
     200,

@@ -7,7 +7,7 @@ import { requireScope, scoped } from "../auth/middleware";
 import { limitBody } from "../body";
 import { scheduleSchemas, ShardConfigInput } from "../../config";
 import { ShardParams } from "../schemas/params";
-import { ShardInfo } from "../schemas/responses";
+import { ConfigHistory, ShardInfo } from "../schemas/responses";
 import type { EdgeEnv } from "../types";
 import { json } from "./common";
 import { presentHistory, presentInfo } from "../present";
@@ -74,10 +74,6 @@ const patchShard = refusing(
   ["not-found", "invalid-config", "too-large", "owned-by-model"],
 );
 
-const History = z
-  .array(z.object({ version: z.number().int(), change: z.unknown(), at: z.string() }))
-  .openapi("ConfigHistory");
-
 const getHistory = refusing(
   createRoute({
     method: "get",
@@ -87,7 +83,7 @@ const getHistory = refusing(
     operationId: "getShardHistory",
     summary: "Every live change of hyperparameters or schedule, with the version it took effect at.",
     request: { params: ShardParams },
-    responses: { 200: { description: "The changes, oldest first.", content: json(History) } },
+    responses: { 200: { description: "The changes, oldest first.", content: json(ConfigHistory) } },
   }),
   ["not-found"],
 );

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { integerHeader, stringHeader } from "./headers";
-import { binary } from "./responses";
+import { binary, PushSummary } from "./responses";
 
 export { ModelManifestInput } from "../../config/manifest";
 
@@ -22,7 +22,7 @@ export const ModelList = z
   .openapi("ModelList");
 
 export const ModelPushSummary = z
-  .object({ shards: z.array(z.object({ shard: z.string() }).passthrough()) })
+  .object({ shards: z.array(PushSummary.extend({ shard: z.string().openapi({ description: "The shard whose push this is." }) })) })
   .openapi("ModelPushSummary", { description: "Per shard: its PushSummary (rounds mode, return=minimal, or skipped pushes)." });
 
 export const Safetensors = binary("A safetensors file: 8-byte little-endian header length, JSON header, little-endian data.");

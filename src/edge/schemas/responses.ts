@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_CHECKPOINT_LABEL, MAX_JSON_FLOATS } from "../../limits";
-import { averageSchema, ShardConfigSchema } from "../../config";
+import { averageSchema, scheduleSchemas, ShardConfigSchema } from "../../config";
 import { LbfgsOutcome } from "../lbfgs-outcome";
 
 export const Problem = z
@@ -48,6 +48,35 @@ export const ShardInfo = z
     updated_at: z.string(),
   })
   .openapi("ShardInfo");
+
+/** Hyperparameters by name, PyTorch's names: numbers, flags, choices and pairs (src/optim's field kinds). */
+const HyperValues = z
+  .record(z.string(), z.union([z.number(), z.boolean(), z.string(), z.array(z.number())]))
+  .openapi({ description: "Hyperparameters by name (PyTorch's names), as the rule's own schema in ShardConfig.hyper describes each." });
+
+/** One change of a shard's configuration: a live change (PATCH) or a restored checkpoint. */
+const ConfigChange = z
+  .discriminatedUnion("kind", [
+    z.object({
+      kind: z.literal("patch"),
+      hyper: HyperValues.optional().openapi({ description: "The hyperparameters the change set, as sent." }),
+      schedule: scheduleSchemas.resolved.optional().openapi({ description: "The new schedule of the lr, resolved." }),
+      schedules: z.record(z.string(), scheduleSchemas.resolved.nullable()).optional().openapi({ description: "Schedules of hyperparameters by path, resolved; null: no longer scheduled." }),
+    }),
+    z.object({
+      kind: z.literal("restore"),
+      restored_checkpoint: z.number().int().openapi({ description: "The checkpoint restored." }),
+      checkpoint_version: z.number().int().openapi({ description: "The shard's version when the checkpoint was taken." }),
+      step: z.number().int().openapi({ description: "The optimizer's step the shard went back to." }),
+      hyper: HyperValues.openapi({ description: "The hyperparameters in force after the restore." }),
+      schedule: scheduleSchemas.resolved.openapi({ description: "The schedule of the lr in force after the restore." }),
+    }),
+  ])
+  .openapi("ConfigChange");
+
+export const ConfigHistory = z
+  .array(z.object({ version: z.number().int().openapi({ description: "The version from which the change is in force." }), change: ConfigChange, at: z.string() }))
+  .openapi("ConfigHistory");
 
 export const RoundReceipt = z
   .object({
