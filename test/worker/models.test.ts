@@ -148,9 +148,25 @@ describe("models: gradients in, the updated model out (safetensors)", () => {
     expect(res.status).toBe(200);
     const etag = res.headers.get("etag")!;
     expect((await tensorsOf(res))["embed"]).toEqual(new Array(500).fill(0));
-    expect((await call(`/v1/models/${name}/weights`, { headers: { "if-none-match": etag } })).status).toBe(304);
+    const notModified = await call(`/v1/models/${name}/weights`, { headers: { "if-none-match": etag } });
+    expect(notModified.status).toBe(304);
+    // The state a 304 confirms, as a shard's 304 says it: the ETag and the version.
+    expect(notModified.headers.get("etag")).toBe(etag);
+    expect(notModified.headers.get("x-model-version")).toBe("0");
     await pushModel(name, encodeSafetensors(gradientOf(5)));
     expect((await call(`/v1/models/${name}/weights`, { headers: { "if-none-match": etag } })).status).toBe(200);
+  });
+
+  it("says which state a push summary leaves the model at: its ETag and version, as the weights answer them", async () => {
+    const name = await createModel();
+    const summary = await pushModel(name, encodeSafetensors(gradientOf(7)), { prefer: "return=minimal" });
+    expect(summary.status).toBe(200);
+    expect(summary.headers.get("content-type")).toMatch(/^application\/json/);
+    expect((await summary.json<{ shards: { shard: string; version: number }[] }>()).shards.map((s) => s.version)).toEqual([1, 1, 1, 1, 1]);
+    const weights = await call(`/v1/models/${name}/weights`);
+    expect(summary.headers.get("etag")).toBe(weights.headers.get("etag"));
+    expect(summary.headers.get("x-model-version")).toBe("1");
+    expect(weights.headers.get("x-model-version")).toBe("1");
   });
 });
 

@@ -1,20 +1,15 @@
 /** A model's life: create (its tensors laid out on shards by the server), list, read, delete. */
 import type { CallOptions, Context } from "./context.js";
 import { deleteModel, getModel, listModels, putModel } from "./generated/sdk.gen.js";
-import type { ModelInfo, ModelList, ModelManifest, ShardConfigInput } from "./generated/types.gen.js";
+import type { ModelInfo, ModelList, ModelManifest, ModelShardConfig } from "./generated/types.gen.js";
 import { isShardstepProblem } from "./problem.js";
 import { settle } from "./transport.js";
 
 /** A shard configuration without `length` (the model's layout sets it), typed per rule. */
-export type ModelShardConfig = ShardConfigInput extends infer C ? (C extends unknown ? Omit<C, "length"> : never) : never;
+export type { ModelShardConfig };
 
-/** What PUT /v1/models/{model} takes (ModelManifest), with its configurations typed. */
-export type ModelManifestInput = Omit<ModelManifest, "config" | "overrides"> & {
-  /** How every tensor is trained, unless an override matches it. */
-  config: ModelShardConfig;
-  /** Per-tensor configurations: the first whose `match` (a glob on tensor names: `*`, `?`) fits wins. */
-  overrides?: { match: string; config: ModelShardConfig }[];
-};
+/** What PUT /v1/models/{model} takes: the tensors, and how each is trained (`config`, unless an override matches it). */
+export type ModelManifestInput = ModelManifest;
 
 export type ModelSummary = ModelList["models"][number];
 
@@ -34,7 +29,7 @@ export function modelCalls({ client, run }: Context): ModelCalls {
   return {
     createModel: (name, manifest, options) =>
       run(options, true, async (signal) => {
-        const { data, response } = await settle(putModel({ client, path: path(name), body: manifest as ModelManifest, signal }));
+        const { data, response } = await settle(putModel({ client, path: path(name), body: manifest, signal }));
         return { created: response.status === 201, info: data };
       }),
 
