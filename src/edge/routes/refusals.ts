@@ -46,7 +46,7 @@ function derivedCodes(route: RouteConfig): ProblemCode[] {
   if (binary) codes.push(...(binary.schema === Float32Bytes ? FLOATS_BODY : SAFETENSORS_BODY));
   else if (body?.["application/json"]) codes.push(...JSON_BODY);
   const answers = Object.values(route.responses as Record<string, Response>);
-  if (answers.some((r) => r.content?.["application/octet-stream"] && r.content["application/json"])) codes.push(...NEGOTIATED);
+  if (answers.some((r) => r.content?.["application/octet-stream"]?.schema === Float32Bytes && r.content["application/json"])) codes.push(...NEGOTIATED);
   return codes;
 }
 

@@ -82,7 +82,7 @@ const deleteSweep = refusing(
     request: { params: SweepParams },
     responses: { 204: { description: "Deleted." } },
   }),
-  ["not-found"],
+  ["not-found", "partial-failure"],
 );
 
 const listTrials = refusing(
@@ -114,7 +114,7 @@ const askTrial = refusing(
     request: { params: SweepParams, headers: AskHeaders, body: { required: false, content: json(AskBody) } },
     responses: { 200: { description: "A lease, or wait, or done.", headers: { "Retry-After": integerHeader("With `status: wait`: seconds to wait before asking again (the body's `retry_after`).") }, content: json(Lease) } },
   }),
-  ["not-found"],
+  ["not-found", "config-conflict", "round-open", "partial-failure"],
 );
 
 const getTrial = refusing(
@@ -193,7 +193,7 @@ const getEnsemble = refusing(
       },
     },
   }),
-  ["not-found"],
+  ["not-found", "partial-failure"],
 );
 
 const objectivePlot = refusing(
