@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { RefusalError } from "../problems";
 import { bearerAuth } from "./auth/middleware";
+import { withDescribedDefaults } from "./described-defaults";
 import { errorResponse, problemResponse } from "./problem";
 import { checkpoints } from "./routes/checkpoints";
 import { gradients } from "./routes/gradients";
@@ -68,5 +69,5 @@ export function createApp() {
 
 /** The OpenAPI 3.1 document of the app: what `npm run spec` writes to openapi.yaml. */
 export function openApiDocument() {
-  return createApp().getOpenAPI31Document(API_INFO as never);
+  return withDescribedDefaults(createApp().getOpenAPI31Document(API_INFO as never));
 }

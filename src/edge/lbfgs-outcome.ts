@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { LbfgsPushOutcome } from "../shard/types";
+import { integerHeader, zodEnumHeader } from "./schemas/headers";
 
 /**
  * What an lbfgs push did (one closure call of torch.optim.LBFGS, docs/rules.md): in a summary as
@@ -26,11 +27,9 @@ export const lbfgsOutcomeHeadersOf = (o: LbfgsPushOutcome): Record<string, strin
   "x-lbfgs-n-iter": String(o.n_iter),
 });
 
-const integerHeader = (description: string) => ({ description, schema: { type: "integer" as const } });
-
 export const lbfgsOutcomeResponseHeaders = {
-  "X-Lbfgs-Outcome": { description: "lbfgs: the push's outcome (LbfgsOutcome.outcome).", schema: { type: "string" as const, enum: ["accepted", "probe", "converged", "step_done"] } },
-  "X-Lbfgs-End": { description: "lbfgs: why the step() call ended (LbfgsOutcome.end), when it did.", schema: { type: "string" as const } },
+  "X-Lbfgs-Outcome": zodEnumHeader("lbfgs: the push's outcome (LbfgsOutcome.outcome).", LbfgsOutcome.shape.outcome),
+  "X-Lbfgs-End": zodEnumHeader("lbfgs: why the step() call ended (LbfgsOutcome.end), when it did (absent while it goes on).", LbfgsOutcome.shape.end.unwrap()),
   "X-Lbfgs-Step-Evaluations": integerHeader("lbfgs: closure calls of the current step() call."),
   "X-Lbfgs-Func-Evals": integerHeader("lbfgs: closure calls over all step() calls."),
   "X-Lbfgs-N-Iter": integerHeader("lbfgs: iterations over all step() calls."),

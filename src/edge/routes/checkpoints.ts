@@ -5,6 +5,7 @@ import type { CheckpointSelection } from "../../shard/types";
 import { scoped } from "../auth/middleware";
 import { limitBody } from "../body";
 import { sendFloats } from "../floats";
+import { checkpointsHeader, integerHeader, replayedHeader, stringHeader } from "../schemas/headers";
 import { ShardParams } from "../schemas/params";
 import { Checkpoint, CheckpointInput, CheckpointList, ShardInfo } from "../schemas/responses";
 import { checkSelection, selectionFields } from "../schemas/selection";
@@ -22,10 +23,10 @@ const EnsembleQuery = RangeQuery.extend(selectionFields).superRefine(checkSelect
 
 const ensembleHeaders = {
   ...vectorResponseHeaders,
-  ETag: { description: "Names the checkpoints averaged (they never change): `\"checkpoints:3,5,8\"`.", schema: { type: "string" as const } },
-  "X-Shard-Version": { description: "The newest averaged checkpoint's version.", schema: { type: "integer" as const } },
-  "X-Shard-Revision": { description: "The newest averaged checkpoint's revision.", schema: { type: "integer" as const } },
-  "X-Checkpoints": { description: "The ids of the checkpoints averaged, comma-separated, increasing.", schema: { type: "string" as const } },
+  ETag: stringHeader("Names the checkpoints averaged (they never change): `\"checkpoints:3,5,8\"`."),
+  "X-Shard-Version": integerHeader("The newest averaged checkpoint's version."),
+  "X-Shard-Revision": integerHeader("The newest averaged checkpoint's revision."),
+  ...checkpointsHeader,
 };
 
 const postCheckpoint = createRoute({
@@ -46,10 +47,10 @@ const postCheckpoint = createRoute({
   responses: {
     200: {
       description: "A retry: the checkpoint its Idempotency-Key took.",
-      headers: { "Idempotent-Replayed": { description: "`true`.", schema: { type: "string" as const } } },
+      headers: replayedHeader,
       content: json(Checkpoint),
     },
-    201: { description: "Taken.", headers: { Location: { description: "The checkpoint's URL.", schema: { type: "string" as const } } }, content: json(Checkpoint) },
+    201: { description: "Taken.", headers: { Location: stringHeader("The checkpoint's URL.") }, content: json(Checkpoint) },
     ...problems(400, 401, 403, 404, 409, 413, 415, 422),
   },
 });

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { Float32Bytes, FloatsJson, Problem } from "../schemas/responses";
+import { integerHeader, stringHeader } from "../schemas/headers";
 
 /** The problem responses every shard route may answer. */
 export const problems = (...statuses: (number | "4XX")[]) =>
@@ -17,9 +18,9 @@ export const floatsContent = {
 
 /** The OpenAPI description of the headers that say which state of the shard a vector is (src/edge/floats.ts versionHeadersOf). */
 export const vectorResponseHeaders = {
-  ETag: { description: "The shard's revision (changes of the weights), quoted.", schema: { type: "string" as const } },
-  "X-Shard-Version": { description: "Updates applied.", schema: { type: "integer" as const } },
-  "X-Shard-Revision": { description: "Changes of the weights (updates and uploads).", schema: { type: "integer" as const } },
+  ETag: stringHeader("The shard's revision (changes of the weights), quoted."),
+  "X-Shard-Version": integerHeader("Updates applied."),
+  "X-Shard-Revision": integerHeader("Changes of the weights (updates and uploads)."),
 };
 
 const DIGITS = /^[0-9]+$/;

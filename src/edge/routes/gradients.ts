@@ -8,18 +8,16 @@ import { preferenceApplied } from "../prefer";
 import { PushHeaders, pushFieldsOf } from "../push-headers";
 import { ShardParams } from "../schemas/params";
 import { Float32Bytes, FloatsInput, PushSummary } from "../schemas/responses";
+import { integerHeader, numberHeader, replayedHeader } from "../schemas/headers";
 import type { EdgeEnv } from "../types";
 import { count, floatsContent, problems, vectorResponseHeaders } from "./common";
 import { presentSummary } from "../present";
 
 const pushResponseHeaders = {
   ...vectorResponseHeaders,
-  "X-Learning-Rate": { description: "The learning rate the update used.", schema: { type: "number" as const } },
-  "Idempotent-Replayed": { description: "`true` when this answers a retry of an Idempotency-Key.", schema: { type: "string" as const } },
-  "X-Push-Version": {
-    description: "The version this push produced (or found, when skipped). On a replay X-Shard-Version and the weights are the current ones; this is the first answer's.",
-    schema: { type: "integer" as const },
-  },
+  "X-Learning-Rate": numberHeader("The learning rate the update used."),
+  ...replayedHeader,
+  "X-Push-Version": integerHeader("The version this push produced (or found, when skipped). On a replay X-Shard-Version and the weights are the current ones; this is the first answer's."),
 };
 
 const postGradients = createRoute({
@@ -52,7 +50,7 @@ const postGradients = createRoute({
     },
     202: {
       description: "Rounds mode: counted in the open round, which has not closed yet. Wait (Prefer: wait=N), retry with the same Idempotency-Key, or poll the weights with If-None-Match.",
-      headers: { ...pushResponseHeaders, "X-Round": { description: "The round the push counts in.", schema: { type: "integer" as const } } },
+      headers: { ...pushResponseHeaders, "X-Round": integerHeader("The round the push counts in.") },
       content: { "application/json": { schema: PushSummary } },
     },
     ...problems(400, 401, 403, 404, 406, 409, 413, 415, 422, 429),

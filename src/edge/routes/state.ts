@@ -8,6 +8,7 @@ import type { StateImportResult } from "../../shard/state-io/state-io";
 import { scoped } from "../auth/middleware";
 import { readBodyStream, type BodyKind } from "../body";
 import { mediaType, OCTET_STREAM, unsupportedMediaType, versionHeadersOf } from "../floats";
+import { integerHeader, replayedHeader } from "../schemas/headers";
 import { ShardParams } from "../schemas/params";
 import { safetensors } from "../schemas/models";
 import type { EdgeEnv } from "../types";
@@ -18,7 +19,7 @@ import { revisionOf } from "./weights";
 
 const stateHeaders = {
   ...vectorResponseHeaders,
-  "X-Shard-Step": { description: "The optimizer's step (the `step` tensor).", schema: { type: "integer" as const } },
+  "X-Shard-Step": integerHeader("The optimizer's step (the `step` tensor)."),
 };
 
 const getState = createRoute({
@@ -69,7 +70,7 @@ const putState = createRoute({
   responses: {
     200: {
       description: "Imported (or, replayed, imported by the first request with this Idempotency-Key).",
-      headers: { ...vectorResponseHeaders, "Idempotent-Replayed": { description: "`true` on a replay.", schema: { type: "string" as const } } },
+      headers: { ...vectorResponseHeaders, ...replayedHeader },
       content: json(ImportResult),
     },
     ...problems(400, 401, 403, 404, 409, 412, 413, 415, 422),

@@ -11,6 +11,8 @@ import { MAX_MODEL_NAME_LENGTH } from "../../limits";
 import { limitBody } from "../body";
 import { presentLease, presentReport, presentSweep, presentTrial } from "../present";
 import { SAFETENSORS } from "../safetensors-response";
+import { stringHeader } from "../schemas/headers";
+import { safetensors } from "../schemas/models";
 import {
   AskBody,
   AskHeaders,
@@ -158,8 +160,8 @@ const getEnsemble = createRoute({
   responses: {
     200: {
       description: "The members' weights.",
-      headers: { "X-Ensemble-Members": { description: "The members' tensor names, best first.", schema: { type: "string" as const } } },
-      content: { [SAFETENSORS]: { schema: z.string().openapi({ format: "binary" }) } },
+      headers: { "X-Ensemble-Members": stringHeader("The members' tensor names, comma-separated, best first.") },
+      content: safetensors,
     },
     ...problems(400, 401, 403, 404),
   },

@@ -1,4 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { integerHeader, stringHeader } from "./headers";
+import { binary } from "./responses";
 
 export { ModelManifestInput } from "../../config/manifest";
 
@@ -23,13 +25,11 @@ export const ModelPushSummary = z
   .object({ shards: z.array(z.object({ shard: z.string() }).passthrough()) })
   .openapi("ModelPushSummary", { description: "Per shard: its PushSummary (rounds mode, return=minimal, or skipped pushes)." });
 
-export const Safetensors = z
-  .string()
-  .openapi({ type: "string", contentMediaType: "application/octet-stream", description: "A safetensors file: 8-byte little-endian header length, JSON header, little-endian data." } as never);
+export const Safetensors = binary("A safetensors file: 8-byte little-endian header length, JSON header, little-endian data.");
 
 export const safetensors = { "application/octet-stream": { schema: Safetensors } };
 
 export const modelHeaders = {
-  ETag: { description: "The model's revision: a hash of its shards' revisions.", schema: { type: "string" as const } },
-  "X-Model-Version": { description: "The shards' version, when they all agree (their versions are in `__metadata__.versions`).", schema: { type: "integer" as const } },
+  ETag: stringHeader("The model's revision: a hash of its shards' revisions."),
+  "X-Model-Version": integerHeader("The shards' version, when they all agree (absent otherwise; a safetensors answer has every shard's in `__metadata__.versions`)."),
 };

@@ -143,10 +143,15 @@ export const FloatsInput = {
   description: `Float32 values as JSON: for small payloads only (at most ${MAX_JSON_FLOATS}).`,
 };
 
-/** A raw little-endian float32 body, as OpenAPI 3.1 describes bytes. */
-export const Float32Bytes = z
-  .string()
-  .openapi({ type: "string", contentMediaType: "application/octet-stream", description: "Raw little-endian float32 values." } as never);
+/**
+ * A body of raw bytes: `contentMediaType` is how OpenAPI 3.1 says bytes; `format: binary` is what
+ * generators type as binary (Blob/File in @hey-api/openapi-ts and orval, through the documented
+ * `format: binary` transform in openapi-typescript). A plain schema: zod has no bytes in JSON.
+ */
+export const binary = (description: string) => ({ type: "string" as const, format: "binary", contentMediaType: "application/octet-stream", description });
+
+/** A raw little-endian float32 body. */
+export const Float32Bytes = binary("Raw little-endian float32 values.");
 
 export const Checkpoint = z
   .object({
