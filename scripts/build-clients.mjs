@@ -43,16 +43,16 @@ async function heyApi(dir) {
   });
 }
 
-/** openapi-typescript: the spec's types as one module. Octet-stream bodies are Blobs (its documented `transform`). */
+/**
+ * openapi-typescript: the spec's types as one module. It types `format: binary` as a string unless
+ * told otherwise; its documented `transform` makes those bodies Blobs.
+ */
 async function openapiTypescript(dir) {
   const { default: openapiTS, astToString } = await import("openapi-typescript");
   const ts = (await import("typescript")).default;
-  const binary = (schema) => schema.format === "binary" || schema.contentMediaType === "application/octet-stream";
   const ast = await openapiTS(new URL(`file://${spec}`), {
     silent: true,
-    // WORKAROUND (spec): request fields with a server default are required in a $ref'd request schema otherwise.
-    defaultNonNullable: false,
-    transform: (schema) => (binary(schema) ? ts.factory.createTypeReferenceNode("Blob") : undefined),
+    transform: (schema) => (schema.format === "binary" ? ts.factory.createTypeReferenceNode("Blob") : undefined),
   });
   writeFileSync(join(dir, "schema.ts"), astToString(ast));
 }

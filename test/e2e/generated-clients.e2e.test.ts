@@ -69,6 +69,7 @@ describe.each(GENERATORS)("the %s program", (generator) => {
 
   it("runs its flow against wrangler dev with every check passing", () => {
     const run = node(["--import", "tsx", `${dir}/main.ts`], { SHARDSTEP_URL: server.baseUrl, SHARDSTEP_TOKEN: token });
+    console.log(run.output);
     expect(run.status, run.output).toBe(0);
     const summary = new RegExp(`^${generator}: (\\d+) checks passed, 0 failed$`, "m").exec(run.output);
     expect(summary, run.output).not.toBeNull();
