@@ -4,6 +4,7 @@ import { bearerAuth } from "./auth/middleware";
 import { withDescribedDefaults } from "./described-defaults";
 import { errorResponse, problemResponse } from "./problem";
 import { checkpoints } from "./routes/checkpoints";
+import { AUTHENTICATED_PREFIXES } from "./routes/refusals";
 import { gradients } from "./routes/gradients";
 import { health } from "./routes/health";
 import { metrics } from "./routes/metrics";
@@ -60,7 +61,7 @@ export function createApp() {
     scheme: "bearer",
     description: "A token `ss1.<claims>.<signature>` with scopes (read, train, relay, admin) bound to a name prefix; see docs/auth.md.",
   });
-  for (const path of ["/v1/shards", "/v1/shards/*", "/v1/models", "/v1/models/*", "/v1/sweeps", "/v1/sweeps/*"]) app.use(path, bearerAuth());
+  for (const prefix of AUTHENTICATED_PREFIXES) for (const path of [prefix, `${prefix}/*`]) app.use(path, bearerAuth());
   for (const routes of [health, ruleCatalogue, shards, weights, gradients, metrics, status, state, models, modelState, checkpoints, modelCheckpoints, sweeps]) app.route("/", routes);
   app.notFound((c) => problemResponse(c, { code: "not-found", detail: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }));
   app.onError(errorResponse);

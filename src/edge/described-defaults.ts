@@ -14,7 +14,7 @@ function described(node: unknown, inProperties = false): unknown {
     if (key === "default" && !inProperties) continue;
     out[key] = described(value, key === "properties" && !inProperties);
   }
-  if (!inProperties && "default" in node) {
+  if (!inProperties && "default" in node && node.default !== undefined) {
     const said = `Default: ${JSON.stringify(node.default)}.`;
     out.description = "description" in node && typeof node.description === "string" ? `${node.description} ${said}` : said;
   }

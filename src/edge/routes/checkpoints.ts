@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { refusing } from "./refusals";
 import { MAX_CHECKPOINT_IDEMPOTENCY_KEY_LENGTH, MAX_CHECKPOINTS } from "../../limits";
 import { shardClient } from "../../shard/client";
 import type { CheckpointSelection } from "../../shard/types";
@@ -10,7 +11,7 @@ import { ShardParams } from "../schemas/params";
 import { Checkpoint, CheckpointInput, CheckpointList, ShardInfo } from "../schemas/responses";
 import { checkSelection, selectionFields } from "../schemas/selection";
 import type { EdgeEnv } from "../types";
-import { floatsContent, integer, json, problems, RangeQuery, vectorResponseHeaders } from "./common";
+import { floatsContent, integer, json, RangeQuery, vectorResponseHeaders} from "./common";
 import { presentCheckpoint, presentInfo } from "../present";
 
 /** Checkpoints of a shard (snapshot, list, read, delete, restore) and the ensemble of checkpoints. */
@@ -29,110 +30,128 @@ const ensembleHeaders = {
   ...checkpointsHeader,
 };
 
-const postCheckpoint = createRoute({
-  method: "post",
-  path: "/v1/shards/{shard}/checkpoints",
-  tags: ["shards"],
-  operationId: "createCheckpoint",
-  summary: "Snapshot the shard: weights, optimizer state and averages at its current version.",
-  description:
-    `The copy is made inside the shard's storage in one transaction. At most ${MAX_CHECKPOINTS} checkpoints per shard (409 beyond). ` +
-    "In rounds mode the pushes of the open round are not part of it. A retry with the same Idempotency-Key answers the checkpoint the first request took (200).",
-  middleware: [scoped("train", "shard"), limitBody("json")] as const,
-  request: {
-    params: ShardParams,
-    headers: z.object({ "idempotency-key": z.string().min(1).max(MAX_CHECKPOINT_IDEMPOTENCY_KEY_LENGTH).optional().openapi({ description: "A retry with the same key takes no second checkpoint." }) }),
-    body: { required: false, content: { "application/json": { schema: CheckpointInput } } },
-  },
-  responses: {
-    200: {
-      description: "A retry: the checkpoint its Idempotency-Key took.",
-      headers: replayedHeader,
-      content: json(Checkpoint),
+const postCheckpoint = refusing(
+  createRoute({
+    method: "post",
+    path: "/v1/shards/{shard}/checkpoints",
+    tags: ["shards"],
+    operationId: "createCheckpoint",
+    summary: "Snapshot the shard: weights, optimizer state and averages at its current version.",
+    description:
+      `The copy is made inside the shard's storage in one transaction. At most ${MAX_CHECKPOINTS} checkpoints per shard (409 beyond). ` +
+      "In rounds mode the pushes of the open round are not part of it. A retry with the same Idempotency-Key answers the checkpoint the first request took (200).",
+    middleware: [scoped("train", "shard"), limitBody("json")] as const,
+    request: {
+      params: ShardParams,
+      headers: z.object({ "idempotency-key": z.string().min(1).max(MAX_CHECKPOINT_IDEMPOTENCY_KEY_LENGTH).optional().openapi({ description: "A retry with the same key takes no second checkpoint." }) }),
+      body: { required: false, content: { "application/json": { schema: CheckpointInput } } },
     },
-    201: { description: "Taken.", headers: { Location: stringHeader("The checkpoint's URL.") }, content: json(Checkpoint) },
-    ...problems(400, 401, 403, 404, 409, 413, 415, 422),
-  },
-});
+    responses: {
+      200: {
+        description: "A retry: the checkpoint its Idempotency-Key took.",
+        headers: replayedHeader,
+        content: json(Checkpoint),
+      },
+      201: { description: "Taken.", headers: { Location: stringHeader("The checkpoint's URL.") }, content: json(Checkpoint) },
+    },
+  }),
+  ["not-found", "too-many-checkpoints", "idempotency-key-reused"],
+);
 
-const listCheckpoints = createRoute({
-  method: "get",
-  path: "/v1/shards/{shard}/checkpoints",
-  middleware: [scoped("read", "shard")] as const,
-  tags: ["shards"],
-  operationId: "listCheckpoints",
-  summary: "The shard's checkpoints, oldest first.",
-  request: { params: ShardParams },
-  responses: { 200: { description: "The checkpoints.", content: json(CheckpointList) }, ...problems(400, 401, 403, 404) },
-});
+const listCheckpoints = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/shards/{shard}/checkpoints",
+    middleware: [scoped("read", "shard")] as const,
+    tags: ["shards"],
+    operationId: "listCheckpoints",
+    summary: "The shard's checkpoints, oldest first.",
+    request: { params: ShardParams },
+    responses: { 200: { description: "The checkpoints.", content: json(CheckpointList) } },
+  }),
+  ["not-found"],
+);
 
-const getCheckpoint = createRoute({
-  method: "get",
-  path: "/v1/shards/{shard}/checkpoints/{id}",
-  middleware: [scoped("read", "shard")] as const,
-  tags: ["shards"],
-  operationId: "getCheckpoint",
-  summary: "One checkpoint.",
-  request: { params: CheckpointParams },
-  responses: { 200: { description: "The checkpoint.", content: json(Checkpoint) }, ...problems(400, 401, 403, 404) },
-});
+const getCheckpoint = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/shards/{shard}/checkpoints/{id}",
+    middleware: [scoped("read", "shard")] as const,
+    tags: ["shards"],
+    operationId: "getCheckpoint",
+    summary: "One checkpoint.",
+    request: { params: CheckpointParams },
+    responses: { 200: { description: "The checkpoint.", content: json(Checkpoint) } },
+  }),
+  ["not-found"],
+);
 
-const getCheckpointWeights = createRoute({
-  method: "get",
-  path: "/v1/shards/{shard}/checkpoints/{id}/weights",
-  middleware: [scoped("read", "shard")] as const,
-  tags: ["weights"],
-  operationId: "getCheckpointWeights",
-  summary: "A checkpoint's weights: raw little-endian float32 by default, JSON when asked (small shards only).",
-  request: { params: CheckpointParams, query: RangeQuery },
-  responses: {
-    200: { description: "The weights of the range; the ETag and X-Shard-* headers are the checkpoint's.", headers: vectorResponseHeaders, content: floatsContent },
-    ...problems(400, 401, 403, 404, 406),
-  },
-});
+const getCheckpointWeights = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/shards/{shard}/checkpoints/{id}/weights",
+    middleware: [scoped("read", "shard")] as const,
+    tags: ["weights"],
+    operationId: "getCheckpointWeights",
+    summary: "A checkpoint's weights: raw little-endian float32 by default, JSON when asked (small shards only).",
+    request: { params: CheckpointParams, query: RangeQuery },
+    responses: {
+      200: { description: "The weights of the range; the ETag and X-Shard-* headers are the checkpoint's.", headers: vectorResponseHeaders, content: floatsContent },
+    },
+  }),
+  ["not-found", "invalid-range"],
+);
 
-const deleteCheckpoint = createRoute({
-  method: "delete",
-  path: "/v1/shards/{shard}/checkpoints/{id}",
-  middleware: [scoped("admin", "shard")] as const,
-  tags: ["shards"],
-  operationId: "deleteCheckpoint",
-  summary: "Delete a checkpoint and its stored state. Its id is not reused.",
-  request: { params: CheckpointParams },
-  responses: { 204: { description: "Deleted." }, ...problems(400, 401, 403, 404) },
-});
+const deleteCheckpoint = refusing(
+  createRoute({
+    method: "delete",
+    path: "/v1/shards/{shard}/checkpoints/{id}",
+    middleware: [scoped("admin", "shard")] as const,
+    tags: ["shards"],
+    operationId: "deleteCheckpoint",
+    summary: "Delete a checkpoint and its stored state. Its id is not reused.",
+    request: { params: CheckpointParams },
+    responses: { 204: { description: "Deleted." } },
+  }),
+  ["not-found", "owned-by-model"],
+);
 
-const restoreCheckpoint = createRoute({
-  method: "post",
-  path: "/v1/shards/{shard}/checkpoints/{id}/restore",
-  middleware: [scoped("admin", "shard")] as const,
-  tags: ["shards"],
-  operationId: "restoreCheckpoint",
-  summary: "Restore a checkpoint: weights, optimizer state, averages, step, schedule and hyperparameters come back as a new version.",
-  description:
-    "The version and the revision go on by one (the ETag changes) and the configuration history records the restore; the optimizer's step " +
-    "(bias correction), the schedule's position, the averages' counts and the live hyperparameters are the checkpoint's, so the next push " +
-    "gives what the push after the checkpoint gave. Every checkpoint is kept. In rounds mode a restore is refused (409 /problems/round-open) while the open round has pushes.",
-  request: { params: CheckpointParams },
-  responses: { 200: { description: "The shard after the restore.", content: json(ShardInfo) }, ...problems(400, 401, 403, 404, 409) },
-});
+const restoreCheckpoint = refusing(
+  createRoute({
+    method: "post",
+    path: "/v1/shards/{shard}/checkpoints/{id}/restore",
+    middleware: [scoped("admin", "shard")] as const,
+    tags: ["shards"],
+    operationId: "restoreCheckpoint",
+    summary: "Restore a checkpoint: weights, optimizer state, averages, step, schedule and hyperparameters come back as a new version.",
+    description:
+      "The version and the revision go on by one (the ETag changes) and the configuration history records the restore; the optimizer's step " +
+      "(bias correction), the schedule's position, the averages' counts and the live hyperparameters are the checkpoint's, so the next push " +
+      "gives what the push after the checkpoint gave. Every checkpoint is kept. In rounds mode a restore is refused (409 /problems/round-open) while the open round has pushes.",
+    request: { params: CheckpointParams },
+    responses: { 200: { description: "The shard after the restore.", content: json(ShardInfo) } },
+  }),
+  ["not-found", "owned-by-model", "round-open"],
+);
 
-const getEnsemble = createRoute({
-  method: "get",
-  path: "/v1/shards/{shard}/ensemble",
-  middleware: [scoped("read", "shard")] as const,
-  tags: ["weights"],
-  operationId: "getEnsemble",
-  summary: "The element-wise mean of chosen checkpoints' weights (or of the last k), in the formats of the weights.",
-  description:
-    "Summed in float64 and rounded to float32 once, page by page. Give `checkpoints` (ids) or `last` (the newest k), not both. " +
-    "The running averages of the weights (EMA, SWA) are at /averages/{name}.",
-  request: { params: ShardParams, query: EnsembleQuery },
-  responses: {
-    200: { description: "The mean over the range.", headers: ensembleHeaders, content: floatsContent },
-    ...problems(400, 401, 403, 404, 406, 409),
-  },
-});
+const getEnsemble = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/shards/{shard}/ensemble",
+    middleware: [scoped("read", "shard")] as const,
+    tags: ["weights"],
+    operationId: "getEnsemble",
+    summary: "The element-wise mean of chosen checkpoints' weights (or of the last k), in the formats of the weights.",
+    description:
+      "Summed in float64 and rounded to float32 once, page by page. Give `checkpoints` (ids) or `last` (the newest k), not both. " +
+      "The running averages of the weights (EMA, SWA) are at /averages/{name}.",
+    request: { params: ShardParams, query: EnsembleQuery },
+    responses: {
+      200: { description: "The mean over the range.", headers: ensembleHeaders, content: floatsContent },
+    },
+  }),
+  ["not-found", "invalid-range", "too-few-checkpoints"],
+);
 
 export const checkpoints = new OpenAPIHono<EdgeEnv>()
   .openapi(postCheckpoint, async (c) => {

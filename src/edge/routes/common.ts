@@ -1,12 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { Float32Bytes, FloatsJson, Problem } from "../schemas/responses";
+import { Float32Bytes, FloatsJson } from "../schemas/responses";
 import { integerHeader, stringHeader } from "../schemas/headers";
-
-/** The problem responses every shard route may answer. */
-export const problems = (...statuses: (number | "4XX")[]) =>
-  Object.fromEntries(
-    statuses.map((status) => [status, { description: "The request was refused; the body says why.", content: { "application/problem+json": { schema: Problem } } }]),
-  );
 
 /** A JSON body or answer of this schema. */
 export const json = <S extends z.ZodType>(schema: S) => ({ "application/json": { schema } });

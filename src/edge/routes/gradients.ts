@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { PUSH_REFUSALS, refusing } from "./refusals";
 import { shardClient } from "../../shard/client";
 import { scoped } from "../auth/middleware";
 import { answersJson, readFloatsBody, sendFloats, versionHeadersOf } from "../floats";
@@ -10,7 +11,7 @@ import { ShardParams } from "../schemas/params";
 import { Float32Bytes, FloatsInput, PushSummary } from "../schemas/responses";
 import { integerHeader, numberHeader, replayedHeader } from "../schemas/headers";
 import type { EdgeEnv } from "../types";
-import { count, floatsContent, problems, vectorResponseHeaders } from "./common";
+import { count, floatsContent, vectorResponseHeaders} from "./common";
 import { presentSummary } from "../present";
 
 const pushResponseHeaders = {
@@ -20,42 +21,44 @@ const pushResponseHeaders = {
   "X-Push-Version": integerHeader("The version this push produced (or found, when skipped). On a replay X-Shard-Version and the weights are the current ones; this is the first answer's."),
 };
 
-const postGradients = createRoute({
-  method: "post",
-  path: "/v1/shards/{shard}/gradients",
-  middleware: [scoped("train", "shard", "push gradients to")] as const,
-  tags: ["gradients"],
-  operationId: "pushGradient",
-  summary: "Push a gradient: the rule takes one step and the updated weights come back.",
-  description:
-    "The body is the whole gradient, or with `offset` a part of it (a sparse update: other elements and their state stay untouched). " +
-    "The answer is the updated weights of the pushed range (raw float32, or JSON when asked), or with `Prefer: return=minimal` a summary. " +
-    "More exactly it is where the next gradient is to be taken (GET /point), which is the weights for most rules: when the rule's point is distinct from the weights " +
-    "(SGD's look-ahead Nesterov: x + momentum · v), the body is the point, and X-Point says which it is (a summary carries neither: GET /point). " +
-    "A retry with the same Idempotency-Key returns the first outcome; its weights are the current ones (X-Shard-Version says which). " +
-    "In rounds mode the push is counted in the open round and answered 202 with its round until the round closes (by quorum, by deadline, or while `Prefer: wait=N` waits); " +
-    "once it has closed, the answer is the new weights, as in async mode. " +
-    "An lbfgs shard takes one closure call per push: the whole gradient with X-Loss and X-Point-Revision, answered with its outcome (X-Lbfgs-*) and the next point (docs/rules.md).",
-  request: {
-    params: ShardParams,
-    query: z.object({ offset: count("Where a partial gradient starts.") }),
-    headers: PushHeaders,
-    body: { required: true, content: { "application/octet-stream": { schema: Float32Bytes }, "application/json": { schema: FloatsInput } } },
-  },
-  responses: {
-    200: {
-      description: "Applied (or skipped by the non-finite policy, or replayed).",
-      headers: { ...pushResponseHeaders, ...pointResponseHeader, ...lbfgsOutcomeResponseHeaders },
-      content: { ...floatsContent, "application/json": { schema: z.union([floatsContent["application/json"].schema, PushSummary]) } },
+const postGradients = refusing(
+  createRoute({
+    method: "post",
+    path: "/v1/shards/{shard}/gradients",
+    middleware: [scoped("train", "shard", "push gradients to")] as const,
+    tags: ["gradients"],
+    operationId: "pushGradient",
+    summary: "Push a gradient: the rule takes one step and the updated weights come back.",
+    description:
+      "The body is the whole gradient, or with `offset` a part of it (a sparse update: other elements and their state stay untouched). " +
+      "The answer is the updated weights of the pushed range (raw float32, or JSON when asked), or with `Prefer: return=minimal` a summary. " +
+      "More exactly it is where the next gradient is to be taken (GET /point), which is the weights for most rules: when the rule's point is distinct from the weights " +
+      "(SGD's look-ahead Nesterov: x + momentum · v), the body is the point, and X-Point says which it is (a summary carries neither: GET /point). " +
+      "A retry with the same Idempotency-Key returns the first outcome; its weights are the current ones (X-Shard-Version says which). " +
+      "In rounds mode the push is counted in the open round and answered 202 with its round until the round closes (by quorum, by deadline, or while `Prefer: wait=N` waits); " +
+      "once it has closed, the answer is the new weights, as in async mode. " +
+      "An lbfgs shard takes one closure call per push: the whole gradient with X-Loss and X-Point-Revision, answered with its outcome (X-Lbfgs-*) and the next point (docs/rules.md).",
+    request: {
+      params: ShardParams,
+      query: z.object({ offset: count("Where a partial gradient starts.") }),
+      headers: PushHeaders,
+      body: { required: true, content: { "application/octet-stream": { schema: Float32Bytes }, "application/json": { schema: FloatsInput } } },
     },
-    202: {
-      description: "Rounds mode: counted in the open round, which has not closed yet. Wait (Prefer: wait=N), retry with the same Idempotency-Key, or poll the weights with If-None-Match.",
-      headers: { ...pushResponseHeaders, "X-Round": integerHeader("The round the push counts in.") },
-      content: { "application/json": { schema: PushSummary } },
+    responses: {
+      200: {
+        description: "Applied (or skipped by the non-finite policy, or replayed).",
+        headers: { ...pushResponseHeaders, ...pointResponseHeader, ...lbfgsOutcomeResponseHeaders },
+        content: { ...floatsContent, "application/json": { schema: z.union([floatsContent["application/json"].schema, PushSummary]) } },
+      },
+      202: {
+        description: "Rounds mode: counted in the open round, which has not closed yet. Wait (Prefer: wait=N), retry with the same Idempotency-Key, or poll the weights with If-None-Match.",
+        headers: { ...pushResponseHeaders, "X-Round": integerHeader("The round the push counts in.") },
+        content: { "application/json": { schema: PushSummary } },
+      },
     },
-    ...problems(400, 401, 403, 404, 406, 409, 413, 415, 422, 429),
-  },
-});
+  }),
+  PUSH_REFUSALS,
+);
 
 export const gradients = new OpenAPIHono<EdgeEnv>().openapi(postGradients, async (c) => {
   const { shard } = c.req.valid("param");

@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { refusing } from "./refusals";
 import { MAX_CLIENT_ID_LENGTH } from "../../limits";
 import { shardClient } from "../../shard/client";
 import { scoped } from "../auth/middleware";
@@ -6,7 +7,7 @@ import { limitBody } from "../body";
 import { ShardParams } from "../schemas/params";
 import { MetricResult } from "../schemas/responses";
 import type { EdgeEnv } from "../types";
-import { problems } from "./common";
+import {} from "./common";
 import { presentMetric } from "../present";
 
 const MetricInput = z
@@ -16,19 +17,21 @@ const MetricInput = z
   })
   .openapi("MetricInput");
 
-const postMetric = createRoute({
-  method: "post",
-  path: "/v1/shards/{shard}/metrics",
-  tags: ["gradients"],
-  operationId: "reportMetric",
-  summary: "Report a metric; a reduce-on-plateau schedule lowers the learning rate from them.",
-  middleware: [scoped("train", "shard"), limitBody("json")] as const,
-  request: { params: ShardParams, body: { required: true, content: { "application/json": { schema: MetricInput } } } },
-  responses: {
-    200: { description: "Recorded.", content: { "application/json": { schema: MetricResult } } },
-    ...problems(400, 401, 403, 404, 413, 415, 422),
-  },
-});
+const postMetric = refusing(
+  createRoute({
+    method: "post",
+    path: "/v1/shards/{shard}/metrics",
+    tags: ["gradients"],
+    operationId: "reportMetric",
+    summary: "Report a metric; a reduce-on-plateau schedule lowers the learning rate from them.",
+    middleware: [scoped("train", "shard"), limitBody("json")] as const,
+    request: { params: ShardParams, body: { required: true, content: { "application/json": { schema: MetricInput } } } },
+    responses: {
+      200: { description: "Recorded.", content: { "application/json": { schema: MetricResult } } },
+    },
+  }),
+  ["not-found", "non-finite"],
+);
 
 export const metrics = new OpenAPIHono<EdgeEnv>().openapi(postMetric, async (c) => {
   const { shard } = c.req.valid("param");

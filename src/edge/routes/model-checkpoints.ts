@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { refusing } from "./refusals";
 import { MAX_CHECKPOINT_LABEL, MAX_IDEMPOTENCY_KEY_LENGTH } from "../../limits";
 import {
   deleteModelCheckpoint,
@@ -16,7 +17,7 @@ import { ModelInfo, modelHeaders, safetensors } from "../schemas/models";
 import { ModelParams } from "../schemas/params";
 import { checkSelection, selectionFields } from "../schemas/selection";
 import type { EdgeEnv } from "../types";
-import { integer, json, problems } from "./common";
+import { integer, json} from "./common";
 
 /** Checkpoints of whole models (src/models/checkpoints.ts): snapshot, list, read as safetensors, restore, delete, the ensemble. */
 
@@ -34,79 +35,97 @@ const CheckpointParams = ModelParams.extend({
   id: integer(1).openapi({ param: { name: "id", in: "path" }, description: "The model checkpoint's id." }),
 });
 
-const postCheckpoint = createRoute({
-  method: "post",
-  path: "/v1/models/{model}/checkpoints",
-  tags: ["models"],
-  operationId: "createModelCheckpoint",
-  summary: "Snapshot every shard of the model (weights, rule state, averages).",
-  description: "Shards are snapshotted in parallel, each atomically; with no push running, all at one version. An Idempotency-Key makes a retry complete a partial snapshot.",
-  middleware: [scoped("train", "model"), limitBody("json")] as const,
-  request: {
-    params: ModelParams,
-    headers: z.object({ "idempotency-key": z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional() }),
-    body: { required: false, content: json(z.object({ label: z.string().max(MAX_CHECKPOINT_LABEL).optional() })) },
-  },
-  responses: { 201: { description: "Taken.", content: json(ModelCheckpoint) }, ...problems(400, 401, 403, 404, 409, 502) },
-});
+const postCheckpoint = refusing(
+  createRoute({
+    method: "post",
+    path: "/v1/models/{model}/checkpoints",
+    tags: ["models"],
+    operationId: "createModelCheckpoint",
+    summary: "Snapshot every shard of the model (weights, rule state, averages).",
+    description: "Shards are snapshotted in parallel, each atomically; with no push running, all at one version. An Idempotency-Key makes a retry complete a partial snapshot.",
+    middleware: [scoped("train", "model"), limitBody("json")] as const,
+    request: {
+      params: ModelParams,
+      headers: z.object({ "idempotency-key": z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional() }),
+      body: { required: false, content: json(z.object({ label: z.string().max(MAX_CHECKPOINT_LABEL).optional() })) },
+    },
+    responses: { 201: { description: "Taken.", content: json(ModelCheckpoint) } },
+  }),
+  ["not-found", "too-many-checkpoints", "idempotency-key-reused", "partial-failure"],
+);
 
-const listCheckpoints = createRoute({
-  method: "get",
-  path: "/v1/models/{model}/checkpoints",
-  middleware: [scoped("read", "model")] as const,
-  tags: ["models"],
-  operationId: "listModelCheckpoints",
-  summary: "The model's checkpoints, oldest first.",
-  request: { params: ModelParams },
-  responses: { 200: { description: "The checkpoints.", content: json(z.object({ checkpoints: z.array(ModelCheckpoint) })) }, ...problems(401, 403, 404) },
-});
+const listCheckpoints = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/models/{model}/checkpoints",
+    middleware: [scoped("read", "model")] as const,
+    tags: ["models"],
+    operationId: "listModelCheckpoints",
+    summary: "The model's checkpoints, oldest first.",
+    request: { params: ModelParams },
+    responses: { 200: { description: "The checkpoints.", content: json(z.object({ checkpoints: z.array(ModelCheckpoint) })) } },
+  }),
+  ["not-found"],
+);
 
-const getCheckpointWeights = createRoute({
-  method: "get",
-  path: "/v1/models/{model}/checkpoints/{id}/weights",
-  middleware: [scoped("read", "model")] as const,
-  tags: ["models"],
-  operationId: "getModelCheckpointWeights",
-  summary: "A checkpoint's weights as safetensors.",
-  request: { params: CheckpointParams },
-  responses: { 200: { description: "The weights.", headers: modelHeaders, content: safetensors }, ...problems(401, 403, 404) },
-});
+const getCheckpointWeights = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/models/{model}/checkpoints/{id}/weights",
+    middleware: [scoped("read", "model")] as const,
+    tags: ["models"],
+    operationId: "getModelCheckpointWeights",
+    summary: "A checkpoint's weights as safetensors.",
+    request: { params: CheckpointParams },
+    responses: { 200: { description: "The weights.", headers: modelHeaders, content: safetensors } },
+  }),
+  ["not-found", "partial-failure"],
+);
 
-const restoreCheckpoint = createRoute({
-  method: "post",
-  path: "/v1/models/{model}/checkpoints/{id}/restore",
-  middleware: [scoped("admin", "model")] as const,
-  tags: ["models"],
-  operationId: "restoreModelCheckpoint",
-  summary: "Restore every shard from the checkpoint: a new version of each, history kept.",
-  request: { params: CheckpointParams },
-  responses: { 200: { description: "The model after the restore.", content: json(ModelInfo) }, ...problems(401, 403, 404, 502) },
-});
+const restoreCheckpoint = refusing(
+  createRoute({
+    method: "post",
+    path: "/v1/models/{model}/checkpoints/{id}/restore",
+    middleware: [scoped("admin", "model")] as const,
+    tags: ["models"],
+    operationId: "restoreModelCheckpoint",
+    summary: "Restore every shard from the checkpoint: a new version of each, history kept.",
+    request: { params: CheckpointParams },
+    responses: { 200: { description: "The model after the restore.", content: json(ModelInfo) } },
+  }),
+  ["not-found", "round-open", "partial-failure"],
+);
 
-const deleteCheckpoint = createRoute({
-  method: "delete",
-  path: "/v1/models/{model}/checkpoints/{id}",
-  middleware: [scoped("admin", "model")] as const,
-  tags: ["models"],
-  operationId: "deleteModelCheckpoint",
-  summary: "Delete the checkpoint of every shard.",
-  request: { params: CheckpointParams },
-  responses: { 204: { description: "Deleted." }, ...problems(401, 403, 404, 502) },
-});
+const deleteCheckpoint = refusing(
+  createRoute({
+    method: "delete",
+    path: "/v1/models/{model}/checkpoints/{id}",
+    middleware: [scoped("admin", "model")] as const,
+    tags: ["models"],
+    operationId: "deleteModelCheckpoint",
+    summary: "Delete the checkpoint of every shard.",
+    request: { params: CheckpointParams },
+    responses: { 204: { description: "Deleted." } },
+  }),
+  ["not-found", "partial-failure"],
+);
 
-const getEnsemble = createRoute({
-  method: "get",
-  path: "/v1/models/{model}/ensemble",
-  middleware: [scoped("read", "model")] as const,
-  tags: ["models"],
-  operationId: "getModelEnsemble",
-  summary: "The element-wise mean of chosen model checkpoints (ids, or the last k), as safetensors.",
-  request: {
-    params: ModelParams,
-    query: z.object(selectionFields).superRefine(checkSelection),
-  },
-  responses: { 200: { description: "The mean of the checkpoints' weights.", headers: modelHeaders, content: safetensors }, ...problems(400, 401, 403, 404) },
-});
+const getEnsemble = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/models/{model}/ensemble",
+    middleware: [scoped("read", "model")] as const,
+    tags: ["models"],
+    operationId: "getModelEnsemble",
+    summary: "The element-wise mean of chosen model checkpoints (ids, or the last k), as safetensors.",
+    request: {
+      params: ModelParams,
+      query: z.object(selectionFields).superRefine(checkSelection),
+    },
+    responses: { 200: { description: "The mean of the checkpoints' weights.", headers: modelHeaders, content: safetensors } },
+  }),
+  ["not-found", "too-few-checkpoints", "partial-failure"],
+);
 
 export const modelCheckpoints = new OpenAPIHono<EdgeEnv>()
   .openapi(postCheckpoint, async (c) => {

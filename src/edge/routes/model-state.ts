@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { refusing, STATE_IMPORT_REFUSALS } from "./refusals";
 import { MAX_IDEMPOTENCY_KEY_LENGTH, MAX_MODEL_BODY_BYTES } from "../../limits";
 import { fanOut, valuesOfEveryShard } from "../../models/fan-out";
 import { loadModel } from "../../models/registry";
@@ -8,27 +9,29 @@ import { modelETag, SAFETENSORS } from "../safetensors-response";
 import { ModelParams } from "../schemas/params";
 import { modelHeaders, safetensors } from "../schemas/models";
 import type { EdgeEnv } from "../types";
-import { json, problems } from "./common";
+import { json} from "./common";
 import { safetensorsBody } from "./state";
 
 /** A model's optimizer state in and out as safetensors, per tensor (docs/state.md). */
 
-const getModelState = createRoute({
-  method: "get",
-  path: "/v1/models/{model}/state",
-  middleware: [scoped("read", "model")] as const,
-  tags: ["models"],
-  operationId: "getModelState",
-  summary: "The model's optimizer state as safetensors, per tensor: `<tensor>` (weights), `<tensor>#<slot>` (PyTorch's names), `<tensor>#step` and `<tensor>#<scalar>`.",
-  description:
-    "Slots are F32 in the tensor's shape; the step and the scalars F64 0-d tensors. Streamed from the shards' own exports (no size limit beyond the model's). " +
-    "`__metadata__.versions` maps every shard to its version. If a shard changes while the answer streams, it ends short of its Content-Length: read again.",
-  request: { params: ModelParams },
-  responses: {
-    200: { description: "The state file.", headers: modelHeaders, content: safetensors },
-    ...problems(401, 403, 404, 409, 422, 502),
-  },
-});
+const getModelState = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/models/{model}/state",
+    middleware: [scoped("read", "model")] as const,
+    tags: ["models"],
+    operationId: "getModelState",
+    summary: "The model's optimizer state as safetensors, per tensor: `<tensor>` (weights), `<tensor>#<slot>` (PyTorch's names), `<tensor>#step` and `<tensor>#<scalar>`.",
+    description:
+      "Slots are F32 in the tensor's shape; the step and the scalars F64 0-d tensors. Streamed from the shards' own exports (no size limit beyond the model's). " +
+      "`__metadata__.versions` maps every shard to its version. If a shard changes while the answer streams, it ends short of its Content-Length: read again.",
+    request: { params: ModelParams },
+    responses: {
+      200: { description: "The state file.", headers: modelHeaders, content: safetensors },
+    },
+  }),
+  ["not-found", "state-mismatch", "version-mismatch", "partial-failure"],
+);
 
 const ModelStateImport = z
   .object({
@@ -36,30 +39,32 @@ const ModelStateImport = z
   })
   .openapi("ModelStateImport");
 
-const putModelState = createRoute({
-  method: "put",
-  path: "/v1/models/{model}/state",
-  middleware: [scoped("admin", "model")] as const,
-  tags: ["models"],
-  operationId: "putModelState",
-  summary: "Import a model's optimizer state file (as GET answers it): every shard imports its part as one new version, in parallel.",
-  description:
-    "Every tensor of the model with every part its rule keeps, and no other; tensors that share a shard share its step and scalars. " +
-    `Read whole, at most ${MAX_MODEL_BODY_BYTES} bytes (larger states are imported shard by shard). Once training has started, If-Match must name the model's ETag. ` +
-    "Each shard gets its own Idempotency-Key (`<key>#<index>`): a retry with the same key completes an import that some shards did not make (502).",
-  request: {
-    params: ModelParams,
-    headers: z.object({
-      "if-match": z.string().optional().openapi({ description: "The model's ETag (GET /v1/models/{model}/weights)." }),
-      "idempotency-key": z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional().openapi({ description: "A retry with the same key and body imports nothing twice." }),
-    }),
-    body: { required: true, content: safetensors },
-  },
-  responses: {
-    200: { description: "Every shard imported its part (or had, for a retry).", headers: { ETag: modelHeaders.ETag }, content: json(ModelStateImport) },
-    ...problems(400, 401, 403, 404, 409, 412, 413, 415, 422, 502),
-  },
-});
+const putModelState = refusing(
+  createRoute({
+    method: "put",
+    path: "/v1/models/{model}/state",
+    middleware: [scoped("admin", "model")] as const,
+    tags: ["models"],
+    operationId: "putModelState",
+    summary: "Import a model's optimizer state file (as GET answers it): every shard imports its part as one new version, in parallel.",
+    description:
+      "Every tensor of the model with every part its rule keeps, and no other; tensors that share a shard share its step and scalars. " +
+      `Read whole, at most ${MAX_MODEL_BODY_BYTES} bytes (larger states are imported shard by shard). Once training has started, If-Match must name the model's ETag. ` +
+      "Each shard gets its own Idempotency-Key (`<key>#<index>`): a retry with the same key completes an import that some shards did not make (502).",
+    request: {
+      params: ModelParams,
+      headers: z.object({
+        "if-match": z.string().optional().openapi({ description: "The model's ETag (GET /v1/models/{model}/weights)." }),
+        "idempotency-key": z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional().openapi({ description: "A retry with the same key and body imports nothing twice." }),
+      }),
+      body: { required: true, content: safetensors },
+    },
+    responses: {
+      200: { description: "Every shard imported its part (or had, for a retry).", headers: { ETag: modelHeaders.ETag }, content: json(ModelStateImport) },
+    },
+  }),
+  [...STATE_IMPORT_REFUSALS, "partial-failure"],
+);
 
 export const modelState = new OpenAPIHono<EdgeEnv>()
   .openapi(getModelState, async (c) => {

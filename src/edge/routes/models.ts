@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { PUSH_REFUSALS, refusing } from "./refusals";
 import type { Context } from "hono";
 import { catalogClient } from "../../catalog/client";
 import { MAX_SHARD_NAME_LENGTH } from "../../limits";
@@ -15,127 +16,146 @@ import { modelETag, safetensorsResponse } from "../safetensors-response";
 import { ModelInfo, ModelList, ModelManifestInput, modelHeaders, ModelPushSummary, safetensors } from "../schemas/models";
 import { ModelParams } from "../schemas/params";
 import type { EdgeEnv } from "../types";
-import { json, problems } from "./common";
+import { json} from "./common";
 import { listingPrefix } from "./shards";
 import { presentSummary } from "../present";
 
-const putModel = createRoute({
-  method: "put",
-  path: "/v1/models/{model}",
-  tags: ["models"],
-  operationId: "putModel",
-  summary: "Create a model: its tensors are laid out on shards, which are created with their configuration.",
-  description: "Idempotent: the same manifest again answers 200 (and completes a creation that failed half way); another manifest is 409.",
-  middleware: [scoped("admin", "model"), limitBody("json")] as const,
-  request: { params: ModelParams, body: { required: true, content: json(ModelManifestInput) } },
-  responses: {
-    200: { description: "The model exists with this manifest.", content: json(ModelInfo) },
-    201: { description: "Created.", content: json(ModelInfo) },
-    ...problems(400, 401, 403, 409, 413, 415),
-  },
-});
+const putModel = refusing(
+  createRoute({
+    method: "put",
+    path: "/v1/models/{model}",
+    tags: ["models"],
+    operationId: "putModel",
+    summary: "Create a model: its tensors are laid out on shards, which are created with their configuration.",
+    description: "Idempotent: the same manifest again answers 200 (and completes a creation that failed half way); another manifest is 409.",
+    middleware: [scoped("admin", "model"), limitBody("json")] as const,
+    request: { params: ModelParams, body: { required: true, content: json(ModelManifestInput) } },
+    responses: {
+      200: { description: "The model exists with this manifest.", content: json(ModelInfo) },
+      201: { description: "Created.", content: json(ModelInfo) },
+    },
+  }),
+  ["invalid-manifest", "invalid-config", "too-large", "config-conflict"],
+);
 
-const listModels = createRoute({
-  method: "get",
-  path: "/v1/models",
-  tags: ["models"],
-  operationId: "listModels",
-  summary: "The models the token can see (its name prefix); `prefix` narrows them.",
-  request: { query: z.object({ prefix: z.string().max(MAX_SHARD_NAME_LENGTH).optional() }) },
-  responses: { 200: { description: "The models, by name.", content: json(ModelList) }, ...problems(401) },
-});
+const listModels = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/models",
+    tags: ["models"],
+    operationId: "listModels",
+    summary: "The models the token can see (its name prefix); `prefix` narrows them.",
+    request: { query: z.object({ prefix: z.string().max(MAX_SHARD_NAME_LENGTH).optional() }) },
+    responses: { 200: { description: "The models, by name.", content: json(ModelList) } },
+  }),
+  [],
+);
 
-const getModel = createRoute({
-  method: "get",
-  path: "/v1/models/{model}",
-  middleware: [scoped("read", "model")] as const,
-  tags: ["models"],
-  operationId: "getModel",
-  summary: "The model's tensors, their layout on shards, and each shard's version.",
-  request: { params: ModelParams },
-  responses: { 200: { description: "The model.", content: json(ModelInfo) }, ...problems(401, 403, 404) },
-});
+const getModel = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/models/{model}",
+    middleware: [scoped("read", "model")] as const,
+    tags: ["models"],
+    operationId: "getModel",
+    summary: "The model's tensors, their layout on shards, and each shard's version.",
+    request: { params: ModelParams },
+    responses: { 200: { description: "The model.", content: json(ModelInfo) } },
+  }),
+  ["not-found", "partial-failure"],
+);
 
-const deleteModelRoute = createRoute({
-  method: "delete",
-  path: "/v1/models/{model}",
-  middleware: [scoped("admin", "model")] as const,
-  tags: ["models"],
-  operationId: "deleteModel",
-  summary: "Delete the model and its shards.",
-  request: { params: ModelParams },
-  responses: { 204: { description: "Deleted." }, ...problems(401, 403, 404) },
-});
+const deleteModelRoute = refusing(
+  createRoute({
+    method: "delete",
+    path: "/v1/models/{model}",
+    middleware: [scoped("admin", "model")] as const,
+    tags: ["models"],
+    operationId: "deleteModel",
+    summary: "Delete the model and its shards.",
+    request: { params: ModelParams },
+    responses: { 204: { description: "Deleted." } },
+  }),
+  ["not-found", "partial-failure"],
+);
 
-const pushModelRoute = createRoute({
-  method: "post",
-  path: "/v1/models/{model}/gradients",
-  middleware: [scoped("train", "model", "push gradients to")] as const,
-  tags: ["models"],
-  operationId: "pushModelGradient",
-  summary: "Push a whole model's gradient as safetensors: every shard steps, in parallel; the updated model comes back.",
-  description:
-    "The body must hold every tensor of the model, F32, in its shape (checked before anything is applied, as are NaN/Inf under the reject policy). " +
-    "Each shard gets its part with the Idempotency-Key `<key>#<shard index>`: if some shards fail (502 partial-failure, per shard and tensor), " +
-    "the same request with the same key completes the push without applying anything twice.",
-  request: {
-    params: ModelParams,
-    headers: PushHeaders,
-    body: { required: true, content: safetensors },
-  },
-  responses: {
-    200: {
-      description: "The updated model (safetensors) where the next gradient is to be taken: the weights, or per tensor the point where the rule's point is distinct from the weights (X-Point); with return=minimal the shards' summaries.",
-      headers: { ...modelHeaders, ...pointResponseHeader }, content: { ...safetensors, ...json(ModelPushSummary) } },
-    202: { description: "Rounds mode: counted in the shards' open rounds.", content: json(ModelPushSummary) },
-    ...problems(400, 401, 403, 404, 409, 413, 415, 422, 429, 502),
-  },
-});
+const pushModelRoute = refusing(
+  createRoute({
+    method: "post",
+    path: "/v1/models/{model}/gradients",
+    middleware: [scoped("train", "model", "push gradients to")] as const,
+    tags: ["models"],
+    operationId: "pushModelGradient",
+    summary: "Push a whole model's gradient as safetensors: every shard steps, in parallel; the updated model comes back.",
+    description:
+      "The body must hold every tensor of the model, F32, in its shape (checked before anything is applied, as are NaN/Inf under the reject policy). " +
+      "Each shard gets its part with the Idempotency-Key `<key>#<shard index>`: if some shards fail (502 partial-failure, per shard and tensor), " +
+      "the same request with the same key completes the push without applying anything twice.",
+    request: {
+      params: ModelParams,
+      headers: PushHeaders,
+      body: { required: true, content: safetensors },
+    },
+    responses: {
+      200: {
+        description: "The updated model (safetensors) where the next gradient is to be taken: the weights, or per tensor the point where the rule's point is distinct from the weights (X-Point); with return=minimal the shards' summaries.",
+        headers: { ...modelHeaders, ...pointResponseHeader }, content: { ...safetensors, ...json(ModelPushSummary) } },
+      202: { description: "Rounds mode: counted in the shards' open rounds.", content: json(ModelPushSummary) },
+    },
+  }),
+  [...PUSH_REFUSALS, "partial-failure"],
+);
 
-const getModelWeights = createRoute({
-  method: "get",
-  path: "/v1/models/{model}/weights",
-  middleware: [scoped("read", "model")] as const,
-  tags: ["models"],
-  operationId: "getModelWeights",
-  summary: "The whole model's weights as safetensors.",
-  request: { params: ModelParams, headers: z.object({ "if-none-match": z.string().optional() }) },
-  responses: {
-    200: { description: "The weights.", headers: modelHeaders, content: safetensors },
-    304: { description: "Not modified since the ETag in If-None-Match.", headers: modelHeaders },
-    ...problems(401, 403, 404),
-  },
-});
+const getModelWeights = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/models/{model}/weights",
+    middleware: [scoped("read", "model")] as const,
+    tags: ["models"],
+    operationId: "getModelWeights",
+    summary: "The whole model's weights as safetensors.",
+    request: { params: ModelParams, headers: z.object({ "if-none-match": z.string().optional() }) },
+    responses: {
+      200: { description: "The weights.", headers: modelHeaders, content: safetensors },
+      304: { description: "Not modified since the ETag in If-None-Match.", headers: modelHeaders },
+    },
+  }),
+  ["not-found", "partial-failure"],
+);
 
-const getModelPoint = createRoute({
-  method: "get",
-  path: "/v1/models/{model}/point",
-  middleware: [scoped("read", "model")] as const,
-  tags: ["models"],
-  operationId: "getModelPoint",
-  summary: "The whole model's evaluation point as safetensors: where the next gradient is to be taken, per tensor (the weights for most rules).",
-  request: { params: ModelParams, headers: getModelWeights.request.headers },
-  responses: {
-    200: { description: "The point.", headers: { ...modelHeaders, ...pointResponseHeader }, content: safetensors },
-    304: { description: "Not modified since the ETag in If-None-Match.", headers: modelHeaders },
-    ...problems(401, 403, 404),
-  },
-});
+const getModelPoint = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/models/{model}/point",
+    middleware: [scoped("read", "model")] as const,
+    tags: ["models"],
+    operationId: "getModelPoint",
+    summary: "The whole model's evaluation point as safetensors: where the next gradient is to be taken, per tensor (the weights for most rules).",
+    request: { params: ModelParams, headers: getModelWeights.request.headers },
+    responses: {
+      200: { description: "The point.", headers: { ...modelHeaders, ...pointResponseHeader }, content: safetensors },
+      304: { description: "Not modified since the ETag in If-None-Match.", headers: modelHeaders },
+    },
+  }),
+  ["not-found", "partial-failure"],
+);
 
-const getModelAverage = createRoute({
-  method: "get",
-  path: "/v1/models/{model}/averages/{name}",
-  middleware: [scoped("read", "model")] as const,
-  tags: ["models"],
-  operationId: "getModelAverage",
-  summary: "A running average (EMA, SWA, ASGD's `ax`) of the whole model as safetensors: the ensemble endpoint for models.",
-  request: { params: ModelParams.extend({ name: z.string().openapi({ param: { name: "name", in: "path" } }) }), headers: getModelWeights.request.headers },
-  responses: {
-    200: { description: "The average.", headers: modelHeaders, content: safetensors },
-    304: { description: "Not modified since the ETag in If-None-Match.", headers: modelHeaders },
-    ...problems(401, 403, 404),
-  },
-});
+const getModelAverage = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/models/{model}/averages/{name}",
+    middleware: [scoped("read", "model")] as const,
+    tags: ["models"],
+    operationId: "getModelAverage",
+    summary: "A running average (EMA, SWA, ASGD's `ax`) of the whole model as safetensors: the ensemble endpoint for models.",
+    request: { params: ModelParams.extend({ name: z.string().openapi({ param: { name: "name", in: "path" } }) }), headers: getModelWeights.request.headers },
+    responses: {
+      200: { description: "The average.", headers: modelHeaders, content: safetensors },
+      304: { description: "Not modified since the ETag in If-None-Match.", headers: modelHeaders },
+    },
+  }),
+  ["not-found", "partial-failure"],
+);
 
 /** Answers a model's vectors as safetensors, or 304 when If-None-Match names their ETag. */
 function sendModel(c: Context<EdgeEnv>, model: Model, reads: ReadonlyMap<string, VectorRead>, headers: Record<string, string> = {}) {

@@ -1,7 +1,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { refusing } from "./refusals";
 import { referenceOf, ruleDefaults, scheduleTypes, shardRuleNames } from "../../optim";
 import type { EdgeEnv } from "../types";
-import { problems } from "./common";
+import {} from "./common";
 
 const RuleCatalog = z
   .object({
@@ -16,15 +17,18 @@ const RuleCatalog = z
   })
   .openapi("RuleCatalog");
 
-const listRules = createRoute({
-  method: "get",
-  path: "/v1/rules",
-  tags: ["service"],
-  operationId: "listRules",
-  summary: "Update rules with their default hyperparameters, and schedule types.",
-  security: [],
-  responses: { 200: { description: "The catalogue.", content: { "application/json": { schema: RuleCatalog } } }, ...problems("4XX") },
-});
+const listRules = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/rules",
+    tags: ["service"],
+    operationId: "listRules",
+    summary: "Update rules with their default hyperparameters, and schedule types.",
+    security: [],
+    responses: { 200: { description: "The catalogue.", content: { "application/json": { schema: RuleCatalog } } } },
+  }),
+  [],
+);
 
 /** The catalogue of update rules and schedules, with every hyperparameter's default. */
 export const ruleCatalogue = new OpenAPIHono<EdgeEnv>().openapi(listRules, (c) =>

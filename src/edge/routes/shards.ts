@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { refusing } from "./refusals";
 import { catalogClient } from "../../catalog/client";
 import { MAX_SHARD_NAME_LENGTH } from "../../limits";
 import { shardClient } from "../../shard/client";
@@ -8,39 +9,44 @@ import { scheduleSchemas, ShardConfigInput } from "../../config";
 import { ShardParams } from "../schemas/params";
 import { ShardInfo } from "../schemas/responses";
 import type { EdgeEnv } from "../types";
-import { json, problems } from "./common";
+import { json} from "./common";
 import { presentHistory, presentInfo } from "../present";
 
-const putShard = createRoute({
-  method: "put",
-  path: "/v1/shards/{shard}",
-  tags: ["shards"],
-  operationId: "putShard",
-  summary: "Create a shard (idempotent), or replace it.",
-  description: "A re-PUT of the same configuration is a no-op (200); a different one is 409 unless `replace=true`, which starts the shard afresh.",
-  middleware: [scoped("admin", "shard"), limitBody("json")] as const,
-  request: {
-    params: ShardParams,
-    query: z.object({ replace: z.enum(["true", "false"]).optional().openapi({ description: "Replace an existing shard with a different configuration." }) }),
-    body: { required: true, content: json(ShardConfigInput) },
-  },
-  responses: {
-    200: { description: "The shard exists with this configuration already.", content: json(ShardInfo) },
-    201: { description: "The shard was created.", content: json(ShardInfo) },
-    ...problems(400, 401, 403, 409, 413, 415),
-  },
-});
+const putShard = refusing(
+  createRoute({
+    method: "put",
+    path: "/v1/shards/{shard}",
+    tags: ["shards"],
+    operationId: "putShard",
+    summary: "Create a shard (idempotent), or replace it.",
+    description: "A re-PUT of the same configuration is a no-op (200); a different one is 409 unless `replace=true`, which starts the shard afresh.",
+    middleware: [scoped("admin", "shard"), limitBody("json")] as const,
+    request: {
+      params: ShardParams,
+      query: z.object({ replace: z.enum(["true", "false"]).optional().openapi({ description: "Replace an existing shard with a different configuration." }) }),
+      body: { required: true, content: json(ShardConfigInput) },
+    },
+    responses: {
+      200: { description: "The shard exists with this configuration already.", content: json(ShardInfo) },
+      201: { description: "The shard was created.", content: json(ShardInfo) },
+    },
+  }),
+  ["invalid-config", "config-conflict", "too-large", "owned-by-model"],
+);
 
-const getShard = createRoute({
-  method: "get",
-  path: "/v1/shards/{shard}",
-  middleware: [scoped("read", "shard")] as const,
-  tags: ["shards"],
-  operationId: "getShard",
-  summary: "The shard's configuration, version, learning rate, sizes and timestamps.",
-  request: { params: ShardParams },
-  responses: { 200: { description: "The shard.", content: json(ShardInfo) }, ...problems(401, 403, 404) },
-});
+const getShard = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/shards/{shard}",
+    middleware: [scoped("read", "shard")] as const,
+    tags: ["shards"],
+    operationId: "getShard",
+    summary: "The shard's configuration, version, learning rate, sizes and timestamps.",
+    request: { params: ShardParams },
+    responses: { 200: { description: "The shard.", content: json(ShardInfo) } },
+  }),
+  ["not-found"],
+);
 
 const PatchBody = z
   .strictObject({
@@ -53,57 +59,69 @@ const PatchBody = z
   })
   .openapi("ShardPatch");
 
-const patchShard = createRoute({
-  method: "patch",
-  path: "/v1/shards/{shard}",
-  tags: ["shards"],
-  operationId: "patchShard",
-  summary: "Change hyperparameters or schedules live.",
-  description: "Recorded with the version at which it took effect (GET .../history). A new schedule counts updates from that version. The optimizer state is kept byte for byte; a change that would add or remove state is refused.",
-  middleware: [scoped("admin", "shard"), limitBody("json")] as const,
-  request: { params: ShardParams, body: { required: true, content: json(PatchBody) } },
-  responses: { 200: { description: "The shard after the change.", content: json(ShardInfo) }, ...problems(400, 401, 403, 404, 413, 415) },
-});
+const patchShard = refusing(
+  createRoute({
+    method: "patch",
+    path: "/v1/shards/{shard}",
+    tags: ["shards"],
+    operationId: "patchShard",
+    summary: "Change hyperparameters or schedules live.",
+    description: "Recorded with the version at which it took effect (GET .../history). A new schedule counts updates from that version. The optimizer state is kept byte for byte; a change that would add or remove state is refused.",
+    middleware: [scoped("admin", "shard"), limitBody("json")] as const,
+    request: { params: ShardParams, body: { required: true, content: json(PatchBody) } },
+    responses: { 200: { description: "The shard after the change.", content: json(ShardInfo) } },
+  }),
+  ["not-found", "invalid-config", "too-large", "owned-by-model"],
+);
 
 const History = z
   .array(z.object({ version: z.number().int(), change: z.unknown(), at: z.string() }))
   .openapi("ConfigHistory");
 
-const getHistory = createRoute({
-  method: "get",
-  path: "/v1/shards/{shard}/history",
-  middleware: [scoped("read", "shard")] as const,
-  tags: ["shards"],
-  operationId: "getShardHistory",
-  summary: "Every live change of hyperparameters or schedule, with the version it took effect at.",
-  request: { params: ShardParams },
-  responses: { 200: { description: "The changes, oldest first.", content: json(History) }, ...problems(401, 403, 404) },
-});
+const getHistory = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/shards/{shard}/history",
+    middleware: [scoped("read", "shard")] as const,
+    tags: ["shards"],
+    operationId: "getShardHistory",
+    summary: "Every live change of hyperparameters or schedule, with the version it took effect at.",
+    request: { params: ShardParams },
+    responses: { 200: { description: "The changes, oldest first.", content: json(History) } },
+  }),
+  ["not-found"],
+);
 
-const deleteShard = createRoute({
-  method: "delete",
-  path: "/v1/shards/{shard}",
-  middleware: [scoped("admin", "shard")] as const,
-  tags: ["shards"],
-  operationId: "deleteShard",
-  summary: "Delete the shard and all its state.",
-  request: { params: ShardParams },
-  responses: { 204: { description: "Deleted." }, ...problems(401, 403, 404) },
-});
+const deleteShard = refusing(
+  createRoute({
+    method: "delete",
+    path: "/v1/shards/{shard}",
+    middleware: [scoped("admin", "shard")] as const,
+    tags: ["shards"],
+    operationId: "deleteShard",
+    summary: "Delete the shard and all its state.",
+    request: { params: ShardParams },
+    responses: { 204: { description: "Deleted." } },
+  }),
+  ["not-found", "owned-by-model"],
+);
 
 const ShardList = z
   .object({ shards: z.array(z.object({ name: z.string(), model: z.string().nullable(), created_at: z.string() })) })
   .openapi("ShardList");
 
-const listShards = createRoute({
-  method: "get",
-  path: "/v1/shards",
-  tags: ["shards"],
-  operationId: "listShards",
-  summary: "The shards the token can see (its name prefix), from the catalog; `prefix` narrows them.",
-  request: { query: z.object({ prefix: z.string().max(MAX_SHARD_NAME_LENGTH).optional().openapi({ description: "Only names starting with this." }) }) },
-  responses: { 200: { description: "The shards, by name.", content: json(ShardList) }, ...problems(401) },
-});
+const listShards = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/shards",
+    tags: ["shards"],
+    operationId: "listShards",
+    summary: "The shards the token can see (its name prefix), from the catalog; `prefix` narrows them.",
+    request: { query: z.object({ prefix: z.string().max(MAX_SHARD_NAME_LENGTH).optional().openapi({ description: "Only names starting with this." }) }) },
+    responses: { 200: { description: "The shards, by name.", content: json(ShardList) } },
+  }),
+  [],
+);
 
 /** The prefix a listing covers: the token's, narrowed by the query's (never widened). */
 export function listingPrefix(tokenPrefix: string, asked: string | undefined): string | null {

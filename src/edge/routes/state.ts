@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { refusing, STATE_IMPORT_REFUSALS } from "./refusals";
 import type { Context } from "hono";
 import { MAX_IDEMPOTENCY_KEY_LENGTH, MAX_STATE_BODY_BYTES } from "../../limits";
 import { refuse } from "../../problems";
@@ -12,7 +13,7 @@ import { integerHeader, replayedHeader } from "../schemas/headers";
 import { ShardParams } from "../schemas/params";
 import { safetensors } from "../schemas/models";
 import type { EdgeEnv } from "../types";
-import { json, problems, vectorResponseHeaders } from "./common";
+import { json, vectorResponseHeaders} from "./common";
 import { revisionOf } from "./weights";
 
 /** The optimizer state of a shard in and out as safetensors (docs/state.md). */
@@ -22,23 +23,25 @@ const stateHeaders = {
   "X-Shard-Step": integerHeader("The optimizer's step (the `step` tensor)."),
 };
 
-const getState = createRoute({
-  method: "get",
-  path: "/v1/shards/{shard}/state",
-  middleware: [scoped("read", "shard")] as const,
-  tags: ["weights"],
-  operationId: "getShardState",
-  summary: "The optimizer state as safetensors: the weights, every slot under PyTorch's name, the step and the rule's scalars.",
-  description:
-    "Tensors: `weights` (F32 [length]), each slot of the rule (`exp_avg`, `exp_avg_sq`, `momentum_buffer`, ...: F32 of the slot's length), `step` and each scalar " +
-    "of the rule (`mu_product`, ...) as F64 0-d tensors. `__metadata__` holds `rule`, `hyper` (the resolved hyperparameters, JSON), `version`, `revision`, `step`. " +
-    "Streamed: the answer may be larger than any one RPC. It is one state of the shard: if the shard changes while it streams, the answer ends short of its Content-Length; read again.",
-  request: { params: ShardParams },
-  responses: {
-    200: { description: "The state file.", headers: stateHeaders, content: safetensors },
-    ...problems(400, 401, 403, 404),
-  },
-});
+const getState = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/shards/{shard}/state",
+    middleware: [scoped("read", "shard")] as const,
+    tags: ["weights"],
+    operationId: "getShardState",
+    summary: "The optimizer state as safetensors: the weights, every slot under PyTorch's name, the step and the rule's scalars.",
+    description:
+      "Tensors: `weights` (F32 [length]), each slot of the rule (`exp_avg`, `exp_avg_sq`, `momentum_buffer`, ...: F32 of the slot's length), `step` and each scalar " +
+      "of the rule (`mu_product`, ...) as F64 0-d tensors. `__metadata__` holds `rule`, `hyper` (the resolved hyperparameters, JSON), `version`, `revision`, `step`. " +
+      "Streamed: the answer may be larger than any one RPC. It is one state of the shard: if the shard changes while it streams, the answer ends short of its Content-Length; read again.",
+    request: { params: ShardParams },
+    responses: {
+      200: { description: "The state file.", headers: stateHeaders, content: safetensors },
+    },
+  }),
+  ["not-found"],
+);
 
 const ImportResult = z
   .object({
@@ -48,34 +51,36 @@ const ImportResult = z
   })
   .openapi("StateImportResult");
 
-const putState = createRoute({
-  method: "put",
-  path: "/v1/shards/{shard}/state",
-  middleware: [scoped("admin", "shard")] as const,
-  tags: ["weights"],
-  operationId: "putShardState",
-  summary: "Import an optimizer state file (as GET answers it) as one new version: weights, slots, step and scalars replaced together.",
-  description:
-    "Every tensor the shard keeps must be there and no other: vectors F32 of their exact length, `step` and the scalars 0-d F64 or F32, every value finite, " +
-    "`step` a non-negative whole number, each scalar within its rule's range. Any mismatch is refused and changes nothing; averages are left as they are. " +
-    `Once training has started (version > 0) an import must carry If-Match with the current ETag. At most ${MAX_STATE_BODY_BYTES} bytes, streamed to the shard.`,
-  request: {
-    params: ShardParams,
-    headers: z.object({
-      "if-match": z.string().optional().openapi({ description: "The ETag the import expects the shard to be at." }),
-      "idempotency-key": z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional().openapi({ description: "A retry with the same key and body answers the first import and changes nothing." }),
-    }),
-    body: { required: true, content: safetensors },
-  },
-  responses: {
-    200: {
-      description: "Imported (or, replayed, imported by the first request with this Idempotency-Key).",
-      headers: { ...vectorResponseHeaders, ...replayedHeader },
-      content: json(ImportResult),
+const putState = refusing(
+  createRoute({
+    method: "put",
+    path: "/v1/shards/{shard}/state",
+    middleware: [scoped("admin", "shard")] as const,
+    tags: ["weights"],
+    operationId: "putShardState",
+    summary: "Import an optimizer state file (as GET answers it) as one new version: weights, slots, step and scalars replaced together.",
+    description:
+      "Every tensor the shard keeps must be there and no other: vectors F32 of their exact length, `step` and the scalars 0-d F64 or F32, every value finite, " +
+      "`step` a non-negative whole number, each scalar within its rule's range. Any mismatch is refused and changes nothing; averages are left as they are. " +
+      `Once training has started (version > 0) an import must carry If-Match with the current ETag. At most ${MAX_STATE_BODY_BYTES} bytes, streamed to the shard.`,
+    request: {
+      params: ShardParams,
+      headers: z.object({
+        "if-match": z.string().optional().openapi({ description: "The ETag the import expects the shard to be at." }),
+        "idempotency-key": z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional().openapi({ description: "A retry with the same key and body answers the first import and changes nothing." }),
+      }),
+      body: { required: true, content: safetensors },
     },
-    ...problems(400, 401, 403, 404, 409, 412, 413, 415, 422),
-  },
-});
+    responses: {
+      200: {
+        description: "Imported (or, replayed, imported by the first request with this Idempotency-Key).",
+        headers: { ...vectorResponseHeaders, ...replayedHeader },
+        content: json(ImportResult),
+      },
+    },
+  }),
+  [...STATE_IMPORT_REFUSALS, "invalid-header"],
+);
 
 /** The streamed answer of an export. */
 function stateResponse(c: Context, state: StateExport): Response {

@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { refusing } from "./refusals";
 import { SweepConfigInput } from "../../config/sweep";
 import { safetensorsHeader } from "../../formats/safetensors";
 import { sweepClient } from "../../master/client";
@@ -31,175 +32,212 @@ import {
   TrialParams,
 } from "../schemas/sweeps";
 import type { EdgeEnv } from "../types";
-import { json, problems } from "./common";
+import { json} from "./common";
 
 /** Sweeps (docs/sweeps.md): the resource, its workers' leases and reports, its views, plots and ensembles. */
 
 const tags = ["sweeps"];
 const svg = { "image/svg+xml": { schema: z.string().openapi({ description: "An SVG document." }) } };
 
-const putSweep = createRoute({
-  method: "put",
-  path: "/v1/sweeps/{sweep}",
-  tags,
-  operationId: "putSweep",
-  summary: "Create a sweep (idempotent): a search space, an objective, an algorithm, budgets, a pruner, a seed and the trials' template.",
-  description: "A re-PUT of the same configuration is a no-op (200); another one is 409 (delete the sweep first).",
-  middleware: [scoped("admin", "sweep"), limitBody("json")] as const,
-  request: { params: SweepParams, body: { required: true, content: json(SweepConfigInput) } },
-  responses: {
-    200: { description: "The sweep exists with this configuration already.", content: json(Sweep) },
-    201: { description: "Created.", content: json(Sweep) },
-    ...problems(400, 401, 403, 409, 413, 415),
-  },
-});
-
-const getSweep = createRoute({
-  method: "get",
-  path: "/v1/sweeps/{sweep}",
-  tags,
-  operationId: "getSweep",
-  summary: "The sweep: its configuration, counts of trials by state, the best trial, boundary warnings and stages.",
-  middleware: [scoped("read", "sweep")] as const,
-  request: { params: SweepParams },
-  responses: { 200: { description: "The sweep.", content: json(Sweep) }, ...problems(401, 403, 404) },
-});
-
-const deleteSweep = createRoute({
-  method: "delete",
-  path: "/v1/sweeps/{sweep}",
-  tags,
-  operationId: "deleteSweep",
-  summary: "Delete the sweep, its trials and their shards.",
-  middleware: [scoped("admin", "sweep")] as const,
-  request: { params: SweepParams },
-  responses: { 204: { description: "Deleted." }, ...problems(401, 403, 404) },
-});
-
-const listTrials = createRoute({
-  method: "get",
-  path: "/v1/sweeps/{sweep}/trials",
-  tags,
-  operationId: "listTrials",
-  summary: "The trials table: parameters, state, objective, metrics, budget, checkpoint, by id.",
-  middleware: [scoped("read", "sweep")] as const,
-  request: { params: SweepParams },
-  responses: { 200: { description: "The trials.", content: json(TrialList) }, ...problems(401, 403, 404) },
-});
-
-const askTrial = createRoute({
-  method: "post",
-  path: "/v1/sweeps/{sweep}/trials",
-  tags,
-  operationId: "askTrial",
-  summary: "Lease a trial: its parameters, its shard, its budget and the lease's expiry; or wait, or done.",
-  description:
-    "A worker's loop: ask, train (pushing to the trial's shard), report at intervals, complete. Each report renews the lease; a lease that " +
-    "expires sends the trial back to the queue, and the next worker resumes it from its last checkpoint. `status: wait` says when to ask again " +
-    "(the parallel budget is full, or a coarse-to-fine stage waits for its previous stage); `status: done`: every trial has finished.",
-  middleware: [scoped("train", "sweep"), limitBody("json")] as const,
-  request: { params: SweepParams, headers: AskHeaders, body: { required: false, content: json(AskBody) } },
-  responses: { 200: { description: "A lease, or wait, or done.", content: json(Lease) }, ...problems(400, 401, 403, 404, 413, 415) },
-});
-
-const getTrial = createRoute({
-  method: "get",
-  path: "/v1/sweeps/{sweep}/trials/{trial}",
-  tags,
-  operationId: "getTrial",
-  summary: "One trial with its learning curve (every report's step, objective and metrics).",
-  middleware: [scoped("read", "sweep")] as const,
-  request: { params: TrialParams },
-  responses: { 200: { description: "The trial.", content: json(TrialDetail) }, ...problems(400, 401, 403, 404) },
-});
-
-const reportTrial = createRoute({
-  method: "post",
-  path: "/v1/sweeps/{sweep}/trials/{trial}/reports",
-  tags,
-  operationId: "reportTrial",
-  summary: "Report intermediate metrics at a step: the answer says continue or stop (pruned, or budget used).",
-  description: "Renews the lease. `checkpoint: true` snapshots the trial's shard first. A report of a step already recorded answers the same decision.",
-  middleware: [scoped("train", "sweep"), limitBody("json")] as const,
-  request: { params: TrialParams, body: { required: true, content: json(ReportBody) } },
-  responses: { 200: { description: "The decision.", content: json(ReportAnswer) }, ...problems(400, 401, 403, 404, 409, 413, 415) },
-});
-
-const completeTrial = createRoute({
-  method: "post",
-  path: "/v1/sweeps/{sweep}/trials/{trial}/complete",
-  tags,
-  operationId: "completeTrial",
-  summary: "End the trial with its final metrics (or `failed` with why). Idempotent under its lease.",
-  middleware: [scoped("train", "sweep"), limitBody("json")] as const,
-  request: { params: TrialParams, body: { required: true, content: json(CompleteBody) } },
-  responses: { 200: { description: "The trial.", content: json(Trial) }, ...problems(400, 401, 403, 404, 409, 413, 415) },
-});
-
-const postReplicates = createRoute({
-  method: "post",
-  path: "/v1/sweeps/{sweep}/replicates",
-  tags,
-  operationId: "replicateTrial",
-  summary: "Make sure a trial (default: the best) has `count` replicates: its parameters under other initialisation seeds, queued for workers.",
-  description: "Declarative, so a retry creates nothing more. Replicates are not part of the search (the algorithms never see them).",
-  middleware: [scoped("admin", "sweep"), limitBody("json")] as const,
-  request: { params: SweepParams, body: { required: true, content: json(ReplicatesBody) } },
-  responses: { 200: { description: "The replicates.", content: json(TrialList) }, ...problems(400, 401, 403, 404, 413, 415) },
-});
-
-const getEnsemble = createRoute({
-  method: "get",
-  path: "/v1/sweeps/{sweep}/ensemble",
-  tags,
-  operationId: "getSweepEnsemble",
-  summary: "The members' weights in one safetensors file (`trial-<id>` for a shard's vector, `trial-<id>/<tensor>` for a model's tensors), best first in X-Ensemble-Members: average their predictions.",
-  description: "`top=k`: the top k trials of the search. `replicates_of=<id>` (or neither: the best trial): the trial and its complete replicates.",
-  middleware: [scoped("read", "sweep")] as const,
-  request: { params: SweepParams, query: EnsembleQuery },
-  responses: {
-    200: {
-      description: "The members' weights.",
-      headers: { "X-Ensemble-Members": stringHeader("The members' tensor names, comma-separated, best first.") },
-      content: safetensors,
+const putSweep = refusing(
+  createRoute({
+    method: "put",
+    path: "/v1/sweeps/{sweep}",
+    tags,
+    operationId: "putSweep",
+    summary: "Create a sweep (idempotent): a search space, an objective, an algorithm, budgets, a pruner, a seed and the trials' template.",
+    description: "A re-PUT of the same configuration is a no-op (200); another one is 409 (delete the sweep first).",
+    middleware: [scoped("admin", "sweep"), limitBody("json")] as const,
+    request: { params: SweepParams, body: { required: true, content: json(SweepConfigInput) } },
+    responses: {
+      200: { description: "The sweep exists with this configuration already.", content: json(Sweep) },
+      201: { description: "Created.", content: json(Sweep) },
     },
-    ...problems(400, 401, 403, 404),
-  },
-});
+  }),
+  ["invalid-config", "sweep-conflict"],
+);
 
-const objectivePlot = createRoute({
-  method: "get",
-  path: "/v1/sweeps/{sweep}/plots/objective",
-  tags,
-  operationId: "getObjectivePlot",
-  summary: "The objective against one parameter, as SVG (log axis for a log-scaled parameter).",
-  middleware: [scoped("read", "sweep")] as const,
-  request: { params: SweepParams, query: PlotQuery },
-  responses: { 200: { description: "The plot.", content: svg }, ...problems(400, 401, 403, 404) },
-});
+const getSweep = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/sweeps/{sweep}",
+    tags,
+    operationId: "getSweep",
+    summary: "The sweep: its configuration, counts of trials by state, the best trial, boundary warnings and stages.",
+    middleware: [scoped("read", "sweep")] as const,
+    request: { params: SweepParams },
+    responses: { 200: { description: "The sweep.", content: json(Sweep) } },
+  }),
+  ["not-found"],
+);
 
-const curvesPlot = createRoute({
-  method: "get",
-  path: "/v1/sweeps/{sweep}/plots/curves",
-  tags,
-  operationId: "getCurvesPlot",
-  summary: "The learning curves of the trials, as SVG.",
-  middleware: [scoped("read", "sweep")] as const,
-  request: { params: SweepParams },
-  responses: { 200: { description: "The plot.", content: svg }, ...problems(401, 403, 404) },
-});
+const deleteSweep = refusing(
+  createRoute({
+    method: "delete",
+    path: "/v1/sweeps/{sweep}",
+    tags,
+    operationId: "deleteSweep",
+    summary: "Delete the sweep, its trials and their shards.",
+    middleware: [scoped("admin", "sweep")] as const,
+    request: { params: SweepParams },
+    responses: { 204: { description: "Deleted." } },
+  }),
+  ["not-found"],
+);
+
+const listTrials = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/sweeps/{sweep}/trials",
+    tags,
+    operationId: "listTrials",
+    summary: "The trials table: parameters, state, objective, metrics, budget, checkpoint, by id.",
+    middleware: [scoped("read", "sweep")] as const,
+    request: { params: SweepParams },
+    responses: { 200: { description: "The trials.", content: json(TrialList) } },
+  }),
+  ["not-found"],
+);
+
+const askTrial = refusing(
+  createRoute({
+    method: "post",
+    path: "/v1/sweeps/{sweep}/trials",
+    tags,
+    operationId: "askTrial",
+    summary: "Lease a trial: its parameters, its shard, its budget and the lease's expiry; or wait, or done.",
+    description:
+      "A worker's loop: ask, train (pushing to the trial's shard), report at intervals, complete. Each report renews the lease; a lease that " +
+      "expires sends the trial back to the queue, and the next worker resumes it from its last checkpoint. `status: wait` says when to ask again " +
+      "(the parallel budget is full, or a coarse-to-fine stage waits for its previous stage); `status: done`: every trial has finished.",
+    middleware: [scoped("train", "sweep"), limitBody("json")] as const,
+    request: { params: SweepParams, headers: AskHeaders, body: { required: false, content: json(AskBody) } },
+    responses: { 200: { description: "A lease, or wait, or done.", content: json(Lease) } },
+  }),
+  ["not-found"],
+);
+
+const getTrial = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/sweeps/{sweep}/trials/{trial}",
+    tags,
+    operationId: "getTrial",
+    summary: "One trial with its learning curve (every report's step, objective and metrics).",
+    middleware: [scoped("read", "sweep")] as const,
+    request: { params: TrialParams },
+    responses: { 200: { description: "The trial.", content: json(TrialDetail) } },
+  }),
+  ["not-found"],
+);
+
+const reportTrial = refusing(
+  createRoute({
+    method: "post",
+    path: "/v1/sweeps/{sweep}/trials/{trial}/reports",
+    tags,
+    operationId: "reportTrial",
+    summary: "Report intermediate metrics at a step: the answer says continue or stop (pruned, or budget used).",
+    description: "Renews the lease. `checkpoint: true` snapshots the trial's shard first. A report of a step already recorded answers the same decision.",
+    middleware: [scoped("train", "sweep"), limitBody("json")] as const,
+    request: { params: TrialParams, body: { required: true, content: json(ReportBody) } },
+    responses: { 200: { description: "The decision.", content: json(ReportAnswer) } },
+  }),
+  ["not-found", "lease-lost", "report-out-of-order", "too-many-reports", "too-many-checkpoints", "partial-failure"],
+);
+
+const completeTrial = refusing(
+  createRoute({
+    method: "post",
+    path: "/v1/sweeps/{sweep}/trials/{trial}/complete",
+    tags,
+    operationId: "completeTrial",
+    summary: "End the trial with its final metrics (or `failed` with why). Idempotent under its lease.",
+    middleware: [scoped("train", "sweep"), limitBody("json")] as const,
+    request: { params: TrialParams, body: { required: true, content: json(CompleteBody) } },
+    responses: { 200: { description: "The trial.", content: json(Trial) } },
+  }),
+  ["not-found", "lease-lost"],
+);
+
+const postReplicates = refusing(
+  createRoute({
+    method: "post",
+    path: "/v1/sweeps/{sweep}/replicates",
+    tags,
+    operationId: "replicateTrial",
+    summary: "Make sure a trial (default: the best) has `count` replicates: its parameters under other initialisation seeds, queued for workers.",
+    description: "Declarative, so a retry creates nothing more. Replicates are not part of the search (the algorithms never see them).",
+    middleware: [scoped("admin", "sweep"), limitBody("json")] as const,
+    request: { params: SweepParams, body: { required: true, content: json(ReplicatesBody) } },
+    responses: { 200: { description: "The replicates.", content: json(TrialList) } },
+  }),
+  ["not-found"],
+);
+
+const getEnsemble = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/sweeps/{sweep}/ensemble",
+    tags,
+    operationId: "getSweepEnsemble",
+    summary: "The members' weights in one safetensors file (`trial-<id>` for a shard's vector, `trial-<id>/<tensor>` for a model's tensors), best first in X-Ensemble-Members: average their predictions.",
+    description: "`top=k`: the top k trials of the search. `replicates_of=<id>` (or neither: the best trial): the trial and its complete replicates.",
+    middleware: [scoped("read", "sweep")] as const,
+    request: { params: SweepParams, query: EnsembleQuery },
+    responses: {
+      200: {
+        description: "The members' weights.",
+        headers: { "X-Ensemble-Members": stringHeader("The members' tensor names, comma-separated, best first.") },
+        content: safetensors,
+      },
+    },
+  }),
+  ["not-found"],
+);
+
+const objectivePlot = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/sweeps/{sweep}/plots/objective",
+    tags,
+    operationId: "getObjectivePlot",
+    summary: "The objective against one parameter, as SVG (log axis for a log-scaled parameter).",
+    middleware: [scoped("read", "sweep")] as const,
+    request: { params: SweepParams, query: PlotQuery },
+    responses: { 200: { description: "The plot.", content: svg } },
+  }),
+  ["not-found"],
+);
+
+const curvesPlot = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/sweeps/{sweep}/plots/curves",
+    tags,
+    operationId: "getCurvesPlot",
+    summary: "The learning curves of the trials, as SVG.",
+    middleware: [scoped("read", "sweep")] as const,
+    request: { params: SweepParams },
+    responses: { 200: { description: "The plot.", content: svg } },
+  }),
+  ["not-found"],
+);
 
 const SweepList = z.object({ sweeps: z.array(z.object({ name: z.string(), created_at: z.string() })) }).openapi("SweepList");
 
-const listSweeps = createRoute({
-  method: "get",
-  path: "/v1/sweeps",
-  tags,
-  operationId: "listSweeps",
-  summary: "The sweeps the token can see (its name prefix), from the catalog; `prefix` narrows them.",
-  request: { query: z.object({ prefix: z.string().max(MAX_MODEL_NAME_LENGTH).optional().openapi({ description: "Only names starting with this." }) }) },
-  responses: { 200: { description: "The sweeps, by name.", content: json(SweepList) }, ...problems(401) },
-});
+const listSweeps = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/sweeps",
+    tags,
+    operationId: "listSweeps",
+    summary: "The sweeps the token can see (its name prefix), from the catalog; `prefix` narrows them.",
+    request: { query: z.object({ prefix: z.string().max(MAX_MODEL_NAME_LENGTH).optional().openapi({ description: "Only names starting with this." }) }) },
+    responses: { 200: { description: "The sweeps, by name.", content: json(SweepList) } },
+  }),
+  [],
+);
 
 const svgResponse = (body: string) => new Response(body, { status: 200, headers: { "content-type": "image/svg+xml; charset=utf-8", "cache-control": "no-store" } });
 

@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { refusing } from "./refusals";
 import type { Context } from "hono";
 import { MAX_WAIT_SECONDS } from "../../limits";
 import { refuse } from "../../problems";
@@ -11,88 +12,96 @@ import { preferencesOf } from "../prefer";
 import { ShardParams } from "../schemas/params";
 import { Float32Bytes, FloatsInput } from "../schemas/responses";
 import type { EdgeEnv } from "../types";
-import { count, floatsContent, problems, RangeQuery, vectorResponseHeaders } from "./common";
+import { count, floatsContent, RangeQuery, vectorResponseHeaders} from "./common";
 
-const getWeights = createRoute({
-  method: "get",
-  path: "/v1/shards/{shard}/weights",
-  middleware: [scoped("read", "shard")] as const,
-  tags: ["weights"],
-  operationId: "getWeights",
-  summary: "The weights: raw little-endian float32 by default, JSON when asked (small shards only).",
-  request: {
-    params: ShardParams,
-    query: RangeQuery,
-    headers: z.object({
-      "if-none-match": z.string().optional().openapi({ description: "An ETag: 304 when the weights have not changed." }),
-      prefer: z.string().optional().openapi({
-        description: `With If-None-Match, \`wait=N\` (seconds, at most ${MAX_WAIT_SECONDS}) long-polls: the answer comes when the weights change, or 304 after N seconds.`,
+const getWeights = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/shards/{shard}/weights",
+    middleware: [scoped("read", "shard")] as const,
+    tags: ["weights"],
+    operationId: "getWeights",
+    summary: "The weights: raw little-endian float32 by default, JSON when asked (small shards only).",
+    request: {
+      params: ShardParams,
+      query: RangeQuery,
+      headers: z.object({
+        "if-none-match": z.string().optional().openapi({ description: "An ETag: 304 when the weights have not changed." }),
+        prefer: z.string().optional().openapi({
+          description: `With If-None-Match, \`wait=N\` (seconds, at most ${MAX_WAIT_SECONDS}) long-polls: the answer comes when the weights change, or 304 after N seconds.`,
+        }),
       }),
-    }),
-  },
-  responses: {
-    200: { description: "The weights of the range.", headers: vectorResponseHeaders, content: floatsContent },
-    304: { description: "Not modified since the ETag in If-None-Match.", headers: vectorResponseHeaders },
-    ...problems(400, 401, 403, 404, 406),
-  },
-});
+    },
+    responses: {
+      200: { description: "The weights of the range.", headers: vectorResponseHeaders, content: floatsContent },
+      304: { description: "Not modified since the ETag in If-None-Match.", headers: vectorResponseHeaders },
+    },
+  }),
+  ["not-found", "invalid-range"],
+);
 
 const AverageParams = ShardParams.extend({
   name: z.string().openapi({ param: { name: "name", in: "path" }, description: "The average's name in the shard's configuration, or one the rule keeps in its state (ASGD's `ax`)." }),
 });
 
-const getAverage = createRoute({
-  method: "get",
-  path: "/v1/shards/{shard}/averages/{name}",
-  middleware: [scoped("read", "shard")] as const,
-  tags: ["weights"],
-  operationId: "getAverage",
-  summary: "A running average of the weights (EMA, SWA, or ASGD's `ax`): the ensemble endpoint.",
-  request: { params: AverageParams, query: RangeQuery, headers: getWeights.request.headers },
-  responses: {
-    200: { description: "The average over the range.", headers: vectorResponseHeaders, content: floatsContent },
-    304: { description: "Not modified since the ETag in If-None-Match.", headers: vectorResponseHeaders },
-    ...problems(400, 401, 403, 404, 406),
-  },
-});
+const getAverage = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/shards/{shard}/averages/{name}",
+    middleware: [scoped("read", "shard")] as const,
+    tags: ["weights"],
+    operationId: "getAverage",
+    summary: "A running average of the weights (EMA, SWA, or ASGD's `ax`): the ensemble endpoint.",
+    request: { params: AverageParams, query: RangeQuery, headers: getWeights.request.headers },
+    responses: {
+      200: { description: "The average over the range.", headers: vectorResponseHeaders, content: floatsContent },
+      304: { description: "Not modified since the ETag in If-None-Match.", headers: vectorResponseHeaders },
+    },
+  }),
+  ["not-found", "invalid-range"],
+);
 
-const getPoint = createRoute({
-  method: "get",
-  path: "/v1/shards/{shard}/point",
-  middleware: [scoped("read", "shard")] as const,
-  tags: ["weights"],
-  operationId: "getPoint",
-  summary: "The evaluation point: where the next gradient is to be taken, in the same formats as the weights.",
-  description:
-    "The weights for most rules; the look-ahead x + momentum · v for SGD's look-ahead Nesterov (momentum_form 'velocity' with nesterov). " +
-    "It moves only with the weights: its ETag is theirs, and If-None-Match with `Prefer: wait=N` long-polls it. X-Point says which it is.",
-  request: { params: ShardParams, query: RangeQuery, headers: getWeights.request.headers },
-  responses: {
-    200: { description: "The point over the range.", headers: { ...vectorResponseHeaders, ...pointResponseHeader }, content: floatsContent },
-    304: { description: "Not modified since the ETag in If-None-Match.", headers: vectorResponseHeaders },
-    ...problems(400, 401, 403, 404, 406),
-  },
-});
+const getPoint = refusing(
+  createRoute({
+    method: "get",
+    path: "/v1/shards/{shard}/point",
+    middleware: [scoped("read", "shard")] as const,
+    tags: ["weights"],
+    operationId: "getPoint",
+    summary: "The evaluation point: where the next gradient is to be taken, in the same formats as the weights.",
+    description:
+      "The weights for most rules; the look-ahead x + momentum · v for SGD's look-ahead Nesterov (momentum_form 'velocity' with nesterov). " +
+      "It moves only with the weights: its ETag is theirs, and If-None-Match with `Prefer: wait=N` long-polls it. X-Point says which it is.",
+    request: { params: ShardParams, query: RangeQuery, headers: getWeights.request.headers },
+    responses: {
+      200: { description: "The point over the range.", headers: { ...vectorResponseHeaders, ...pointResponseHeader }, content: floatsContent },
+      304: { description: "Not modified since the ETag in If-None-Match.", headers: vectorResponseHeaders },
+    },
+  }),
+  ["not-found", "invalid-range"],
+);
 
-const putWeights = createRoute({
-  method: "put",
-  path: "/v1/shards/{shard}/weights",
-  middleware: [scoped("admin", "shard")] as const,
-  tags: ["weights"],
-  operationId: "putWeights",
-  summary: "Upload weights, whole or a range (chunked uploads of big shards).",
-  description: "Once training has started (version > 0) an upload must carry If-Match with the current ETag. Averages follow uploads only before training.",
-  request: {
-    params: ShardParams,
-    query: z.object({ offset: count("Where the uploaded values start (default 0).") }),
-    headers: z.object({ "if-match": z.string().optional().openapi({ description: "The ETag the upload expects the shard to be at." }) }),
-    body: { required: true, content: { "application/octet-stream": { schema: Float32Bytes }, "application/json": { schema: FloatsInput } } },
-  },
-  responses: {
-    204: { description: "Stored.", headers: vectorResponseHeaders },
-    ...problems(400, 401, 403, 404, 412, 413, 415, 422),
-  },
-});
+const putWeights = refusing(
+  createRoute({
+    method: "put",
+    path: "/v1/shards/{shard}/weights",
+    middleware: [scoped("admin", "shard")] as const,
+    tags: ["weights"],
+    operationId: "putWeights",
+    summary: "Upload weights, whole or a range (chunked uploads of big shards).",
+    description: "Once training has started (version > 0) an upload must carry If-Match with the current ETag. Averages follow uploads only before training.",
+    request: {
+      params: ShardParams,
+      query: z.object({ offset: count("Where the uploaded values start (default 0).") }),
+      headers: z.object({ "if-match": z.string().optional().openapi({ description: "The ETag the upload expects the shard to be at." }) }),
+      body: { required: true, content: { "application/octet-stream": { schema: Float32Bytes }, "application/json": { schema: FloatsInput } } },
+    },
+    responses: {
+      204: { description: "Stored.", headers: vectorResponseHeaders },
+    },
+  }),
+  ["not-found", "owned-by-model", "invalid-range", "non-finite", "precondition-failed", "invalid-header"],
+);
 
 /** Parses an entity tag of ours, `"<revision>"` (weak or strong), or refuses. */
 export function revisionOf(tag: string, header: string): number {
