@@ -67,6 +67,11 @@ export function wantsJson(c: Context): boolean {
   return best!.type === JSON_TYPE;
 }
 
+/** Refuses (406) an Accept that takes neither raw bytes nor JSON, the representations of every vector and model answer. */
+export function ensureAcceptable(c: Context): void {
+  wantsJson(c);
+}
+
 /** The headers that say which state of the shard a vector is: ETag (the revision), X-Shard-Version, X-Shard-Revision. */
 export function versionHeadersOf(read: Pick<VectorRead, "version" | "revision">): Record<string, string> {
   return { etag: `"${read.revision}"`, "x-shard-version": String(read.version), "x-shard-revision": String(read.revision) };

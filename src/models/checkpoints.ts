@@ -10,7 +10,7 @@ import type { Model, ModelBindings } from "./registry";
  * catalog; read, restored, deleted, and averaged (the ensemble of checkpoints).
  */
 
-/** Which checkpoints an ensemble averages: these ids (each must exist), or the newest `last`. */
+/** Which checkpoints an ensemble averages: these ids (each must exist), or the newest `last` (there must be that many, as for a shard's). */
 export type ModelCheckpointSelection = { checkpoints?: string; last?: number };
 
 async function findCheckpoint(env: ModelBindings, model: Model, id: number): Promise<ModelCheckpoint> {
@@ -20,15 +20,23 @@ async function findCheckpoint(env: ModelBindings, model: Model, id: number): Pro
 
 async function chosenCheckpoints(env: ModelBindings, model: Model, selection: ModelCheckpointSelection): Promise<ModelCheckpoint[]> {
   const all = await catalogClient(env).checkpoints(model.name);
-  if (selection.last !== undefined) return all.slice(-selection.last);
+  if (selection.last !== undefined) {
+    if (all.length < selection.last) {
+      refuse("too-few-checkpoints", `the last ${selection.last} checkpoints were asked for; model '${model.name}' has ${all.length}`, { available: all.length });
+    }
+    return all.slice(-selection.last);
+  }
   const ids = [...new Set((selection.checkpoints ?? "").split(",").filter(Boolean).map(Number))];
   const missing = ids.filter((id) => !all.some((k) => k.id === id));
   if (missing.length > 0) refuse("not-found", `model '${model.name}' has no checkpoint ${missing.join(", ")}`);
   return ids.map((id) => all.find((k) => k.id === id)!);
 }
 
-/** Snapshots every shard (each with `<key>#<index>` when a key came) and records the model checkpoint. */
-export async function snapshotModel(env: ModelBindings, model: Model, label: string | null, key: string | undefined): Promise<ModelCheckpoint> {
+/**
+ * Snapshots every shard (each with `<key>#<index>` when a key came) and records the model checkpoint;
+ * `created` is false when a retry found it recorded (every shard's checkpoint was taken before).
+ */
+export async function snapshotModel(env: ModelBindings, model: Model, label: string | null, key: string | undefined): Promise<{ checkpoint: ModelCheckpoint; created: boolean }> {
   const results = await fanOut(env, model, (shard, _s, i) =>
     shard.snapshot({ ...(label === null ? {} : { label }), ...(key === undefined ? {} : { idempotencyKey: `${key}#${i}` }) }),
   );
@@ -68,7 +76,6 @@ export async function deleteModelCheckpoint(env: ModelBindings, model: Model, id
 /** The mean of the chosen model checkpoints' weights, by shard, and the ids averaged. */
 export async function modelEnsemble(env: ModelBindings, model: Model, selection: ModelCheckpointSelection): Promise<{ reads: Map<string, EnsembleRead>; ids: number[] }> {
   const ks = await chosenCheckpoints(env, model, selection);
-  if (ks.length === 0) refuse("not-found", `model '${model.name}' has no checkpoints to average`);
   const results = await fanOut(env, model, (shard, s) => shard.ensemble({ ids: ks.map((k) => k.shards[s.name]!) }, { offset: 0 }));
   return { reads: valuesOfEveryShard(model, results, "the ensemble", "ask again"), ids: ks.map((k) => k.id) };
 }

@@ -1,8 +1,9 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { MAX_CHECKPOINT_IDEMPOTENCY_KEY_LENGTH, MAX_CHECKPOINTS } from "../../limits";
+import { MAX_CHECKPOINTS } from "../../limits";
 import { shardClient } from "../../shard/client";
 import type { CheckpointSelection } from "../../shard/types";
 import { scoped } from "../auth/middleware";
+import { idempotencyKeyHeader, replayedResponseHeader, replayHeaders } from "../idempotency";
 import { limitBody } from "../body";
 import { sendFloats } from "../floats";
 import { ShardParams } from "../schemas/params";
@@ -36,20 +37,19 @@ const postCheckpoint = createRoute({
   summary: "Snapshot the shard: weights, optimizer state and averages at its current version.",
   description:
     `The copy is made inside the shard's storage in one transaction. At most ${MAX_CHECKPOINTS} checkpoints per shard (409 beyond). ` +
-    "In rounds mode the pushes of the open round are not part of it. A retry with the same Idempotency-Key answers the checkpoint the first request took (200).",
+    "In rounds mode the pushes of the open round are not part of it. A retry with the same Idempotency-Key answers as the first request did (201, the checkpoint it took), with Idempotent-Replayed.",
   middleware: [scoped("train", "shard"), limitBody("json")] as const,
   request: {
     params: ShardParams,
-    headers: z.object({ "idempotency-key": z.string().min(1).max(MAX_CHECKPOINT_IDEMPOTENCY_KEY_LENGTH).optional().openapi({ description: "A retry with the same key takes no second checkpoint." }) }),
+    headers: z.object({ "idempotency-key": idempotencyKeyHeader("A retry with the same key takes no second checkpoint.") }),
     body: { required: false, content: { "application/json": { schema: CheckpointInput } } },
   },
   responses: {
-    200: {
-      description: "A retry: the checkpoint its Idempotency-Key took.",
-      headers: { "Idempotent-Replayed": { description: "`true`.", schema: { type: "string" as const } } },
+    201: {
+      description: "Taken (or, replayed, taken by the first request with this Idempotency-Key).",
+      headers: { Location: { description: "The checkpoint's URL.", schema: { type: "string" as const } }, ...replayedResponseHeader },
       content: json(Checkpoint),
     },
-    201: { description: "Taken.", headers: { Location: { description: "The checkpoint's URL.", schema: { type: "string" as const } } }, content: json(Checkpoint) },
     ...problems(400, 401, 403, 404, 409, 413, 415, 422),
   },
 });
@@ -140,8 +140,7 @@ export const checkpoints = new OpenAPIHono<EdgeEnv>()
     const idempotencyKey = c.req.valid("header")["idempotency-key"];
     const taken = await shardClient(c.env, shard).snapshot({ label, idempotencyKey });
     const checkpoint = presentCheckpoint(taken.checkpoint);
-    if (!taken.created) return c.json(checkpoint, 200, { "idempotent-replayed": "true" });
-    return c.json(checkpoint, 201, { location: `/v1/shards/${shard}/checkpoints/${checkpoint.id}` });
+    return c.json(checkpoint, 201, { location: `/v1/shards/${shard}/checkpoints/${checkpoint.id}`, ...replayHeaders(!taken.created) });
   })
   .openapi(listCheckpoints, async (c) => {
     const { shard } = c.req.valid("param");

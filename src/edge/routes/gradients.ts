@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { shardClient } from "../../shard/client";
 import { scoped } from "../auth/middleware";
+import { replayedResponseHeader, replayHeaders } from "../idempotency";
 import { answersJson, readFloatsBody, sendFloats, versionHeadersOf } from "../floats";
 import { pointHeaderOf, pointResponseHeader } from "../point";
 import { lbfgsOutcomeHeadersOf, lbfgsOutcomeResponseHeaders } from "../lbfgs-outcome";
@@ -15,7 +16,7 @@ import { presentSummary } from "../present";
 const pushResponseHeaders = {
   ...vectorResponseHeaders,
   "X-Learning-Rate": { description: "The learning rate the update used.", schema: { type: "number" as const } },
-  "Idempotent-Replayed": { description: "`true` when this answers a retry of an Idempotency-Key.", schema: { type: "string" as const } },
+  ...replayedResponseHeader,
   "X-Push-Version": {
     description: "The version this push produced (or found, when skipped). On a replay X-Shard-Version and the weights are the current ones; this is the first answer's.",
     schema: { type: "integer" as const },
@@ -66,8 +67,7 @@ export const gradients = new OpenAPIHono<EdgeEnv>().openapi(postGradients, async
   // The answer's representation is settled before the push is applied: a 406 must not follow a step.
   if (!prefer.minimal) answersJson(c, gradient.byteLength / 4);
   const result = await shardClient(c.env, shard).push({ ...fields, gradient, offset: c.req.valid("query").offset });
-  const extra: Record<string, string> = { "x-learning-rate": String(result.lr), "x-push-version": String(result.version) };
-  if (result.replayed) extra["idempotent-replayed"] = "true";
+  const extra: Record<string, string> = { "x-learning-rate": String(result.lr), "x-push-version": String(result.version), ...replayHeaders(result.replayed) };
   const applied = preferenceApplied(prefer);
   if (applied) extra["preference-applied"] = applied;
   if (result.round) extra["x-round"] = String(result.round.number);

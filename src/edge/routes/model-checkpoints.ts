@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { MAX_CHECKPOINT_LABEL, MAX_IDEMPOTENCY_KEY_LENGTH } from "../../limits";
+import { MAX_CHECKPOINT_LABEL } from "../../limits";
 import {
   deleteModelCheckpoint,
   modelCheckpoints as listModelCheckpoints,
@@ -10,6 +10,7 @@ import {
 } from "../../models/checkpoints";
 import { describeModel, loadModel } from "../../models/registry";
 import { scoped } from "../auth/middleware";
+import { idempotencyKeyHeader, replayedResponseHeader, replayHeaders } from "../idempotency";
 import { limitBody } from "../body";
 import { safetensorsResponse } from "../safetensors-response";
 import { ModelInfo, modelHeaders, safetensors } from "../schemas/models";
@@ -40,14 +41,19 @@ const postCheckpoint = createRoute({
   tags: ["models"],
   operationId: "createModelCheckpoint",
   summary: "Snapshot every shard of the model (weights, rule state, averages).",
-  description: "Shards are snapshotted in parallel, each atomically; with no push running, all at one version. An Idempotency-Key makes a retry complete a partial snapshot.",
+  description:
+    "Shards are snapshotted in parallel, each atomically; with no push running, all at one version. An Idempotency-Key makes a retry complete a partial snapshot, " +
+    "and a retry of a complete one answers as the first request did (201, the same checkpoint), with Idempotent-Replayed.",
   middleware: [scoped("train", "model"), limitBody("json")] as const,
   request: {
     params: ModelParams,
-    headers: z.object({ "idempotency-key": z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional() }),
+    headers: z.object({ "idempotency-key": idempotencyKeyHeader("A retry with the same key takes no second checkpoint, and completes a partial one.") }),
     body: { required: false, content: json(z.object({ label: z.string().max(MAX_CHECKPOINT_LABEL).optional() })) },
   },
-  responses: { 201: { description: "Taken.", content: json(ModelCheckpoint) }, ...problems(400, 401, 403, 404, 409, 502) },
+  responses: {
+    201: { description: "Taken (or, replayed, taken by the first request with this Idempotency-Key).", headers: replayedResponseHeader, content: json(ModelCheckpoint) },
+    ...problems(400, 401, 403, 404, 409, 502),
+  },
 });
 
 const listCheckpoints = createRoute({
@@ -105,7 +111,7 @@ const getEnsemble = createRoute({
     params: ModelParams,
     query: z.object(selectionFields).superRefine(checkSelection),
   },
-  responses: { 200: { description: "The mean of the checkpoints' weights.", headers: modelHeaders, content: safetensors }, ...problems(400, 401, 403, 404) },
+  responses: { 200: { description: "The mean of the checkpoints' weights.", headers: modelHeaders, content: safetensors }, ...problems(400, 401, 403, 404, 409) },
 });
 
 export const modelCheckpoints = new OpenAPIHono<EdgeEnv>()
@@ -114,7 +120,8 @@ export const modelCheckpoints = new OpenAPIHono<EdgeEnv>()
     const model = await loadModel(c.env, name);
     const key = c.req.valid("header")["idempotency-key"];
     const label = (c.req.header("content-type") ? c.req.valid("json").label : undefined) ?? null;
-    return c.json(await snapshotModel(c.env, model, label, key), 201);
+    const taken = await snapshotModel(c.env, model, label, key);
+    return c.json(taken.checkpoint, 201, replayHeaders(!taken.created));
   })
   .openapi(listCheckpoints, async (c) => {
     const { model } = c.req.valid("param");

@@ -1,9 +1,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { MAX_IDEMPOTENCY_KEY_LENGTH, MAX_MODEL_BODY_BYTES } from "../../limits";
+import { MAX_MODEL_BODY_BYTES } from "../../limits";
 import { fanOut, valuesOfEveryShard } from "../../models/fan-out";
 import { loadModel } from "../../models/registry";
 import { exportModelState, importModelState } from "../../models/state";
 import { scoped } from "../auth/middleware";
+import { idempotencyKeyHeader, replayedByEvery, replayedResponseHeader, replayHeaders } from "../idempotency";
 import { modelETag, SAFETENSORS } from "../safetensors-response";
 import { ModelParams } from "../schemas/params";
 import { modelHeaders, safetensors } from "../schemas/models";
@@ -51,12 +52,12 @@ const putModelState = createRoute({
     params: ModelParams,
     headers: z.object({
       "if-match": z.string().optional().openapi({ description: "The model's ETag (GET /v1/models/{model}/weights)." }),
-      "idempotency-key": z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional().openapi({ description: "A retry with the same key and body imports nothing twice." }),
+      "idempotency-key": idempotencyKeyHeader("A retry with the same key and body imports nothing twice."),
     }),
     body: { required: true, content: safetensors },
   },
   responses: {
-    200: { description: "Every shard imported its part (or had, for a retry).", headers: { ETag: modelHeaders.ETag }, content: json(ModelStateImport) },
+    200: { description: "Every shard imported its part (or had, for a retry).", headers: { ETag: modelHeaders.ETag, ...replayedResponseHeader }, content: json(ModelStateImport) },
     ...problems(400, 401, 403, 404, 409, 412, 413, 415, 422, 502),
   },
 });
@@ -83,5 +84,5 @@ export const modelState = new OpenAPIHono<EdgeEnv>()
       subject: c.get("principal")?.sub,
       ifMatch: ifMatch === undefined ? undefined : ifMatch.trim() === modelETag(loaded.layout, infos) ? "current" : "stale",
     });
-    return c.json({ shards: [...results].map(([shard, r]) => ({ shard, ...r })) }, 200, { etag: modelETag(loaded.layout, results) });
+    return c.json({ shards: [...results].map(([shard, r]) => ({ shard, ...r })) }, 200, { etag: modelETag(loaded.layout, results), ...replayHeaders(replayedByEvery(results.values())) });
   });

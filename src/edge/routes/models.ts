@@ -8,8 +8,9 @@ import { pointHeaderOf, pointResponseHeader } from "../point";
 import { createModel, deleteModel, describeModel, loadModel, type Model } from "../../models/registry";
 import type { PushResult, VectorRead } from "../../shard/types";
 import { requireScope, scoped } from "../auth/middleware";
+import { replayedByEvery, replayedResponseHeader, replayHeaders } from "../idempotency";
 import { limitBody, readBodyStream } from "../body";
-import { mediaType, OCTET_STREAM, unsupportedMediaType } from "../floats";
+import { ensureAcceptable, mediaType, OCTET_STREAM, unsupportedMediaType } from "../floats";
 import { PushHeaders, pushFieldsOf } from "../push-headers";
 import { modelETag, safetensorsResponse } from "../safetensors-response";
 import { ModelInfo, ModelList, ModelManifestInput, modelHeaders, ModelPushSummary, safetensors } from "../schemas/models";
@@ -86,9 +87,9 @@ const pushModelRoute = createRoute({
   responses: {
     200: {
       description: "The updated model (safetensors) where the next gradient is to be taken: the weights, or per tensor the point where the rule's point is distinct from the weights (X-Point); with return=minimal the shards' summaries.",
-      headers: { ...modelHeaders, ...pointResponseHeader }, content: { ...safetensors, ...json(ModelPushSummary) } },
-    202: { description: "Rounds mode: counted in the shards' open rounds.", content: json(ModelPushSummary) },
-    ...problems(400, 401, 403, 404, 409, 413, 415, 422, 429, 502),
+      headers: { ...modelHeaders, ...pointResponseHeader, ...replayedResponseHeader }, content: { ...safetensors, ...json(ModelPushSummary) } },
+    202: { description: "Rounds mode: counted in the shards' open rounds.", headers: replayedResponseHeader, content: json(ModelPushSummary) },
+    ...problems(400, 401, 403, 404, 406, 409, 413, 415, 422, 429, 502),
   },
 });
 
@@ -153,10 +154,13 @@ const modelPointHeader = (distinct: Iterable<boolean>) => pointHeaderOf([...dist
  * return=minimal, a skipped push), every shard's summary.
  */
 function sendPushed(c: Context<EdgeEnv>, model: Model, results: ReadonlyMap<string, PushResult>) {
+  const replayed = replayHeaders(replayedByEvery(results.values()));
   const vectors = new Map([...results].flatMap(([shard, r]) => ((r.point ?? r.weights) ? [[shard, (r.point ?? r.weights)!] as const] : [])));
-  if (vectors.size === results.size) return safetensorsResponse(c, model.layout, vectors, modelPointHeader([...results.values()].map((r) => r.point !== undefined)));
+  if (vectors.size === results.size) {
+    return safetensorsResponse(c, model.layout, vectors, { ...modelPointHeader([...results.values()].map((r) => r.point !== undefined)), ...replayed });
+  }
   const open = [...results.values()].some((r) => r.round && !r.round.closed);
-  return c.json({ shards: [...results].map(([shard, r]) => ({ shard, ...presentSummary(r) })) }, open ? 202 : 200);
+  return c.json({ shards: [...results].map(([shard, r]) => ({ shard, ...presentSummary(r) })) }, open ? 202 : 200, replayed);
 }
 
 /** The body of a model push: safetensors, streamed within its limit. */
@@ -187,7 +191,9 @@ export const models = new OpenAPIHono<EdgeEnv>()
   })
   .openapi(pushModelRoute, async (c) => {
     const { model } = c.req.valid("param");
-    const { fields } = pushFieldsOf(c, c.req.valid("header"));
+    const { prefer, fields } = pushFieldsOf(c, c.req.valid("header"));
+    // As for a shard's push: the answer's representation is settled before any shard steps.
+    if (!prefer.minimal) ensureAcceptable(c);
     const loaded = await loadModel(c.env, model);
     const results = await pushModel(c.env, loaded, gradientStream(c), fields);
     return sendPushed(c, loaded, results);

@@ -5,6 +5,7 @@ import { sweepClient } from "../../master/client";
 import type { EnsembleMember } from "../../master/ensembles";
 import { memberWeights } from "../../master/provision";
 import { requireScope, scoped } from "../auth/middleware";
+import { replayedResponseHeader, replayHeaders } from "../idempotency";
 import { listingPrefix } from "./shards";
 import { catalogClient } from "../../catalog/client";
 import { MAX_MODEL_NAME_LENGTH } from "../../limits";
@@ -97,7 +98,7 @@ const askTrial = createRoute({
     "(the parallel budget is full, or a coarse-to-fine stage waits for its previous stage); `status: done`: every trial has finished.",
   middleware: [scoped("train", "sweep"), limitBody("json")] as const,
   request: { params: SweepParams, headers: AskHeaders, body: { required: false, content: json(AskBody) } },
-  responses: { 200: { description: "A lease, or wait, or done.", content: json(Lease) }, ...problems(400, 401, 403, 404, 413, 415) },
+  responses: { 200: { description: "A lease, or wait, or done.", headers: replayedResponseHeader, content: json(Lease) }, ...problems(400, 401, 403, 404, 413, 415) },
 });
 
 const getTrial = createRoute({
@@ -226,7 +227,7 @@ export const sweeps = new OpenAPIHono<EdgeEnv>()
       idempotencyKey: key === undefined ? undefined : `${encodeURIComponent(c.var.principal.sub)}/${key}`,
     });
     if (answer.status === "wait") c.header("Retry-After", String(answer.retry_after));
-    return c.json(presentLease(answer) as z.infer<typeof Lease>, 200);
+    return c.json(presentLease(answer) as z.infer<typeof Lease>, 200, replayHeaders(answer.status === "leased" && answer.replayed));
   })
   .openapi(getTrial, async (c) => {
     const { sweep, trial } = c.req.valid("param");
