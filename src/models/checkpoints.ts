@@ -15,7 +15,7 @@ export type ModelCheckpointSelection = { checkpoints?: string; last?: number };
 
 async function findCheckpoint(env: ModelBindings, model: Model, id: number): Promise<ModelCheckpoint> {
   const found = (await catalogClient(env).checkpoints(model.name)).find((k) => k.id === id);
-  return found ?? refuse("not-found", `model '${model.name}' has no checkpoint ${id}`);
+  return found ?? refuse("not-found", `model '${model.name}' has no checkpoint ${id}`, { checkpoint: id });
 }
 
 async function chosenCheckpoints(env: ModelBindings, model: Model, selection: ModelCheckpointSelection): Promise<ModelCheckpoint[]> {
@@ -27,8 +27,8 @@ async function chosenCheckpoints(env: ModelBindings, model: Model, selection: Mo
     return all.slice(-selection.last);
   }
   const ids = [...new Set((selection.checkpoints ?? "").split(",").filter(Boolean).map(Number))];
-  const missing = ids.filter((id) => !all.some((k) => k.id === id));
-  if (missing.length > 0) refuse("not-found", `model '${model.name}' has no checkpoint ${missing.join(", ")}`);
+  const missing = ids.filter((id) => !all.some((k) => k.id === id)).sort((a, b) => a - b);
+  if (missing.length > 0) refuse("not-found", `model '${model.name}' has no checkpoint ${missing.join(", ")}`, { missing });
   return ids.map((id) => all.find((k) => k.id === id)!);
 }
 
