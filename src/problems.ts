@@ -14,7 +14,6 @@ interface ProblemSpec {
 export const PROBLEMS = {
   // The request
   "invalid-request": { status: 400, title: "Invalid Request" },
-  "invalid-header": { status: 400, title: "Invalid Header" },
   "malformed-json": { status: 400, title: "Malformed JSON" },
   "body-too-large": { status: 413, title: "Body Too Large" },
   "json-too-long": { status: 413, title: "JSON Too Long" },

@@ -1,4 +1,4 @@
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { MAX_JSON_FLOATS } from "../limits";
 import { refuse, RefusalError } from "../problems";
 import type { VectorRead } from "../shard/types";
@@ -16,6 +16,16 @@ export const mediaType = (header: string | undefined) => header?.split(";")[0]?.
 export function unsupportedMediaType(received: string | undefined, accepted: string[]): RefusalError {
   return new RefusalError("unsupported-media-type", `Content-Type ${received ? `'${received}'` : "is missing"}; send ${accepted.join(" or ")}`, { accepted });
 }
+
+/**
+ * Middleware of a route whose JSON body is required: a request without one (no Content-Type) is
+ * 415, naming the type to send, as on the routes that read their bodies themselves; the validator
+ * would otherwise take it for an empty object.
+ */
+export const requireJsonBody: MiddlewareHandler = async (c, next) => {
+  if (c.req.header("content-type") === undefined) throw unsupportedMediaType(undefined, [JSON_TYPE]);
+  await next();
+};
 
 /** A JSON body (application/json only), parsed. */
 export async function readJsonBody(c: Context): Promise<unknown> {

@@ -3,6 +3,7 @@ import { safetensorsChunks } from "../formats/safetensors";
 import type { ModelLayout } from "../models/layout";
 import { gatherTensors } from "../models/scatter";
 import type { VectorRead } from "../shard/types";
+import { refuse } from "../problems";
 
 export const SAFETENSORS = "application/octet-stream";
 
@@ -11,6 +12,15 @@ export function modelETag(layout: ModelLayout, reads: ReadonlyMap<string, Pick<V
   let h = 0x811c9dc5;
   for (const ch of layout.shards.map((s) => reads.get(s.name)!.revision).join(".")) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
   return `W/"m${layout.shards.length}-${h.toString(16)}"`;
+}
+
+const MODEL_ETAG = /^W\/"m\d+-[0-9a-f]+"$/;
+
+/** Refuses a model ETag header (If-Match) that is none of ours, as a shard's is refused; answers it trimmed. */
+export function modelETagOf(tag: string, header: string): string {
+  const trimmed = tag.trim();
+  if (!MODEL_ETAG.test(trimmed)) refuse("invalid-request", `invalid header: ${header} must be a model ETag of this API, like W/"m2-1a2b3c4d", got ${tag}`);
+  return trimmed;
 }
 
 /**

@@ -41,6 +41,21 @@ const OCTET = { "content-type": "application/octet-stream" };
 const tooLongKey = "k".repeat(MAX_IDEMPOTENCY_KEY_LENGTH + 1);
 const invalidRequest = "/problems/invalid-request";
 
+/** A state file (as GET answers it) with its first vector tensor reshaped to [2, n/2]: the same bytes, another shape. */
+function reshaped(file: Uint8Array): Uint8Array {
+  const length = Number(new DataView(file.buffer, file.byteOffset).getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(file.subarray(8, 8 + length))) as Record<string, { dtype: string; shape: number[] }>;
+  const vector = Object.keys(header).find((n) => n !== "__metadata__" && header[n]!.dtype === "F32" && header[n]!.shape.length === 1)!;
+  header[vector]!.shape = [2, header[vector]!.shape[0]! / 2];
+  let text = JSON.stringify(header);
+  text += " ".repeat((8 - (text.length % 8)) % 8);
+  const out = new Uint8Array(8 + text.length + file.byteLength - 8 - length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(text.length), true);
+  out.set(new TextEncoder().encode(text), 8);
+  out.set(file.subarray(8 + length), 8 + text.length);
+  return out;
+}
+
 /** A body of `bytes` zeros that declares its length, streamed: the refusal must come from the declared length, before a byte is read. */
 function declaredBody(bytes: number, type = "application/octet-stream"): CallOptions {
   const chunk = new Uint8Array(1 << 20);
@@ -66,6 +81,9 @@ interface World {
   /** The state files GET answers: valid, so that only the precondition refuses them. */
   shardState: Uint8Array;
   modelState: Uint8Array;
+  /** The same files with one vector tensor of another shape. */
+  shardStateReshaped: Uint8Array;
+  modelStateReshaped: Uint8Array;
 }
 
 async function ok(res: Promise<Response>, status = 200): Promise<Response> {
@@ -90,7 +108,8 @@ async function makeWorld(): Promise<World> {
   await ok(call(`/v1/sweeps/${sweep}`, { method: "PUT", json: sweepConfig }), 201);
   await ok(call(`/v1/sweeps/${sweep}/trials`, { method: "POST", json: { worker: "w" }, headers: { "idempotency-key": "first" } }));
   const stateOf = async (path: string) => new Uint8Array(await (await ok(call(path))).arrayBuffer());
-  return { shard, model, sweep, shardEtag, modelEtag, shardState: await stateOf(`/v1/shards/${shard}/state`), modelState: await stateOf(`/v1/models/${model}/state`) };
+  const [shardState, modelState] = [await stateOf(`/v1/shards/${shard}/state`), await stateOf(`/v1/models/${model}/state`)];
+  return { shard, model, sweep, shardEtag, modelEtag, shardState, modelState, shardStateReshaped: reshaped(shardState), modelStateReshaped: reshaped(modelState) };
 }
 
 /** Everything the world stores and serves. */
@@ -138,6 +157,7 @@ function operations(w: World): Record<string, { path: string; body: CallOptions;
   const n = (what: string, r: Omit<Refused, "class" | "what">): Refused => ({ class: "negotiation", what, ...r });
   const longKey = (body: CallOptions): Refused => l("an Idempotency-Key one character too long", { ...body, headers: { ...(body.headers as object), "idempotency-key": tooLongKey }, status: 400, type: invalidRequest });
   const malformed = (what = "malformed JSON"): Refused => v(what, { body: "{", headers: { "content-type": "application/json" }, status: 400, type: "/problems/malformed-json" });
+  const noBody = (): Refused => v("no body", { status: 415, type: "/problems/unsupported-media-type" });
   const wrongType = (status = 415): Refused => v("a body of another media type", { body: "x", headers: { "content-type": "text/plain" }, status, type: "/problems/unsupported-media-type" });
   const jsonTooLarge = (): Refused => l("a JSON body over its limit", tooLarge(MAX_JSON_BODY_BYTES, "application/json"));
   const floats = { floats: [1, 1, 1, 1] };
@@ -154,7 +174,7 @@ function operations(w: World): Record<string, { path: string; body: CallOptions;
         v("another configuration without replace", { json: { ...shardConfig, length: 8 }, status: 409, type: "/problems/config-conflict" }),
         v("replace=maybe", { path: `${s}?replace=maybe`, json: shardConfig, status: 400, type: invalidRequest }),
         malformed(),
-        wrongType(),
+        noBody(), wrongType(),
         jsonTooLarge(),
       ],
     },
@@ -166,7 +186,7 @@ function operations(w: World): Record<string, { path: string; body: CallOptions;
         v("an unknown field", { json: { lr: 0.5 }, status: 400, type: invalidRequest }),
         v("a hyperparameter out of range", { json: { hyper: { lr: -1 } }, status: 400, type: "/problems/invalid-config" }),
         malformed(),
-        wrongType(),
+        noBody(), wrongType(),
         jsonTooLarge(),
       ],
     },
@@ -178,12 +198,12 @@ function operations(w: World): Record<string, { path: string; body: CallOptions;
         v("offset=x", { path: `${s}/weights?offset=x`, ...floats, headers: { "if-match": w.shardEtag }, status: 400, type: invalidRequest }),
         v("no If-Match once trained", { ...floats, status: 412, type: "/problems/precondition-failed" }),
         v("a stale If-Match", { ...floats, headers: { "if-match": '"0"' }, status: 412, type: "/problems/precondition-failed" }),
-        v("an If-Match that is no ETag of ours", { ...floats, headers: { "if-match": "nope" }, status: 400, type: "/problems/invalid-header" }),
+        v("an If-Match that is no ETag of ours", { ...floats, headers: { "if-match": "nope" }, status: 400, type: invalidRequest }),
         v("a range past the end", { path: `${s}/weights?offset=3`, floats: [1, 1], headers: { "if-match": w.shardEtag }, status: 400, type: "/problems/invalid-range" }),
         v("bytes that are no whole float32", { body: new Uint8Array(3), headers: { ...OCTET, "if-match": w.shardEtag }, status: 422, type: "/problems/wrong-length" }),
         v("NaN", { floats: [NaN, 1, 1, 1], headers: { "if-match": w.shardEtag }, status: 422, type: "/problems/non-finite" }),
         malformed(),
-        wrongType(),
+        noBody(), wrongType(),
         l("a body over its limit", tooLarge(MAX_BODY_BYTES)),
       ],
     },
@@ -201,7 +221,7 @@ function operations(w: World): Record<string, { path: string; body: CallOptions;
         v("a reused Idempotency-Key with another gradient", { floats: [9, 9, 9, 9], headers: { "idempotency-key": "first" }, status: 422, type: "/problems/idempotency-key-reused" }),
         malformed(),
         v("JSON without values", { json: { value: [1] }, status: 400, type: "/problems/malformed-json" }),
-        wrongType(),
+        noBody(), wrongType(),
         longKey(floats),
         l("a body over its limit", tooLarge(MAX_BODY_BYTES)),
       ],
@@ -209,7 +229,7 @@ function operations(w: World): Record<string, { path: string; body: CallOptions;
     "POST /v1/shards/:shard/metrics": {
       path: s + "/metrics",
       body: json({ value: 1 }),
-      refusals: [v("a value that is no number", { json: { value: "low" }, status: 400, type: invalidRequest }), malformed(), wrongType(), jsonTooLarge()],
+      refusals: [v("a value that is no number", { json: { value: "low" }, status: 400, type: invalidRequest }), malformed(), noBody(), wrongType(), jsonTooLarge()],
     },
     "PUT /v1/shards/:shard/state": {
       path: s + "/state",
@@ -218,8 +238,9 @@ function operations(w: World): Record<string, { path: string; body: CallOptions;
         v("a file that is no safetensors", { ...stateFile, status: 422, type: "/problems/invalid-safetensors" }),
         v("an empty body", { body: new Uint8Array(0), headers: stateFile.headers, status: 422, type: "/problems/invalid-safetensors" }),
         v("a stale If-Match", { ...staleState(w.shardState, '"0"'), status: 412, type: "/problems/precondition-failed" }),
-        v("an If-Match that is no ETag of ours", { ...stateFile, headers: { ...OCTET, "if-match": "nope" }, status: 400, type: "/problems/invalid-header" }),
-        wrongType(),
+        v("a tensor of another shape", { ...staleState(w.shardState, w.shardEtag), body: w.shardStateReshaped, status: 422, type: "/problems/wrong-length" }),
+        v("an If-Match that is no ETag of ours", { ...stateFile, headers: { ...OCTET, "if-match": "nope" }, status: 400, type: invalidRequest }),
+        noBody(), wrongType(),
         longKey(stateFile),
         l("a body over its limit", tooLarge(MAX_STATE_BODY_BYTES)),
       ],
@@ -254,7 +275,7 @@ function operations(w: World): Record<string, { path: string; body: CallOptions;
         v("an empty manifest", { json: {}, status: 400, type: invalidRequest }),
         v("another manifest", { json: { ...manifest, shard_size: 8 }, status: 409, type: "/problems/config-conflict" }),
         malformed(),
-        wrongType(),
+        noBody(), wrongType(),
         jsonTooLarge(),
       ],
     },
@@ -269,9 +290,10 @@ function operations(w: World): Record<string, { path: string; body: CallOptions;
         v("a file that is no safetensors", { body: new Uint8Array(8), headers: OCTET, status: 422, type: "/problems/invalid-safetensors" }),
         v("an empty body", { body: new Uint8Array(0), headers: OCTET, status: 422, type: "/problems/invalid-safetensors" }),
         v("a tensor missing", { body: encodeSafetensors({ w: { shape: [2, 3], data: new Float32Array(6) } }), headers: OCTET, status: 422, type: "/problems/invalid-safetensors" }),
+        v("a tensor of another shape", { body: encodeSafetensors({ w: { shape: [3, 2], data: new Float32Array(6) }, b: { shape: [2], data: new Float32Array(2) } }), headers: OCTET, status: 422, type: "/problems/wrong-length" }),
         v("NaN in a tensor", { body: encodeSafetensors({ w: { shape: [2, 3], data: Float32Array.of(1, 1, 1, 1, 1, NaN) }, b: { shape: [2], data: new Float32Array(2) } }), headers: OCTET, status: 422, type: "/problems/non-finite" }),
         v("a reused Idempotency-Key with another gradient", { body: modelGradient(2), headers: { ...OCTET, "idempotency-key": "first" }, status: 422, type: "/problems/idempotency-key-reused" }),
-        wrongType(),
+        noBody(), wrongType(),
         longKey(gradient),
         l("a body over its limit", tooLarge(MAX_MODEL_BODY_BYTES)),
       ],
@@ -283,7 +305,9 @@ function operations(w: World): Record<string, { path: string; body: CallOptions;
         v("a file that is no safetensors", { ...modelStateFile, status: 422, type: "/problems/invalid-safetensors" }),
         v("an empty body", { body: new Uint8Array(0), headers: modelStateFile.headers, status: 422, type: "/problems/invalid-safetensors" }),
         v("a stale If-Match", { ...staleState(w.modelState, 'W/"m2-0"'), status: 412, type: "/problems/precondition-failed" }),
-        wrongType(),
+        v("an If-Match that is no model ETag of ours", { ...staleState(w.modelState, '"3"'), status: 400, type: invalidRequest }),
+        v("a tensor of another shape", { ...staleState(w.modelState, w.modelEtag), body: w.modelStateReshaped, status: 422, type: "/problems/wrong-length" }),
+        noBody(), wrongType(),
         longKey(modelStateFile),
         l("a body over its limit", tooLarge(MAX_MODEL_BODY_BYTES)),
       ],
@@ -317,7 +341,7 @@ function operations(w: World): Record<string, { path: string; body: CallOptions;
         v("an empty configuration", { json: {}, status: 400, type: invalidRequest }),
         v("another configuration", { json: { ...sweepConfig, seed: 4 }, status: 409, type: "/problems/sweep-conflict" }),
         malformed(),
-        wrongType(),
+        noBody(), wrongType(),
         jsonTooLarge(),
       ],
     },
@@ -335,7 +359,7 @@ function operations(w: World): Record<string, { path: string; body: CallOptions;
         v("no lease", { json: { step: 1, metrics: { loss: 1 } }, status: 400, type: invalidRequest }),
         v("a lease that is not the trial's", { json: { lease: "l", step: 1, metrics: { loss: 1 } }, status: 409, type: "/problems/lease-lost" }),
         malformed(),
-        wrongType(),
+        noBody(), wrongType(),
         jsonTooLarge(),
       ],
     },
@@ -346,14 +370,14 @@ function operations(w: World): Record<string, { path: string; body: CallOptions;
         v("no metrics", { json: { lease: "l" }, status: 400, type: invalidRequest }),
         v("a lease that is not the trial's", { json: { lease: "l", metrics: { loss: 1 } }, status: 409, type: "/problems/lease-lost" }),
         malformed(),
-        wrongType(),
+        noBody(), wrongType(),
         jsonTooLarge(),
       ],
     },
     "POST /v1/sweeps/:sweep/replicates": {
       path: sw + "/replicates",
       body: json({ count: 1 }),
-      refusals: [v("count=0", { json: { count: 0 }, status: 400, type: invalidRequest }), malformed(), wrongType(), jsonTooLarge()],
+      refusals: [v("count=0", { json: { count: 0 }, status: 400, type: invalidRequest }), malformed(), noBody(), wrongType(), jsonTooLarge()],
     },
   };
 }
@@ -372,7 +396,7 @@ async function send(op: { path: string }, r: Refused & { prefix?: string }): Pro
 
 describe("refusals change nothing", () => {
   it("has an entry for every state-changing route", async () => {
-    const world = { shard: "s", model: "m", sweep: "w", shardEtag: "", modelEtag: "", shardState: new Uint8Array(), modelState: new Uint8Array() };
+    const world = { shard: "s", model: "m", sweep: "w", shardEtag: "", modelEtag: "", shardState: new Uint8Array(), modelState: new Uint8Array(), shardStateReshaped: new Uint8Array(), modelStateReshaped: new Uint8Array() };
     expect(Object.keys(operations(world)).sort()).toEqual(stateChangingRoutes());
   });
 

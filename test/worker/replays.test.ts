@@ -92,14 +92,14 @@ const KEYED: Record<string, Keyed> = {
 
 /** The operations of the OpenAPI document that take an Idempotency-Key header. */
 function keyedOperations(): string[] {
-  const doc = openApiDocument() as { paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>> };
-  return Object.entries(doc.paths)
-    .flatMap(([path, methods]) =>
-      Object.entries(methods)
-        .filter(([, op]) => op.parameters?.some((p) => p.in === "header" && p.name.toLowerCase() === "idempotency-key"))
-        .map(([method]) => `${method.toUpperCase()} ${path}`),
-    )
-    .sort();
+  const keyed: string[] = [];
+  for (const [path, item] of Object.entries(openApiDocument().paths ?? {})) {
+    for (const method of ["get", "post", "put", "patch", "delete"] as const) {
+      const takesKey = item[method]?.parameters?.some((p) => "in" in p && p.in === "header" && p.name.toLowerCase() === "idempotency-key");
+      if (takesKey) keyed.push(`${method.toUpperCase()} ${path}`);
+    }
+  }
+  return keyed.sort();
 }
 
 const send = (path: string, request: CallOptions, key: string) => call(path, { ...request, headers: { ...(request.headers as Record<string, string>), "idempotency-key": key } });

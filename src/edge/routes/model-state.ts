@@ -5,7 +5,7 @@ import { loadModel } from "../../models/registry";
 import { exportModelState, importModelState } from "../../models/state";
 import { scoped } from "../auth/middleware";
 import { idempotencyKeyHeader, replayedByEvery, replayedResponseHeader, replayHeaders } from "../idempotency";
-import { modelETag, SAFETENSORS } from "../safetensors-response";
+import { modelETag, modelETagOf, SAFETENSORS } from "../safetensors-response";
 import { ModelParams } from "../schemas/params";
 import { modelHeaders, safetensors } from "../schemas/models";
 import type { EdgeEnv } from "../types";
@@ -75,14 +75,14 @@ export const modelState = new OpenAPIHono<EdgeEnv>()
   .openapi(putModelState, async (c) => {
     const { model } = c.req.valid("param");
     const headers = c.req.valid("header");
+    const ifMatch = headers["if-match"] === undefined ? undefined : modelETagOf(headers["if-match"], "If-Match");
     const body = safetensorsBody(c, "safetensors", "the model's state file");
     const loaded = await loadModel(c.env, model);
     const infos = valuesOfEveryShard(loaded, await fanOut(c.env, loaded, (shard) => shard.info()), "the import", "send it again");
-    const ifMatch = headers["if-match"];
     const results = await importModelState(c.env, loaded, infos, body, {
       idempotencyKey: headers["idempotency-key"],
       subject: c.get("principal")?.sub,
-      ifMatch: ifMatch === undefined ? undefined : ifMatch.trim() === modelETag(loaded.layout, infos) ? "current" : "stale",
+      ifMatch: ifMatch === undefined ? undefined : ifMatch === modelETag(loaded.layout, infos) ? "current" : "stale",
     });
     return c.json({ shards: [...results].map(([shard, r]) => ({ shard, ...r })) }, 200, { etag: modelETag(loaded.layout, results), ...replayHeaders(replayedByEvery(results.values())) });
   });

@@ -10,7 +10,7 @@ import type { PushResult, VectorRead } from "../../shard/types";
 import { requireScope, scoped } from "../auth/middleware";
 import { replayedByEvery, replayedResponseHeader, replayHeaders } from "../idempotency";
 import { limitBody, readBodyStream } from "../body";
-import { ensureAcceptable, mediaType, OCTET_STREAM, unsupportedMediaType } from "../floats";
+import { ensureAcceptable, mediaType, OCTET_STREAM, requireJsonBody, unsupportedMediaType } from "../floats";
 import { PushHeaders, pushFieldsOf } from "../push-headers";
 import { modelETag, safetensorsResponse } from "../safetensors-response";
 import { ModelInfo, ModelList, ModelManifestInput, modelHeaders, ModelPushSummary, safetensors } from "../schemas/models";
@@ -27,7 +27,7 @@ const putModel = createRoute({
   operationId: "putModel",
   summary: "Create a model: its tensors are laid out on shards, which are created with their configuration.",
   description: "Idempotent: the same manifest again answers 200 (and completes a creation that failed half way); another manifest is 409.",
-  middleware: [scoped("admin", "model"), limitBody("json")] as const,
+  middleware: [scoped("admin", "model"), requireJsonBody, limitBody("json")] as const,
   request: { params: ModelParams, body: { required: true, content: json(ModelManifestInput) } },
   responses: {
     200: { description: "The model exists with this manifest.", content: json(ModelInfo) },

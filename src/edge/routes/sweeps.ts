@@ -10,6 +10,7 @@ import { listingPrefix } from "./shards";
 import { catalogClient } from "../../catalog/client";
 import { MAX_MODEL_NAME_LENGTH } from "../../limits";
 import { limitBody } from "../body";
+import { requireJsonBody } from "../floats";
 import { presentLease, presentReport, presentSweep, presentTrial } from "../present";
 import { SAFETENSORS } from "../safetensors-response";
 import {
@@ -44,7 +45,7 @@ const putSweep = createRoute({
   operationId: "putSweep",
   summary: "Create a sweep (idempotent): a search space, an objective, an algorithm, budgets, a pruner, a seed and the trials' template.",
   description: "A re-PUT of the same configuration is a no-op (200); another one is 409 (delete the sweep first).",
-  middleware: [scoped("admin", "sweep"), limitBody("json")] as const,
+  middleware: [scoped("admin", "sweep"), requireJsonBody, limitBody("json")] as const,
   request: { params: SweepParams, body: { required: true, content: json(SweepConfigInput) } },
   responses: {
     200: { description: "The sweep exists with this configuration already.", content: json(Sweep) },
@@ -119,7 +120,7 @@ const reportTrial = createRoute({
   operationId: "reportTrial",
   summary: "Report intermediate metrics at a step: the answer says continue or stop (pruned, or budget used).",
   description: "Renews the lease. `checkpoint: true` snapshots the trial's shard first. A report of a step already recorded answers the same decision.",
-  middleware: [scoped("train", "sweep"), limitBody("json")] as const,
+  middleware: [scoped("train", "sweep"), requireJsonBody, limitBody("json")] as const,
   request: { params: TrialParams, body: { required: true, content: json(ReportBody) } },
   responses: { 200: { description: "The decision.", content: json(ReportAnswer) }, ...problems(400, 401, 403, 404, 409, 413, 415) },
 });
@@ -130,7 +131,7 @@ const completeTrial = createRoute({
   tags,
   operationId: "completeTrial",
   summary: "End the trial with its final metrics (or `failed` with why). Idempotent under its lease.",
-  middleware: [scoped("train", "sweep"), limitBody("json")] as const,
+  middleware: [scoped("train", "sweep"), requireJsonBody, limitBody("json")] as const,
   request: { params: TrialParams, body: { required: true, content: json(CompleteBody) } },
   responses: { 200: { description: "The trial.", content: json(Trial) }, ...problems(400, 401, 403, 404, 409, 413, 415) },
 });
@@ -142,7 +143,7 @@ const postReplicates = createRoute({
   operationId: "replicateTrial",
   summary: "Make sure a trial (default: the best) has `count` replicates: its parameters under other initialisation seeds, queued for workers.",
   description: "Declarative, so a retry creates nothing more. Replicates are not part of the search (the algorithms never see them).",
-  middleware: [scoped("admin", "sweep"), limitBody("json")] as const,
+  middleware: [scoped("admin", "sweep"), requireJsonBody, limitBody("json")] as const,
   request: { params: SweepParams, body: { required: true, content: json(ReplicatesBody) } },
   responses: { 200: { description: "The replicates.", content: json(TrialList) }, ...problems(400, 401, 403, 404, 413, 415) },
 });
