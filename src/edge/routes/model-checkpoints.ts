@@ -10,9 +10,10 @@ import {
 } from "../../models/checkpoints";
 import { describeModel, loadModel } from "../../models/registry";
 import { scoped } from "../auth/middleware";
+import { ensureAcceptable } from "../floats";
 import { idempotencyKeyHeader, replayedResponseHeader, replayHeaders } from "../idempotency";
 import { limitBody } from "../body";
-import { safetensorsResponse } from "../safetensors-response";
+import { SAFETENSORS, safetensorsResponse } from "../safetensors-response";
 import { ModelInfo, modelHeaders, safetensors } from "../schemas/models";
 import { ModelParams } from "../schemas/params";
 import { checkSelection, selectionFields } from "../schemas/selection";
@@ -75,7 +76,7 @@ const getCheckpointWeights = createRoute({
   operationId: "getModelCheckpointWeights",
   summary: "A checkpoint's weights as safetensors.",
   request: { params: CheckpointParams },
-  responses: { 200: { description: "The weights.", headers: modelHeaders, content: safetensors }, ...problems(401, 403, 404) },
+  responses: { 200: { description: "The weights.", headers: modelHeaders, content: safetensors }, ...problems(401, 403, 404, 406) },
 });
 
 const restoreCheckpoint = createRoute({
@@ -111,7 +112,7 @@ const getEnsemble = createRoute({
     params: ModelParams,
     query: z.object(selectionFields).superRefine(checkSelection),
   },
-  responses: { 200: { description: "The mean of the checkpoints' weights.", headers: modelHeaders, content: safetensors }, ...problems(400, 401, 403, 404, 409) },
+  responses: { 200: { description: "The mean of the checkpoints' weights.", headers: modelHeaders, content: safetensors }, ...problems(400, 401, 403, 404, 406, 409) },
 });
 
 export const modelCheckpoints = new OpenAPIHono<EdgeEnv>()
@@ -129,6 +130,7 @@ export const modelCheckpoints = new OpenAPIHono<EdgeEnv>()
   })
   .openapi(getCheckpointWeights, async (c) => {
     const { model: name, id } = c.req.valid("param");
+    ensureAcceptable(c, [SAFETENSORS]);
     const model = await loadModel(c.env, name);
     return safetensorsResponse(c, model.layout, await readModelCheckpoint(c.env, model, id));
   })
@@ -144,6 +146,7 @@ export const modelCheckpoints = new OpenAPIHono<EdgeEnv>()
   })
   .openapi(getEnsemble, async (c) => {
     const { model: name } = c.req.valid("param");
+    ensureAcceptable(c, [SAFETENSORS]);
     const model = await loadModel(c.env, name);
     const { reads, ids } = await modelEnsemble(c.env, model, c.req.valid("query"));
     return safetensorsResponse(c, model.layout, reads, { "x-checkpoints": ids.join(",") });

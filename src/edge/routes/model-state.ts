@@ -4,6 +4,7 @@ import { fanOut, valuesOfEveryShard } from "../../models/fan-out";
 import { loadModel } from "../../models/registry";
 import { exportModelState, importModelState } from "../../models/state";
 import { scoped } from "../auth/middleware";
+import { ensureAcceptable } from "../floats";
 import { idempotencyKeyHeader, replayedByEvery, replayedResponseHeader, replayHeaders } from "../idempotency";
 import { modelETag, modelETagOf, SAFETENSORS } from "../safetensors-response";
 import { ModelParams } from "../schemas/params";
@@ -27,7 +28,7 @@ const getModelState = createRoute({
   request: { params: ModelParams },
   responses: {
     200: { description: "The state file.", headers: modelHeaders, content: safetensors },
-    ...problems(401, 403, 404, 409, 422, 502),
+    ...problems(401, 403, 404, 406, 409, 422, 502),
   },
 });
 
@@ -65,6 +66,7 @@ const putModelState = createRoute({
 export const modelState = new OpenAPIHono<EdgeEnv>()
   .openapi(getModelState, async (c) => {
     const { model } = c.req.valid("param");
+    ensureAcceptable(c, [SAFETENSORS]);
     const loaded = await loadModel(c.env, model);
     const state = await exportModelState(c.env, loaded);
     const headers: Record<string, string> = { "content-type": SAFETENSORS, "content-length": String(state.byteLength), etag: modelETag(loaded.layout, state.revisions) };

@@ -10,9 +10,9 @@ import type { PushResult, VectorRead } from "../../shard/types";
 import { requireScope, scoped } from "../auth/middleware";
 import { replayedByEvery, replayedResponseHeader, replayHeaders } from "../idempotency";
 import { limitBody, readBodyStream } from "../body";
-import { ensureAcceptable, mediaType, OCTET_STREAM, requireJsonBody, unsupportedMediaType } from "../floats";
+import { ensureAcceptable, JSON_TYPE, mediaType, OCTET_STREAM, requireJsonBody, unsupportedMediaType } from "../floats";
 import { PushHeaders, pushFieldsOf } from "../push-headers";
-import { modelETag, safetensorsResponse } from "../safetensors-response";
+import { modelETag, SAFETENSORS, safetensorsResponse } from "../safetensors-response";
 import { ModelInfo, ModelList, ModelManifestInput, modelHeaders, ModelPushSummary, safetensors } from "../schemas/models";
 import { ModelParams } from "../schemas/params";
 import type { EdgeEnv } from "../types";
@@ -104,7 +104,7 @@ const getModelWeights = createRoute({
   responses: {
     200: { description: "The weights.", headers: modelHeaders, content: safetensors },
     304: { description: "Not modified since the ETag in If-None-Match.", headers: modelHeaders },
-    ...problems(401, 403, 404),
+    ...problems(401, 403, 404, 406),
   },
 });
 
@@ -119,7 +119,7 @@ const getModelPoint = createRoute({
   responses: {
     200: { description: "The point.", headers: { ...modelHeaders, ...pointResponseHeader }, content: safetensors },
     304: { description: "Not modified since the ETag in If-None-Match.", headers: modelHeaders },
-    ...problems(401, 403, 404),
+    ...problems(401, 403, 404, 406),
   },
 });
 
@@ -134,7 +134,7 @@ const getModelAverage = createRoute({
   responses: {
     200: { description: "The average.", headers: modelHeaders, content: safetensors },
     304: { description: "Not modified since the ETag in If-None-Match.", headers: modelHeaders },
-    ...problems(401, 403, 404),
+    ...problems(401, 403, 404, 406),
   },
 });
 
@@ -193,24 +193,27 @@ export const models = new OpenAPIHono<EdgeEnv>()
     const { model } = c.req.valid("param");
     const { prefer, fields } = pushFieldsOf(c, c.req.valid("header"));
     // As for a shard's push: the answer's representation is settled before any shard steps.
-    if (!prefer.minimal) ensureAcceptable(c);
+    if (!prefer.minimal) ensureAcceptable(c, [OCTET_STREAM, JSON_TYPE]);
     const loaded = await loadModel(c.env, model);
     const results = await pushModel(c.env, loaded, gradientStream(c), fields);
     return sendPushed(c, loaded, results);
   })
   .openapi(getModelWeights, async (c) => {
     const { model } = c.req.valid("param");
+    ensureAcceptable(c, [SAFETENSORS]);
     const loaded = await loadModel(c.env, model);
     return sendModel(c, loaded, await readModel(c.env, loaded));
   })
   .openapi(getModelPoint, async (c) => {
     const { model } = c.req.valid("param");
+    ensureAcceptable(c, [SAFETENSORS]);
     const loaded = await loadModel(c.env, model);
     const points = await readModelPoint(c.env, loaded);
     return sendModel(c, loaded, points, modelPointHeader([...points.values()].map((p) => p.distinct)));
   })
   .openapi(getModelAverage, async (c) => {
     const { model, name } = c.req.valid("param");
+    ensureAcceptable(c, [SAFETENSORS]);
     const loaded = await loadModel(c.env, model);
     return sendModel(c, loaded, await readModel(c.env, loaded, name));
   });

@@ -8,7 +8,7 @@ import type { StateImportResult } from "../../shard/state-io/state-io";
 import { scoped } from "../auth/middleware";
 import { idempotencyKeyHeader, replayedResponseHeader, replayHeaders } from "../idempotency";
 import { readBodyStream, type BodyKind } from "../body";
-import { mediaType, OCTET_STREAM, unsupportedMediaType, versionHeadersOf } from "../floats";
+import { ensureAcceptable, mediaType, OCTET_STREAM, unsupportedMediaType, versionHeadersOf } from "../floats";
 import { ShardParams } from "../schemas/params";
 import { safetensors } from "../schemas/models";
 import type { EdgeEnv } from "../types";
@@ -36,7 +36,7 @@ const getState = createRoute({
   request: { params: ShardParams },
   responses: {
     200: { description: "The state file.", headers: stateHeaders, content: safetensors },
-    ...problems(400, 401, 403, 404),
+    ...problems(400, 401, 403, 404, 406),
   },
 });
 
@@ -101,6 +101,7 @@ const imported = (c: Context, result: StateImportResult) => {
 export const state = new OpenAPIHono<EdgeEnv>()
   .openapi(getState, async (c) => {
     const { shard } = c.req.valid("param");
+    ensureAcceptable(c, [OCTET_STREAM]);
     return stateResponse(c, await shardClient(c.env, shard).exportState());
   })
   .openapi(putState, async (c) => {

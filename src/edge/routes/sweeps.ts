@@ -10,7 +10,7 @@ import { listingPrefix } from "./shards";
 import { catalogClient } from "../../catalog/client";
 import { MAX_MODEL_NAME_LENGTH } from "../../limits";
 import { limitBody } from "../body";
-import { requireJsonBody } from "../floats";
+import { ensureAcceptable, requireJsonBody } from "../floats";
 import { presentLease, presentReport, presentSweep, presentTrial } from "../present";
 import { SAFETENSORS } from "../safetensors-response";
 import {
@@ -163,7 +163,7 @@ const getEnsemble = createRoute({
       headers: { "X-Ensemble-Members": { description: "The members' tensor names, best first.", schema: { type: "string" as const } } },
       content: { [SAFETENSORS]: { schema: z.string().openapi({ format: "binary" }) } },
     },
-    ...problems(400, 401, 403, 404),
+    ...problems(400, 401, 403, 404, 406),
   },
 });
 
@@ -248,6 +248,7 @@ export const sweeps = new OpenAPIHono<EdgeEnv>()
   })
   .openapi(getEnsemble, async (c) => {
     const query = c.req.valid("query");
+    ensureAcceptable(c, [SAFETENSORS]);
     const members = await sweepClient(c.env, c.req.valid("param").sweep).members(query.top !== undefined ? { top: query.top } : { replicates_of: query.replicates_of });
     return ensembleResponse(c.env, members);
   })
