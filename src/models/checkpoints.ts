@@ -56,9 +56,27 @@ export async function readModelCheckpoint(env: ModelBindings, model: Model, id: 
   return valuesOfEveryShard(model, await fanOut(env, model, (shard, s) => shard.readCheckpoint(k.shards[s.name]!, { offset: 0 })), "the read", "read again");
 }
 
+/**
+ * Refuses a restore while the open round of any shard has pushes: that shard would refuse its part
+ * after the others had restored theirs.
+ */
+async function ensureNoRoundWaiting(env: ModelBindings, model: Model): Promise<void> {
+  const statuses = valuesOfEveryShard(model, await fanOut(env, model, (shard) => shard.status()), "the restore", "restore again: nothing was restored");
+  for (const [shard, { round }] of statuses) {
+    if (round && round.contributors > 0) {
+      refuse("round-open", `round ${round.number} of shard '${shard}' has ${round.contributors} pushes computed from the current weights; restore once it has closed (by quorum, or at its deadline)`, {
+        shard,
+        round: round.number,
+        contributors: round.contributors,
+      });
+    }
+  }
+}
+
 /** Restores every shard from the model checkpoint `id`; answers the shards after it, in layout order. */
 export async function restoreModel(env: ModelBindings, model: Model, id: number): Promise<ShardInfo[]> {
   const k = await findCheckpoint(env, model, id);
+  await ensureNoRoundWaiting(env, model);
   const results = await fanOut(env, model, (shard, s) => shard.restore(k.shards[s.name]!, model.name));
   const infos = valuesOfEveryShard(model, results, "the restore", "restore again: each shard's restore is a new version");
   return model.layout.shards.map((s) => infos.get(s.name)!);

@@ -87,7 +87,7 @@ const restoreCheckpoint = createRoute({
   operationId: "restoreModelCheckpoint",
   summary: "Restore every shard from the checkpoint: a new version of each, history kept.",
   request: { params: CheckpointParams },
-  responses: { 200: { description: "The model after the restore.", content: json(ModelInfo) }, ...problems(401, 403, 404, 502) },
+  responses: { 200: { description: "The model after the restore.", content: json(ModelInfo) }, ...problems(400, 401, 403, 404, 409, 502) },
 });
 
 const deleteCheckpoint = createRoute({
