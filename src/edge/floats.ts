@@ -92,7 +92,7 @@ export function wantsJson(c: Context): boolean {
  */
 export function ensureAcceptable(c: Context, types: readonly string[]): void {
   const accept = c.req.header("accept");
-  if (accept === undefined || acceptRanges(accept).some(({ range, q }) => q > 0 && types.some((t) => covers(range, t)))) return;
+  if (!accept || acceptRanges(accept).some(({ range, q }) => q > 0 && types.some((t) => covers(range, t)))) return;
   refuse("not-acceptable", `Accept '${accept}' matches none of ${types.join(", ")}`);
 }
 
