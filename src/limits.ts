@@ -109,10 +109,11 @@ export const MAX_MODEL_NAME_LENGTH = 112;
 export const MAX_TENSOR_NAME_LENGTH = 256;
 /** Characters in an average's name (a key of the shard's configuration). */
 export const MAX_AVERAGE_NAME_LENGTH = 32;
-/** Characters in an Idempotency-Key of a push or a model checkpoint: a model's shards get `<key>#<index>`, still a key the ledger holds. */
-export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
-/** Characters in the Idempotency-Key of a shard checkpoint (as first published: it takes a model's `<key>#<index>`). */
-export const MAX_CHECKPOINT_IDEMPOTENCY_KEY_LENGTH = 255;
+/**
+ * Characters in an Idempotency-Key, on every route that takes one. The keys a model derives for its
+ * shards (`<key>#<index>`, up to 5 more) cross RPC, not HTTP: the shards' ledgers hold any length.
+ */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 /** Characters in a client id (X-Client-Id, a metric's client_id): it keys rate buckets and round pushes. */
 export const MAX_CLIENT_ID_LENGTH = 128;
 

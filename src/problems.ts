@@ -21,14 +21,8 @@ export const PROBLEMS = {
   "invalid-request": {
     status: 400,
     title: "Invalid Request",
-    cause: "A path parameter, query parameter, header or JSON body does not match the operation's schema (the problem's `errors` lists each part), or a JSON body nests too deep.",
+    cause: "A path parameter, query parameter, header or JSON body does not match the operation's schema (the problem's `errors` lists each part), a JSON body nests too deep, or an If-Match is not an ETag of this API.",
     fix: "Correct the parts named in `detail` and `errors`, as openapi.yaml describes them.",
-  },
-  "invalid-header": {
-    status: 400,
-    title: "Invalid Header",
-    cause: "A header's value cannot be read: an If-Match that is not an ETag of this API.",
-    fix: "Send the ETag exactly as an answer gave it (e.g. `\"12\"`).",
   },
   "malformed-json": {
     status: 400,
@@ -59,7 +53,7 @@ export const PROBLEMS = {
   "unsupported-media-type": {
     status: 415,
     title: "Unsupported Media Type",
-    cause: "The body's Content-Type is missing or is not one the operation takes (`accepted` lists them).",
+    cause: "The body is missing, or its Content-Type is missing or not one the operation takes (`accepted` lists them).",
     fix: "Send the body with one of the media types in `accepted`.",
   },
   "not-acceptable": {
@@ -223,7 +217,7 @@ export const PROBLEMS = {
   "too-few-checkpoints": {
     status: 409,
     title: "Too Few Checkpoints",
-    cause: "An ensemble asks for more checkpoints (`last`) than the shard has (`available`), or for none.",
+    cause: "An ensemble asks for more checkpoints (`last`) than the shard or model has (`available`), or for none.",
     fix: "Ask for at most `available` checkpoints, or take more first.",
   },
   // Sweeps
@@ -261,14 +255,14 @@ export const PROBLEMS = {
   "invalid-safetensors": {
     status: 422,
     title: "Invalid Safetensors",
-    cause: "The body is not a valid safetensors file, is empty, or its tensors are not the model's (names, F32, shapes; `missing` and `unknown` list them).",
+    cause: "The body is not a valid safetensors file, is empty, or its tensors are not the model's (names, F32; `missing` and `unknown` list them; a tensor of another shape is wrong-length).",
     fix: "Send one safetensors file with every tensor of the model, F32, in its shape.",
   },
   // Optimizer state files (docs/state.md)
   "state-mismatch": {
     status: 422,
     title: "State Mismatch",
-    cause: "A state file's tensors are not those the shard or model keeps (missing, unknown, of another dtype or shape).",
+    cause: "A state file's tensors are not those the shard or model keeps (missing, unknown, of another dtype; a tensor of another shape is wrong-length).",
     fix: "Send a state file of a shard with the same rule and hyperparameters (as GET .../state answers it).",
   },
   "invalid-state": {

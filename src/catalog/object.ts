@@ -109,21 +109,27 @@ export class CatalogObject extends DurableObject<Env> {
   }
 
   /** Records a model checkpoint; the same shard checkpoints again (a retried snapshot) answer the first record. */
-  async recordCheckpoint(model: string, label: string | null, shardCheckpoints: Record<string, number>, versions: Record<string, number>): Promise<ModelCheckpoint> {
+  /** Records a model checkpoint; the same shard checkpoints again (a retry) answer the one recorded, not created. */
+  async recordCheckpoint(
+    model: string,
+    label: string | null,
+    shardCheckpoints: Record<string, number>,
+    versions: Record<string, number>,
+  ): Promise<{ checkpoint: ModelCheckpoint; created: boolean }> {
     await this.startup.ready();
     const same = this.db
       .select()
       .from(modelCheckpoints)
       .where(and(eq(modelCheckpoints.model, model), eq(modelCheckpoints.shardCheckpoints, JSON.stringify(shardCheckpoints))))
       .get();
-    if (same) return checkpointOf(same);
+    if (same) return { checkpoint: checkpointOf(same), created: false };
     const now = Date.now();
     const row = this.db
       .insert(modelCheckpoints)
       .values({ model, label, shardCheckpoints: JSON.stringify(shardCheckpoints), versions: JSON.stringify(versions), createdAt: now })
       .returning()
       .get();
-    return checkpointOf(row);
+    return { checkpoint: checkpointOf(row), created: true };
   }
 
   async checkpoints(model: string): Promise<ModelCheckpoint[]> {

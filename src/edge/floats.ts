@@ -1,4 +1,4 @@
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { MAX_JSON_FLOATS } from "../limits";
 import { refuse, RefusalError } from "../problems";
 import type { VectorRead } from "../shard/types";
@@ -16,6 +16,16 @@ export const mediaType = (header: string | undefined) => header?.split(";")[0]?.
 export function unsupportedMediaType(received: string | undefined, accepted: string[]): RefusalError {
   return new RefusalError("unsupported-media-type", `Content-Type ${received ? `'${received}'` : "is missing"}; send ${accepted.join(" or ")}`, { accepted });
 }
+
+/**
+ * Middleware of a route whose JSON body is required: a request without one (no Content-Type) is
+ * 415, naming the type to send, as on the routes that read their bodies themselves; the validator
+ * would otherwise take it for an empty object.
+ */
+export const requireJsonBody: MiddlewareHandler = async (c, next) => {
+  if (c.req.header("content-type") === undefined) throw unsupportedMediaType(undefined, [JSON_TYPE]);
+  await next();
+};
 
 /** A JSON body (application/json only), parsed. */
 export async function readJsonBody(c: Context): Promise<unknown> {
@@ -51,20 +61,39 @@ export async function readFloatsBody(c: Context, what: string): Promise<ArrayBuf
   throw unsupportedMediaType(c.req.header("content-type"), [OCTET_STREAM, JSON_TYPE]);
 }
 
+/** The media ranges of an Accept header, each with its weight (RFC 9110 §12.5.1). */
+function acceptRanges(accept: string): { range: string; q: number }[] {
+  return accept.split(",").map((part) => {
+    const [range = "", ...params] = part.split(";").map((s) => s.trim().toLowerCase());
+    return { range, q: Number(params.find((p) => p.startsWith("q="))?.slice(2) ?? 1) };
+  });
+}
+
+/** Whether a media range (`*\/*`, `application/*`, a type) covers a media type. */
+const covers = (range: string, type: string) => range === type || range === "*/*" || (range.endsWith("/*") && type.startsWith(range.slice(0, -1)));
+
 /** Which representation the client accepts: raw bytes unless it prefers JSON. */
 export function wantsJson(c: Context): boolean {
   const accept = c.req.header("accept");
   if (!accept) return false;
   let best: { type: string; q: number } | undefined;
-  for (const part of accept.split(",")) {
-    const [type, ...params] = part.split(";").map((s) => s.trim().toLowerCase());
-    const q = Number(params.find((p) => p.startsWith("q="))?.slice(2) ?? 1);
-    if (type !== JSON_TYPE && type !== OCTET_STREAM && type !== "*/*" && type !== "application/*") continue;
-    const weight = type === JSON_TYPE ? q : q + (type === OCTET_STREAM ? 0.0001 : 0);
-    if (!best || weight > best.q) best = { type: type!, q: weight };
+  for (const { range, q } of acceptRanges(accept)) {
+    if (!covers(range, JSON_TYPE) && !covers(range, OCTET_STREAM)) continue;
+    const weight = range === JSON_TYPE ? q : q + (range === OCTET_STREAM ? 0.0001 : 0);
+    if (!best || weight > best.q) best = { type: range, q: weight };
   }
   if (!best || best.q <= 0) refuse("not-acceptable", `Accept '${accept}' matches neither ${OCTET_STREAM} nor ${JSON_TYPE}`);
   return best!.type === JSON_TYPE;
+}
+
+/**
+ * Refuses (406) an Accept that takes none of `types`, the representations a route answers: before
+ * anything is read or changed, as a shard's vector routes do (wantsJson).
+ */
+export function ensureAcceptable(c: Context, types: readonly string[]): void {
+  const accept = c.req.header("accept");
+  if (!accept || acceptRanges(accept).some(({ range, q }) => q > 0 && types.some((t) => covers(range, t)))) return;
+  refuse("not-acceptable", `Accept '${accept}' matches none of ${types.join(", ")}`);
 }
 
 /** The headers that say which state of the shard a vector is: ETag (the revision), X-Shard-Version, X-Shard-Revision. */

@@ -1,15 +1,16 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { MAX_CLIENT_ID_LENGTH, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_WAIT_SECONDS } from "../limits";
+import { MAX_CLIENT_ID_LENGTH, MAX_WAIT_SECONDS } from "../limits";
 import type { PushRequest } from "../shard/types";
 import { contributorOf } from "./auth/contributor";
+import { idempotencyKeyHeader } from "./idempotency";
 import { preferencesOf, type Preferences } from "./prefer";
 import { integer } from "./routes/common";
 import type { EdgeEnv } from "./types";
 
 /** The headers of a push, to a shard or to a whole model. */
 export const PushHeaders = z.object({
-  "idempotency-key": z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional().openapi({ description: "A retry with the same key returns the first answer and applies nothing." }),
+  "idempotency-key": idempotencyKeyHeader("A retry with the same key returns the first answer and applies nothing."),
   "x-base-version": integer(0).optional().openapi({ description: "The version the gradient was computed at (staleness)." }),
   "x-client-id": z
     .string()

@@ -3,6 +3,7 @@ import { safetensorsChunks } from "../formats/safetensors";
 import type { ModelLayout } from "../models/layout";
 import { gatherTensors } from "../models/scatter";
 import type { VectorRead } from "../shard/types";
+import { refuse } from "../problems";
 
 export const SAFETENSORS = "application/octet-stream";
 
@@ -17,6 +18,15 @@ export function modelETag(layout: ModelLayout, reads: ReadonlyMap<string, Pick<V
 export function modelVersionHeadersOf(layout: ModelLayout, reads: ReadonlyMap<string, Pick<VectorRead, "revision" | "version">>): Record<string, string> {
   const versions = new Set([...reads.values()].map((r) => r.version));
   return { etag: modelETag(layout, reads), ...(versions.size === 1 ? { "x-model-version": String([...versions][0]) } : {}) };
+}
+
+const MODEL_ETAG = /^W\/"m\d+-[0-9a-f]+"$/;
+
+/** Refuses a model ETag header (If-Match) that is none of ours, as a shard's is refused; answers it trimmed. */
+export function modelETagOf(tag: string, header: string): string {
+  const trimmed = tag.trim();
+  if (!MODEL_ETAG.test(trimmed)) refuse("invalid-request", `invalid header: ${header} must be a model ETag of this API, like W/"m2-1a2b3c4d", got ${tag}`);
+  return trimmed;
 }
 
 /**

@@ -70,7 +70,7 @@ function modelTrial(env: ProvisionBindings, sweep: SweepConfig, row: TrialRow, n
       if (setup.kind !== "model") throw new Error("a model trial of a shard template");
       await createModel(env, name, setup.manifest);
     },
-    snapshot: async (key, label) => (await snapshotModel(env, await model(), label, key)).id,
+    snapshot: async (key, label) => (await snapshotModel(env, await model(), label, key)).checkpoint.id,
     restore: async (checkpoint) => void (await restoreModel(env, await model(), checkpoint)),
     dropCheckpoint: async (checkpoint) => ignoreMissing(model().then((m) => deleteModelCheckpoint(env, m, checkpoint))),
     destroy: async () => ignoreMissing(model().then((m) => deleteModel(env, m))),

@@ -16,7 +16,7 @@ export function checkHeader(layout: ModelLayout, header: SafetensorsHeader, what
     const t = expected.get(name)!;
     if (info.dtype !== "F32") refuse("invalid-safetensors", `tensor '${name}' is ${info.dtype}; the model's tensors are F32`);
     if (info.shape.length !== t.shape.length || info.shape.some((d, i) => d !== t.shape[i])) {
-      refuse("invalid-safetensors", `tensor '${name}' has shape [${info.shape.join(", ")}]; the model declares [${t.shape.join(", ")}]`, { tensor: name });
+      refuse("wrong-length", `tensor '${name}' has shape [${info.shape.join(", ")}]; the model declares [${t.shape.join(", ")}]`, { tensor: name });
     }
   }
 }

@@ -178,8 +178,9 @@ describe("checkpoints: snapshot, list, read, delete", () => {
     const first = await snapshotOk(name, { json: { label: "nightly" }, headers: key });
     await pushOk(name, 0);
     const retry = await snapshot(name, { json: { label: "nightly" }, headers: key });
-    expect(retry.status).toBe(200);
+    expect(retry.status).toBe(201);
     expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(retry.headers.get("location")).toBe(`/v1/shards/${name}/checkpoints/${first.id}`);
     expect(await retry.json()).toEqual(first);
     const before = await storedState(name);
     const reused = await snapshot(name, { json: { label: "other" }, headers: key });

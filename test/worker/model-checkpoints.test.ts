@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { encodeSafetensors, parseSafetensors, readTensor } from "../../src/formats/safetensors";
 import { call, uniqueName } from "./support/api";
+import { storedState } from "./support/snapshot";
 
 const tensors = [
   { name: "w", shape: [4, 50] },
@@ -81,5 +82,24 @@ describe("model checkpoints", () => {
     expect((await call(`/v1/models/${name}/checkpoints/${k.id}/weights`)).status).toBe(404);
     expect((await call(`/v1/shards/${name}:0/checkpoints`)).status).toBe(200);
     expect((await (await call(`/v1/shards/${name}:0/checkpoints`)).json<any>()).checkpoints).toEqual([]);
+  });
+});
+
+describe("model restore in rounds mode", () => {
+  it("refuses a restore while one shard's round has pushes (409 round-open, naming it), restoring no shard", async () => {
+    const name = uniqueName("mr");
+    const config = { rule: "sgd", hyper: { lr: 0.1 }, rate_limit: null, aggregation: { mode: "rounds", quorum: 2 } };
+    const rounds = { tensors: [{ name: "w", shape: [4] }, { name: "b", shape: [4] }], shard_size: 4, config, overrides: [{ match: "b", config: { ...config, non_finite: "skip" } }] };
+    expect((await call(`/v1/models/${name}`, { method: "PUT", json: rounds })).status).toBe(201);
+    const { id } = await snapshot(name);
+    // A push that shard 'b' skips (NaN, under its policy) and shard 'w' counts in its open round: one shard has a push waiting, the other none.
+    const nan = encodeSafetensors({ w: { shape: [4], data: Float32Array.of(1, 1, 1, 1) }, b: { shape: [4], data: Float32Array.of(NaN, 1, 1, 1) } });
+    const pushed = await call(`/v1/models/${name}/gradients`, { method: "POST", body: nan, headers: { "content-type": "application/octet-stream", prefer: "return=minimal" } });
+    expect(pushed.status, await pushed.clone().text()).toBe(202);
+    const before = await Promise.all([0, 1].map((i) => storedState(`${name}:${i}`)));
+    const res = await call(`/v1/models/${name}/checkpoints/${id}/restore`, { method: "POST" });
+    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({ type: "/problems/round-open", shard: `${name}:0`, contributors: 1 });
+    expect(await Promise.all([0, 1].map((i) => storedState(`${name}:${i}`)))).toEqual(before);
   });
 });

@@ -1,12 +1,13 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { refusing } from "./refusals";
-import { MAX_CHECKPOINT_IDEMPOTENCY_KEY_LENGTH, MAX_CHECKPOINTS } from "../../limits";
+import { MAX_CHECKPOINTS } from "../../limits";
 import { shardClient } from "../../shard/client";
 import type { CheckpointSelection } from "../../shard/types";
 import { scoped } from "../auth/middleware";
+import { idempotencyKeyHeader, replayedResponseHeader, replayHeaders } from "../idempotency";
 import { limitBody } from "../body";
 import { sendFloats } from "../floats";
-import { checkpointsHeader, integerHeader, replayedHeader, stringHeader } from "../schemas/headers";
+import { checkpointsHeader, integerHeader, stringHeader } from "../schemas/headers";
 import { ShardParams } from "../schemas/params";
 import { Checkpoint, CheckpointInput, CheckpointList, ShardInfo } from "../schemas/responses";
 import { checkSelection, selectionFields } from "../schemas/selection";
@@ -39,20 +40,19 @@ const postCheckpoint = refusing(
     summary: "Snapshot the shard: weights, optimizer state and averages at its current version.",
     description:
       `The copy is made inside the shard's storage in one transaction. At most ${MAX_CHECKPOINTS} checkpoints per shard (409 beyond). ` +
-      "In rounds mode the pushes of the open round are not part of it. A retry with the same Idempotency-Key answers the checkpoint the first request took (200).",
+      "In rounds mode the pushes of the open round are not part of it. A retry with the same Idempotency-Key answers as the first request did (201, the checkpoint it took), with Idempotent-Replayed.",
     middleware: [scoped("train", "shard"), limitBody("json")] as const,
     request: {
       params: ShardParams,
-      headers: z.object({ "idempotency-key": z.string().min(1).max(MAX_CHECKPOINT_IDEMPOTENCY_KEY_LENGTH).optional().openapi({ description: "A retry with the same key takes no second checkpoint." }) }),
+      headers: z.object({ "idempotency-key": idempotencyKeyHeader("A retry with the same key takes no second checkpoint.") }),
       body: { required: false, content: { "application/json": { schema: CheckpointInput } } },
     },
     responses: {
-      200: {
-        description: "A retry: the checkpoint its Idempotency-Key took.",
-        headers: replayedHeader,
+      201: {
+        description: "Taken (or, replayed, taken by the first request with this Idempotency-Key).",
+        headers: { Location: stringHeader("The checkpoint's URL."), ...replayedResponseHeader },
         content: json(Checkpoint),
       },
-      201: { description: "Taken.", headers: { Location: stringHeader("The checkpoint's URL.") }, content: json(Checkpoint) },
     },
   }),
   ["not-found", "too-many-checkpoints", "idempotency-key-reused"],
@@ -160,8 +160,7 @@ export const checkpoints = new OpenAPIHono<EdgeEnv>()
     const idempotencyKey = c.req.valid("header")["idempotency-key"];
     const taken = await shardClient(c.env, shard).snapshot({ label, idempotencyKey });
     const checkpoint = presentCheckpoint(taken.checkpoint);
-    if (!taken.created) return c.json(checkpoint, 200, { "idempotent-replayed": "true" });
-    return c.json(checkpoint, 201, { location: `/v1/shards/${shard}/checkpoints/${checkpoint.id}` });
+    return c.json(checkpoint, 201, { location: `/v1/shards/${shard}/checkpoints/${checkpoint.id}`, ...replayHeaders(!taken.created) });
   })
   .openapi(listCheckpoints, async (c) => {
     const { shard } = c.req.valid("param");

@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { PUSH_REFUSALS, refusing } from "./refusals";
 import { shardClient } from "../../shard/client";
 import { scoped } from "../auth/middleware";
+import { replayedResponseHeader, replayHeaders } from "../idempotency";
 import { answersJson, readFloatsBody, sendFloats, versionHeadersOf } from "../floats";
 import { pointHeaderOf, pointResponseHeader } from "../point";
 import { lbfgsOutcomeHeadersOf, lbfgsOutcomeResponseHeaders } from "../lbfgs-outcome";
@@ -9,7 +10,7 @@ import { preferenceApplied } from "../prefer";
 import { PushHeaders, pushFieldsOf } from "../push-headers";
 import { ShardParams } from "../schemas/params";
 import { Float32Bytes, FloatsInput, PushSummary } from "../schemas/responses";
-import { integerHeader, numberHeader, replayedHeader, stringHeader } from "../schemas/headers";
+import { integerHeader, numberHeader, stringHeader } from "../schemas/headers";
 import type { EdgeEnv } from "../types";
 import { count, floatsContent, floatsResponseHeaders, vectorResponseHeaders } from "./common";
 import { presentSummary } from "../present";
@@ -17,7 +18,7 @@ import { presentSummary } from "../present";
 const pushResponseHeaders = {
   ...vectorResponseHeaders,
   "X-Learning-Rate": numberHeader("The learning rate the update used."),
-  ...replayedHeader,
+  ...replayedResponseHeader,
   "Preference-Applied": stringHeader("The preferences of Prefer that were honoured (`return=minimal`, `wait=N`)."),
   "X-Round": integerHeader("Rounds mode: the round the push counts in (or was applied in)."),
   "X-Push-Version": integerHeader("The version this push produced (or found, when skipped). On a replay X-Shard-Version and the weights are the current ones; this is the first answer's."),
@@ -69,8 +70,7 @@ export const gradients = new OpenAPIHono<EdgeEnv>().openapi(postGradients, async
   // The answer's representation is settled before the push is applied: a 406 must not follow a step.
   if (!prefer.minimal) answersJson(c, gradient.byteLength / 4);
   const result = await shardClient(c.env, shard).push({ ...fields, gradient, offset: c.req.valid("query").offset });
-  const extra: Record<string, string> = { "x-learning-rate": String(result.lr), "x-push-version": String(result.version) };
-  if (result.replayed) extra["idempotent-replayed"] = "true";
+  const extra: Record<string, string> = { "x-learning-rate": String(result.lr), "x-push-version": String(result.version), ...replayHeaders(result.replayed) };
   const applied = preferenceApplied(prefer);
   if (applied) extra["preference-applied"] = applied;
   if (result.round) extra["x-round"] = String(result.round.number);

@@ -4,6 +4,7 @@ import { MAX_CLIENT_ID_LENGTH } from "../../limits";
 import { shardClient } from "../../shard/client";
 import { scoped } from "../auth/middleware";
 import { limitBody } from "../body";
+import { requireJsonBody } from "../floats";
 import { ShardParams } from "../schemas/params";
 import { MetricResult } from "../schemas/responses";
 import type { EdgeEnv } from "../types";
@@ -23,7 +24,7 @@ const postMetric = refusing(
     tags: ["gradients"],
     operationId: "reportMetric",
     summary: "Report a metric; a reduce-on-plateau schedule lowers the learning rate from them.",
-    middleware: [scoped("train", "shard"), limitBody("json")] as const,
+    middleware: [scoped("train", "shard"), requireJsonBody, limitBody("json")] as const,
     request: { params: ShardParams, body: { required: true, content: { "application/json": { schema: MetricInput } } } },
     responses: {
       200: { description: "Recorded.", content: { "application/json": { schema: MetricResult } } },

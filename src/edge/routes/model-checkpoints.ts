@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { refusing } from "./refusals";
-import { MAX_CHECKPOINT_LABEL, MAX_IDEMPOTENCY_KEY_LENGTH } from "../../limits";
+import { MAX_CHECKPOINT_LABEL } from "../../limits";
 import {
   deleteModelCheckpoint,
   modelCheckpoints as listModelCheckpoints,
@@ -11,8 +11,10 @@ import {
 } from "../../models/checkpoints";
 import { describeModel, loadModel } from "../../models/registry";
 import { scoped } from "../auth/middleware";
+import { ensureAcceptable } from "../floats";
+import { idempotencyKeyHeader, replayedResponseHeader, replayHeaders } from "../idempotency";
 import { limitBody } from "../body";
-import { safetensorsResponse } from "../safetensors-response";
+import { SAFETENSORS, safetensorsResponse } from "../safetensors-response";
 import { checkpointsHeader } from "../schemas/headers";
 import { ModelInfo, modelHeaders, safetensors } from "../schemas/models";
 import { ModelParams } from "../schemas/params";
@@ -43,14 +45,18 @@ const postCheckpoint = refusing(
     tags: ["models"],
     operationId: "createModelCheckpoint",
     summary: "Snapshot every shard of the model (weights, rule state, averages).",
-    description: "Shards are snapshotted in parallel, each atomically; with no push running, all at one version. An Idempotency-Key makes a retry complete a partial snapshot.",
+    description:
+      "Shards are snapshotted in parallel, each atomically; with no push running, all at one version. An Idempotency-Key makes a retry complete a partial snapshot, " +
+      "and a retry of a complete one answers as the first request did (201, the same checkpoint), with Idempotent-Replayed.",
     middleware: [scoped("train", "model"), limitBody("json")] as const,
     request: {
       params: ModelParams,
-      headers: z.object({ "idempotency-key": z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional() }),
+      headers: z.object({ "idempotency-key": idempotencyKeyHeader("A retry with the same key takes no second checkpoint, and completes a partial one.") }),
       body: { required: false, content: json(z.object({ label: z.string().max(MAX_CHECKPOINT_LABEL).optional() })) },
     },
-    responses: { 201: { description: "Taken.", content: json(ModelCheckpoint) } },
+    responses: {
+      201: { description: "Taken (or, replayed, taken by the first request with this Idempotency-Key).", headers: replayedResponseHeader, content: json(ModelCheckpoint) },
+    },
   }),
   ["not-found", "too-many-checkpoints", "idempotency-key-reused", "partial-failure"],
 );
@@ -134,7 +140,8 @@ export const modelCheckpoints = new OpenAPIHono<EdgeEnv>()
     const model = await loadModel(c.env, name);
     const key = c.req.valid("header")["idempotency-key"];
     const label = (c.req.header("content-type") ? c.req.valid("json").label : undefined) ?? null;
-    return c.json(await snapshotModel(c.env, model, label, key), 201);
+    const taken = await snapshotModel(c.env, model, label, key);
+    return c.json(taken.checkpoint, 201, replayHeaders(!taken.created));
   })
   .openapi(listCheckpoints, async (c) => {
     const { model } = c.req.valid("param");
@@ -142,6 +149,7 @@ export const modelCheckpoints = new OpenAPIHono<EdgeEnv>()
   })
   .openapi(getCheckpointWeights, async (c) => {
     const { model: name, id } = c.req.valid("param");
+    ensureAcceptable(c, [SAFETENSORS]);
     const model = await loadModel(c.env, name);
     return safetensorsResponse(c, model.layout, await readModelCheckpoint(c.env, model, id));
   })
@@ -157,6 +165,7 @@ export const modelCheckpoints = new OpenAPIHono<EdgeEnv>()
   })
   .openapi(getEnsemble, async (c) => {
     const { model: name } = c.req.valid("param");
+    ensureAcceptable(c, [SAFETENSORS]);
     const model = await loadModel(c.env, name);
     const { reads, ids } = await modelEnsemble(c.env, model, c.req.valid("query"));
     return safetensorsResponse(c, model.layout, reads, { "x-checkpoints": ids.join(",") });

@@ -1,11 +1,13 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { refusing, STATE_IMPORT_REFUSALS } from "./refusals";
-import { MAX_IDEMPOTENCY_KEY_LENGTH, MAX_MODEL_BODY_BYTES } from "../../limits";
+import { MAX_MODEL_BODY_BYTES } from "../../limits";
 import { fanOut, valuesOfEveryShard } from "../../models/fan-out";
 import { loadModel } from "../../models/registry";
 import { exportModelState, importModelState } from "../../models/state";
 import { scoped } from "../auth/middleware";
-import { modelETag, modelVersionHeadersOf, SAFETENSORS } from "../safetensors-response";
+import { ensureAcceptable } from "../floats";
+import { idempotencyKeyHeader, replayedByEvery, replayedResponseHeader, replayHeaders } from "../idempotency";
+import { modelETag, modelETagOf, modelVersionHeadersOf, SAFETENSORS } from "../safetensors-response";
 import { ModelParams } from "../schemas/params";
 import { modelHeaders, safetensors } from "../schemas/models";
 import type { EdgeEnv } from "../types";
@@ -55,12 +57,12 @@ const putModelState = refusing(
       params: ModelParams,
       headers: z.object({
         "if-match": z.string().optional().openapi({ description: "The model's ETag (GET /v1/models/{model}/weights)." }),
-        "idempotency-key": z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional().openapi({ description: "A retry with the same key and body imports nothing twice." }),
+        "idempotency-key": idempotencyKeyHeader("A retry with the same key and body imports nothing twice."),
       }),
       body: { required: true, content: safetensors },
     },
     responses: {
-      200: { description: "Every shard imported its part (or had, for a retry).", headers: { ETag: modelHeaders.ETag }, content: json(ModelStateImport) },
+      200: { description: "Every shard imported its part (or had, for a retry).", headers: { ETag: modelHeaders.ETag, ...replayedResponseHeader }, content: json(ModelStateImport) },
     },
   }),
   [...STATE_IMPORT_REFUSALS, "partial-failure"],
@@ -69,6 +71,7 @@ const putModelState = refusing(
 export const modelState = new OpenAPIHono<EdgeEnv>()
   .openapi(getModelState, async (c) => {
     const { model } = c.req.valid("param");
+    ensureAcceptable(c, [SAFETENSORS]);
     const loaded = await loadModel(c.env, model);
     const state = await exportModelState(c.env, loaded);
     return c.body(state.body, 200, { "content-type": SAFETENSORS, "content-length": String(state.byteLength), ...modelVersionHeadersOf(loaded.layout, state.revisions) });
@@ -76,14 +79,14 @@ export const modelState = new OpenAPIHono<EdgeEnv>()
   .openapi(putModelState, async (c) => {
     const { model } = c.req.valid("param");
     const headers = c.req.valid("header");
+    const ifMatch = headers["if-match"] === undefined ? undefined : modelETagOf(headers["if-match"], "If-Match");
     const body = safetensorsBody(c, "safetensors", "the model's state file");
     const loaded = await loadModel(c.env, model);
     const infos = valuesOfEveryShard(loaded, await fanOut(c.env, loaded, (shard) => shard.info()), "the import", "send it again");
-    const ifMatch = headers["if-match"];
     const results = await importModelState(c.env, loaded, infos, body, {
       idempotencyKey: headers["idempotency-key"],
       subject: c.get("principal")?.sub,
-      ifMatch: ifMatch === undefined ? undefined : ifMatch.trim() === modelETag(loaded.layout, infos) ? "current" : "stale",
+      ifMatch: ifMatch === undefined ? undefined : ifMatch === modelETag(loaded.layout, infos) ? "current" : "stale",
     });
-    return c.json({ shards: [...results].map(([shard, r]) => ({ shard, ...r })) }, 200, { etag: modelETag(loaded.layout, results) });
+    return c.json({ shards: [...results].map(([shard, r]) => ({ shard, ...r })) }, 200, { etag: modelETag(loaded.layout, results), ...replayHeaders(replayedByEvery(results.values())) });
   });

@@ -9,10 +9,11 @@ import { pointHeaderOf, pointResponseHeader } from "../point";
 import { createModel, deleteModel, describeModel, loadModel, type Model } from "../../models/registry";
 import type { PushResult, VectorRead } from "../../shard/types";
 import { requireScope, scoped } from "../auth/middleware";
+import { replayedByEvery, replayedResponseHeader, replayHeaders } from "../idempotency";
 import { limitBody, readBodyStream } from "../body";
-import { mediaType, OCTET_STREAM, unsupportedMediaType } from "../floats";
+import { ensureAcceptable, JSON_TYPE, mediaType, OCTET_STREAM, requireJsonBody, unsupportedMediaType } from "../floats";
 import { PushHeaders, pushFieldsOf } from "../push-headers";
-import { modelVersionHeadersOf, safetensorsResponse } from "../safetensors-response";
+import { modelVersionHeadersOf, SAFETENSORS, safetensorsResponse } from "../safetensors-response";
 import { ModelInfo, ModelList, ModelManifestInput, modelHeaders, ModelPushSummary, safetensors } from "../schemas/models";
 import { ModelParams } from "../schemas/params";
 import type { EdgeEnv } from "../types";
@@ -28,7 +29,7 @@ const putModel = refusing(
     operationId: "putModel",
     summary: "Create a model: its tensors are laid out on shards, which are created with their configuration.",
     description: "Idempotent: the same manifest again answers 200 (and completes a creation that failed half way); another manifest is 409.",
-    middleware: [scoped("admin", "model"), limitBody("json")] as const,
+    middleware: [scoped("admin", "model"), requireJsonBody, limitBody("json")] as const,
     request: { params: ModelParams, body: { required: true, content: json(ModelManifestInput) } },
     responses: {
       200: { description: "The model exists with this manifest.", content: json(ModelInfo) },
@@ -99,8 +100,8 @@ const pushModelRoute = refusing(
     responses: {
       200: {
         description: "The updated model (safetensors) where the next gradient is to be taken: the weights, or per tensor the point where the rule's point is distinct from the weights (X-Point); with return=minimal the shards' summaries.",
-        headers: { ...modelHeaders, ...pointResponseHeader }, content: { ...safetensors, ...json(ModelPushSummary) } },
-      202: { description: "Rounds mode: counted in the shards' open rounds.", headers: modelHeaders, content: json(ModelPushSummary) },
+        headers: { ...modelHeaders, ...pointResponseHeader, ...replayedResponseHeader }, content: { ...safetensors, ...json(ModelPushSummary) } },
+      202: { description: "Rounds mode: counted in the shards' open rounds.", headers: { ...modelHeaders, ...replayedResponseHeader }, content: json(ModelPushSummary) },
     },
   }),
   [...PUSH_REFUSALS, "partial-failure"],
@@ -133,7 +134,7 @@ const getModelPoint = refusing(
     summary: "The whole model's evaluation point as safetensors: where the next gradient is to be taken, per tensor (the weights for most rules).",
     request: { params: ModelParams, headers: getModelWeights.request.headers },
     responses: {
-      200: { description: "The point.", headers: { ...modelHeaders, ...pointResponseHeader }, content: safetensors },
+      200: { description: "The point.", headers: { ...modelHeaders, ...pointResponseHeader, ...replayedResponseHeader }, content: safetensors },
       304: { description: "Not modified since the ETag in If-None-Match.", headers: modelHeaders },
     },
   }),
@@ -173,10 +174,13 @@ const modelPointHeader = (distinct: Iterable<boolean>) => pointHeaderOf([...dist
  * return=minimal, a skipped push), every shard's summary.
  */
 function sendPushed(c: Context<EdgeEnv>, model: Model, results: ReadonlyMap<string, PushResult>) {
+  const replayed = replayHeaders(replayedByEvery(results.values()));
   const vectors = new Map([...results].flatMap(([shard, r]) => ((r.point ?? r.weights) ? [[shard, (r.point ?? r.weights)!] as const] : [])));
-  if (vectors.size === results.size) return safetensorsResponse(c, model.layout, vectors, modelPointHeader([...results.values()].map((r) => r.point !== undefined)));
+  if (vectors.size === results.size) {
+    return safetensorsResponse(c, model.layout, vectors, { ...modelPointHeader([...results.values()].map((r) => r.point !== undefined)), ...replayed });
+  }
   const open = [...results.values()].some((r) => r.round && !r.round.closed);
-  return c.json({ shards: [...results].map(([shard, r]) => ({ shard, ...presentSummary(r) })) }, open ? 202 : 200, modelVersionHeadersOf(model.layout, results));
+  return c.json({ shards: [...results].map(([shard, r]) => ({ shard, ...presentSummary(r) })) }, open ? 202 : 200, { ...modelVersionHeadersOf(model.layout, results), ...replayed });
 }
 
 /** The body of a model push: safetensors, streamed within its limit. */
@@ -207,24 +211,29 @@ export const models = new OpenAPIHono<EdgeEnv>()
   })
   .openapi(pushModelRoute, async (c) => {
     const { model } = c.req.valid("param");
-    const { fields } = pushFieldsOf(c, c.req.valid("header"));
+    const { prefer, fields } = pushFieldsOf(c, c.req.valid("header"));
+    // As for a shard's push: the answer's representation is settled before any shard steps.
+    if (!prefer.minimal) ensureAcceptable(c, [OCTET_STREAM, JSON_TYPE]);
     const loaded = await loadModel(c.env, model);
     const results = await pushModel(c.env, loaded, gradientStream(c), fields);
     return sendPushed(c, loaded, results);
   })
   .openapi(getModelWeights, async (c) => {
     const { model } = c.req.valid("param");
+    ensureAcceptable(c, [SAFETENSORS]);
     const loaded = await loadModel(c.env, model);
     return sendModel(c, loaded, await readModel(c.env, loaded));
   })
   .openapi(getModelPoint, async (c) => {
     const { model } = c.req.valid("param");
+    ensureAcceptable(c, [SAFETENSORS]);
     const loaded = await loadModel(c.env, model);
     const points = await readModelPoint(c.env, loaded);
     return sendModel(c, loaded, points, modelPointHeader([...points.values()].map((p) => p.distinct)));
   })
   .openapi(getModelAverage, async (c) => {
     const { model, name } = c.req.valid("param");
+    ensureAcceptable(c, [SAFETENSORS]);
     const loaded = await loadModel(c.env, model);
     return sendModel(c, loaded, await readModel(c.env, loaded, name));
   });

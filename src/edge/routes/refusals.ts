@@ -27,8 +27,6 @@ const JSON_BODY: readonly ProblemCode[] = ["malformed-json", "unsupported-media-
 const FLOATS_BODY: readonly ProblemCode[] = ["malformed-json", "unsupported-media-type", "body-too-large", "json-too-long", "wrong-length", "invalid-request"];
 /** A safetensors file, streamed within its limit. */
 const SAFETENSORS_BODY: readonly ProblemCode[] = ["unsupported-media-type", "body-too-large", "invalid-safetensors"];
-/** A vector answered as raw bytes or JSON, as Accept asks (src/edge/floats.ts answersJson). */
-const NEGOTIATED: readonly ProblemCode[] = ["not-acceptable", "json-too-long-answer"];
 /** Every operation: the server failed. */
 const ALWAYS: readonly ProblemCode[] = ["internal"];
 
@@ -46,7 +44,9 @@ function derivedCodes(route: RouteConfig): ProblemCode[] {
   if (binary) codes.push(...(binary.schema === Float32Bytes ? FLOATS_BODY : SAFETENSORS_BODY));
   else if (body?.["application/json"]) codes.push(...JSON_BODY);
   const answers = Object.values(route.responses as Record<string, Response>);
-  if (answers.some((r) => r.content?.["application/octet-stream"]?.schema === Float32Bytes && r.content["application/json"])) codes.push(...NEGOTIATED);
+  // Raw bytes are answered only to an Accept that takes them (src/edge/floats.ts ensureAcceptable).
+  if (answers.some((r) => r.content?.["application/octet-stream"])) codes.push("not-acceptable");
+  if (answers.some((r) => r.content?.["application/octet-stream"]?.schema === Float32Bytes && r.content["application/json"])) codes.push("json-too-long-answer");
   return codes;
 }
 

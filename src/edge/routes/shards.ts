@@ -5,6 +5,7 @@ import { MAX_SHARD_NAME_LENGTH } from "../../limits";
 import { shardClient } from "../../shard/client";
 import { requireScope, scoped } from "../auth/middleware";
 import { limitBody } from "../body";
+import { requireJsonBody } from "../floats";
 import { scheduleSchemas, ShardConfigInput } from "../../config";
 import { ShardParams } from "../schemas/params";
 import { ConfigHistory, ShardInfo } from "../schemas/responses";
@@ -20,7 +21,7 @@ const putShard = refusing(
     operationId: "putShard",
     summary: "Create a shard (idempotent), or replace it.",
     description: "A re-PUT of the same configuration is a no-op (200); a different one is 409 unless `replace=true`, which starts the shard afresh.",
-    middleware: [scoped("admin", "shard"), limitBody("json")] as const,
+    middleware: [scoped("admin", "shard"), requireJsonBody, limitBody("json")] as const,
     request: {
       params: ShardParams,
       query: z.object({ replace: z.enum(["true", "false"]).optional().openapi({ description: "Replace an existing shard with a different configuration." }) }),
@@ -67,7 +68,7 @@ const patchShard = refusing(
     operationId: "patchShard",
     summary: "Change hyperparameters or schedules live.",
     description: "Recorded with the version at which it took effect (GET .../history). A new schedule counts updates from that version. The optimizer state is kept byte for byte; a change that would add or remove state is refused.",
-    middleware: [scoped("admin", "shard"), limitBody("json")] as const,
+    middleware: [scoped("admin", "shard"), requireJsonBody, limitBody("json")] as const,
     request: { params: ShardParams, body: { required: true, content: json(PatchBody) } },
     responses: { 200: { description: "The shard after the change.", content: json(ShardInfo) } },
   }),

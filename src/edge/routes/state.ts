@@ -1,15 +1,16 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { refusing, STATE_IMPORT_REFUSALS } from "./refusals";
 import type { Context } from "hono";
-import { MAX_IDEMPOTENCY_KEY_LENGTH, MAX_STATE_BODY_BYTES } from "../../limits";
+import { MAX_STATE_BODY_BYTES } from "../../limits";
 import { refuse } from "../../problems";
 import { shardClient } from "../../shard/client";
 import type { StateExport } from "../../shard/state-io/export";
 import type { StateImportResult } from "../../shard/state-io/state-io";
 import { scoped } from "../auth/middleware";
+import { idempotencyKeyHeader, replayedResponseHeader, replayHeaders } from "../idempotency";
 import { readBodyStream, type BodyKind } from "../body";
-import { mediaType, OCTET_STREAM, unsupportedMediaType, versionHeadersOf } from "../floats";
-import { integerHeader, replayedHeader } from "../schemas/headers";
+import { ensureAcceptable, mediaType, OCTET_STREAM, unsupportedMediaType, versionHeadersOf } from "../floats";
+import { integerHeader } from "../schemas/headers";
 import { ShardParams } from "../schemas/params";
 import { safetensors } from "../schemas/models";
 import type { EdgeEnv } from "../types";
@@ -67,19 +68,19 @@ const putState = refusing(
       params: ShardParams,
       headers: z.object({
         "if-match": z.string().optional().openapi({ description: "The ETag the import expects the shard to be at." }),
-        "idempotency-key": z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional().openapi({ description: "A retry with the same key and body answers the first import and changes nothing." }),
+        "idempotency-key": idempotencyKeyHeader("A retry with the same key and body answers the first import and changes nothing."),
       }),
       body: { required: true, content: safetensors },
     },
     responses: {
       200: {
         description: "Imported (or, replayed, imported by the first request with this Idempotency-Key).",
-        headers: { ...vectorResponseHeaders, ...replayedHeader },
+        headers: { ...vectorResponseHeaders, ...replayedResponseHeader },
         content: json(ImportResult),
       },
     },
   }),
-  [...STATE_IMPORT_REFUSALS, "invalid-header"],
+  STATE_IMPORT_REFUSALS,
 );
 
 /** The streamed answer of an export. */
@@ -100,14 +101,13 @@ export function safetensorsBody(c: Context, kind: BodyKind, what: string): Reada
 }
 
 const imported = (c: Context, result: StateImportResult) => {
-  const headers: Record<string, string> = versionHeadersOf(result);
-  if (result.replayed) headers["idempotent-replayed"] = "true";
-  return c.json({ version: result.version, revision: result.revision, step: result.step }, 200, headers);
+  return c.json({ version: result.version, revision: result.revision, step: result.step }, 200, { ...versionHeadersOf(result), ...replayHeaders(result.replayed) });
 };
 
 export const state = new OpenAPIHono<EdgeEnv>()
   .openapi(getState, async (c) => {
     const { shard } = c.req.valid("param");
+    ensureAcceptable(c, [OCTET_STREAM]);
     return stateResponse(c, await shardClient(c.env, shard).exportState());
   })
   .openapi(putState, async (c) => {

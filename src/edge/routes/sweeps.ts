@@ -6,10 +6,12 @@ import { sweepClient } from "../../master/client";
 import type { EnsembleMember } from "../../master/ensembles";
 import { memberWeights } from "../../master/provision";
 import { requireScope, scoped } from "../auth/middleware";
+import { replayedResponseHeader, replayHeaders } from "../idempotency";
 import { listingPrefix } from "./shards";
 import { catalogClient } from "../../catalog/client";
 import { MAX_MODEL_NAME_LENGTH } from "../../limits";
 import { limitBody } from "../body";
+import { ensureAcceptable, requireJsonBody } from "../floats";
 import { presentLease, presentReport, presentSweep, presentTrial } from "../present";
 import { SAFETENSORS } from "../safetensors-response";
 import { enumHeader, integerHeader, stringHeader } from "../schemas/headers";
@@ -47,7 +49,7 @@ const putSweep = refusing(
     operationId: "putSweep",
     summary: "Create a sweep (idempotent): a search space, an objective, an algorithm, budgets, a pruner, a seed and the trials' template.",
     description: "A re-PUT of the same configuration is a no-op (200); another one is 409 (delete the sweep first).",
-    middleware: [scoped("admin", "sweep"), limitBody("json")] as const,
+    middleware: [scoped("admin", "sweep"), requireJsonBody, limitBody("json")] as const,
     request: { params: SweepParams, body: { required: true, content: json(SweepConfigInput) } },
     responses: {
       200: { description: "The sweep exists with this configuration already.", content: json(Sweep) },
@@ -112,7 +114,7 @@ const askTrial = refusing(
       "(the parallel budget is full, or a coarse-to-fine stage waits for its previous stage); `status: done`: every trial has finished.",
     middleware: [scoped("train", "sweep"), limitBody("json")] as const,
     request: { params: SweepParams, headers: AskHeaders, body: { required: false, content: json(AskBody) } },
-    responses: { 200: { description: "A lease, or wait, or done.", headers: { "Retry-After": integerHeader("With `status: wait`: seconds to wait before asking again (the body's `retry_after`).") }, content: json(Lease) } },
+    responses: { 200: { description: "A lease, or wait, or done.", headers: { "Retry-After": integerHeader("With `status: wait`: seconds to wait before asking again (the body's `retry_after`)."), ...replayedResponseHeader }, content: json(Lease) } },
   }),
   ["not-found", "config-conflict", "round-open", "partial-failure"],
 );
@@ -139,7 +141,7 @@ const reportTrial = refusing(
     operationId: "reportTrial",
     summary: "Report intermediate metrics at a step: the answer says continue or stop (pruned, or budget used).",
     description: "Renews the lease. `checkpoint: true` snapshots the trial's shard first. A report of a step already recorded answers the same decision.",
-    middleware: [scoped("train", "sweep"), limitBody("json")] as const,
+    middleware: [scoped("train", "sweep"), requireJsonBody, limitBody("json")] as const,
     request: { params: TrialParams, body: { required: true, content: json(ReportBody) } },
     responses: { 200: { description: "The decision.", content: json(ReportAnswer) } },
   }),
@@ -153,7 +155,7 @@ const completeTrial = refusing(
     tags,
     operationId: "completeTrial",
     summary: "End the trial with its final metrics (or `failed` with why). Idempotent under its lease.",
-    middleware: [scoped("train", "sweep"), limitBody("json")] as const,
+    middleware: [scoped("train", "sweep"), requireJsonBody, limitBody("json")] as const,
     request: { params: TrialParams, body: { required: true, content: json(CompleteBody) } },
     responses: { 200: { description: "The trial.", content: json(Trial) } },
   }),
@@ -168,7 +170,7 @@ const postReplicates = refusing(
     operationId: "replicateTrial",
     summary: "Make sure a trial (default: the best) has `count` replicates: its parameters under other initialisation seeds, queued for workers.",
     description: "Declarative, so a retry creates nothing more. Replicates are not part of the search (the algorithms never see them).",
-    middleware: [scoped("admin", "sweep"), limitBody("json")] as const,
+    middleware: [scoped("admin", "sweep"), requireJsonBody, limitBody("json")] as const,
     request: { params: SweepParams, body: { required: true, content: json(ReplicatesBody) } },
     responses: { 200: { description: "The replicates.", content: json(TrialList) } },
   }),
@@ -266,7 +268,7 @@ export const sweeps = new OpenAPIHono<EdgeEnv>()
       idempotencyKey: key === undefined ? undefined : `${encodeURIComponent(c.var.principal.sub)}/${key}`,
     });
     if (answer.status === "wait") c.header("Retry-After", String(answer.retry_after));
-    return c.json(presentLease(answer) as z.infer<typeof Lease>, 200);
+    return c.json(presentLease(answer) as z.infer<typeof Lease>, 200, replayHeaders(answer.status === "leased" && answer.replayed));
   })
   .openapi(getTrial, async (c) => {
     const { sweep, trial } = c.req.valid("param");
@@ -286,6 +288,7 @@ export const sweeps = new OpenAPIHono<EdgeEnv>()
   })
   .openapi(getEnsemble, async (c) => {
     const query = c.req.valid("query");
+    ensureAcceptable(c, [SAFETENSORS]);
     const members = await sweepClient(c.env, c.req.valid("param").sweep).members(query.top !== undefined ? { top: query.top } : { replicates_of: query.replicates_of });
     return ensembleResponse(c.env, members);
   })

@@ -100,13 +100,13 @@ const putWeights = refusing(
       204: { description: "Stored.", headers: vectorResponseHeaders },
     },
   }),
-  ["not-found", "owned-by-model", "invalid-range", "non-finite", "precondition-failed", "invalid-header"],
+  ["not-found", "owned-by-model", "invalid-range", "non-finite", "precondition-failed"],
 );
 
-/** Parses an entity tag of ours, `"<revision>"` (weak or strong), or refuses. */
+/** Parses an entity tag of ours, `"<revision>"` (weak or strong), or refuses it as any other header the request cannot carry (invalid-request). */
 export function revisionOf(tag: string, header: string): number {
   const match = /^(?:W\/)?"(\d+)"$/.exec(tag.trim());
-  if (!match) return refuse("invalid-header", `${header} must be an ETag of this API, like "12", got ${tag}`);
+  if (!match) return refuse("invalid-request", `invalid header: ${header} must be an ETag of this API, like "12", got ${tag}`);
   return Number(match[1]);
 }
 

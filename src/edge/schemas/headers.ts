@@ -11,9 +11,6 @@ export const enumHeader = (description: string, values: readonly string[]) => ({
 /** A header whose values are those of a zod enum (one definition: the body's field and the header). */
 export const zodEnumHeader = (description: string, values: z.ZodEnum<Readonly<Record<string, string>>>) => enumHeader(description, values.options);
 
-/** Idempotent-Replayed: sent, as `true`, only on an answer that replays an Idempotency-Key's first outcome. */
-export const replayedHeader = { "Idempotent-Replayed": enumHeader("`true` when this answers a retry of an Idempotency-Key (absent otherwise).", ["true"]) };
-
 /** X-Checkpoints: the checkpoints an ensemble of checkpoints averaged (a shard's or a model's). */
 export const checkpointsHeader = {
   "X-Checkpoints": { description: "The ids of the checkpoints averaged, comma-separated, increasing.", schema: { type: "string" as const, pattern: "^[0-9]+(,[0-9]+)*$" } },

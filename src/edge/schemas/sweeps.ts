@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { SweepConfigInput } from "../../config/sweep";
-import { MAX_ENSEMBLE_MEMBERS, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_SWEEP_METRICS, MAX_SWEEP_REPLICATES } from "../../limits";
+import { MAX_ENSEMBLE_MEMBERS, MAX_SWEEP_METRICS, MAX_SWEEP_REPLICATES } from "../../limits";
+import { idempotencyKeyHeader } from "../idempotency";
 import { MODEL_NAME } from "../../names";
 import { integer } from "../routes/common";
 
@@ -93,7 +94,7 @@ export const AskBody = z
   .openapi("TrialRequest");
 
 export const AskHeaders = z.object({
-  "idempotency-key": z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional().openapi({ description: "A retry with the same key answers the same lease." }),
+  "idempotency-key": idempotencyKeyHeader("A retry with the same key answers the same lease."),
 });
 
 export const Lease = z

@@ -43,7 +43,7 @@ export function checkStateHeader(header: SafetensorsHeader, layout: StateLayout,
     if (info.dtype !== "F32") refuse("state-mismatch", `tensor '${v.name}' is ${info.dtype}; state vectors are F32`, { tensor: v.name });
     const elements = info.shape.reduce((a, b) => a * b, 1);
     if (elements !== v.length) refuse("wrong-length", `tensor '${v.name}' has ${elements} elements; this shard's '${v.name}' has ${v.length}`, { tensor: v.name, length: v.length });
-    if (info.shape.length !== 1) refuse("state-mismatch", `tensor '${v.name}' has shape ${JSON.stringify(info.shape)}; it must be [${v.length}]`, { tensor: v.name });
+    if (info.shape.length !== 1) refuse("wrong-length", `tensor '${v.name}' has shape ${JSON.stringify(info.shape)}; it must be [${v.length}]`, { tensor: v.name, length: v.length });
   }
   for (const name of numbers) {
     const info = header.tensors.get(name)!;

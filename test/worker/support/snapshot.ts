@@ -37,3 +37,14 @@ export async function storedVector(name: string, slot: string): Promise<Float32A
     return out;
   });
 }
+
+/** Every row of every table of a Durable Object's SQLite (blobs as their bytes), as one string: two equal dumps mean nothing was stored. */
+export async function storedObject<T extends Rpc.DurableObjectBranded | undefined>(namespace: DurableObjectNamespace<T>, name: string): Promise<string> {
+  return runInDurableObject(namespace.get(namespace.idFromName(name)), (_instance: unknown, state: DurableObjectState) => {
+    const sql = state.storage.sql;
+    const tables = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY name").toArray();
+    const cell = (_key: string, value: unknown) => (value instanceof ArrayBuffer ? Array.from(new Uint8Array(value)).join(",") : value);
+    const rows = tables.flatMap(({ name: table }) => sql.exec(`SELECT * FROM "${table}"`).toArray().map((row) => `${table}:${JSON.stringify(row, cell)}`));
+    return rows.sort().join("\n");
+  });
+}
