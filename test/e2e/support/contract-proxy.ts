@@ -1,0 +1,94 @@
+/**
+ * A validating reverse proxy in front of `wrangler dev`, in the test process: every client of an
+ * e2e test (the SDK, Chromium, the example processes, python, curl) reaches the server through it,
+ * and every answer of the API is validated against openapi.yaml before the client gets it, byte for
+ * byte as the server sent it. Paths outside the API (the web pages and assets wrangler dev serves)
+ * pass unchecked.
+ *
+ * When the server dies mid-request (durability tests SIGKILL workerd), the proxy destroys the
+ * client's socket, as a dead server's connection would end: it never invents an answer.
+ */
+import { readFileSync } from "node:fs";
+import { Agent, createServer, request, type IncomingHttpHeaders, type Server } from "node:http";
+import type { Socket } from "node:net";
+import { join } from "node:path";
+import { parse } from "yaml";
+import type { ContractResult } from "../../support/contract/validator";
+import { ResponseValidator } from "../../support/contract/validator";
+import type { OpenApiDocument } from "../../support/contract/openapi";
+import { root } from "../../support/wrangler";
+
+/** Headers of one hop (RFC 9110 §7.6.1), not forwarded: node frames each side itself. */
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade", "te", "trailer"]);
+
+let validator: ResponseValidator | undefined;
+const contract = () => (validator ??= new ResponseValidator(parse(readFileSync(join(root, "openapi.yaml"), "utf8"), { maxAliasCount: -1 }) as OpenApiDocument, { outsideApi: "skip" }));
+
+export class ContractProxy {
+  private readonly sockets = new Set<Socket>();
+  private readonly agent = new Agent({ keepAlive: true });
+
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {
+    server.on("connection", (socket) => {
+      this.sockets.add(socket);
+      socket.once("close", () => this.sockets.delete(socket));
+    });
+  }
+
+  /** Listens on `port` of 127.0.0.1 and forwards to `upstreamPort`, handing every result to `record`. */
+  static async start(port: number, upstreamPort: number, record: (result: ContractResult) => void): Promise<ContractProxy> {
+    const check = contract();
+    const server = createServer();
+    const proxy = new ContractProxy(server, port);
+    server.on("request", (req, res) => {
+      const method = req.method ?? "GET";
+      const upstream = request({ host: "127.0.0.1", port: upstreamPort, method, path: req.url, headers: forwarded(req.headers), agent: proxy.agent }, (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on("data", (chunk: Buffer) => chunks.push(chunk));
+        answer.on("error", () => req.socket.destroy());
+        answer.on("end", () => {
+          if (!answer.complete) return req.socket.destroy();
+          const body = Buffer.concat(chunks);
+          const headers = new Headers();
+          const raw: string[] = [];
+          for (let i = 0; i < answer.rawHeaders.length; i += 2) {
+            const [name, value] = [answer.rawHeaders[i]!, answer.rawHeaders[i + 1]!];
+            headers.append(name, value);
+            if (!HOP_BY_HOP.has(name.toLowerCase())) raw.push(name, value);
+          }
+          try {
+            record(check.validate({ method, url: `http://127.0.0.1:${port}${req.url}` }, { status: answer.statusCode!, headers, body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) }));
+          } catch {
+            // A violation thrown in throw mode is already in the ledger; the file fails when it ends.
+          }
+          res.writeHead(answer.statusCode!, answer.statusMessage, raw);
+          res.end(body);
+        });
+      });
+      upstream.on("error", () => req.socket.destroy());
+      req.on("error", () => upstream.destroy());
+      res.on("close", () => {
+        if (!res.writableFinished) upstream.destroy();
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => resolve());
+    });
+    return proxy;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    this.agent.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+function forwarded(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name)));
+}
