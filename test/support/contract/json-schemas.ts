@@ -65,18 +65,58 @@ export class JsonSchemas {
 
 /**
  * Errors as `<where>: <what>`, array indices as `*` so the same fault reads the same everywhere.
- * A property whose value failed is not "evaluated", so its object also reports it as unevaluated:
- * that echo is dropped when the property's own errors are there.
+ * A property whose value failed is not "evaluated", and neither is any property of an alternative
+ * or member that failed, so the object also reports them as unevaluated: those echoes are dropped
+ * when the object has errors of its own (an undeclared property shows alone once they are fixed).
  */
 function describe(errors: OutputUnit[]): string[] {
-  const located = new Set(errors.filter((e) => !WRAPPER_KEYWORDS.has(e.keyword)).map((e) => e.instanceLocation));
+  const kept = closestAlternatives(errors).filter((e) => !WRAPPER_KEYWORDS.has(e.keyword));
+  const isEcho = (e: OutputUnit) => e.keyword === "unevaluatedProperties" || e.keyword === "additionalProperties";
+  const causes = kept.filter((e) => !isEcho(e)).map((e) => e.instanceLocation);
   const echoes = (e: OutputUnit) => {
-    if (e.keyword !== "unevaluatedProperties" && e.keyword !== "additionalProperties") return false;
+    if (!isEcho(e)) return false;
     const key = /^Property "(.*)" does not match/.exec(e.error)?.[1];
-    return key !== undefined && [...located].some((l) => l === `${e.instanceLocation}/${key}` || l.startsWith(`${e.instanceLocation}/${key}/`));
+    const under = (l: string, at: string) => l === at || l.startsWith(`${at}/`);
+    if (e.keyword === "additionalProperties") return key !== undefined && causes.some((l) => under(l, `${e.instanceLocation}/${key}`));
+    return causes.some((l) => under(l, e.instanceLocation));
   };
-  const lines = errors
-    .filter((e) => !WRAPPER_KEYWORDS.has(e.keyword) && !echoes(e))
-    .map((e) => `${e.instanceLocation.replace(/^#/, "").replace(/\/\d+(?=\/|$)/g, "/*") || "/"}: ${e.error}`);
+  const lines = kept.filter((e) => !echoes(e)).map((e) => `${e.instanceLocation.replace(/^#/, "").replace(/\/\d+(?=\/|$)/g, "/*") || "/"}: ${e.error}`);
   return [...new Set(lines)];
 }
+
+/**
+ * A failed oneOf/anyOf reports the errors of every alternative, most of them about alternatives
+ * the instance never meant (another rule's hyperparameters). Kept: the errors of the alternative
+ * the instance was closest to — one whose discriminating member (an enum or const property right
+ * under the union) matched, with the fewest errors — or the union's own error when that has none.
+ */
+function closestAlternatives(errors: OutputUnit[]): OutputUnit[] {
+  const out: OutputUnit[] = [];
+  for (let i = 0; i < errors.length; ) {
+    const e = errors[i]!;
+    i++;
+    if (e.keyword !== "oneOf" && e.keyword !== "anyOf") {
+      out.push(e);
+      continue;
+    }
+    const prefix = `${e.keywordLocation}/`;
+    const branches = new Map<string, OutputUnit[]>();
+    // A `false` schema's error carries the instance's location as its keyword location: it belongs to the error before it.
+    let branch = "";
+    for (; i < errors.length && (errors[i]!.keywordLocation.startsWith(prefix) || errors[i]!.keyword === "false"); i++) {
+      if (errors[i]!.keyword !== "false") branch = errors[i]!.keywordLocation.slice(prefix.length).split("/")[0]!;
+      branches.set(branch, [...(branches.get(branch) ?? []), errors[i]!]);
+    }
+    const distance = (branch: OutputUnit[]) => (branch.some((b) => discriminates(b, e.instanceLocation)) ? 1e9 : 0) + branch.filter(own).length;
+    const closest = [...branches.values()].map(closestAlternatives).sort((a, b) => distance(a) - distance(b))[0];
+    if (closest && closest.some(own)) out.push(...closest);
+    else out.push(e);
+  }
+  return out;
+}
+
+const own = (e: OutputUnit) => !WRAPPER_KEYWORDS.has(e.keyword);
+
+/** Whether `e` is a mismatch of a discriminating member: an enum or const on a property right under `where`. */
+const discriminates = (e: OutputUnit, where: string) =>
+  (e.keyword === "enum" || e.keyword === "const") && e.instanceLocation.slice(0, e.instanceLocation.lastIndexOf("/")) === where;
