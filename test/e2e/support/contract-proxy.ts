@@ -11,6 +11,7 @@
 import { readFileSync } from "node:fs";
 import { Agent, createServer, request, type IncomingHttpHeaders, type Server } from "node:http";
 import type { Socket } from "node:net";
+import { brotliDecompressSync, gunzipSync, inflateSync, zstdDecompressSync } from "node:zlib";
 import { join } from "node:path";
 import { parse } from "yaml";
 import type { ContractResult } from "../../support/contract/validator";
@@ -60,7 +61,8 @@ export class ContractProxy {
             if (!HOP_BY_HOP.has(name.toLowerCase())) raw.push(name, value);
           }
           try {
-            record(check.validate({ method, url: `http://127.0.0.1:${port}${req.url}` }, { status: answer.statusCode!, headers, body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) }));
+            const content = decoded(body, headers.get("content-encoding"));
+            record(check.validate({ method, url: `http://127.0.0.1:${port}${req.url}` }, { status: answer.statusCode!, headers, body: new Uint8Array(content.buffer, content.byteOffset, content.byteLength) }));
           } catch {
             // A violation thrown in throw mode is already in the ledger; the file fails when it ends.
           }
@@ -86,6 +88,24 @@ export class ContractProxy {
     for (const socket of this.sockets) socket.destroy();
     this.agent.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** The body without its transport compression (RFC 9110 §8.4), which clients undo before reading it. */
+function decoded(body: Buffer, encoding: string | null): Buffer {
+  if (body.byteLength === 0) return body;
+  switch (encoding?.trim().toLowerCase()) {
+    case "gzip":
+    case "x-gzip":
+      return gunzipSync(body);
+    case "deflate":
+      return inflateSync(body);
+    case "br":
+      return brotliDecompressSync(body);
+    case "zstd":
+      return zstdDecompressSync(body);
+    default:
+      return body;
   }
 }
 

@@ -32,7 +32,7 @@ export default class ContractReporter implements Reporter {
     const unchecked = [...skipped.values()].reduce((a, b) => a + b, 0);
     console.log(
       `contract: ${total} answers validated against openapi.yaml (${perProject}), ${occurrences} violations` +
-        (violations.length ? ` of ${violations.length} kinds` : "") +
+        (violations.length ? ` of ${violations.length} kind${violations.length === 1 ? "" : "s"}` : "") +
         (unchecked ? `; ${unchecked} answers outside the API (pages, assets) not checked` : ""),
     );
     const file = process.env.CONTRACT_REPORT;
