@@ -40,34 +40,38 @@ export class ContractProxy {
   }
 
   /** Listens on `port` of 127.0.0.1 and forwards to `upstreamPort`, handing every result to `record`. */
-  static async start(port: number, upstreamPort: number, record: (result: ContractResult) => void): Promise<ContractProxy> {
+  /** `record(result, answer)` gets the head's result (answer: true) and then the body's (answer: false). */
+  static async start(port: number, upstreamPort: number, record: (result: ContractResult, answer: boolean) => void): Promise<ContractProxy> {
     const check = contract();
     const server = createServer();
     const proxy = new ContractProxy(server, port);
     server.on("request", (req, res) => {
       const method = req.method ?? "GET";
       const upstream = request({ host: "127.0.0.1", port: upstreamPort, method, path: req.url, headers: forwarded(req.headers), agent: proxy.agent }, (answer) => {
+        const asked = { method, url: `http://127.0.0.1:${port}${req.url}` };
+        const headers = new Headers();
+        const raw: string[] = [];
+        for (let i = 0; i < answer.rawHeaders.length; i += 2) {
+          const [name, value] = [answer.rawHeaders[i]!, answer.rawHeaders[i + 1]!];
+          headers.append(name, value);
+          if (!HOP_BY_HOP.has(name.toLowerCase())) raw.push(name, value);
+        }
+        const status = answer.statusCode!;
+        safely(() => record(check.validate(asked, { status, headers, body: EMPTY }, "head"), true));
+        // Passed on as it streams; the body is checked once complete. A body cut short ends the client's connection as it ended ours.
+        res.writeHead(status, answer.statusMessage, raw);
         const chunks: Buffer[] = [];
-        answer.on("data", (chunk: Buffer) => chunks.push(chunk));
-        answer.on("error", () => req.socket.destroy());
-        answer.on("end", () => {
+        answer.on("data", (chunk: Buffer) => {
+          chunks.push(chunk);
+          res.write(chunk);
+        });
+        answer.on("close", () => {
           if (!answer.complete) return req.socket.destroy();
-          const body = Buffer.concat(chunks);
-          const headers = new Headers();
-          const raw: string[] = [];
-          for (let i = 0; i < answer.rawHeaders.length; i += 2) {
-            const [name, value] = [answer.rawHeaders[i]!, answer.rawHeaders[i + 1]!];
-            headers.append(name, value);
-            if (!HOP_BY_HOP.has(name.toLowerCase())) raw.push(name, value);
-          }
-          try {
-            const content = decoded(body, headers.get("content-encoding"));
-            record(check.validate({ method, url: `http://127.0.0.1:${port}${req.url}` }, { status: answer.statusCode!, headers, body: new Uint8Array(content.buffer, content.byteOffset, content.byteLength) }));
-          } catch {
-            // A violation thrown in throw mode is already in the ledger; the file fails when it ends.
-          }
-          res.writeHead(answer.statusCode!, answer.statusMessage, raw);
-          res.end(body);
+          safely(() => {
+            const body = decoded(Buffer.concat(chunks), headers.get("content-encoding"));
+            record(check.validate(asked, { status, headers, body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) }, "body"), false);
+          });
+          res.end();
         });
       });
       upstream.on("error", () => req.socket.destroy());
@@ -106,6 +110,17 @@ function decoded(body: Buffer, encoding: string | null): Buffer {
       return zstdDecompressSync(body);
     default:
       return body;
+  }
+}
+
+const EMPTY = new Uint8Array();
+
+/** Runs `check`: a violation thrown in throw mode is already in the ledger, and the test file fails when it ends. */
+function safely(check: () => void): void {
+  try {
+    check();
+  } catch {
+    // kept in the ledger
   }
 }
 

@@ -257,7 +257,7 @@ export class DevServer {
     const validate = options.validate ?? process.env.VITEST !== undefined;
     const server = new DevServer(port, validate ? await freePort() : port, dir, persistTo, true, options);
     try {
-      if (validate) server.proxy = await ContractProxy.start(port, server.wranglerPort, (result) => ledger.record(result));
+      if (validate) server.proxy = await ContractProxy.start(port, server.wranglerPort, (result, answer) => ledger.record(result, answer));
       await server.launch();
     } catch (e) {
       await server.dispose();

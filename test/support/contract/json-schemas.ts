@@ -77,8 +77,8 @@ function describe(errors: OutputUnit[]): string[] {
     if (!isEcho(e)) return false;
     const key = /^Property "(.*)" does not match/.exec(e.error)?.[1];
     const under = (l: string, at: string) => l === at || l.startsWith(`${at}/`);
-    if (e.keyword === "additionalProperties") return key !== undefined && causes.some((l) => under(l, `${e.instanceLocation}/${key}`));
-    return causes.some((l) => under(l, e.instanceLocation));
+    const ownErrors = key !== undefined && kept.some((o) => o !== e && under(o.instanceLocation, `${e.instanceLocation}/${key}`));
+    return ownErrors || (e.keyword === "unevaluatedProperties" && causes.some((l) => under(l, e.instanceLocation)));
   };
   const lines = kept.filter((e) => !echoes(e)).map((e) => `${e.instanceLocation.replace(/^#/, "").replace(/\/\d+(?=\/|$)/g, "/*") || "/"}: ${e.error}`);
   return [...new Set(lines)];

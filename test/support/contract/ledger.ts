@@ -9,13 +9,16 @@ class Ledger {
   private skipped = 0;
   private violations: Violation[] = [];
 
-  /** Counts `result`; in throw mode, throws its violations. */
-  record(result: ContractResult): void {
+  /**
+   * Keeps the violations of `result` and, in throw mode, throws them. `answer` counts it as an
+   * answer (its head); the later check of the same answer's body does not count again.
+   */
+  record(result: ContractResult, answer = true): void {
     if (!result.validated) {
-      this.skipped++;
+      if (answer) this.skipped++;
       return;
     }
-    this.answers++;
+    if (answer) this.answers++;
     this.violations.push(...result.violations);
     if (this.mode === "throw" && result.violations.length > 0) throw new ContractViolationError(result.violations);
   }

@@ -20,8 +20,14 @@ export interface ContractRequest {
 export interface ContractResponse {
   status: number;
   headers: Headers;
+  /** Empty in the "head" phase. */
   body: Uint8Array;
 }
+
+export type Phase = "head" | "body" | "all";
+
+/** What only the body's bytes tell: checked in the "body" phase. */
+const BODY_KINDS = new Set<ViolationKind>(["unexpected-body", "missing-content-type", "body-not-json", "body-schema", "binary-body"]);
 
 export interface ContractResult {
   /** False for a path outside the API (a page or an asset) when the validator was told to skip those. */
@@ -78,56 +84,64 @@ export class ResponseValidator {
     this.problemSchemaId = problem === undefined ? undefined : this.schemas.register(problem, true);
   }
 
-  validate(request: ContractRequest, response: ContractResponse): ContractResult {
+  /**
+   * The violations of `response`. `phase` splits the check for answers passed on while their body
+   * streams: "head" (route, status, headers, content type) when the head arrives, "body" (what
+   * needs the bytes) when the body is complete; "all" does both at once.
+   */
+  validate(request: ContractRequest, response: ContractResponse, phase: Phase = "all"): ContractResult {
     const method = request.method.toUpperCase();
     const pathname = new URL(request.url).pathname;
+    if (this.options.outsideApi === "skip" && !this.routes.isApiPath(pathname)) return { validated: false, violations: [] };
     const match = this.routes.match(method, pathname);
     const operation = match?.operation;
     const mediaType = mediaTypeOf(response.headers.get("content-type"));
-    if (!operation) {
-      const where = `${method} ${match?.template ?? pathname}`;
-      if (this.options.outsideApi === "skip" && !this.routes.isApiPath(pathname)) return { validated: false, violations: [] };
-      if (response.status === 404 && mediaType === PROBLEM) {
-        const violations: Violation[] = [];
-        if (this.problemSchemaId !== undefined) this.checkJson(this.problemSchemaId, response.body, (kind, detail) => violations.push({ operation: where, status: 404, kind, detail }));
-        return { validated: true, violations };
-      }
-      const detail = match ? `the path has no ${method} operation, and the answer is not a 404 problem` : "no path of the document matches, and the answer is not a 404 problem";
-      return { validated: true, violations: [{ operation: where, status: response.status, kind: "unknown-route", detail }] };
-    }
-    const name = `${operation.method} ${operation.template} (${operation.id})`;
     const violations: Violation[] = [];
-    const report = (kind: ViolationKind, detail: string) => violations.push({ operation: name, status: response.status, kind, detail });
+    const name = operation ? `${operation.method} ${operation.template} (${operation.id})` : `${method} ${match?.template ?? pathname}`;
+    const report = (kind: ViolationKind, detail: string) => {
+      if (phase === "all" || BODY_KINDS.has(kind) === (phase === "body")) violations.push({ operation: name, status: response.status, kind, detail });
+    };
+    const result = { validated: true, violations };
+    const checksBody = phase !== "head";
+    if (!operation) {
+      if (response.status === 404 && mediaType === PROBLEM) {
+        if (checksBody && this.problemSchemaId !== undefined) this.checkJson(this.problemSchemaId, response.body, report);
+      } else {
+        report("unknown-route", match ? `the path has no ${method} operation, and the answer is not a 404 problem` : "no path of the document matches, and the answer is not a 404 problem");
+      }
+      return result;
+    }
     const declared = operation.responses[String(response.status)];
     if (!declared) {
       report("undeclared-status", `declared: ${Object.keys(operation.responses).join(", ")}`);
-      return { validated: true, violations };
+      return result;
     }
     const compiled = this.compiled.get(declared)!;
     for (const fault of compiled.headers.check(response.headers, this.schemas)) report(fault.kind, fault.detail);
     const hasBody = response.body.byteLength > 0;
     if (compiled.content.size === 0) {
       if (hasBody) report("unexpected-body", `the status declares no content, the answer has a body${mediaType ? ` (${mediaType})` : ""}`);
-      return { validated: true, violations };
+      return result;
     }
     // A HEAD answer carries the GET answer's headers without its body.
-    if (!hasBody && method === "HEAD") return { validated: true, violations };
+    if (!hasBody && method === "HEAD") return result;
     const declaredTypes = [...compiled.content.keys()].join(", ");
     if (!mediaType) {
       report("missing-content-type", `declared: ${declaredTypes}`);
-      return { validated: true, violations };
+      return result;
     }
     const content = compiled.content.get(mediaType);
     if (!content) {
       report("undeclared-content-type", `${mediaType} is not declared (declared: ${declaredTypes})`);
-      return { validated: true, violations };
+      return result;
     }
+    if (!checksBody) return result;
     if (content.json && content.schemaId !== undefined) this.checkJson(content.schemaId, response.body, report);
     if (content.binary) {
       const fault = binaryFault(content.binary, response.body);
       if (fault) report("binary-body", fault);
     }
-    return { validated: true, violations };
+    return result;
   }
 
   private checkJson(schemaId: number, body: Uint8Array, report: (kind: ViolationKind, detail: string) => void): void {
