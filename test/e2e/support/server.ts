@@ -21,7 +21,7 @@
  * are valid; the base URL is 127.0.0.1, which the development secret requires.
  *
  * Unless `validate: false` (bench/e2e.ts, which measures the bare server), clients reach wrangler
- * through a validating proxy on `port` (contract-proxy.ts): every answer of the API is checked against
+ * through a validating proxy on `port` (contract-proxy.ts, in a process of its own): every answer of the API is checked against
  * openapi.yaml and counted for the test file (test/support/contract). wrangler itself listens on
  * `wranglerPort`. The default is on under vitest and off elsewhere (bench and chaos scripts).
  *
@@ -37,7 +37,7 @@ import { LOCAL_DEV_SECRET } from "../../../src/edge/auth/dev";
 import { signToken, type Scope } from "../../../src/edge/auth/token";
 import { ledger } from "../../support/contract/ledger";
 import { copyConfig, PRODUCTION_CONFIG, root, wranglerCommand } from "../../support/wrangler";
-import { ContractProxy } from "./contract-proxy";
+import { ContractProxyProcess } from "./contract-proxy-process";
 
 export const AUTH_SECRET = LOCAL_DEV_SECRET;
 
@@ -230,7 +230,7 @@ export class DevServer {
   private exited: Promise<void> = Promise.resolve();
   private starts = 0;
   private ownsDir: boolean;
-  private proxy: ContractProxy | undefined;
+  private proxy: ContractProxyProcess | undefined;
 
   private constructor(
     port: number,
@@ -257,7 +257,7 @@ export class DevServer {
     const validate = options.validate ?? process.env.VITEST !== undefined;
     const server = new DevServer(port, validate ? await freePort() : port, dir, persistTo, true, options);
     try {
-      if (validate) server.proxy = await ContractProxy.start(port, server.wranglerPort, (result, answer) => ledger.record(result, answer));
+      if (validate) server.proxy = await ContractProxyProcess.start(port, server.wranglerPort, (result, answer) => ledger.record(result, answer));
       await server.launch();
     } catch (e) {
       await server.dispose();
@@ -379,6 +379,7 @@ export class DevServer {
 
   /** SIGKILLs the whole group at once, synchronously (exit handlers). */
   killGroupNow(): void {
+    this.proxy?.killNow();
     const pid = this.pid;
     if (pid !== undefined) signalGroup(pid, "SIGKILL");
   }
