@@ -7,7 +7,7 @@
  *   FUZZ_SEED=<n> npx vitest run --project worker test/worker/fuzz.test.ts   (FUZZ_SEED=random draws one)
  *   FUZZ_RUNS=<n> for more or fewer requests
  */
-import { exports } from "cloudflare:workers";
+import { workerFetch } from "./support/contract";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { workerCount, workerSeed } from "../support/seed-env";
@@ -87,7 +87,7 @@ describe("HTTP fuzz of every route", () => {
         const { request, touched, label } = await materialize(drawn, fixtures);
         const before = new Map<string, string>();
         for (const shard of touched) before.set(shard, await stateOf(shard));
-        const res = await exports.default.fetch(request);
+        const res = await workerFetch(request);
         const text = new TextDecoder().decode(await res.arrayBuffer());
         seen.requests++;
         seen.ops.add(drawn.op);

@@ -1,7 +1,7 @@
 import { evictAllDurableObjects } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import type { GoldenCase } from "../support/lbfgs-golden";
-import { exports } from "cloudflare:workers";
+import { workerFetch } from "./support/contract";
 import { createShardstep } from "../../packages/client/src/index";
 import { BASE, call, createShard, floatsOf, push, token, uniqueName } from "./support/api";
 import { storedState } from "./support/snapshot";
@@ -235,7 +235,7 @@ describe("lbfgs pushes", () => {
 
 describe("the client", () => {
   it("pushes the loss at the point it was given and exposes the outcome and the next point", async () => {
-    const api = createShardstep({ baseUrl: BASE, token: await token(), fetch: (input, init) => exports.default.fetch(new Request(input, init)) });
+    const api = createShardstep({ baseUrl: BASE, token: await token(), fetch: workerFetch });
     const name = await lbfgsShard(WOLFE);
     let point = await api.getPoint(name);
     for (const stepCall of WOLFE.steps) {

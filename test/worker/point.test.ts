@@ -1,4 +1,4 @@
-import { exports } from "cloudflare:workers";
+import { workerFetch } from "./support/contract";
 import { describe, expect, it } from "vitest";
 import { createShardstep } from "../../packages/client/src/index";
 import { parseSafetensors, readTensor, encodeSafetensors } from "../../src/formats/safetensors";
@@ -169,7 +169,7 @@ describe("the notes' look-ahead Nesterov: the point is x + μ·v", () => {
 
 describe("a client that takes each gradient at the answered point converges", () => {
   it("minimises a quadratic with the look-ahead Nesterov, through the client package", async () => {
-    const api = createShardstep({ baseUrl: BASE, token: await token(), fetch: (input, init) => exports.default.fetch(new Request(input, init)) });
+    const api = createShardstep({ baseUrl: BASE, token: await token(), fetch: workerFetch });
     // f(x) = ½ Σ a_i (x_i − c_i)², ∇f(y) = a ⊙ (y − c): curvatures from 0.5 to 2.
     const a = Array.from({ length: LENGTH }, (_, i) => 0.5 + (1.5 * i) / (LENGTH - 1));
     const c = Array.from({ length: LENGTH }, (_, i) => Math.cos(i) * 3);

@@ -20,6 +20,11 @@
  * Worker gets AUTH_SECRET = LOCAL_DEV_SECRET through `--var`, so tokens minted with `adminToken()`
  * are valid; the base URL is 127.0.0.1, which the development secret requires.
  *
+ * Unless `validate: false` (bench/e2e.ts, which measures the bare server), clients reach wrangler
+ * through a validating proxy on `port` (contract-proxy.ts, in a process of its own): every answer of the API is checked against
+ * openapi.yaml and counted for the test file (test/support/contract). wrangler itself listens on
+ * `wranglerPort`. The default is on under vitest and off elsewhere (bench and chaos scripts).
+ *
  * Note: `wrangler dev` watches the sources and reloads the Worker when a file under src/ changes;
  * edits while a test runs restart the runtime like a crash would.
  */
@@ -30,7 +35,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LOCAL_DEV_SECRET } from "../../../src/edge/auth/dev";
 import { signToken, type Scope } from "../../../src/edge/auth/token";
+import { ledger } from "../../support/contract/ledger";
 import { copyConfig, PRODUCTION_CONFIG, root, wranglerCommand } from "../../support/wrangler";
+import { ContractProxyProcess } from "./contract-proxy-process";
 
 export const AUTH_SECRET = LOCAL_DEV_SECRET;
 
@@ -204,10 +211,15 @@ export interface DevServerOptions {
   persistTo?: string;
   /** How long a start may take before it fails (default 90 s). */
   startTimeoutMs?: number;
+  /** Validate every answer against openapi.yaml through a proxy on `port` (default: on under vitest). */
+  validate?: boolean;
 }
 
 export class DevServer {
+  /** Where clients connect: the validating proxy's port, or wrangler's when not validating. */
   readonly port: number;
+  /** The port wrangler dev listens on. */
+  readonly wranglerPort: number;
   readonly baseUrl: string;
   /** Holds the persisted state (persist/), wrangler's config copy and bundles (.wrangler/), its output (wrangler-<n>.log). */
   readonly dir: string;
@@ -218,15 +230,18 @@ export class DevServer {
   private exited: Promise<void> = Promise.resolve();
   private starts = 0;
   private ownsDir: boolean;
+  private proxy: ContractProxyProcess | undefined;
 
   private constructor(
     port: number,
+    wranglerPort: number,
     dir: string,
     persistTo: string,
     ownsDir: boolean,
     private readonly options: DevServerOptions,
   ) {
     this.port = port;
+    this.wranglerPort = wranglerPort;
     this.baseUrl = `http://127.0.0.1:${port}`;
     this.dir = dir;
     this.persistTo = persistTo;
@@ -238,8 +253,11 @@ export class DevServer {
     const dir = mkdtempSync(join(tmpdir(), "shardstep-e2e-"));
     ownedDirs.add(dir);
     const persistTo = options.persistTo ?? join(dir, "persist");
-    const server = new DevServer(options.port ?? (await freePort()), dir, persistTo, true, options);
+    const port = options.port ?? (await freePort());
+    const validate = options.validate ?? process.env.VITEST !== undefined;
+    const server = new DevServer(port, validate ? await freePort() : port, dir, persistTo, true, options);
     try {
+      if (validate) server.proxy = await ContractProxyProcess.start(port, server.wranglerPort, (result, answer) => ledger.record(result, answer));
       await server.launch();
     } catch (e) {
       await server.dispose();
@@ -274,11 +292,11 @@ export class DevServer {
   }
 
   /**
-   * The workerd processes with their role: "proxy" is wrangler's dev proxy, listening on our port;
+   * The workerd processes with their role: "proxy" is wrangler's dev proxy, listening on `wranglerPort`;
    * "runtime" runs the Worker and its Durable Objects.
    */
   workerdProcesses(): { pid: number; role: "proxy" | "runtime" }[] {
-    return this.workerdPids().map((pid) => ({ pid, role: listeningPorts(pid).includes(this.port) ? "proxy" : "runtime" }));
+    return this.workerdPids().map((pid) => ({ pid, role: listeningPorts(pid).includes(this.wranglerPort) ? "proxy" : "runtime" }));
   }
 
   /**
@@ -315,7 +333,7 @@ export class DevServer {
       "--config", copyConfig(this.options.config ?? PRODUCTION_CONFIG, this.dir),
       "--tsconfig", join(root, "tsconfig.json"),
       "--ip", "127.0.0.1",
-      "--port", String(this.port),
+      "--port", String(this.wranglerPort),
       "--inspector-port", String(inspectorPort),
       "--persist-to", this.persistTo,
       "--show-interactive-dev-session=false",
@@ -361,6 +379,7 @@ export class DevServer {
 
   /** SIGKILLs the whole group at once, synchronously (exit handlers). */
   killGroupNow(): void {
+    this.proxy?.killNow();
     const pid = this.pid;
     if (pid !== undefined) signalGroup(pid, "SIGKILL");
   }
@@ -421,6 +440,7 @@ export class DevServer {
   async dispose(): Promise<void> {
     try {
       await this.stop();
+      await this.proxy?.close();
     } finally {
       if (this.ownsDir) rmSync(this.dir, { recursive: true, force: true });
       ownedDirs.delete(this.dir);

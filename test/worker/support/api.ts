@@ -1,5 +1,6 @@
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { signToken, type Scope } from "../../../src/edge/auth/token";
+import { workerFetch } from "./contract";
 
 /** Requests to the real Worker (through its default export), as a client on localhost. */
 export const BASE = "http://localhost";
@@ -38,7 +39,7 @@ export async function call(path: string, options: CallOptions = {}): Promise<Res
     body = Float32Array.from(floats).buffer;
     if (!headers.has("content-type")) headers.set("content-type", "application/octet-stream");
   }
-  return exports.default.fetch(new Request(BASE + path, { ...init, headers, body }));
+  return workerFetch(BASE + path, { ...init, headers, body });
 }
 
 export async function floatsOf(res: Response): Promise<Float32Array> {

@@ -1,0 +1,44 @@
+import { fork, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { ContractResult } from "../../support/contract/validator";
+
+const MAIN = fileURLToPath(new URL("./contract-proxy-main.ts", import.meta.url));
+
+type Message = { ready: true } | { result: ContractResult; answer: boolean };
+
+/** The validating proxy (contract-proxy.ts) in a child process, its results handed to `record` here. */
+export class ContractProxyProcess {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly exited: Promise<void>,
+  ) {}
+
+  static async start(port: number, upstreamPort: number, record: (result: ContractResult, answer: boolean) => void): Promise<ContractProxyProcess> {
+    const child = fork(MAIN, [String(port), String(upstreamPort)], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      child.on("message", (message: Message) => {
+        if ("ready" in message) return resolve();
+        try {
+          record(message.result, message.answer);
+        } catch {
+          // Thrown in throw mode, and kept in the ledger: the test file fails when it ends.
+        }
+      });
+      void exited.then(() => reject(new Error("the contract proxy exited before it listened")));
+    });
+    return new ContractProxyProcess(child, exited);
+  }
+
+  /** Stops the proxy once every result has reached `record`. */
+  async close(): Promise<void> {
+    if (this.child.connected) this.child.send("close");
+    await Promise.race([this.exited, new Promise((r) => setTimeout(r, 10_000))]);
+    if (this.child.exitCode === null) this.child.kill("SIGKILL");
+  }
+
+  /** On the way out of the process: no waiting. */
+  killNow(): void {
+    this.child.kill("SIGKILL");
+  }
+}
