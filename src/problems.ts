@@ -94,6 +94,12 @@ export const PROBLEMS = {
     cause: "No shard, model, sweep, trial, checkpoint, average or route of that name.",
     fix: "Create it first (PUT), or correct the name; listings (GET /v1/shards, /v1/models, /v1/sweeps) show what exists.",
   },
+  "method-not-allowed": {
+    status: 405,
+    title: "Method Not Allowed",
+    cause: "The path names an operation of the API, but not with this method (`allow` and the Allow header list the methods it takes).",
+    fix: "Use one of the methods in `allow` (openapi.yaml lists each path's operations).",
+  },
   "invalid-config": {
     status: 400,
     title: "Invalid Configuration",

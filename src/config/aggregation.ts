@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "./zod";
 import { minimumPushes, type ReducerSpec } from "../optim";
 import { MAX_DEADLINE_MS, MAX_ROUND_CLIENTS, MIN_DEADLINE_MS, ROUND_CLOSE_BUDGET_BYTES } from "../limits";
 import type { Form } from "./fields";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "./zod";
 import { HyperparameterError, type FieldSpec, type HyperSpec } from "../optim";
 
 /**

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "./zod";
 
 /**
  * What the initial draws of src/optim/init.ts can reach, so that a configuration whose weights

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "./zod";
 import { nestsTooDeep, resolveSchedule, SCHEDULE_DEPTH_MESSAGE, scheduleSpecs, scheduleTypes, type ScheduleSpec } from "../optim";
 import { resolvedBy, specSchema, type Form } from "./fields";
 import { section } from "./form";

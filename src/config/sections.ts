@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "./zod";
 import { MAX_AVERAGES } from "../limits";
 import { AVERAGE_NAME } from "../names";
 import type { Form } from "./fields";
@@ -34,7 +34,7 @@ export const averageSchema = (form: Form) =>
       section(form, {
         kind: z.literal("ema"),
         decay: withDefault(form, z.number().min(0).lt(1), 0.999),
-        decay_schedule: withDefault(form, scheduleField(form).nullable(), null).meta({
+        decay_schedule: withDefault(form, z.union([scheduleField(form), z.null()]), null).meta({
           description: "A schedule of the decay (it scales `decay` as `schedule` scales the lr; not one_cycle or plateau), at the update whose weights are folded in; null keeps it fixed.",
         }),
       }).refine((e) => e.decay_schedule == null || emaDecayScheduleProblem(e.decay_schedule, e.decay) === undefined, {

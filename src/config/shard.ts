@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "./zod";
 import { getRule, HyperparameterError, isLbfgs, LBFGS, referenceOf, resolveHyperSchedules, resolveSchedule, ruleNames, shardRuleNames, specOf, structuralHyper, type Hyper, type RuleName, type ScheduleSpec, type ShardRuleName } from "../optim";
 import { fastEngineBytes } from "../optim/fast/engine";
 import { fastLbfgsEngineBytes } from "../optim/fast/lbfgs-engine";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "./zod";
 import {
   DEFAULT_LEASE_SECONDS,
   MAX_LEASE_SECONDS,

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "./zod";
 import { MAX_MODEL_NAME_LENGTH, MAX_SWEEP_TRIALS } from "../limits";
 import { planModel, resolveManifest, type ManifestInput } from "../models/manifest";
 import { shardRuleNames, specOf, type ShardRuleName } from "../optim";

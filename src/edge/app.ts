@@ -3,6 +3,7 @@ import { MODEL_SHARD_CONFIG, ModelShardConfigInput } from "../config";
 import { RefusalError } from "../problems";
 import { bearerAuth } from "./auth/middleware";
 import { withDescribedDefaults } from "./described-defaults";
+import { knownRoute } from "./known-route";
 import { errorResponse, problemResponse } from "./problem";
 import { checkpoints } from "./routes/checkpoints";
 import { AUTHENTICATED_PREFIXES } from "./routes/refusals";
@@ -64,6 +65,8 @@ export function createApp() {
   });
   // Referenced by the model manifest's configurations, which the manifest's own checks validate (src/config/manifest.ts).
   app.openAPIRegistry.register(MODEL_SHARD_CONFIG, ModelShardConfigInput);
+  // Unknown routes first: they answer 404/405 with or without a token.
+  app.use("/v1/*", knownRoute(app));
   for (const prefix of AUTHENTICATED_PREFIXES) for (const path of [prefix, `${prefix}/*`]) app.use(path, bearerAuth());
   for (const routes of [health, ruleCatalogue, shards, weights, gradients, metrics, status, state, models, modelState, checkpoints, modelCheckpoints, sweeps]) app.route("/", routes);
   app.notFound((c) => problemResponse(c, { code: "not-found", detail: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }));

@@ -25,10 +25,11 @@ export function problemOf(refusal: Refusal, instance?: string): Problem {
   return { type: `/problems/${type}`, title, status, detail: refusal.detail, ...(instance ? { instance } : {}), ...refusal.extensions };
 }
 
-/** Answers a problem, with Retry-After when it says how long to wait (`retry_after`, seconds). */
+/** Answers a problem, with Retry-After when it says how long to wait (`retry_after`, seconds) and Allow when it lists the methods a path takes (`allow`). */
 export function sendProblem(c: Context, problem: Problem): Response {
   const headers: Record<string, string> = { "content-type": PROBLEM_MEDIA_TYPE };
   if (typeof problem.retry_after === "number") headers["retry-after"] = String(problem.retry_after);
+  if (Array.isArray(problem.allow)) headers.allow = problem.allow.join(", ");
   return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, headers);
 }
 

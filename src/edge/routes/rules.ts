@@ -9,7 +9,7 @@ const RuleEntry = (name: ShardRuleName) =>
   z.object({
     name: z.literal(name),
     reference: z.string().openapi({ description: "What the rule's formulas and defaults follow." }),
-    defaults: resolvedHyperSchemas.get(name)!.openapi({ description: "Every hyperparameter with its default, under PyTorch's names." }),
+    defaults: resolvedHyperSchemas.get(name)!.meta({ description: "Every hyperparameter with its default, under PyTorch's names." }),
   });
 
 const RuleCatalog = z

@@ -54,7 +54,7 @@ const PatchBody = z
     hyper: z.record(z.string(), z.unknown()).optional().openapi({ description: "Hyperparameters to change (e.g. lr), merged into the current ones." }),
     schedule: scheduleSchemas.input.optional(),
     schedules: z
-      .record(z.string(), scheduleSchemas.input.nullable())
+      .record(z.string(), z.union([scheduleSchemas.input, z.null()]))
       .optional()
       .openapi({ description: "Schedules of hyperparameters by path ('momentum', 'betas.0', ...), merged into the current ones: a schedule counts updates from this version on; null stops scheduling that hyperparameter. The optimizer state is kept as it is." }),
   })

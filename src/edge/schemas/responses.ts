@@ -60,8 +60,8 @@ const ConfigChange = z
     z.object({
       kind: z.literal("patch"),
       hyper: HyperValues.optional().openapi({ description: "The hyperparameters the change set, as sent." }),
-      schedule: scheduleSchemas.resolved.optional().openapi({ description: "The new schedule of the lr, resolved." }),
-      schedules: z.record(z.string(), scheduleSchemas.resolved.nullable()).optional().openapi({ description: "Schedules of hyperparameters by path, resolved; null: no longer scheduled." }),
+      schedule: scheduleSchemas.resolved.optional().meta({ description: "The new schedule of the lr, resolved." }),
+      schedules: z.record(z.string(), z.union([scheduleSchemas.resolved, z.null()])).optional().meta({ description: "Schedules of hyperparameters by path, resolved; null: no longer scheduled." }),
     }),
     z.object({
       kind: z.literal("restore"),
@@ -69,7 +69,7 @@ const ConfigChange = z
       checkpoint_version: z.number().int().openapi({ description: "The shard's version when the checkpoint was taken." }),
       step: z.number().int().openapi({ description: "The optimizer's step the shard went back to." }),
       hyper: HyperValues.openapi({ description: "The hyperparameters in force after the restore." }),
-      schedule: scheduleSchemas.resolved.openapi({ description: "The schedule of the lr in force after the restore." }),
+      schedule: scheduleSchemas.resolved.meta({ description: "The schedule of the lr in force after the restore." }),
     }),
   ])
   .openapi("ConfigChange");

@@ -104,10 +104,10 @@ export class ResponseValidator {
     const result = { validated: true, violations };
     const checksBody = phase !== "head";
     if (!operation) {
-      if (response.status === 404 && mediaType === PROBLEM) {
+      if ((response.status === 404 || (response.status === 405 && match)) && mediaType === PROBLEM) {
         if (checksBody && this.problemSchemaId !== undefined) this.checkJson(this.problemSchemaId, response.body, report);
       } else {
-        report("unknown-route", match ? `the path has no ${method} operation, and the answer is not a 404 problem` : "no path of the document matches, and the answer is not a 404 problem");
+        report("unknown-route", match ? `the path has no ${method} operation, and the answer is neither a 404 nor a 405 problem` : "no path of the document matches, and the answer is not a 404 problem");
       }
       return result;
     }
