@@ -134,7 +134,7 @@ const getModelPoint = refusing(
     summary: "The whole model's evaluation point as safetensors: where the next gradient is to be taken, per tensor (the weights for most rules).",
     request: { params: ModelParams, headers: getModelWeights.request.headers },
     responses: {
-      200: { description: "The point.", headers: { ...modelHeaders, ...pointResponseHeader, ...replayedResponseHeader }, content: safetensors },
+      200: { description: "The point.", headers: { ...modelHeaders, ...pointResponseHeader }, content: safetensors },
       304: { description: "Not modified since the ETag in If-None-Match.", headers: modelHeaders },
     },
   }),
