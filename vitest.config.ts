@@ -34,7 +34,7 @@ export default defineConfig({
         },
       },
       // A real `wrangler dev` in its own process group, driven through the generated SDK (npm run build:sdk first).
-      { test: { name: "e2e", include: ["test/e2e/**/*.e2e.test.ts"], environment: "node", testTimeout: 180_000, hookTimeout: 120_000, ...contract } },
+      { test: { name: "e2e", include: ["test/e2e/**/*.e2e.test.ts"], environment: "node", testTimeout: 180_000, hookTimeout: 180_000, ...contract } },
     ],
   },
 });

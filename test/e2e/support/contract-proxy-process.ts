@@ -4,6 +4,9 @@ import type { ContractResult } from "../../support/contract/validator";
 
 const MAIN = fileURLToPath(new URL("./contract-proxy-main.ts", import.meta.url));
 
+/** A loaded machine starts it in seconds; this bounds a proxy that never comes up. */
+const READY_TIMEOUT_MS = 60_000;
+
 type Message = { ready: true } | { result: ContractResult; answer: boolean };
 
 /** The validating proxy (contract-proxy.ts) in a child process, its results handed to `record` here. */
@@ -26,6 +29,10 @@ export class ContractProxyProcess {
         }
       });
       void exited.then(() => reject(new Error("the contract proxy exited before it listened")));
+      setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`the contract proxy did not listen on ${port} within ${READY_TIMEOUT_MS} ms`));
+      }, READY_TIMEOUT_MS).unref();
     });
     return new ContractProxyProcess(child, exited);
   }

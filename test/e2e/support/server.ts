@@ -61,6 +61,14 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** A free port that is not `taken` (a port just released may be handed out again). */
+async function freePortOtherThan(taken: number): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port !== taken) return port;
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface ProcInfo {
@@ -255,10 +263,13 @@ export class DevServer {
     const persistTo = options.persistTo ?? join(dir, "persist");
     const port = options.port ?? (await freePort());
     const validate = options.validate ?? process.env.VITEST !== undefined;
-    const server = new DevServer(port, validate ? await freePort() : port, dir, persistTo, true, options);
+    const server = new DevServer(port, validate ? await freePortOtherThan(port) : port, dir, persistTo, true, options);
     try {
-      if (validate) server.proxy = await ContractProxyProcess.start(port, server.wranglerPort, (result, answer) => ledger.record(result, answer));
-      await server.launch();
+      // Both start at once: on a loaded machine each takes seconds.
+      const proxy = validate ? ContractProxyProcess.start(port, server.wranglerPort, (result, answer) => ledger.record(result, answer)) : undefined;
+      const [proxied, launched] = await Promise.allSettled([proxy, server.launch()]);
+      if (proxied.status === "fulfilled") server.proxy = proxied.value;
+      for (const s of [proxied, launched]) if (s.status === "rejected") throw s.reason;
     } catch (e) {
       await server.dispose();
       throw e;
