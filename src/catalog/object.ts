@@ -108,7 +108,6 @@ export class CatalogObject extends DurableObject<Env> {
       .map((r) => ({ name: r.name, model: r.model, created_at: new Date(r.createdAt).toISOString() }));
   }
 
-  /** Records a model checkpoint; the same shard checkpoints again (a retried snapshot) answer the first record. */
   /** Records a model checkpoint; the same shard checkpoints again (a retry) answer the one recorded, not created. */
   async recordCheckpoint(
     model: string,
