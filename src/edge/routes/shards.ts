@@ -51,7 +51,10 @@ const getShard = refusing(
 
 const PatchBody = z
   .strictObject({
-    hyper: z.record(z.string(), z.unknown()).optional().openapi({ description: "Hyperparameters to change (e.g. lr), merged into the current ones." }),
+    hyper: z
+      .record(z.string(), z.union([z.number(), z.boolean(), z.string(), z.array(z.number())]))
+      .optional()
+      .openapi({ description: "Hyperparameters of the shard's rule to change (e.g. lr), by name, merged into the current ones: the names and values of its `hyper` in ShardConfig." }),
     schedule: scheduleSchemas.input.optional(),
     schedules: z
       .record(z.string(), z.union([scheduleSchemas.input, z.null()]))
