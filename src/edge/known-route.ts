@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
 import { refuse } from "../problems";
 
 interface KnownPath {
@@ -27,14 +28,14 @@ function knownPaths(routes: readonly { method: string; path: string }[]): KnownP
 export function knownRoute(app: { readonly routes: readonly { method: string; path: string }[] }): MiddlewareHandler {
   let paths: KnownPath[] | undefined;
   return async (c, next) => {
+    // The router has matched already: a route of this method (not middleware, "ALL") means it is known.
+    if (matchedRoutes(c).some((r) => r.method !== "ALL")) return next();
     paths ??= knownPaths(app.routes);
     const path = new URL(c.req.url).pathname;
     const known = paths.find((p) => p.pattern.test(path));
     if (!known) refuse("not-found", `no route for ${c.req.method} ${path}`);
-    if (!known.methods.has(c.req.method)) {
-      const allow = [...known.methods].sort().join(", ");
-      refuse("method-not-allowed", `${path} takes ${allow}, not ${c.req.method}`, { allow: [...known.methods].sort() });
-    }
-    await next();
+    if (known.methods.has(c.req.method)) return next(); // what the router makes of it (app.notFound)
+    const allow = [...known.methods].sort();
+    refuse("method-not-allowed", `${path} takes ${allow.join(", ")}, not ${c.req.method}`, { allow });
   };
 }
