@@ -21,4 +21,18 @@ describe("edge", () => {
     expect(res.headers.get("content-type")).toBe("application/problem+json");
     expect(await res.json()).toMatchObject({ type: "/problems/not-found", status: 404, instance: "/nope" });
   });
+
+  it("answers a route of no operation before authentication: 404 for an unknown path, 405 with Allow for another method", async () => {
+    const unknown = await workerFetch("http://shardstep.test/v1/shards/s/nope");
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ type: "/problems/not-found" });
+    for (const auth of [{}, { authorization: "Bearer not-a-token" }]) {
+      const res = await workerFetch("http://shardstep.test/v1/shards/s/weights", { method: "PATCH", headers: auth });
+      expect(res.status).toBe(405);
+      expect(res.headers.get("allow")).toBe("GET, HEAD, PUT");
+      expect(await res.json()).toMatchObject({ type: "/problems/method-not-allowed", allow: ["GET", "HEAD", "PUT"] });
+    }
+    // A known route still asks for its token.
+    expect((await workerFetch("http://shardstep.test/v1/shards/s/weights")).status).toBe(401);
+  });
 });
