@@ -26,7 +26,8 @@ describe("edge", () => {
     const unknown = await workerFetch("http://shardstep.test/v1/shards/s/nope");
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ type: "/problems/not-found" });
-    for (const auth of [{}, { authorization: "Bearer not-a-token" }]) {
+    const tokens: Record<string, string>[] = [{}, { authorization: "Bearer not-a-token" }];
+    for (const auth of tokens) {
       const res = await workerFetch("http://shardstep.test/v1/shards/s/weights", { method: "PATCH", headers: auth });
       expect(res.status).toBe(405);
       expect(res.headers.get("allow")).toBe("GET, HEAD, PUT");
