@@ -5,7 +5,10 @@
  *   path, and every query parameter and header it sends, is one the spec declares;
  * - `python3 -m pytest clients/python/tests` runs with the server's URL and a token in its environment: the
  *   RemoteOptimizer against torch.optim (the measured worst ulps are printed), a lost answer retried and
- *   applied once, refusals, every call group; the server's answers pass through DevServer's validating proxy.
+ *   applied once, refusals, every call group; the server's answers pass through DevServer's validating proxy;
+ * - the federated example (examples/python-federated) in its short version: 2 client processes, 3 rounds of
+ *   FedAdam over non-IID digits; the server's weights must beat the initial ones' test accuracy clearly.
+ * The two runs share the server and run concurrently (most of their time is starting Python and torch).
  */
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -59,7 +62,7 @@ describe("the Python client's routes", () => {
   });
 });
 
-describe("the Python client against wrangler dev", () => {
+describe.concurrent("the Python client against wrangler dev", () => {
   let server: DevServer;
   let env: Record<string, string>;
 
@@ -80,5 +83,15 @@ describe("the Python client against wrangler dev", () => {
     console.log(stdout, stderr);
     expect(stdout).toMatch(/\d+ passed/);
     expect(stdout).not.toMatch(/skipped|failed|error/);
+  });
+
+  it("runs the federated example's short version: accuracy rises over the rounds", async () => {
+    const args = ["--model", "fed.e2e", "--clients", "2", "--rounds", "3", "--local-steps", "10", "--train-per-client", "300", "--test", "500"];
+    const { stdout } = await python(["examples/python-federated/main.py", ...args], env);
+    console.log(stdout);
+    const before = Number(/accuracy before training ([\d.]+)/.exec(stdout)?.[1]);
+    const last = Number(/round 3: accuracy ([\d.]+)/.exec(stdout)?.[1]);
+    expect(stdout).toMatch(/round 1: accuracy/);
+    expect(last).toBeGreaterThan(before + 0.15);
   });
 });

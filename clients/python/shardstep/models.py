@@ -78,9 +78,9 @@ class ModelCalls(Calls):
         shard is long-polled (GET .../weights, If-None-Match, Prefer: wait) until it gets there."""
         deadline = time.monotonic() + timeout
         for shard in self.get_model(name)["shards"]:
-            current = self.get_weights(shard["name"], length=0)  # type: ignore[attr-defined]
+            current = self.get_weights(shard["name"], length=1)  # type: ignore[attr-defined]
             while current.version < version:
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"model {name!r}: shard {shard['name']} is at version {current.version}, not {version}, after {timeout} s")
-                current = self.wait_for_weights(shard["name"], current.etag, MAX_WAIT_SECONDS, length=0) or current  # type: ignore[attr-defined]
+                current = self.wait_for_weights(shard["name"], current.etag, MAX_WAIT_SECONDS, length=1) or current  # type: ignore[attr-defined]
         return self.get_model_weights(name)
