@@ -1,14 +1,19 @@
 #!/usr/bin/python3
-"""The Python side of bench/python.ts: times, against a model the caller created, `rounds` + 1 of
-- `push`: `Shardstep.push_model_gradients` of given safetensors bytes (the same bytes the TypeScript client sends),
-- `step`: `RemoteOptimizer.step()` of a module with the model's tensors (its gradients encoded, the answer written
-  into the parameters), the first round of each a warm-up.
+"""The Python side of bench/python.ts, driven over stdin so that its rounds interleave with the TypeScript ones.
 
-    step.py URL TOKEN MODEL SHAPES_JSON ROUNDS GRADIENT_FILE    # prints {"push_ms": [...], "step_ms": [...]}
+    step.py URL TOKEN MODEL SHAPES_JSON GRADIENT_FILE
+
+Reads one command a line and answers one line, the milliseconds it took:
+- `push`: `Shardstep.push_model_gradients` of the safetensors bytes in GRADIENT_FILE (the TypeScript client's) to
+  MODEL.py-push, a model the caller created;
+- `step`: `RemoteOptimizer.step()` of a module with the tensors of SHAPES_JSON (model MODEL.py-step, made by the
+  optimizer): the gradients encoded from `.grad`, the answer written into the parameters;
+- `local`: the same client-side work without the server: the gradients encoded, a model's answer (GRADIENT_FILE's
+  bytes) decoded and written into the parameters.
+It answers `ready <parameters>` first.
 """
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -18,29 +23,32 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "clients" / "python
 import torch  # noqa: E402
 
 from shardstep import Shardstep  # noqa: E402
+from shardstep.safetensors import decode, encode  # noqa: E402
 from shardstep.torch import RemoteOptimizer  # noqa: E402
+from shardstep.torch.tensors import tensors_of, write_into  # noqa: E402
 
 
-def timed(action) -> float:
-    start = time.perf_counter()
-    action()
-    return (time.perf_counter() - start) * 1000
-
-
-def main(url: str, token: str, model: str, shapes_json: str, rounds: str, gradient_file: str) -> None:
+def main(url: str, token: str, model: str, shapes_json: str, gradient_file: str) -> None:
     torch.set_num_threads(1)
     api = Shardstep(url, token)
-    shapes = json.loads(shapes_json)
     gradient = Path(gradient_file).read_bytes()
-    push = [timed(lambda: api.push_model_gradients(model + ".py-push", gradient)) for _ in range(int(rounds) + 1)][1:]
-    module = torch.nn.ParameterDict({name: torch.nn.Parameter(torch.zeros(shape)) for name, shape in shapes.items()})
+    module = torch.nn.ParameterDict({name: torch.nn.Parameter(torch.zeros(shape)) for name, shape in json.loads(shapes_json).items()})
     optimizer = RemoteOptimizer(module.named_parameters(), client=api, model=model + ".py-step", rule="adam", hyper={"lr": 1e-3}, config={"rate_limit": None})
     for p in module.parameters():
         p.grad = torch.full_like(p, 1e-3)
-    step = [timed(optimizer.step) for _ in range(int(rounds) + 1)][1:]
-    print(json.dumps({"push_ms": push, "step_ms": step, "parameters": sum(p.numel() for p in module.parameters())}))
+    named = list(module.named_parameters())
+
+    def local() -> None:
+        encode(tensors_of((n, p.grad) for n, p in named))
+        write_into(named, decode(bytearray(gradient)))
+
+    actions = {"push": lambda: api.push_model_gradients(model + ".py-push", gradient), "step": optimizer.step, "local": local}
+    print(f"ready {sum(p.numel() for p in module.parameters())}", flush=True)
+    for line in sys.stdin:
+        start = time.perf_counter()
+        actions[line.strip()]()
+        print(f"{(time.perf_counter() - start) * 1000:.3f}", flush=True)
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
     main(*sys.argv[1:])
