@@ -1,10 +1,12 @@
-"""The package builds into a wheel offline (Debian's python3-pip, python3-setuptools, python3-wheel) and works installed
-on its own: imported from the install directory, not from the repo."""
+"""The package builds into a wheel offline (Debian's python3-setuptools and python3-wheel: the PEP 517 backend its
+pyproject.toml names, called as `pip wheel --no-build-isolation` calls it) and works installed by pip on its own:
+imported from the install directory, not from the repo."""
 
 import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -20,7 +22,8 @@ def run(*args: str, cwd: Path) -> str:
 def test_the_wheel_builds_offline_and_installs(tmp_path):
     source = tmp_path / "source"  # a copy: the build leaves build/ and *.egg-info beside the sources
     shutil.copytree(PROJECT, source, ignore=shutil.ignore_patterns("tests", "__pycache__", "build", "*.egg-info"))
-    run("-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q", str(source), "-w", str(tmp_path / "dist"), cwd=tmp_path)
+    backend = tomllib.loads((source / "pyproject.toml").read_text())["build-system"]["build-backend"]
+    run("-c", f"import {backend} as backend; backend.build_wheel({str(tmp_path / 'dist')!r})", cwd=source)
     (wheel,) = (tmp_path / "dist").glob("shardstep-*-py3-none-any.whl")
     run("-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target", str(tmp_path / "site"), str(wheel), cwd=tmp_path)
     probe = "import shardstep, shardstep.torch.state as s; print(shardstep.__file__); print(len(shardstep.ROUTES)); print(s.ShardState.__name__)"
