@@ -3,7 +3,8 @@
  * What the tests need from the system, from Debian's packages only: Chromium for the browser tests
  * (test/e2e/support/chromium.ts: CHROMIUM_PATH, else /usr/bin/chromium, driven by playwright-core,
  * which downloads nothing) and python3 with torch and numpy for the tests that compare with PyTorch
- * in a live run (the golden files themselves are committed). `npm test` and `npm run test:e2e` run
+ * in a live run (the golden files themselves are committed), with pytest, pip, setuptools and wheel
+ * for the Python client's tests (clients/python). `npm test` and `npm run test:e2e` run
  * this first (their `pre` scripts), and so does .ci/run.
  *
  * - Everything is there: nothing happens, nothing is printed.
@@ -40,6 +41,11 @@ const needs = [
   { pkg: "chromium", met: () => executable(browser), what: `Chromium at ${browser} (the browser tests)` },
   { pkg: "python3-numpy", met: () => pythonImports("numpy"), what: `numpy for ${PYTHON}` },
   { pkg: "python3-torch", met: () => pythonImports("torch"), what: `PyTorch for ${PYTHON} (tests that run torch beside a shard)` },
+  { pkg: "python3-pytest", met: () => pythonImports("pytest"), what: `pytest for ${PYTHON} (the Python client's tests)` },
+  // The Python client's wheel is built offline with Debian's pip, setuptools and wheel (clients/python/tests/test_wheel.py).
+  { pkg: "python3-pip", met: () => pythonImports("pip"), what: `pip for ${PYTHON} (the Python client's wheel)` },
+  { pkg: "python3-setuptools", met: () => pythonImports("setuptools"), what: `setuptools for ${PYTHON} (the Python client's wheel)` },
+  { pkg: "python3-wheel", met: () => pythonImports("wheel"), what: `wheel for ${PYTHON} (the Python client's wheel)` },
 ];
 
 /** Prints what to do instead and exits 1. */

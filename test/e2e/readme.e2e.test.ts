@@ -4,7 +4,8 @@
  * root (they share TOKEN and H), with the README's address 127.0.0.1:8787 replaced by the test
  * server's and AUTH_SECRET set to the server's secret (what `npm start` puts in .dev.vars); the ts
  * blocks run with tsx from the repository root, as the README tells a user to, with
- * SHARDSTEP_TOKEN set. Also: the spec the README names is served, byte for byte, at /openapi.yaml.
+ * SHARDSTEP_TOKEN set; the python blocks likewise with Debian's python3 and the Python client on
+ * PYTHONPATH (clients/python), as the README tells. Also: the spec the README names is served, byte for byte, at /openapi.yaml.
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -92,6 +93,17 @@ describe("README.md", () => {
     const env = { SHARDSTEP_TOKEN: await adminToken() };
     for (const block of runnable.filter((b) => b.language === "ts")) {
       const { stdout, stderr, code } = await run("tsx", ["-"], here(block.code), env);
+      expect(code, `${describeBlock(block)} failed:\n${stderr}`).toBe(0);
+      expectShown(block, stdout, stderr);
+    }
+  });
+
+  it("python: every block runs with python3 from the repository root and prints what it shows", async () => {
+    const env = { SHARDSTEP_TOKEN: await adminToken(), PYTHONPATH: join(root, "clients/python"), ATEN_CPU_CAPABILITY: "default" };
+    const python = runnable.filter((b) => b.language === "python");
+    expect(python.length).toBeGreaterThanOrEqual(1);
+    for (const block of python) {
+      const { stdout, stderr, code } = await run("/usr/bin/python3", ["-"], here(block.code), env);
       expect(code, `${describeBlock(block)} failed:\n${stderr}`).toBe(0);
       expectShown(block, stdout, stderr);
     }

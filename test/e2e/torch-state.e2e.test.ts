@@ -1,7 +1,7 @@
 /**
  * Training moves between PyTorch and shardstep through the state files (docs/state.md), against a
  * real `wrangler dev` and Debian's python3-torch 1.13 (ATEN_CPU_CAPABILITY=default), through
- * python/shardstep/torch_state.py and the client's exportState/importState:
+ * clients/python/shardstep/torch/state.py and the client's exportState/importState:
  * - torch steps 5 times → its state is imported into a shard → 5 pushes of the next gradients →
  *   equal to torch's own 10 steps;
  * - 5 pushes → the export is loaded into torch → 5 torch steps → equal to the shard's 10 pushes.

@@ -1,6 +1,6 @@
 /**
  * A shard's optimizer state in and out as safetensors bytes (docs/state.md): the weights, every
- * slot under PyTorch's name, the step and the rule's scalars. `python/shardstep/torch_state.py`
+ * slot under PyTorch's name, the step and the rule's scalars. `clients/python/shardstep/torch/state.py`
  * turns the same bytes into a torch.optim state dict and back.
  */
 import { intHeader, jsonOf, stampOf } from "./answers.js";

@@ -1,14 +1,14 @@
 /**
- * The README's examples as a test sees them: its fenced `sh` and `ts` blocks, each with the output
- * it shows, and the check that an output is what a block shows.
+ * The README's examples as a test sees them: its fenced `sh`, `ts` and `python` blocks, each with the
+ * output it shows, and the check that an output is what a block shows.
  *
- * A block shows its output in comment lines: `#> ` in sh, `//> ` in ts. The shown lines must make
+ * A block shows its output in comment lines: `#> ` in sh and python, `//> ` in ts. The shown lines must make
  * up the whole output, in order: whitespace between and within them may differ (line breaks, od's
  * column padding, curl's JSON without a final newline), and `...` stands for any text. A block
  * preceded by a line `<!-- readme-test: skip ... -->` is not run (it installs or starts what the
  * test provides itself).
  */
-export type Language = "sh" | "ts";
+export type Language = "sh" | "ts" | "python";
 
 export interface CodeBlock {
   language: Language;
@@ -21,9 +21,11 @@ export interface CodeBlock {
 }
 
 const SKIP_MARKER = "<!-- readme-test: skip";
-const OUTPUT_PREFIX: Record<Language, RegExp> = { sh: /^\s*#> ?/, ts: /^\s*\/\/> ?/ };
+const OUTPUT_PREFIX: Record<Language, RegExp> = { sh: /^\s*#> ?/, ts: /^\s*\/\/> ?/, python: /^\s*#> ?/ };
 
-/** Every fenced sh or ts block of a Markdown text, in order. */
+const isLanguage = (name: string | undefined): name is Language => name !== undefined && Object.hasOwn(OUTPUT_PREFIX, name);
+
+/** Every fenced sh, ts or python block of a Markdown text, in order. */
 export function codeBlocks(markdown: string): CodeBlock[] {
   const lines = markdown.split("\n");
   const blocks: CodeBlock[] = [];
@@ -33,7 +35,7 @@ export function codeBlocks(markdown: string): CodeBlock[] {
     const end = lines.indexOf("```", i + 1);
     if (end < 0) throw new Error(`README line ${i + 1}: a code block that never closes`);
     const language = fence[1];
-    if (language === "sh" || language === "ts") {
+    if (isLanguage(language)) {
       const body = lines.slice(i + 1, end);
       const prefix = OUTPUT_PREFIX[language];
       blocks.push({

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""torch.optim's side of test/e2e/torch-state.e2e.test.ts, through python/shardstep/torch_state.py.
+"""torch.optim's side of test/e2e/torch-state.e2e.test.ts, through clients/python/shardstep/torch/state.py.
 
     torch_state.py DIR torch-first    # DIR/inputs.safetensors → DIR/torch5.safetensors, DIR/torch10.safetensors
     torch_state.py DIR shard-first    # DIR/inputs.safetensors, DIR/shard5.safetensors → DIR/resumed10.safetensors
@@ -17,13 +17,12 @@ os.environ["OMP_NUM_THREADS"] = "1"
 
 import json  # noqa: E402
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../python"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../clients/python"))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from shardstep.safetensors_file import read_safetensors  # noqa: E402
-from shardstep.torch_state import from_optimizer, load_into  # noqa: E402
+from shardstep.torch.state import from_optimizer, load_into, read_safetensors  # noqa: E402
 
 torch.set_num_threads(1)
 

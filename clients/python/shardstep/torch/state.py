@@ -8,7 +8,7 @@ A shard's vector is the parameters of an optimizer flattened and concatenated in
 param_groups (the order of `optimizer.state_dict()["state"]`). Only `numpy` and `torch` are needed:
 
     import torch
-    from shardstep.torch_state import load_into, from_optimizer
+    from shardstep.torch.state import load_into, from_optimizer
 
     load_into(open("state.safetensors", "rb").read(), optimizer)   # weights into the parameters, state into the optimizer
     data = from_optimizer(optimizer)                               # the file a PUT .../state imports
@@ -21,10 +21,21 @@ given to `from_optimizer` and not put into torch. SGD creates its momentum buffe
 import numpy as np
 import torch
 
-from .safetensors_file import read_safetensors, write_safetensors
+from ..safetensors import decode, encode
 
 WEIGHTS = "weights"
 STEP = "step"
+
+
+def read_safetensors(data):
+    """A file's tensors as numpy arrays (copies, native byte order) and its metadata."""
+    file = decode(bytes(data))
+    return {name: t.numpy().astype(t.numpy().dtype.newbyteorder("=")) for name, t in file.tensors.items()}, file.metadata
+
+
+def write_safetensors(tensors, metadata=None):
+    """The bytes of a file holding numpy arrays (float32 or float64), in the given order."""
+    return encode({name: np.asarray(a) for name, a in tensors.items()}, metadata)
 
 
 def _parameters(optimizer):

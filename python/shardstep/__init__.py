@@ -1,1 +1,0 @@
-"""shardstep from Python: helpers that a Python client of the API builds on."""
