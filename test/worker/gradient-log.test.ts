@@ -162,7 +162,7 @@ describe("a crash inside a transaction of the log leaves the state of the commit
     await ok(push(log, gradient(0)));
     await ok(push(pages, gradient(0)));
     const expected = await residentBits(pages);
-    const body = gradient(1).buffer;
+    const body = gradient(1).buffer as ArrayBuffer;
     let at = 0;
     const step = (sql: SqlStorage, store: Awaited<ReturnType<typeof storeOf>>) => {
       // A push as Pushes applies and writes it, through a failing handle.
