@@ -53,7 +53,7 @@ export const MAX_LOG_BYTES = 256 * 1024 * 1024;
 /**
  * Shards shorter than this write their state pages at every step rather than logging gradients:
  * below it, the log's own row and the materializations cost as much as the pages they save
- * (bench/log-threshold.ts measured it; docs/gradient-log.md has the figures).
+ * (bench/gradient-log.ts measured it; docs/gradient-log.md has the figures).
  */
 export const LOG_MIN_LENGTH = 16_384;
 /** How long after its first logged step a log waits for the object's alarm to materialize it. */
