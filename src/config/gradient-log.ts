@@ -6,9 +6,9 @@ import { named, section, withDefault } from "./form";
 /**
  * The bound of a shard's gradient log (docs/gradient-log.md): once a step would take the log past
  * either, the state pages are written in that step's transaction and the log emptied. The defaults
- * are measured (docs/gradient-log.md): 64 steps or 64 MiB of gradients.
+ * are measured (docs/gradient-log.md): 16 steps or 64 MiB of gradients.
  */
-export const DEFAULT_GRADIENT_LOG = { max_steps: 64, max_bytes: 64 * 1024 * 1024 };
+export const DEFAULT_GRADIENT_LOG = { max_steps: 16, max_bytes: 64 * 1024 * 1024 };
 
 export const gradientLogSchema = (form: Form) =>
   named(

@@ -290,7 +290,7 @@ describe("a shard created before the log", () => {
     });
     await abortAllDurableObjects();
     const info = await call(`/v1/shards/${name}`);
-    expect(await info.json()).toMatchObject({ version: 1, config: { gradient_log: { max_steps: 64, max_bytes: 64 * 1024 * 1024 } } });
+    expect(await info.json()).toMatchObject({ version: 1, config: { gradient_log: { max_steps: 16, max_bytes: 64 * 1024 * 1024 } } });
     await ok(push(name, gradient(1)));
     expect((await call(`/v1/shards/${name}`, { method: "PUT", json: base })).status).toBe(200);
   });
