@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ruleNames, type RuleName } from "../../src/optim";
-import { LOG_MIN_LENGTH } from "../../src/limits";
+import { LOG_MIN_LENGTH, MAX_LOG_BYTES, MAX_LOG_STEPS } from "../../src/limits";
 import { applyPush } from "../../src/shard/pushes/apply";
 import { captureStep, materialize, pushEntry, writeSteps, type Captured } from "../../src/shard/store/gradient-log";
 import { saveCounters } from "../../src/shard/store/meta";
@@ -273,6 +273,16 @@ describe("materializations", () => {
     const small = await createShard({ ...base, length: LOG_MIN_LENGTH - 1 });
     await ok(push(small, gradient(0, LOG_MIN_LENGTH - 1)));
     expect(await storedLog(small)).toEqual({ steps: 0, bytes: 0, pages: 0 });
+  });
+});
+
+describe("the bound", () => {
+  it("is refused past its limits, naming the field", async () => {
+    for (const [field, value] of [["max_steps", MAX_LOG_STEPS + 1], ["max_bytes", MAX_LOG_BYTES + 1], ["max_steps", -1]] as const) {
+      const res = await call(`/v1/shards/bound-${field}-${value}`, { method: "PUT", json: { ...base, gradient_log: { [field]: value } } });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { detail: string }).detail).toContain(`gradient_log.${field}`);
+    }
   });
 });
 
