@@ -31,10 +31,11 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createShardstep, floatsBody, floatsOf, type ShardConfigInput } from "../sdk/client";
+import { createShardstep, type ShardConfigInput } from "../sdk/client";
 import { adminToken, cpuMs, DevServer, memoryOf } from "../test/e2e/support/server";
 import { BENCH_CONFIG } from "../test/support/wrangler";
 import { HttpLoad } from "./http-load";
+import { logStepLines, measureLogStep, postFloor } from "./log-step";
 import { replaceSection } from "./sections";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -101,26 +102,14 @@ try {
   // (a) 2^20 Adam push with weights vs the floor.
   const N = 2 ** 20;
   const bigShard = "bench-e2e-adam-1m";
-  const bigConfig = { length: N, rule: "adam", hyper: { lr: 1e-3 }, rate_limit: null } satisfies ShardConfigInput;
+  // Its pages written at every step, as the floor's 12 pages say; (a') below measures the gradient log.
+  const bigConfig = { length: N, rule: "adam", hyper: { lr: 1e-3 }, rate_limit: null, gradient_log: { max_steps: 0, max_bytes: 0 } } satisfies ShardConfigInput;
   await api.createShard(bigShard, bigConfig, { replace: true });
   const vectors = 3; // weights, exp_avg, exp_avg_sq; no averages
   const floorPages = vectors * Math.ceil(N / PAGE_FLOATS);
   const bigGradient = randomGradient(N, 1);
 
-  const floor = async (): Promise<Float32Array> => {
-    const { data, response, error } = await api.client.post({
-      url: "/bench/floor/{shard}",
-      path: { shard: bigShard },
-      query: { pages: floorPages, page_floats: PAGE_FLOATS },
-      body: floatsBody(bigGradient),
-      bodySerializer: null,
-      headers: { "Content-Type": "application/octet-stream" },
-      security: [{ scheme: "bearer", type: "http" }],
-      parseAs: "arrayBuffer",
-    });
-    if (!response?.ok) throw new Error(`floor: ${response?.status} ${JSON.stringify(error)}`);
-    return floatsOf(data);
-  };
+  const floor = () => postFloor(api, bigShard, bigGradient, floorPages);
   // No Idempotency-Key (the client sends one by default): the floor hashes nothing either.
   const push = () => api.pushGradient(bigShard, bigGradient, { idempotencyKey: false });
 
@@ -171,6 +160,8 @@ try {
   console.log(`(a) 2^20 adam push with weights: ${fmt(a.pushMs)} ms median (p90 ${fmt(a.pushP90)}), floor ${fmt(a.floorMs)} ms (p90 ${fmt(a.floorP90)}), ${fmt(ratio, 2)}x floor; ${reps} each, ${floorPages} pages of 1 MiB`);
   for (const p of memoryAfter) console.log(`    workerd ${p.role} (pid ${p.pid}): VmHWM ${mib(p.memory?.peak ?? NaN)}, VmRSS ${mib(p.memory?.current ?? NaN)}`);
   await api.deleteShard(bigShard);
+  const logStep = logStepLines(await measureLogStep(api, bigGradient, QUICK ? 8 : 40, Date.now().toString(36)));
+  for (const line of logStep) if (line) console.log(line);
 
   // -------------------------------------------------------------------------------------------
   // (b) 1K-parameter shard at 1, 8, 32 clients; (c) 16 shards.
@@ -399,6 +390,8 @@ try {
       .map((p) => `${p.role} ${mib(p.memory?.peak ?? NaN)} (VmRSS before (a) ${mib(memoryBefore.find((q) => q.pid === p.pid)?.memory?.current ?? NaN)}, after ${mib(p.memory?.current ?? NaN)})`)
       .join("; ")}; highest VmRSS sampled every 20 ms during (a): ${mib(a.peakRss)}. ` +
       "That is the whole process (workerd itself, SQLite's cache, request buffers, every isolate), not the 128 MB budget of one isolate; the shard holds 16 MiB of wasm memory (weights, gradient, two moments).",
+    "",
+    ...logStep,
     "",
     "**(b) One 1024-parameter Adam shard**, closed-loop clients (each waits for its answer, then pushes again; every push with an Idempotency-Key and its own X-Client-Id; `rate_limit: null`), " +
       `${seconds} s per row after a warm-up. Every step counted was acknowledged, so it is durable: pushes that reach the object together are applied one by one and written in one transaction before any of them is answered (src/shard/pushes/group-commit.ts). ` +

@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import type { ShardConfigInput } from "../sdk/client";
 import { checkShard, loadWithCrashes, rawClient } from "../test/e2e/support/load";
 import { adminToken, DevServer } from "../test/e2e/support/server";
+import { LOG_MIN_LENGTH } from "../src/limits";
 
 const { values } = parseArgs({
   options: {
@@ -25,14 +26,16 @@ const pushesPerClient = Number(values.pushes);
 const crashes = Number(values.crashes);
 const seed = Number(values.seed);
 
+// Long enough to log its gradients (docs/gradient-log.md), with a bound that materializes every 16 steps.
 const config = {
-  length: 1000,
+  length: LOG_MIN_LENGTH,
   rule: "adam",
   hyper: { lr: 0.01, amsgrad: true },
   init: { kind: "uniform", low: -0.5, high: 0.5, seed },
   averages: { ema: { kind: "ema", decay: 0.9 }, swa: { kind: "swa", start: 5 } },
-  page_floats: 256,
+  page_floats: 4096,
   rate_limit: null,
+  gradient_log: { max_steps: 16, max_bytes: 16 * 4 * LOG_MIN_LENGTH },
 } satisfies ShardConfigInput;
 
 const total = clients * pushesPerClient;

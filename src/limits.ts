@@ -49,6 +49,24 @@ export const MAX_SHARD_LENGTH = 4_194_304;
 export const MAX_AVERAGES = 4;
 /** Idempotency records kept per shard (oldest dropped first): a bounded table, one statement per transaction. */
 export const LEDGER_CAPACITY = 10_000;
+// ---- The gradient log (docs/gradient-log.md) ----
+
+/**
+ * The most steps a shard's gradient log may be configured to hold before its state pages are
+ * written (materialized): a cold start replays at most this many steps through the kernels.
+ */
+export const MAX_LOG_STEPS = 1024;
+/** The most gradient bytes the log may be configured to hold: a cold start reads at most this much, and the disk holds it beside the state. */
+export const MAX_LOG_BYTES = 256 * 1024 * 1024;
+/**
+ * Shards shorter than this write their state pages at every step rather than logging gradients:
+ * below it, the log's own row and the materializations cost as much as the pages they save
+ * (bench/gradient-log.ts measured it; docs/gradient-log.md has the figures).
+ */
+export const LOG_MIN_LENGTH = 16_384;
+/** How long after its first logged step a log waits for the object's alarm to materialize it. */
+export const LOG_MATERIALIZE_AFTER_MS = 10_000;
+
 /** Clients whose rate buckets a shard keeps in memory; beyond, the idlest is forgotten. */
 export const MAX_RATE_CLIENTS = 10_000;
 

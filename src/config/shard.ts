@@ -9,6 +9,7 @@ import { aggregationSchema, ASYNC, roundsProblem, type RoundsConfig } from "./ag
 import { describeIssues, resolvedBy, specSchema, type Form } from "./fields";
 import { withDefault, section } from "./form";
 import { scheduleField } from "./schedule";
+import { DEFAULT_GRADIENT_LOG, gradientLogSchema } from "./gradient-log";
 import { afterPatch } from "./patch-schedules";
 import { averagesSchema, clippingSchema, DEFAULT_RATE_LIMIT, initSchema, NON_FINITE_POLICIES, rateLimitSchema, stalenessSchema } from "./sections";
 
@@ -39,6 +40,7 @@ function fields(form: Form) {
     aggregation: withDefault(form, aggregationSchema(form), ASYNC),
     rate_limit: withDefault(form, rateLimitSchema(form).nullable(), DEFAULT_RATE_LIMIT),
     page_floats: withDefault(form, z.number().int().min(1).max(MAX_PAGE_FLOATS), MAX_PAGE_FLOATS).meta({ description: "Floats per stored page (at most 1 MiB)." }),
+    gradient_log: withDefault(form, gradientLogSchema(form), DEFAULT_GRADIENT_LOG),
   };
 }
 

@@ -1,10 +1,12 @@
 import type { ScheduleSpec } from "../optim";
 import type { ShardConfig } from "./shard";
+import { DEFAULT_GRADIENT_LOG } from "./gradient-log";
 
 /**
  * Configurations stored before a field existed read as they behaved then: a one_cycle schedule
  * without `cycle_momentum` did not cycle momentum (false, torch's other arguments at their
- * defaults), no `schedules` of hyperparameters, an EMA without a `decay_schedule`.
+ * defaults), no `schedules` of hyperparameters, an EMA without a `decay_schedule`, the default
+ * bound of the gradient log.
  */
 export function storedConfig(json: string): ShardConfig {
   const config = JSON.parse(json) as ShardConfig;
@@ -12,6 +14,7 @@ export function storedConfig(json: string): ShardConfig {
     ...config,
     schedule: beforeCycling(config.schedule),
     schedules: config.schedules ?? {},
+    gradient_log: config.gradient_log ?? DEFAULT_GRADIENT_LOG,
     averages: Object.fromEntries(Object.entries(config.averages).map(([n, a]) => [n, a.kind === "ema" ? { ...a, decay_schedule: a.decay_schedule ?? null } : a])),
   };
 }

@@ -51,7 +51,7 @@ export class Lifecycle {
       store.clear();
       writeResident(store.sql, resident, 0, config.length);
       saveMeta(store.db, meta);
-    });
+    }, "keep");
     store.keep(resident);
     return { created: true, info: describe(resident) };
   }
@@ -59,7 +59,7 @@ export class Lifecycle {
   destroy(via: Via): { deleted: true } {
     const { store } = this;
     ensureChangedBy(store.existing().meta, via, "delete it");
-    store.commit(() => store.clear());
+    store.commit(() => store.clear(), "keep");
     store.keep(null);
     return { deleted: true };
   }

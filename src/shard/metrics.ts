@@ -18,7 +18,8 @@ export class Metrics {
     store.commit(() => {
       store.sql.exec("INSERT INTO metrics (version, value, client_id, at) VALUES (?, ?, ?, ?)", meta.version, value, clientId ?? null, store.now());
       saveCounters(store.sql, meta);
-    });
+      // A replay takes each step's own lr: the plateau's state need not be written with the pages.
+    }, "keep");
     return { version: meta.version, lr: nextLearningRate(meta), plateau: meta.plateau };
   }
 }

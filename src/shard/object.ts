@@ -141,12 +141,16 @@ export class ShardObject extends DurableObject<Env> {
     return this.run(() => this.vectors.awaitRevision(seen, ms));
   }
 
-  /** Closes a rounds-mode shard's round at its deadline (alarms come at least once: closing is idempotent). */
+  /**
+   * Closes a rounds-mode shard's round at its deadline (alarms come at least once: closing is
+   * idempotent) and writes the state pages of the gradient log (docs/gradient-log.md).
+   */
   override async alarm(): Promise<void> {
     await this.startup.ready();
     await this.store.use(async () => {
       await this.pushes.drained();
       await this.rounds.alarm();
+      this.store.materializeLog();
     });
   }
 

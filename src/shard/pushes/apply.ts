@@ -72,16 +72,17 @@ export function stageGradient(resident: Resident, req: PushRequest, offset: numb
  * The rule's step on the staged gradient at [offset, offset + count): the configured clipping,
  * one update at `lr` with the hyperparameters in force, the version, step and revision counted,
  * every average folded (an EMA at its decay in force for this update). Returns the norm of
- * the gradient before clipping (when clipping by norm).
+ * the gradient before clipping (when clipping by norm). A replay of the gradient log passes the
+ * hyperparameters the step was taken with.
  */
-export function takeStep(resident: RuleResident, lr: number, offset: number, count: number, now: number): number | undefined {
+export function takeStep(resident: RuleResident, lr: number, offset: number, count: number, now: number, hyper = nextHyper(resident.meta)): number | undefined {
   const { engine, meta } = resident;
   const { clipping } = meta.config;
   const gradient = engine.gradient.subarray(offset, offset + count);
   let norm: number | undefined;
   if (clipping?.kind === "norm") norm = engine.ops.clipByGlobalNorm([gradient], clipping.max_norm, clipping.norm_type);
   else if (clipping?.kind === "value") engine.ops.clipByValue(gradient, clipping.clip);
-  engine.step(lr, offset, count, nextHyper(meta));
+  engine.step(lr, offset, count, hyper);
   meta.version += 1;
   meta.step += 1;
   meta.revision += 1;
@@ -98,15 +99,17 @@ export function takeStep(resident: RuleResident, lr: number, offset: number, cou
 /**
  * Applies one async push to the resident shard: stages the gradient, takes one step of the rule at
  * the scheduled (and staleness-scaled) learning rate. Refusals happen before anything resident
- * changes. Returns what happened; persisting it is the caller's.
+ * changes. Returns what happened; persisting it is the caller's. `staged` sees the gradient the
+ * step is about to take, before anything changes (the gradient log keeps it).
  */
-export function applyPush(resident: RuleResident, req: PushRequest, now: number): PushSummary {
+export function applyPush(resident: RuleResident, req: PushRequest, now: number, staged?: (gradient: Float32Array, nonFinite: number) => void): PushSummary {
   const { offset, count } = pushRange(resident, req);
   const { staleness, scale } = stalenessOf(resident, req.baseVersion);
   const { meta } = resident;
-  const { nonFinite, skip } = stageGradient(resident, req, offset, count);
+  const { gradient, nonFinite, skip } = stageGradient(resident, req, offset, count);
   const summary = { offset, count, staleness, staleness_scale: scale, non_finite: nonFinite };
   if (skip) return { ...summary, version: meta.version, revision: meta.revision, lr: 0, applied: false, skipped: "non-finite" };
+  staged?.(gradient, nonFinite);
   const lr = nextLearningRate(meta) * scale;
   const norm = takeStep(resident, lr, offset, count, now);
   countStaleness(meta.stats, staleness, scale !== 1);

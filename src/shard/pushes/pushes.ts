@@ -1,7 +1,8 @@
 import { refuse } from "../../problems";
 import type { Rounds } from "../rounds/rounds";
 import { saveCounters } from "../store/meta";
-import { isLbfgsResident, ruleResident, writeUpdated, type Resident } from "../store/resident";
+import { isLbfgsResident, ruleResident, type Resident } from "../store/resident";
+import { captureStep, logsSteps, pushEntry, writeSteps, type Captured, type LogEntry } from "../store/gradient-log";
 import { applyLbfgsPush } from "./lbfgs-push";
 import type { ShardStore } from "../store/store";
 import type { PushRequest, PushResult, PushSummary } from "../types";
@@ -19,6 +20,8 @@ interface PendingPush {
   summary: PushSummary;
   /** Its ledger record, when it came with an Idempotency-Key. */
   record?: LedgerRecord;
+  /** Its step, for the gradient log (a logging shard's applied push). */
+  logged?: LogEntry;
 }
 
 /**
@@ -89,29 +92,32 @@ export class Pushes {
    */
   private async pushAsync(resident: Resident, req: PushRequest, entry: LedgerEntry | undefined): Promise<PushResult> {
     const at = this.store.now();
-    const summary = isLbfgsResident(resident) ? applyLbfgsPush(resident, req, at, () => this.store.reload()) : applyPush(ruleResident(resident, "an async push"), req, at);
+    let captured: Captured | undefined;
+    const capture = logsSteps(resident.meta) ? (staged: Float32Array, nonFinite: number) => (captured = captureStep(resident.meta, staged, nonFinite, req.gradient)) : undefined;
+    const summary = isLbfgsResident(resident) ? applyLbfgsPush(resident, req, at, () => this.store.reload()) : applyPush(ruleResident(resident, "an async push"), req, at, capture);
     const result: PushResult = { ...summary, replayed: false };
     if (req.respond === "weights") Object.assign(result, this.vectors.pushAnswer(summary.offset, summary.count));
     const record = entry && { ...entry, summary, at };
+    const logged = captured && summary.applied ? pushEntry(captured, summary, entry?.key, at) : undefined;
     // A push that changed nothing still answers only once what it saw is durable.
-    await (summary.applied || record ? this.groups.join({ resident, summary, record }) : this.groups.drained());
+    await (summary.applied || record ? this.groups.join({ resident, summary, record, logged }) : this.groups.drained());
     return result;
   }
 
-  /** One group of async pushes: the pages they changed, the counters, their ledger records. */
+  /** One group of async pushes: their steps (logged, or the pages they changed), the counters, their ledger records. */
   private write(entries: readonly PendingPush[]): void {
     const { store } = this;
     const resident = entries[0]!.resident;
     if (!store.holds(resident)) throw new Error("the shard was reloaded under pending pushes");
     store.commit(() => {
-      const applied = entries.filter((p) => p.summary.applied).map((p) => p.summary);
+      const applied = entries.filter((p) => p.summary.applied);
       if (applied.length > 0) {
         resident.meta.stats.writes += 1;
-        writeUpdated(store.sql, resident, applied);
+        writeSteps(store.sql, resident, applied.map((p) => p.summary), applied.flatMap((p) => (p.logged ? [p.logged] : [])));
         saveCounters(store.sql, resident.meta);
       }
       this.ledger.record(entries.flatMap((p) => (p.record ? [p.record] : [])));
-    });
+    }, "keep");
   }
 
   /**
@@ -131,3 +137,4 @@ export class Pushes {
     return { ...result, ...this.vectors.pushAnswer(result.offset, result.count) };
   }
 }
+

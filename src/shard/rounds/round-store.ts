@@ -1,7 +1,8 @@
 import { addGaussianNoise, gaussianNoiseStd, isLbfgs, minimumPushes, reduce, roundSeed } from "../../optim";
 import { reducerOf, type RoundsConfig } from "../../config";
 import { readPage, writePages } from "../store/pages";
-import { pushRange, stageGradient, takeStep } from "../pushes/apply";
+import { pushRange, stageGradient } from "../pushes/apply";
+import { takeWrittenStep } from "../store/gradient-log";
 import { checkLbfgsPush, closureCall } from "../pushes/lbfgs-push";
 import { refuse } from "../../problems";
 import { isLbfgsResident, nextLearningRate, ruleResident, writeUpdated, type Resident } from "../store/resident";
@@ -15,7 +16,8 @@ import type { LbfgsPushOutcome, PushRequest, RoundReceipt } from "../types";
  * in `round_pushes` (one row per client, with its loss for lbfgs) with their vectors in pages under
  * `push:<seq>`. Closing combines them page by page with the reducer, adds the configured noise,
  * negates deltas into a pseudo-gradient, and takes exactly one step (lbfgs: one closure call on the
- * combined gradient and the losses combined alike); then the round's rows and pages are deleted.
+ * combined gradient and the losses combined alike), logged as an async push's step is when the
+ * shard logs its steps (the combination is what the log keeps); then the round's rows and pages are deleted.
  * Every function here runs inside the caller's transaction and writes nothing else.
  */
 
@@ -179,10 +181,10 @@ export function close(sql: SqlStorage, resident: Resident, reason: CloseReason, 
     const lbfgs = closureCall(resident, loss[0]!, now, () => undefined);
     meta.stats.last_closure = { round, version: meta.version, ...lbfgs };
     closed = { lr: resident.engine.hyper.lr, lbfgs };
+    writeUpdated(sql, resident, [{ offset: 0, count: length }]);
   } else {
-    closed = { lr: stepOnCombination(resident, config, rows.length, round, now, freshSeed) };
+    closed = { lr: stepOnCombination(sql, resident, config, rows.length, round, now, freshSeed) };
   }
-  writeUpdated(sql, resident, [{ offset: 0, count: length }]);
   sql.exec("DELETE FROM pages WHERE slot IN (SELECT 'push:' || seq FROM round_pushes)");
   sql.exec("DELETE FROM round_pushes");
   meta.roundDeadline = null;
@@ -200,8 +202,8 @@ export interface Closed {
   lbfgs?: LbfgsPushOutcome;
 }
 
-/** An update rule's step on the round's combination in the gradient scratch: noise, deltas negated. */
-function stepOnCombination(resident: Resident, config: RoundsConfig, pushes: number, round: number, now: number, freshSeed: () => number): number {
+/** An update rule's step on the round's combination in the gradient scratch: noise, deltas negated; written (gradient-log.ts). */
+function stepOnCombination(sql: SqlStorage, resident: Resident, config: RoundsConfig, pushes: number, round: number, now: number, freshSeed: () => number): number {
   const { meta, engine } = resident;
   if (config.noise_multiplier > 0) {
     const std = gaussianNoiseStd(config.noise_multiplier, config.clip_norm!, pushes);
@@ -210,6 +212,6 @@ function stepOnCombination(resident: Resident, config: RoundsConfig, pushes: num
   if (config.input === "delta") engine.ops.scale(engine.gradient, -1);
 
   const lr = nextLearningRate(meta);
-  takeStep(ruleResident(resident, "a round"), lr, 0, meta.config.length, now);
+  takeWrittenStep(sql, ruleResident(resident, "a round"), lr, now);
   return lr;
 }

@@ -21,7 +21,7 @@ export class Rounds {
   /** An open round whose alarm was lost (a crash between the commit and setAlarm) gets it back. */
   private rearm(meta: ShardMeta): void {
     const deadline = meta.roundDeadline;
-    if (deadline !== null) void this.shard.storage.getAlarm().then((at) => (at === null ? this.shard.storage.setAlarm(deadline) : undefined));
+    if (deadline !== null) void this.shard.armAlarm(deadline);
   }
 
   /**
@@ -61,8 +61,8 @@ export class Rounds {
         round: receiptOf(shard.sql, resident, round, admission.rolled),
       };
       record(summary, now);
-    });
-    if (meta.roundDeadline !== null && meta.roundDeadline !== hadDeadline) await shard.storage.setAlarm(meta.roundDeadline);
+    }, "keep");
+    if (meta.roundDeadline !== null && meta.roundDeadline !== hadDeadline) await shard.armAlarm(meta.roundDeadline);
     return summary!;
   }
 
@@ -98,8 +98,8 @@ export class Rounds {
     shard.commit(() => {
       if (close(shard.sql, resident, "deadline", now, freshSeed) === null) meta.roundDeadline = now + roundsOf(resident).deadline_ms;
       saveCounters(shard.sql, meta);
-    });
-    if (meta.roundDeadline !== null) await shard.storage.setAlarm(meta.roundDeadline);
+    }, "keep");
+    if (meta.roundDeadline !== null) await shard.armAlarm(meta.roundDeadline);
   }
 
   /** The object's alarm: closes an open round whose deadline has passed; re-arms an early one. */
@@ -107,7 +107,7 @@ export class Rounds {
     const resident = this.shard.resident();
     const deadline = resident?.meta.roundDeadline ?? null;
     if (!resident || deadline === null || resident.meta.config.aggregation.mode !== "rounds") return;
-    if (this.shard.now() < deadline) await this.shard.storage.setAlarm(deadline);
+    if (this.shard.now() < deadline) await this.shard.armAlarm(deadline);
     else await this.closeAtDeadline(resident);
   }
 

@@ -7,6 +7,7 @@ import type { InitPiece } from "../types";
 import type { ShardMeta } from "./meta";
 import { coveringPageRuns } from "./page-layout";
 import { pageRows, readPages, writePageRows, type PageRow } from "./pages";
+import type { LogSize } from "./gradient-log";
 
 /**
  * A shard held in memory between requests: its metadata and a fast engine whose WebAssembly
@@ -17,6 +18,8 @@ export interface Resident {
   meta: ShardMeta;
   engine: FastEngine | FastLbfgsEngine;
   averages: ResidentAverage[];
+  /** What the gradient log holds: steps taken since the state pages were written (gradient-log.ts). */
+  log: LogSize;
 }
 
 /** A shard of an update rule (one step per gradient), and one of L-BFGS (one closure call per gradient). */
@@ -54,7 +57,7 @@ function residentFor(meta: ShardMeta, kernels: WebAssembly.Module): Resident {
   engine.state.step = meta.step;
   Object.assign(engine.state.scalars, meta.scalars);
   const averages = names.map((name, i) => ({ name, spec: config.averages[name]!, values: engine.extra[i]! }));
-  return { meta, engine, averages };
+  return { meta, engine, averages, log: { steps: 0, bytes: 0 } };
 }
 
 /** Rebuilds the resident shard from its stored pages. */

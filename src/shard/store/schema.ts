@@ -116,3 +116,18 @@ export const checkpoints = sqliteTable("checkpoints", {
   bytes: integer("bytes").notNull(),
   createdAt: integer("created_at").notNull(),
 });
+
+/**
+ * The gradient log (docs/gradient-log.md): the steps taken since the state pages were last written,
+ * one row per step keyed by the version it made, with what a replay needs as JSON. Each step's
+ * gradient is stored in `pages` under the slot `log:<version>`; writing the state pages deletes both.
+ */
+export const gradientLog = sqliteTable("gradient_log", {
+  version: integer("version").primaryKey(),
+  /** ENGINE_VERSION of the kernels that took the step. */
+  engine: integer("engine").notNull(),
+  /** Bytes of the step's gradient. */
+  bytes: integer("bytes").notNull(),
+  /** The step's metadata (LoggedStep without its gradient) as JSON. */
+  record: text("record").notNull(),
+});

@@ -1,16 +1,22 @@
 import { refuse } from "../../problems";
+import { LOG_MATERIALIZE_AFTER_MS } from "../../limits";
+import { materialize, replayLog } from "./gradient-log";
 import { loadMeta, type Db, type ShardMeta } from "./meta";
 import type { InitPiece } from "../types";
 import { initialResident, loadResident, type Resident } from "./resident";
 import { admit, release, touch, type Tenant } from "./residency";
 
-const ALL_TABLES = ["pages", "round_pushes", "idempotency", "config_history", "metrics", "checkpoints", "shard"];
+const ALL_TABLES = ["pages", "gradient_log", "round_pushes", "idempotency", "config_history", "metrics", "checkpoints", "shard"];
 
 /**
  * A shard's storage and its resident cache. Every change is applied to the cache first and written
  * with `commit` in one `transactionSync`: if the write throws, the cache is dropped (rebuilt from
  * storage on the next request), so callers never roll back by hand. Requests that wait for a change
  * (long polls) are checked after every commit.
+ *
+ * Steps of a logging shard commit their gradients, not the state pages (gradient-log.ts): a load
+ * replays the log, and every other change writes the state pages first, in its own transaction
+ * (`commit`), unless it keeps the log (`commit(write, "keep")`).
  */
 export class ShardStore {
   /** undefined: not loaded yet (or evicted); null: no shard here. */
@@ -20,6 +26,8 @@ export class ShardStore {
   /** Requests under way: a shard is evicted only when none is. */
   private active = 0;
   private readonly waiters = new Set<() => void>();
+  /** Whether an alarm is set that will materialize the gradient log. */
+  private logAlarm = false;
   /** Runs when the shard is loaded from storage (the rounds module re-arms a lost alarm). */
   onLoad: (meta: ShardMeta) => void = () => undefined;
   /** Runs after every commit (live sessions tell their subscribers: src/shard/live). */
@@ -40,8 +48,11 @@ export class ShardStore {
   resident(): Resident | null {
     if (this.cached === undefined) {
       const meta = loadMeta(this.db);
-      this.hold(meta === null ? null : loadResident(this.sql, meta, this.kernels));
+      const resident = meta === null ? null : loadResident(this.sql, meta, this.kernels);
+      if (resident) resident.log = replayLog(this.sql, resident);
+      this.hold(resident);
       if (meta) this.onLoad(meta);
+      this.armLogAlarm();
     } else if (this.tenant) {
       touch(this.tenant);
     }
@@ -58,16 +69,48 @@ export class ShardStore {
     return initialResident(meta, this.kernels, pieces);
   }
 
-  /** Runs `write` in one transaction; on failure the cache is forgotten, since its changes did not land. */
-  commit(write: () => void): void {
+  /**
+   * Runs `write` in one transaction; on failure the cache is forgotten, since its changes did not
+   * land. The gradient log is materialized first in the same transaction, so that the change sees
+   * and leaves whole state pages; steps, and changes that neither read nor write the state pages
+   * nor anything a replay depends on, keep it (`"keep"`).
+   */
+  commit(write: () => void, log: "materialize" | "keep" = "materialize"): void {
     try {
-      this.storage.transactionSync(write);
+      this.storage.transactionSync(() => {
+        const resident = log === "materialize" ? this.resident() : null;
+        if (resident && resident.log.steps > 0) materialize(this.sql, resident);
+        write();
+      });
     } catch (e) {
       this.hold(undefined);
       throw e;
     }
+    this.armLogAlarm();
     for (const check of [...this.waiters]) check();
     this.onCommit();
+  }
+
+  /** The object's alarm: writes the state pages of the logged steps (a no-op when there are none). */
+  materializeLog(): void {
+    this.logAlarm = false;
+    if ((this.resident()?.log.steps ?? 0) > 0) this.commit(() => undefined);
+  }
+
+  /**
+   * Sets the object's one alarm for `at` unless it is set earlier already (rounds' deadlines and the
+   * log's materialization share it: each alarm does both). An alarm in the past is the one running.
+   */
+  async armAlarm(at: number): Promise<void> {
+    const current = await this.storage.getAlarm();
+    if (current === null || current > at || current <= this.now()) await this.storage.setAlarm(at);
+  }
+
+  /** Once the log holds a step, an alarm materializes it within LOG_MATERIALIZE_AFTER_MS. */
+  private armLogAlarm(): void {
+    if (this.logAlarm || (this.cached?.log.steps ?? 0) === 0) return;
+    this.logAlarm = true;
+    this.armAlarm(this.now() + LOG_MATERIALIZE_AFTER_MS).catch(() => (this.logAlarm = false));
   }
 
   /** After a commit: the resident shard is now `resident` (created, or null once deleted). */

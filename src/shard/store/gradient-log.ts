@@ -1,0 +1,188 @@
+import { isLbfgs, type Hyper } from "../../optim";
+import { ENGINE_VERSION } from "../../optim/fast/engine-version";
+import { LOG_MIN_LENGTH } from "../../limits";
+import { takeStep } from "../pushes/apply";
+import type { PushSummary } from "../types";
+import { saveCounters, type ShardMeta } from "./meta";
+import { pageRows, readPages, writePageRows } from "./pages";
+import { nextHyper, ruleResident, writeResident, writeUpdated, type Resident, type RuleResident } from "./resident";
+
+/**
+ * The gradient log (docs/gradient-log.md). A step of a logging shard commits the gradient it
+ * applied (its pages under `log:<version>`) and a record of what the step was taken with (a row of
+ * `gradient_log`), not the state pages. The state pages are written later by a materialization,
+ * which empties the log in the same transaction; a cold start loads the pages and replays the log
+ * through the same kernels (`replayLog`), which gives the same bits as writing the pages at every
+ * step. Every function here runs inside the caller's transaction.
+ */
+
+export const logSlot = (version: number) => `log:${version}`;
+
+/** The counters a step starts from: what a replay sets before taking it again. */
+export interface StepOrigin {
+  step: number;
+  revision: number;
+  scalars: Record<string, number>;
+  averageCounts: Record<string, number>;
+}
+
+/** A logged step's record: its gradient is in the pages of `logSlot(version)`. */
+export interface LoggedStep {
+  /** The version the step made. */
+  version: number;
+  /** ENGINE_VERSION of the kernels that took it. */
+  engine: number;
+  origin: StepOrigin;
+  /** The learning rate it used (schedule, plateau and staleness applied). */
+  lr: number;
+  /** The hyperparameters in force for it. */
+  hyper: Hyper;
+  offset: number;
+  count: number;
+  /** The gradient's norm before clipping, when clipping by norm. */
+  norm?: number;
+  /** Non-finite values of the push, zeroed in the logged gradient (non_finite "zero"). */
+  non_finite: number;
+  /** The push's Idempotency-Key, when it came with one. */
+  key?: string;
+  at: number;
+}
+
+/** A step to log: its record and the gradient it was taken on (before clipping). */
+export interface LogEntry {
+  step: LoggedStep;
+  gradient: Float32Array;
+}
+
+/** Steps and gradient bytes in the log. */
+export interface LogSize {
+  steps: number;
+  bytes: number;
+}
+
+export const EMPTY_LOG: LogSize = { steps: 0, bytes: 0 };
+
+/**
+ * Whether the shard logs its steps: update rules of shards of at least LOG_MIN_LENGTH floats whose
+ * log may hold a step. Others (L-BFGS, whose closure calls are not replayable steps; small shards,
+ * cheaper to write whole; a bound of 0 steps) write their state pages at every step.
+ */
+export function logsSteps(meta: ShardMeta): boolean {
+  const { rule, length, gradient_log: bound } = meta.config;
+  return !isLbfgs(rule) && length >= LOG_MIN_LENGTH && bound.max_steps > 0;
+}
+
+export function stepOrigin(meta: ShardMeta): StepOrigin {
+  return { step: meta.step, revision: meta.revision, scalars: { ...meta.scalars }, averageCounts: { ...meta.averageCounts } };
+}
+
+/** What a push's step is taken with, seen before it is taken. */
+export interface Captured {
+  origin: StepOrigin;
+  hyper: Hyper;
+  gradient: Float32Array;
+}
+
+/** What a step about to be taken on `staged` is taken with; `body` is the push's own bytes, logged as they are unless values were zeroed. */
+export function captureStep(meta: ShardMeta, staged: Float32Array, nonFinite: number, body: ArrayBuffer): Captured {
+  const gradient = nonFinite === 0 ? new Float32Array(body) : staged.slice();
+  return { origin: stepOrigin(meta), hyper: nextHyper(meta), gradient };
+}
+
+/** An applied push's step as the log records it. */
+export function pushEntry(captured: Captured, summary: PushSummary, key: string | undefined, at: number): LogEntry {
+  const { origin, hyper, gradient } = captured;
+  const { version, lr, offset, count, norm, non_finite } = summary;
+  return { gradient, step: { version, engine: ENGINE_VERSION, origin, lr, hyper, offset, count, non_finite, at, ...(norm === undefined ? {} : { norm }), ...(key === undefined ? {} : { key }) } };
+}
+
+function fits(resident: Resident, steps: number, bytes: number): boolean {
+  const bound = resident.meta.config.gradient_log;
+  return resident.log.steps + steps <= bound.max_steps && resident.log.bytes + bytes <= bound.max_bytes;
+}
+
+/**
+ * Writes a group of steps: their gradients and records when they fit in the log; every state page
+ * (and an empty log) when they would take it past its bound; the pages they changed when the shard
+ * does not log (`entries` empty).
+ */
+export function writeSteps(sql: SqlStorage, resident: Resident, ranges: readonly { offset: number; count: number }[], entries: readonly LogEntry[]): void {
+  if (entries.length === 0) return writeUpdated(sql, resident, ranges);
+  const bytes = entries.reduce((sum, e) => sum + e.gradient.byteLength, 0);
+  if (!fits(resident, entries.length, bytes)) return materialize(sql, resident);
+  const pageFloats = resident.meta.config.page_floats;
+  writePageRows(sql, entries.flatMap((e) => pageRows(logSlot(e.step.version), e.gradient, pageFloats)));
+  appendRecords(sql, resident, entries.map((e) => e.step), bytes);
+}
+
+function appendRecords(sql: SqlStorage, resident: Resident, steps: readonly LoggedStep[], bytes: number): void {
+  const rows = JSON.stringify(steps.map((s) => [s.version, s.engine, s.count * 4, s]));
+  sql.exec("INSERT INTO gradient_log (version, engine, bytes, record) SELECT value ->> 0, value ->> 1, value ->> 2, value -> 3 FROM json_each(?)", rows);
+  resident.log = { steps: resident.log.steps + steps.length, bytes: resident.log.bytes + bytes };
+}
+
+/**
+ * Takes one step on the whole gradient scratch (a round's combination) at `lr` and writes it: the
+ * gradient is logged before the step (which may clip or overwrite it), the record after; or, when
+ * the shard does not log or the log is full, the state pages after. Answers the norm before clipping.
+ */
+export function takeWrittenStep(sql: SqlStorage, resident: RuleResident, lr: number, now: number): number | undefined {
+  const { meta, engine } = resident;
+  const { length } = meta.config;
+  const logging = logsSteps(meta);
+  if (!logging || !fits(resident, 1, length * 4)) {
+    const norm = takeStep(resident, lr, 0, length, now);
+    if (logging) materialize(sql, resident);
+    else writeUpdated(sql, resident, [{ offset: 0, count: length }]);
+    return norm;
+  }
+  const origin = stepOrigin(meta);
+  const hyper = nextHyper(meta);
+  writePageRows(sql, pageRows(logSlot(meta.version + 1), engine.gradient, meta.config.page_floats));
+  const norm = takeStep(resident, lr, 0, length, now, hyper);
+  const step: LoggedStep = { version: meta.version, engine: ENGINE_VERSION, origin, lr, hyper, offset: 0, count: length, non_finite: 0, at: now, ...(norm === undefined ? {} : { norm }) };
+  appendRecords(sql, resident, [step], length * 4);
+  return norm;
+}
+
+/** Writes every state page and the counters, and empties the log. */
+export function materialize(sql: SqlStorage, resident: Resident): void {
+  writeResident(sql, resident, 0, resident.meta.config.length);
+  saveCounters(sql, resident.meta);
+  sql.exec("DELETE FROM pages WHERE slot IN (SELECT 'log:' || version FROM gradient_log)");
+  sql.exec("DELETE FROM gradient_log");
+  resident.log = EMPTY_LOG;
+}
+
+/**
+ * Replays the log onto a resident just loaded from the state pages: each step taken again, in
+ * order, from its own counters, with its own lr and hyperparameters, through the same kernels.
+ * The counters end where the stored ones are (an error otherwise: the log and the shard disagree).
+ * A step logged by another engine version is replayed through this one and said so (docs/gradient-log.md).
+ */
+export function replayLog(sql: SqlStorage, resident: Resident): LogSize {
+  const rows = sql.exec<{ engine: number; bytes: number; record: string }>("SELECT engine, bytes, record FROM gradient_log ORDER BY version").toArray();
+  if (rows.length === 0) return EMPTY_LOG;
+  const shard = ruleResident(resident, "a replay of the gradient log");
+  const { meta, engine } = shard;
+  const stored = { version: meta.version, step: meta.step, revision: meta.revision, scalars: meta.scalars, averageCounts: meta.averageCounts, updatedAt: meta.updatedAt };
+  const others = rows.filter((r) => r.engine !== ENGINE_VERSION).length;
+  if (others > 0) console.warn(`shard '${meta.name}': ${others} logged steps were taken by another engine version than ${ENGINE_VERSION}; replaying them through this one`);
+  let bytes = 0;
+  for (const row of rows) {
+    const step = JSON.parse(row.record) as LoggedStep;
+    const { origin } = step;
+    Object.assign(meta, { version: step.version - 1, step: origin.step, revision: origin.revision, scalars: { ...origin.scalars }, averageCounts: { ...origin.averageCounts } });
+    engine.state.step = origin.step;
+    Object.assign(engine.state.scalars, origin.scalars);
+    readPages(sql, logSlot(step.version), engine.gradient.subarray(step.offset, step.offset + step.count), meta.config.page_floats);
+    takeStep(shard, step.lr, step.offset, step.count, step.at, step.hyper);
+    bytes += row.bytes;
+  }
+  const replayed = JSON.stringify([meta.version, meta.step, meta.scalars]);
+  if (replayed !== JSON.stringify([stored.version, stored.step, stored.scalars])) {
+    throw new Error(`shard '${meta.name}': its gradient log replays to (version, step, scalars) ${replayed}; the shard stored ${JSON.stringify([stored.version, stored.step, stored.scalars])}`);
+  }
+  Object.assign(meta, stored);
+  return { steps: rows.length, bytes };
+}
