@@ -198,12 +198,12 @@ export class LiveSessionImpl implements LiveSession {
     this.welcome = welcome;
     this.transport = "socket";
     this.heard(welcome.version);
-    socket.onmessage = (event) => this.receive(event.data as ArrayBuffer);
-    socket.onclose = () => {
+    socket.addEventListener("message", (event: MessageEvent) => this.receive(event.data as ArrayBuffer));
+    socket.addEventListener("close", () => {
       if (this.socket !== socket) return;
       this.socket = undefined;
       void this.reconnect();
-    };
+    });
   }
 
   private sendFrame(frame: Uint8Array): void {
@@ -290,6 +290,8 @@ export class LiveSessionImpl implements LiveSession {
       try {
         this.adopt(await this.open());
       } catch (error) {
+        // A ticket refused as not found: the shard was deleted while the socket was down.
+        if (error instanceof LiveUnavailable && isShardstepProblem(error.cause)) return this.fail(error.cause);
         if (error instanceof LiveUnavailable || (isShardstepProblem(error) && (error.status === 429 || error.status >= 500))) continue;
         return this.fail(error);
       }
@@ -303,7 +305,8 @@ export class LiveSessionImpl implements LiveSession {
   private async resume(): Promise<void> {
     const subscription = this.subscription;
     if (subscription) {
-      this.sendFrame(encodeFrame("subscribe", subscription.options));
+      // `since`: the server counts the versions the subscription missed in its first notice.
+      this.sendFrame(encodeFrame("subscribe", { ...subscription.options, since: subscription.last }));
       if (this.version > subscription.last) await this.catchUp(subscription);
     }
     for (const push of this.pending.values()) this.send(push);

@@ -45,8 +45,9 @@ async function fetchTicket({ client, shard }: SocketOpener): Promise<string> {
 
 /** The ws: or wss: URL of the shard's live route with its ticket. */
 function socketUrl(client: Client, shard: string, ticket: string): string {
-  const base = client.getConfig().baseUrl ?? globalThis.location?.origin;
-  const url = new URL(`${String(base).replace(/\/$/, "")}${livePath(shard)}`, globalThis.location?.href);
+  // A page's client may have a relative base URL: it is the page's.
+  const page = (globalThis as { location?: { href: string } }).location?.href;
+  const url = new URL(`${String(client.getConfig().baseUrl ?? "").replace(/\/$/, "")}${livePath(shard)}`, page);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   url.searchParams.set("ticket", ticket);
   return url.href;
@@ -67,15 +68,20 @@ export async function openSocket(opener: SocketOpener): Promise<OpenedSocket> {
   socket.binaryType = "arraybuffer";
   return new Promise<OpenedSocket>((resolve, reject) => {
     const timer = setTimeout(() => fail(new LiveUnavailable(`no welcome within ${opener.openTimeoutMs} ms`)), opener.openTimeoutMs);
-    const fail = (error: Error) => {
+    const detach = () => {
       clearTimeout(timer);
-      socket.onmessage = socket.onclose = socket.onerror = null;
+      socket.removeEventListener("message", onMessage);
+      socket.removeEventListener("close", onClose);
+      socket.removeEventListener("error", onError);
+    };
+    const fail = (error: Error) => {
+      detach();
       socket.close();
       reject(error);
     };
-    socket.onerror = () => fail(new LiveUnavailable("the live socket could not open"));
-    socket.onclose = (event) => fail(new LiveUnavailable(`the live socket closed before its welcome (${event.code} ${event.reason})`));
-    socket.onmessage = (event) => {
+    const onError = () => fail(new LiveUnavailable("the live socket could not open"));
+    const onClose = (event: CloseEvent) => fail(new LiveUnavailable(`the live socket closed before its welcome (${event.code} ${event.reason})`));
+    const onMessage = (event: MessageEvent) => {
       let frame: Frame;
       try {
         frame = decodeFrame(event.data as ArrayBuffer, UNCAPPED);
@@ -84,9 +90,11 @@ export async function openSocket(opener: SocketOpener): Promise<OpenedSocket> {
       }
       if (frame.kind === "problem") return fail(problemError(frame.header as unknown as ProblemHeader));
       if (frame.kind !== "welcome") return fail(new LiveUnavailable(`the first frame was ${frame.kind}, not welcome`));
-      clearTimeout(timer);
-      socket.onmessage = socket.onclose = socket.onerror = null;
+      detach();
       resolve({ socket, welcome: frame.header as unknown as WelcomeHeader });
     };
+    socket.addEventListener("message", onMessage);
+    socket.addEventListener("close", onClose);
+    socket.addEventListener("error", onError);
   });
 }
