@@ -25,27 +25,30 @@ const push = z
   .object({
     key: z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).describe("The Idempotency-Key: a resend with the same key (after a reconnect, or over HTTP) applies nothing and answers the first outcome."),
     base_version: count.optional().describe("X-Base-Version: the version the gradient was computed at (staleness)."),
-    samples: z.number().positive().optional().describe("X-Sample-Count: the samples behind the gradient (its weight in averaging reducers)."),
+    samples: z.number().int().min(1).optional().describe("X-Sample-Count: the samples behind the gradient (its weight in averaging reducers)."),
     offset: count.optional().describe("First float of the pushed range (default 0)."),
     answer: z.enum(["weights", "summary"]).optional().describe('"weights": the answer carries the weights (or the point) of the pushed range; default "summary".'),
     chunk: z
       .object({ index: count, count: z.number().int().min(1), length: z.number().int().min(1) })
+      .strict()
       .optional()
       .describe("A push in chunks: this frame is chunk `index` of `count` of a gradient of `length` floats; the push applies once its last chunk arrived, atomically."),
     loss: z.number().optional().describe("An lbfgs shard's X-Loss."),
     point_revision: count.optional().describe("An lbfgs shard's X-Point-Revision."),
   })
+  .strict()
   .describe("A gradient (or one chunk of it). Payload: the float32 gradient (or the chunk).");
 
 const subscribe = z
   .object({
-    notify: z.enum(["version", "weights"]).describe('"version": the notice alone; "weights": with the whole vector of weights.'),
+    notify: z.enum(["version", "weights"]).default("version").describe('"version" (default): the notice alone; "weights": with the whole vector of weights.'),
     every: z.number().int().min(1).optional().describe("Every Nth version (default 1)."),
     since: count.optional().describe("The last version the client saw (resuming after a reconnect): the first notice counts the versions since as skipped."),
   })
+  .strict()
   .describe("Version notices from now on. No payload.");
 
-const unsubscribe = z.object({}).describe("No more notices. An empty header, no payload.");
+const unsubscribe = z.object({}).strict().describe("No more notices. An empty header, no payload.");
 
 const welcome = z
   .object({
