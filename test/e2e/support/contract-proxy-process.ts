@@ -20,8 +20,16 @@ export class ContractProxyProcess {
     const child = fork(MAIN, [String(port), String(upstreamPort)], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     await new Promise<void>((resolve, reject) => {
+      // Cleared once the proxy listens: it bounds the start only, never a proxy that is serving.
+      const bound = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`the contract proxy did not listen on ${port} within ${READY_TIMEOUT_MS} ms`));
+      }, READY_TIMEOUT_MS).unref();
       child.on("message", (message: Message) => {
-        if ("ready" in message) return resolve();
+        if ("ready" in message) {
+          clearTimeout(bound);
+          return resolve();
+        }
         try {
           record(message.result, message.answer);
         } catch {
@@ -29,10 +37,6 @@ export class ContractProxyProcess {
         }
       });
       void exited.then(() => reject(new Error("the contract proxy exited before it listened")));
-      setTimeout(() => {
-        child.kill("SIGKILL");
-        reject(new Error(`the contract proxy did not listen on ${port} within ${READY_TIMEOUT_MS} ms`));
-      }, READY_TIMEOUT_MS).unref();
     });
     return new ContractProxyProcess(child, exited);
   }
