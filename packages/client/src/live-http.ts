@@ -39,17 +39,19 @@ export function answerOfSummary(key: string, summary: PushSummary, values: Float
 }
 
 /**
- * Calls `seen` with every new version of the shard's weights, from the version current when it
- * starts, until `signal` aborts (which ends it quietly). `waitSeconds` is each long poll's wait.
+ * Calls `seen` with the shard's weights now (`first`), then with every new version of them, until
+ * `signal` aborts (which ends it quietly). `waitSeconds` is each long poll's wait.
  */
-export async function pollVersions(http: HttpCalls, shard: string, waitSeconds: number, signal: AbortSignal, seen: (weights: VectorResult) => void): Promise<void> {
+export async function pollVersions(http: HttpCalls, shard: string, waitSeconds: number, signal: AbortSignal, seen: (weights: VectorResult, first: boolean) => void): Promise<void> {
   try {
-    let { etag } = await http.getWeights(shard, { signal });
+    const now = await http.getWeights(shard, { signal });
+    seen(now, true);
+    let { etag } = now;
     while (!signal.aborted) {
       const next = await http.waitForWeights(shard, etag, waitSeconds, { signal });
       if (next === null) continue;
       etag = next.etag;
-      seen(next);
+      seen(next, false);
     }
   } catch (error) {
     if (!signal.aborted) throw error;

@@ -39,8 +39,8 @@ interface PendingPush {
 interface Subscription {
   options: Required<SubscribeOptions>;
   channel: Channel<LiveNotice>;
-  /** The version of the last notice given (or where it started). */
-  last: number;
+  /** The version of the last notice given; undefined before the first. */
+  last: number | undefined;
 }
 
 export class LiveSessionImpl implements LiveSession {
@@ -58,6 +58,8 @@ export class LiveSessionImpl implements LiveSession {
   private polling = false;
   /** Pushes holding a slot of `maxInFlight`: sent, or about to be. */
   private occupied = 0;
+  /** Bytes received since the client last sent anything (see showReading). */
+  private received = 0;
   private readonly backoff: BackoffPolicy & { attempts: number };
 
   constructor(
@@ -107,7 +109,7 @@ export class LiveSessionImpl implements LiveSession {
       this.subscription = undefined;
       this.sendFrame(encodeFrame("unsubscribe", {}));
     });
-    this.subscription = { options: wanted, channel, last: this.version };
+    this.subscription = { options: wanted, channel, last: undefined };
     if (this.closed) channel.end();
     else if (this.transport === "socket") this.sendFrame(encodeFrame("subscribe", wanted));
     else this.poll();
@@ -198,7 +200,8 @@ export class LiveSessionImpl implements LiveSession {
     this.welcome = welcome;
     this.transport = "socket";
     this.heard(welcome.version);
-    socket.addEventListener("message", (event: MessageEvent) => this.receive(event.data as ArrayBuffer));
+    this.received = 0;
+    socket.addEventListener("message", (event: MessageEvent) => this.receive(event.data as ArrayBuffer | string));
     socket.addEventListener("close", () => {
       if (this.socket !== socket) return;
       this.socket = undefined;
@@ -208,10 +211,15 @@ export class LiveSessionImpl implements LiveSession {
 
   private sendFrame(frame: Uint8Array): void {
     // Frames sent while the socket is down are sent again (pushes) or anew (subscribe) on reconnect.
-    if (this.socket?.readyState === 1) this.socket.send(frame);
+    if (this.socket?.readyState !== 1) return;
+    this.socket.send(frame);
+    this.received = 0;
   }
 
-  private receive(data: ArrayBuffer): void {
+  private receive(data: ArrayBuffer | string): void {
+    // The only text message is the answer to a ping.
+    if (typeof data === "string") return;
+    this.showReading(data.byteLength);
     let frame: Frame;
     try {
       frame = decodeFrame(data, UNCAPPED);
@@ -262,16 +270,36 @@ export class LiveSessionImpl implements LiveSession {
     this.settle(key, { answer: answerOfSummary(key, summary as unknown as PushSummary, values, carries !== "distinct", "socket") });
   }
 
+  /**
+   * The shard counts the bytes it sent since the client last sent anything, and closes a socket
+   * past `max_unsent_bytes` as not reading: a client that only receives (a subscriber) says it
+   * reads with a ping (answered by the runtime without waking the shard) every quarter of that.
+   */
+  private showReading(bytes: number): void {
+    this.received += bytes;
+    const limit = this.welcome?.limits.max_unsent_bytes ?? Infinity;
+    if (this.received < limit / 4 || this.socket?.readyState !== 1) return;
+    this.socket.send("ping");
+    this.received = 0;
+  }
+
   private noticed(header: NoticeHeader, payload: Float32Array): void {
     this.heard(header.version);
     const subscription = this.subscription;
-    if (!subscription || header.version <= subscription.last) return;
-    this.give(subscription, { version: header.version, revision: header.revision, skipped: 0, ...(header.weights ? { weights: payload } : {}) });
+    if (!subscription) return;
+    this.give(subscription, { version: header.version, revision: header.revision, skipped: header.skipped, ...(header.weights ? { weights: payload } : {}) });
   }
 
-  /** Gives `notice` to the subscription, counting what it did not see since its last notice. */
+  /**
+   * Gives `notice` to the subscription, its `skipped` counted from the last notice given (the
+   * first notice keeps the server's count), and drops a notice of a version given already.
+   */
   private give(subscription: Subscription, notice: LiveNotice): void {
-    notice.skipped = notice.version - subscription.last - 1;
+    const { last } = subscription;
+    if (last !== undefined) {
+      if (notice.version <= last) return;
+      notice.skipped = notice.version - last - 1;
+    }
     subscription.last = notice.version;
     subscription.channel.put(notice);
   }
@@ -295,32 +323,23 @@ export class LiveSessionImpl implements LiveSession {
         if (error instanceof LiveUnavailable || (isShardstepProblem(error) && (error.status === 429 || error.status >= 500))) continue;
         return this.fail(error);
       }
-      await this.resume();
+      this.resume();
       this.options.onReconnect?.({ attempt, transport: "socket", resent: this.pending.size });
       return;
     }
   }
 
-  /** After a reconnect: the subscription again (and what it missed meanwhile), every unanswered push again. */
-  private async resume(): Promise<void> {
-    const subscription = this.subscription;
-    if (subscription) {
-      // `since`: the server counts the versions the subscription missed in its first notice.
-      this.sendFrame(encodeFrame("subscribe", { ...subscription.options, since: subscription.last }));
-      if (this.version > subscription.last) await this.catchUp(subscription);
-    }
+  /**
+   * After a reconnect: every unanswered push again, with its key, and the subscription again from
+   * the last version it gave (`since`: the shard's first notice says where it stands and counts
+   * the versions missed meanwhile as skipped).
+   */
+  private resume(): void {
     for (const push of this.pending.values()) this.send(push);
-  }
-
-  /** A notice of the version the welcome reported, which the subscription missed while the socket was down. */
-  private async catchUp(subscription: Subscription): Promise<void> {
-    if (subscription.options.notify === "version") return this.give(subscription, { version: this.version, revision: this.welcome?.revision ?? 0, skipped: 0 });
-    try {
-      const { values, version, revision } = await this.http.getWeights(this.shard, { signal: this.stop.signal });
-      if (this.subscription === subscription && version > subscription.last) this.give(subscription, { version, revision, skipped: 0, weights: values });
-    } catch (error) {
-      if (!this.closed) this.options.onProblem?.(error as Error);
-    }
+    const subscription = this.subscription;
+    if (!subscription) return;
+    const since = subscription.last === undefined ? {} : { since: subscription.last };
+    this.sendFrame(encodeFrame("subscribe", { ...subscription.options, ...since }));
   }
 
   /** The socket stayed down: HTTP from now on, with every unanswered push resent with its key. */
@@ -341,13 +360,14 @@ export class LiveSessionImpl implements LiveSession {
     if (this.polling || this.closed) return;
     this.polling = true;
     const waitSeconds = this.options.waitSeconds ?? DEFAULTS.waitSeconds;
-    pollVersions(this.http, this.shard, waitSeconds, this.stop.signal, ({ values, version, revision }) => {
+    pollVersions(this.http, this.shard, waitSeconds, this.stop.signal, ({ values, version, revision }, first) => {
       this.heard(version);
       const subscription = this.subscription;
-      if (subscription && version - subscription.last >= subscription.options.every) {
+      // As over the socket: a first notice of where the shard stands, then every `every`th version.
+      if (subscription && (subscription.last === undefined || version - subscription.last >= subscription.options.every)) {
         this.give(subscription, { version, revision, skipped: 0, ...(subscription.options.notify === "weights" ? { weights: values } : {}) });
       }
-      this.roundsChannel?.put({ round: version, version, revision, values, pointIsWeights: true });
+      if (!first) this.roundsChannel?.put({ round: version, version, revision, values, pointIsWeights: true });
     }).then(
       () => (this.polling = false),
       (error: unknown) => {
