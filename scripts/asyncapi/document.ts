@@ -48,6 +48,55 @@ const kinds = Object.keys(FrameKind) as FrameKindName[];
 const ref = (path: string) => ({ $ref: path });
 const security = [ref("#/components/securitySchemes/bearer"), ref("#/components/securitySchemes/ticket")];
 
+/** The live channels: a shard's session, and a model's session on one of its shards (docs/live.md). */
+const CHANNELS = [
+  {
+    id: "shardLive",
+    address: "/v1/shards/{shard}/live",
+    title: "A shard's live session",
+    tickets: "POST /v1/shards/{shard}/live/tickets",
+    parameters: { shard: { description: "The shard's name." } },
+  },
+  {
+    id: "modelShardLive",
+    address: "/v1/models/{model}/live/{index}",
+    title: "A model's live session on its shard `index`",
+    tickets: "POST /v1/models/{model}/live/tickets (one per shard)",
+    parameters: { model: { description: "The model's name." }, index: { description: "The shard's place in the model's layout (GET /v1/models/{model})." } },
+  },
+] as const;
+
+function channelOf(channel: (typeof CHANNELS)[number]) {
+  return {
+    address: channel.address,
+    title: channel.title,
+    description: `GET upgrades to a WebSocket, authenticated once: a bearer header, or (browsers, which cannot set headers on a WebSocket) \`?ticket=\` from \`${channel.tickets}\` (openapi.yaml), single-use and short-lived. The shard sends \`welcome\` first.\n\n${LAYOUT}`,
+    parameters: channel.parameters,
+    messages: Object.fromEntries(kinds.map((kind) => [kind, ref(`#/components/messages/${kind}`)])),
+    bindings: {
+      ws: {
+        method: "GET",
+        query: { type: "object", properties: { ticket: { type: "string", description: "A single-use ticket (instead of the Authorization header)." } } },
+        headers: { type: "object", properties: { Authorization: { type: "string", description: "Bearer <token> (instead of a ticket)." } } },
+        bindingVersion: "0.1.0",
+      },
+    },
+  };
+}
+
+function operationOf(channel: string, kind: FrameKindName) {
+  const at = (k: string) => ref(`#/channels/${channel}/messages/${k}`);
+  const operation = {
+    action: fromClient(kind) ? "receive" : "send",
+    channel: ref(`#/channels/${channel}`),
+    summary: LIVE_HEADER_SCHEMAS[kind].description,
+    messages: [at(kind)],
+    security,
+    ...(kind === "push" ? { reply: { channel: ref(`#/channels/${channel}`), messages: ["answer", "receipt", "problem"].map(at) } } : {}),
+  };
+  return [`${channel}.${fromClient(kind) ? "receive" : "send"}${pascal(kind)}`, operation] as const;
+}
+
 export function asyncApiDocument() {
   return {
     asyncapi: "3.0.0",
@@ -69,38 +118,8 @@ export function asyncApiDocument() {
         security,
       },
     },
-    channels: {
-      shardLive: {
-        address: "/v1/shards/{shard}/live",
-        title: "A shard's live session",
-        description: `GET upgrades to a WebSocket, authenticated once: a bearer header, or (browsers, which cannot set headers on a WebSocket) \`?ticket=\` from \`POST /v1/shards/{shard}/live/tickets\` (openapi.yaml), single-use and short-lived. The shard sends \`welcome\` first.\n\n${LAYOUT}`,
-        parameters: { shard: { description: "The shard's name." } },
-        messages: Object.fromEntries(kinds.map((kind) => [kind, ref(`#/components/messages/${kind}`)])),
-        bindings: {
-          ws: {
-            method: "GET",
-            query: { type: "object", properties: { ticket: { type: "string", description: "A single-use ticket (instead of the Authorization header)." } } },
-            headers: { type: "object", properties: { Authorization: { type: "string", description: "Bearer <token> (instead of a ticket)." } } },
-            bindingVersion: "0.1.0",
-          },
-        },
-      },
-    },
-    operations: Object.fromEntries(
-      kinds.map((kind) => [
-        `${fromClient(kind) ? "receive" : "send"}${pascal(kind)}`,
-        {
-          action: fromClient(kind) ? "receive" : "send",
-          channel: ref("#/channels/shardLive"),
-          summary: LIVE_HEADER_SCHEMAS[kind].description,
-          messages: [ref(`#/channels/shardLive/messages/${kind}`)],
-          security,
-          ...(kind === "push"
-            ? { reply: { channel: ref("#/channels/shardLive"), messages: ["answer", "receipt", "problem"].map((k) => ref(`#/channels/shardLive/messages/${k}`)) } }
-            : {}),
-        },
-      ]),
-    ),
+    channels: Object.fromEntries(CHANNELS.map((channel) => [channel.id, channelOf(channel)])),
+    operations: Object.fromEntries(CHANNELS.flatMap((channel) => kinds.map((kind) => operationOf(channel.id, kind)))),
     components: {
       securitySchemes: {
         bearer: { type: "http", scheme: "bearer", description: "A shardstep token (docs/auth.md) in the upgrade's Authorization header." },

@@ -18,16 +18,17 @@ describe("asyncapi.yaml", () => {
     expect(committedText).toBe(ASYNCAPI_HEADER + asyncApiText(asyncApiDocument()));
   });
 
-  it("has one message per FrameKind, with its code, on the live channel, and one operation each", () => {
+  it("has one message per FrameKind, with its code, on each live channel, and one operation each per channel", () => {
     const kinds = Object.keys(FrameKind).sort();
     expect(Object.keys(committed.components.messages).sort()).toEqual(kinds);
-    expect(Object.keys(committed.channels.shardLive!.messages).sort()).toEqual(kinds);
+    expect(Object.keys(committed.channels).sort()).toEqual(["modelShardLive", "shardLive"]);
+    for (const channel of Object.values(committed.channels)) expect(Object.keys(channel.messages).sort()).toEqual(kinds);
     for (const [name, message] of Object.entries(committed.components.messages)) {
       expect(message.name).toBe(name);
       expect(message["x-frame-kind"]).toBe(FrameKind[name as FrameKindName]);
     }
     const operated = Object.values(committed.operations).flatMap((op) => op.messages.map((m) => m.$ref.split("/").at(-1)));
-    expect(operated.sort()).toEqual(kinds);
+    expect(operated.sort()).toEqual([...kinds, ...kinds].sort());
   });
 
   it("describes headers the codec carries: a chunked push's header survives a frame and passes its schema", () => {

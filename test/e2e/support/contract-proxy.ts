@@ -112,7 +112,9 @@ function passUpgrade(req: IncomingMessage, client: Socket, head: Buffer, port: n
   };
   const upstream = request({ host: "127.0.0.1", port: upstreamPort, method: asked.method, path: req.url, headers: req.headers });
   upstream.on("upgrade", (answer, server, upstreamHead) => {
-    safely(() => record(check.validate(asked, { status: 101, headers: headersOf(answer.rawHeaders), body: EMPTY }, "head"), true));
+    // The handshake's own headers (Upgrade, Sec-WebSocket-*) belong to the protocol, not to the API's contract.
+    const headers = headersOf(answer.rawHeaders.filter((_, i, all) => !/^(upgrade|connection|sec-websocket-)/i.test(all[i - (i % 2)]!)));
+    safely(() => record(check.validate(asked, { status: 101, headers, body: EMPTY }, "head"), true));
     client.write(headLines(101, answer.statusMessage, answer.rawHeaders));
     if (upstreamHead.length > 0) client.write(upstreamHead);
     if (head.length > 0) server.write(head);
