@@ -203,6 +203,12 @@ export class Learner extends ShardTrainer {
     if (this.state.phase === "training") this.set({ phase: "pausing" });
   }
 
+  /** Pauses, and closes the live session: for a tab that trains something else now. */
+  close(): void {
+    this.pause();
+    this.session?.close();
+  }
+
   private async run(): Promise<void> {
     try {
       await this.join();

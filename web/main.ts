@@ -198,7 +198,7 @@ async function main(): Promise<void> {
     const api = createShardstep({ baseUrl: location.origin, token });
     if (sweep) {
       if (worker && worker.state.phase === "paused" && runningWith === `${token} ${sweep}`) return worker.start();
-      learner?.pause();
+      learner?.close();
       learner = undefined;
       ui.sweepSection.hidden = false;
       ui.sweepName.textContent = sweep;
@@ -212,6 +212,7 @@ async function main(): Promise<void> {
     if (learner && learner.state.phase === "paused" && learner.state.shard === shard && runningWith === token) return learner.start();
     worker?.pause();
     worker = undefined;
+    learner?.close();
     ui.sweepSection.hidden = true;
     keepInFragment({ shard });
     learner = new Learner({ api, shard, data, clientId, batchSize: BATCH_SIZE, seed: randomWord(), evaluateEvery: EVALUATE_EVERY }, (state) => learner?.state === state && render(state));

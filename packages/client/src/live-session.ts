@@ -46,6 +46,7 @@ interface Subscription {
 export class LiveSessionImpl implements LiveSession {
   transport: "socket" | "http" = "socket";
   welcome: WelcomeHeader | undefined;
+  fallbackReason: string | undefined;
   version = 0;
   private socket: WebSocket | undefined;
   private closed = false;
@@ -83,6 +84,7 @@ export class LiveSessionImpl implements LiveSession {
       this.adopt(await this.open());
     } catch (error) {
       if (!(error instanceof LiveUnavailable)) throw error;
+      this.fallbackReason = error.message;
       await this.useHttp();
     }
   }
@@ -344,6 +346,7 @@ export class LiveSessionImpl implements LiveSession {
 
   /** The socket stayed down: HTTP from now on, with every unanswered push resent with its key. */
   private async fallBack(attempts: number): Promise<void> {
+    this.fallbackReason = `the socket was lost and ${attempts} reconnects failed`;
     await this.useHttp();
     for (const push of this.pending.values()) this.send(push);
     this.options.onReconnect?.({ attempt: attempts, transport: "http", resent: this.pending.size });

@@ -94,6 +94,8 @@ export interface LiveSession {
   readonly shard: string;
   /** How the session talks to the shard now: "http" when the socket could not open. */
   readonly transport: "socket" | "http";
+  /** Why the session talks HTTP (the socket could not open, or stayed lost); undefined over the socket. */
+  readonly fallbackReason: string | undefined;
   /** The latest welcome (limits, mode, version at the start), undefined over HTTP. */
   readonly welcome: WelcomeHeader | undefined;
   /** The latest version the session has heard of (welcome, answers, notices). */

@@ -4,14 +4,17 @@ import { signToken } from "../../../src/edge/auth/token";
 import { expectedVersions, type ReconnectOutcome } from "./live-scenario";
 import { AUTH_SECRET } from "./server";
 
-/** A token that expires within two seconds, and when. */
+/** A token that expires within five seconds (long enough for the session to open on a loaded machine), and when. */
+const LIFETIME_S = 5;
+
 export async function shortLivedToken(): Promise<{ token: string; expiresAt: number }> {
   const iat = Math.floor(Date.now() / 1000);
-  return { token: await signToken(AUTH_SECRET, { sub: "e2e", scopes: ["admin"], prefix: "", iat, exp: iat + 2 }), expiresAt: (iat + 2) * 1000 };
+  return { token: await signToken(AUTH_SECRET, { sub: "e2e", scopes: ["admin"], prefix: "", iat, exp: iat + LIFETIME_S }), expiresAt: (iat + LIFETIME_S) * 1000 };
 }
 
 /** What the reconnect scenario must give, in Node and in Chromium alike. */
 export function expectReconnected(outcome: ReconnectOutcome): void {
+  expect(outcome.opened).toEqual({ transport: "socket" });
   expect(outcome.transport).toBe("socket");
   expect(outcome.reconnects).toEqual([{ transport: "socket", resent: 1 }]);
   // a, b, c, d, e: five keys, five versions; b's resend and its later push with the same key applied once.

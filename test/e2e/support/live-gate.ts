@@ -1,6 +1,6 @@
 /**
  * A token function for live-session tests in which the server closes the socket: the first token
- * expires within two seconds (the shard closes a session whose token expired, 4401, at its next
+ * expires within seconds (the shard closes a session whose token expired, 4401, at its next
  * frame or notice), and a call after `hold()` waits until `release(token)`, so a test acts while
  * the session is down and its reconnect is waiting for its ticket.
  */

@@ -21,6 +21,8 @@ export interface ReconnectInput {
 
 export interface ReconnectOutcome {
   transport: string;
+  /** Why the session talked HTTP, if it did. */
+  opened: { transport: string; fallbackReason?: string };
   notices: Pick<LiveNotice, "version" | "skipped">[];
   answers: Pick<LiveAnswer, "key" | "version" | "replayed" | "via">[];
   firstValues: number[];
@@ -40,6 +42,7 @@ export async function reconnectScenario(input: ReconnectInput): Promise<Reconnec
   const api = createShardstep({ baseUrl, token: () => gate.token() });
   const reconnects: ReconnectOutcome["reconnects"] = [];
   const session = await api.live(shard, { reconnect: { baseDelayMs: 20 }, onReconnect: ({ transport, resent }) => reconnects.push({ transport, resent }) });
+  const opened = { transport: session.transport, ...(session.fallbackReason ? { fallbackReason: session.fallbackReason } : {}) };
   const notices: LiveNotice[] = [];
   const subscription = session.subscribe();
   const nextNotice = async () => notices[notices.push((await subscription.next()).value as LiveNotice) - 1]!;
@@ -73,6 +76,7 @@ export async function reconnectScenario(input: ReconnectInput): Promise<Reconnec
   const weights = await other.getWeights(shard);
   return {
     transport,
+    opened,
     notices: notices.map(({ version, skipped }) => ({ version, skipped })),
     answers: answers.map(({ key, version, replayed, via }) => ({ key, version, replayed, via })),
     firstValues: Array.from(a.values),
