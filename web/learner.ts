@@ -6,13 +6,15 @@
  * weights, a push with the version that copy is at (X-Base-Version) and the tab's client id, and the
  * weights that come back replace the copy. Pushes of other tabs land in between, so the versions
  * this tab sees jump; the server scales the step of a stale gradient and refuses one that is too
- * stale, after which the tab pulls the weights afresh.
+ * stale, after which the tab pulls the weights afresh. The Learner pushes over a live session
+ * (`api.live`: one WebSocket, HTTP when it cannot open) and subscribes to the shard's versions, so
+ * the tab shows the shared model's live version as every tab pushes.
  */
 import { Minibatches } from "../examples/mnist/data";
 import { accuracy, lossAndGradient, meanLoss, PARAMETERS } from "../examples/mnist/model";
 import type { TrainData } from "../examples/mnist/shard";
 import type { Api } from "../examples/mnist/train";
-import { ShardstepProblem, type ShardConfigInput } from "../sdk/client";
+import { ShardstepProblem, type LiveSession, type ShardConfigInput, type Shardstep } from "../sdk/client";
 import { describe } from "./describe";
 
 /** What every learner tab creates: a tab that finds the shard with another configuration stops. */
@@ -56,9 +58,26 @@ export interface LearnerState {
   staleness: number;
   /** Pushes the server refused as too stale (the tab then pulled the weights). */
   refusedStale: number;
+  /** The shared shard's version as its notices tell it (every tab's pushes), when a live session is open. */
+  liveVersion?: number;
+  /** How the tab's live session talks to the shard: one WebSocket, or HTTP when it could not open. */
+  transport?: "socket" | "http";
   losses: LossPoint[];
   heldOut: HeldOut[];
   error?: string;
+}
+
+/** What a push answers a trainer: the version it produced, and the weights at `weightsVersion`. */
+export interface PushedWeights {
+  version: number;
+  weights: Float32Array;
+  weightsVersion: number;
+}
+
+export interface PushArguments {
+  baseVersion: number;
+  idempotencyKey: string;
+  sampleCount: number;
 }
 
 /** What a ShardTrainer works with: the shard, the digits, and how it draws its minibatches. */
@@ -76,8 +95,6 @@ export interface TrainerOptions {
   /** Held-out evaluation after every this many pushes (Infinity: only when asked). */
   evaluateEvery: number;
 }
-
-export type LearnerOptions = TrainerOptions;
 
 /**
  * The mechanics of training one shard from a tab: its copy of the weights, a step (the gradient of a
@@ -112,7 +129,7 @@ export class ShardTrainer {
 
   /** One push (or, when the server refused it as too stale, a pull); answers the minibatch loss of a push. */
   async step(): Promise<number | undefined> {
-    const { api, shard, clientId, keyPrefix = "", batchSize, evaluateEvery } = this.options;
+    const { clientId, keyPrefix = "", batchSize, evaluateEvery } = this.options;
     const baseVersion = this.state.version;
     const { loss, gradient } = lossAndGradient(this.weights, this.batches.next());
     // A gradient of weights that overflowed is no step: the caller decides (a sweep trial fails as diverged).
@@ -121,7 +138,7 @@ export class ShardTrainer {
     let result;
     try {
       // No X-Client-Id: a push counts as the token's subject, and only a relay token may name another client (docs/auth.md).
-      result = await api.pushGradient(shard, gradient, { baseVersion, idempotencyKey: key, sampleCount: batchSize });
+      result = await this.push(gradient, { baseVersion, idempotencyKey: key, sampleCount: batchSize });
     } catch (error) {
       if (!(error instanceof ShardstepProblem && error.slug === "stale-gradient")) throw error;
       this.set({ refusedStale: this.state.refusedStale + 1 });
@@ -133,6 +150,11 @@ export class ShardTrainer {
     this.set({ pushes: this.state.pushes + 1, version: result.weightsVersion, staleness: result.version - 1 - baseVersion });
     if (this.state.pushes % evaluateEvery === 0) this.evaluate();
     return loss;
+  }
+
+  /** One push over HTTP. */
+  protected push(gradient: Float32Array, options: PushArguments): Promise<PushedWeights> {
+    return this.options.api.pushGradient(this.options.shard, gradient, options);
   }
 
   /** Loss and accuracy of the tab's copy of the weights on the held-out digits (recorded in the state). */
@@ -150,9 +172,24 @@ export class ShardTrainer {
   }
 }
 
-/** One tab's training of the shared learner shard: joins it, pulls, and pushes until paused. */
+export interface LearnerOptions extends TrainerOptions {
+  api: Api & Pick<Shardstep, "live">;
+}
+
+/**
+ * One tab's training of the shared learner shard: joins it, opens a live session on it, pulls, and
+ * pushes over the session until paused; the session's notices keep `liveVersion` current.
+ */
 export class Learner extends ShardTrainer {
   private loop: Promise<void> | undefined;
+  private session: LiveSession | undefined;
+
+  constructor(
+    protected override readonly options: LearnerOptions,
+    changed: (state: LearnerState) => void,
+  ) {
+    super(options, changed);
+  }
 
   /** Starts (or resumes) the loop; a no-op while it runs. */
   start(): void {
@@ -166,15 +203,44 @@ export class Learner extends ShardTrainer {
     if (this.state.phase === "training") this.set({ phase: "pausing" });
   }
 
+  /** Pauses, and closes the live session: for a tab that trains something else now. */
+  close(): void {
+    this.pause();
+    this.session?.close();
+  }
+
   private async run(): Promise<void> {
     try {
       await this.join();
+      this.session ??= await this.openSession();
       await this.pull();
       while (this.state.phase === "training") await this.step();
       this.set({ phase: "paused" });
     } catch (error) {
       this.set({ phase: "failed", error: describe(error) });
     }
+  }
+
+  /** Pushes over the live session; a resend the server answered from its ledger pulls the current weights. */
+  protected override async push(gradient: Float32Array, options: PushArguments): Promise<PushedWeights> {
+    const answer = await this.session!.push(gradient, { ...options, answer: "weights" });
+    if (answer.replayed) {
+      const { values, version } = await this.options.api.getWeights(this.options.shard);
+      return { version: answer.version, weights: values, weightsVersion: version };
+    }
+    return { version: answer.version, weights: answer.values, weightsVersion: answer.version };
+  }
+
+  /** The live session, and its subscription to the shard's versions (read for as long as the tab lives). */
+  private async openSession(): Promise<LiveSession> {
+    const session = await this.options.api.live(this.options.shard, { onReconnect: ({ transport }) => this.set({ transport }) });
+    this.set({ transport: session.transport, liveVersion: session.version });
+    void (async () => {
+      for await (const notice of session.subscribe({ notify: "version" })) {
+        if (notice.version > (this.state.liveVersion ?? 0)) this.set({ liveVersion: notice.version });
+      }
+    })().catch((error: unknown) => this.set({ error: `live versions stopped: ${describe(error)}` }));
+    return session;
   }
 
   private async join(): Promise<void> {

@@ -39,6 +39,7 @@ const ui = {
   status: byId("status", HTMLElement),
   pushes: byId("pushes", HTMLElement),
   version: byId("version", HTMLElement),
+  liveVersion: byId("live-version", HTMLElement),
   loss: byId("loss", HTMLElement),
   accuracy: byId("accuracy", HTMLElement),
   staleness: byId("staleness", HTMLElement),
@@ -86,6 +87,8 @@ function showControls(busy: boolean, canPause: boolean): void {
 function showNumbers(state: LearnerState | undefined): void {
   ui.pushes.textContent = String(state?.pushes ?? 0);
   ui.version.textContent = state ? String(state.version) : "–";
+  ui.liveVersion.textContent = state?.liveVersion === undefined ? "–" : String(state.liveVersion);
+  ui.liveVersion.title = state?.transport === undefined ? "" : state.transport === "socket" ? "over a live WebSocket" : "over HTTP (the socket could not open)";
   ui.loss.textContent = state?.losses.at(-1)?.loss.toFixed(4) ?? "–";
   const heldOut = state?.heldOut.at(-1);
   ui.accuracy.textContent = heldOut ? `${(100 * heldOut.accuracy).toFixed(1)}%` : "–";
@@ -195,7 +198,7 @@ async function main(): Promise<void> {
     const api = createShardstep({ baseUrl: location.origin, token });
     if (sweep) {
       if (worker && worker.state.phase === "paused" && runningWith === `${token} ${sweep}`) return worker.start();
-      learner?.pause();
+      learner?.close();
       learner = undefined;
       ui.sweepSection.hidden = false;
       ui.sweepName.textContent = sweep;
@@ -209,6 +212,7 @@ async function main(): Promise<void> {
     if (learner && learner.state.phase === "paused" && learner.state.shard === shard && runningWith === token) return learner.start();
     worker?.pause();
     worker = undefined;
+    learner?.close();
     ui.sweepSection.hidden = true;
     keepInFragment({ shard });
     learner = new Learner({ api, shard, data, clientId, batchSize: BATCH_SIZE, seed: randomWord(), evaluateEvery: EVALUATE_EVERY }, (state) => learner?.state === state && render(state));

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds dist/: the SDK generated from openapi.yaml (scripts/generate.mjs), then
 //   dist/index.js    one ES module bundled by esbuild: the hand-written client, the generated SDK
-//                    and ../../src/formats/safetensors.ts; no dependencies, no Node built-ins
+//                    and ../../src/formats/safetensors.ts and live-frames.ts; no dependencies, no Node built-ins
 //   dist/types/      declarations emitted by tsc (tsconfig.build.json), mirroring the repository
 //   dist/index.d.ts  the entry of the declarations
 // `npm pack` runs it first (prepack).

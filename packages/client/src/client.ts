@@ -7,6 +7,7 @@
  *   await api.sweeps.work("mnist.lr", async (trial, ctx) => ({ loss: await train(trial, ctx) }));
  */
 import { createContext, type ShardstepOptions } from "./context.js";
+import { liveCalls, type LiveCalls } from "./live.js";
 import type { Client } from "./generated/client/index.js";
 import { modelTensorCalls, type ModelTensorCalls } from "./model-tensors.js";
 import { modelCalls, type ModelCalls } from "./models.js";
@@ -17,7 +18,7 @@ import { stateCalls, type StateCalls } from "./state.js";
 import { sweepCalls, type SweepCalls } from "./sweeps.js";
 import { weightCalls, type WeightCalls } from "./weights.js";
 
-export interface Shardstep extends ServiceCalls, ShardCalls, PushCalls, WeightCalls, StateCalls, ModelCalls, ModelTensorCalls {
+export interface Shardstep extends ServiceCalls, ShardCalls, PushCalls, WeightCalls, StateCalls, ModelCalls, ModelTensorCalls, LiveCalls {
   /** The generated client (base URL and auth set): for calls the wrapper does not cover. */
   readonly client: Client;
   /** Hyperparameter sweeps: the resource, its trials, the worker loop, plots and ensembles. */
@@ -26,12 +27,15 @@ export interface Shardstep extends ServiceCalls, ShardCalls, PushCalls, WeightCa
 
 export function createShardstep(options: ShardstepOptions): Shardstep {
   const context = createContext(options);
+  const pushes = pushCalls(context);
+  const weights = weightCalls(context);
   return {
     client: context.client,
     ...serviceCalls(context),
     ...shardCalls(context),
-    ...pushCalls(context),
-    ...weightCalls(context),
+    ...pushes,
+    ...weights,
+    ...liveCalls(context, { ...pushes, ...weights }),
     ...stateCalls(context),
     ...modelCalls(context),
     ...modelTensorCalls(context),

@@ -27,6 +27,10 @@ export type {
   SweepWarning,
 } from "./sweeps.js";
 export { TrialStopped, type SweepWorkOptions, type TrainFunction, type TrialContext, type TrialOutcome, type TrialOutcomeKind, type WorkSummary } from "./sweep-work.js";
+export type { LiveCalls } from "./live.js";
+export type { LiveAnswer, LiveNotice, LiveOptions, LivePushOptions, LiveRound, LiveSession, SubscribeOptions } from "./live-types.js";
+export { LiveUnavailable } from "./live-socket.js";
+export { decodeFrame, encodeFrame, FrameError, FrameKind, LIVE_PROTOCOL_VERSION, type FrameKindName, type WelcomeHeader } from "../../../src/formats/live-frames.js";
 export { averagePredictions, type Predict } from "./ensembles.js";
 export { isShardstepProblem, ShardstepNetworkError, ShardstepProblem } from "./problem.js";
 export { DEFAULT_RETRY, isRetryable, type RetryEvent, type RetryOptions, type RetryPolicy } from "./retry.js";

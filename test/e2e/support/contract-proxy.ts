@@ -5,11 +5,15 @@
  * byte as the server sent it. Paths outside the API (the web pages and assets wrangler dev serves)
  * pass unchecked.
  *
+ * A WebSocket upgrade (a live session) is passed through: its answer's head is validated like any
+ * other (a 101, or a refusal with its body), then the two sockets are joined and the frames flow
+ * unchecked.
+ *
  * When the server dies mid-request (durability tests SIGKILL workerd), the proxy destroys the
  * client's socket, as a dead server's connection would end: it never invents an answer.
  */
 import { readFileSync } from "node:fs";
-import { Agent, createServer, request, type IncomingHttpHeaders, type Server } from "node:http";
+import { Agent, createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server } from "node:http";
 import type { Socket } from "node:net";
 import { brotliDecompressSync, gunzipSync, inflateSync, zstdDecompressSync } from "node:zlib";
 import { join } from "node:path";
@@ -81,6 +85,7 @@ export class ContractProxy {
       });
       req.pipe(upstream);
     });
+    server.on("upgrade", (req: IncomingMessage, client: Socket, head: Buffer) => passUpgrade(req, client, head, port, upstreamPort, check, record));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(port, "127.0.0.1", () => resolve());
@@ -93,6 +98,54 @@ export class ContractProxy {
     this.agent.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/** One upgrade request: forwarded with its Upgrade and Connection headers; a 101 joins the sockets, any other answer is relayed and checked. */
+function passUpgrade(req: IncomingMessage, client: Socket, head: Buffer, port: number, upstreamPort: number, check: ResponseValidator, record: (result: ContractResult, answer: boolean) => void): void {
+  const asked = { method: req.method ?? "GET", url: `http://127.0.0.1:${port}${req.url}` };
+  const headLines = (status: number, message: string | undefined, raw: string[]) =>
+    `HTTP/1.1 ${status} ${message ?? ""}\r\n${raw.map((v, i) => (i % 2 === 0 ? `${v}: ${raw[i + 1]}\r\n` : "")).join("")}\r\n`;
+  const headersOf = (raw: string[]) => {
+    const headers = new Headers();
+    for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+    return headers;
+  };
+  const upstream = request({ host: "127.0.0.1", port: upstreamPort, method: asked.method, path: req.url, headers: req.headers });
+  upstream.on("upgrade", (answer, server, upstreamHead) => {
+    // The handshake's own headers (Upgrade, Sec-WebSocket-*) belong to the protocol, not to the API's contract.
+    const headers = headersOf(answer.rawHeaders.filter((_, i, all) => !/^(upgrade|connection|sec-websocket-)/i.test(all[i - (i % 2)]!)));
+    safely(() => record(check.validate(asked, { status: 101, headers, body: EMPTY }, "head"), true));
+    client.write(headLines(101, answer.statusMessage, answer.rawHeaders));
+    if (upstreamHead.length > 0) client.write(upstreamHead);
+    if (head.length > 0) server.write(head);
+    server.pipe(client).pipe(server);
+    server.on("error", () => client.destroy());
+    client.on("error", () => server.destroy());
+    server.on("close", () => client.destroy());
+    client.on("close", () => server.destroy());
+  });
+  upstream.on("response", (answer) => {
+    const chunks: Buffer[] = [];
+    answer.on("data", (chunk: Buffer) => chunks.push(chunk));
+    answer.on("end", () => {
+      const status = answer.statusCode!;
+      const headers = headersOf(answer.rawHeaders);
+      const body = decoded(Buffer.concat(chunks), headers.get("content-encoding"));
+      safely(() => record(check.validate(asked, { status, headers, body: EMPTY }, "head"), true));
+      safely(() => record(check.validate(asked, { status, headers, body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) }, "body"), false));
+      const raw: string[] = [];
+      for (let i = 0; i < answer.rawHeaders.length; i += 2) {
+        const name = answer.rawHeaders[i]!;
+        if (!HOP_BY_HOP.has(name.toLowerCase()) && name.toLowerCase() !== "content-length") raw.push(name, answer.rawHeaders[i + 1]!);
+      }
+      const sent = Buffer.concat(chunks);
+      client.write(headLines(status, answer.statusMessage, [...raw, "Content-Length", String(sent.length), "Connection", "close"]));
+      client.end(sent);
+    });
+  });
+  upstream.on("error", () => client.destroy());
+  client.on("error", () => upstream.destroy());
+  upstream.end();
 }
 
 /** The body without its transport compression (RFC 9110 §8.4), which clients undo before reading it. */
