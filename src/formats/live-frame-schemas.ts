@@ -4,7 +4,7 @@
  * in live-frames.ts, and the table's keys equal to FrameKind.
  */
 import { z } from "zod";
-import { MAX_IDEMPOTENCY_KEY_LENGTH } from "../limits";
+import { MAX_IDEMPOTENCY_KEY_LENGTH, MAX_SHARD_LENGTH } from "../limits";
 import type {
   AnswerHeader,
   FrameKindName,
@@ -17,7 +17,8 @@ import type {
   WelcomeHeader,
 } from "./live-frames";
 
-const count = z.number().int().min(0);
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const positive = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const version = count.describe("The shard's version: the number of updates applied.");
 const revision = count.describe("The weights' revision: moves with every change of the weights (an update, an upload, a restore).");
 
@@ -25,15 +26,16 @@ const push = z
   .object({
     key: z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).describe("The Idempotency-Key: a resend with the same key (after a reconnect, or over HTTP) applies nothing and answers the first outcome."),
     base_version: count.optional().describe("X-Base-Version: the version the gradient was computed at (staleness)."),
-    samples: z.number().int().min(1).optional().describe("X-Sample-Count: the samples behind the gradient (its weight in averaging reducers)."),
+    samples: positive.optional().describe("X-Sample-Count: the samples behind the gradient (its weight in averaging reducers)."),
     offset: count.optional().describe("First float of the pushed range (default 0)."),
     answer: z.enum(["weights", "summary"]).optional().describe('"weights": the answer carries the weights (or the point) of the pushed range; default "summary".'),
     chunk: z
-      .object({ index: count, count: z.number().int().min(1), length: z.number().int().min(1) })
+      .object({ index: count, count: positive, length: z.number().int().min(1).max(MAX_SHARD_LENGTH) })
       .strict()
+      .refine((c) => c.index < c.count, { message: "chunk.index must be below chunk.count" })
       .optional()
       .describe("A push in chunks: this frame is chunk `index` of `count` of a gradient of `length` floats; the push applies once its last chunk arrived, atomically."),
-    loss: z.number().optional().describe("An lbfgs shard's X-Loss."),
+    loss: z.number().refine(Number.isFinite, { message: "loss must be finite" }).optional().describe("An lbfgs shard's X-Loss."),
     point_revision: count.optional().describe("An lbfgs shard's X-Point-Revision."),
   })
   .strict()
@@ -42,7 +44,7 @@ const push = z
 const subscribe = z
   .object({
     notify: z.enum(["version", "weights"]).default("version").describe('"version" (default): the notice alone; "weights": with the whole vector of weights.'),
-    every: z.number().int().min(1).optional().describe("Every Nth version (default 1)."),
+    every: z.number().int().min(1).max(1_000_000).optional().describe("Every Nth version (default 1)."),
     since: count.optional().describe("The last version the client saw (resuming after a reconnect): the first notice counts the versions since as skipped."),
   })
   .strict()
