@@ -61,7 +61,7 @@ export function renderCost(all: Measurements): string {
     if (!run) continue;
     lines.push(
       `**${name[0]!.toUpperCase()}${name.slice(1)}**, line by line, $ per million steps (measured per step: rows per statement cursor, the object's alarm spread over the ${run.results[0]?.steps ?? 0} steps before it; ` +
-        "latency of one push at a time as the object's active time; the runtime's CPU per push, the object's included, as the Worker's CPU — both upper bounds):",
+        "latency of one push at a time as the object's active time; as the Worker's CPU, the runtime's CPU per request of the same edge path to an object that writes nothing and answers the bytes back — both upper bounds):",
       "",
       "| Adam | statements per step | rows read per step (alarm) | rows written per step (alarm) | Worker requests | Worker CPU | object requests | duration | rows read | rows written | total | stored (databaseSize), $ per month |",
       "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",

@@ -38,7 +38,7 @@ export interface Measured {
   alarmRowsWritten: number;
   /** Median client latency of a push, one at a time: an upper bound of the object's active time per step. */
   medianMs: number;
-  /** The runtime workerd's CPU per push (the Worker and the object together): an upper bound of the Worker's CPU. */
+  /** The runtime workerd's CPU per request of a push's edge path with an object that writes nothing and echoes the bytes: an upper bound of the Worker's CPU per push. */
   cpuMsPerStep: number;
   /** `ctx.storage.sql.databaseSize` after the steps and the alarm: the bytes billed as stored. */
   databaseSize: number;

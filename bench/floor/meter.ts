@@ -9,6 +9,8 @@
 export interface SqlMeter {
   /** Rows read, rows written and statements since the object started. */
   totals(): { rowsRead: number; rowsWritten: number; statements: number };
+  /** The statement, not counted (the bench's own questions). */
+  unmetered: SqlStorage["exec"];
 }
 
 export function meterSql(sql: SqlStorage): SqlMeter {
@@ -23,6 +25,7 @@ export function meterSql(sql: SqlStorage): SqlMeter {
     return cursor;
   }) as SqlStorage["exec"];
   return {
+    unmetered: exec,
     totals() {
       // Cursors are consumed before any await (the platform's rule), so their counts are final here.
       for (const cursor of open) {
