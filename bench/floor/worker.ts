@@ -10,6 +10,14 @@
  * application/octet-stream), but the object only writes N pages of the bytes in one transaction
  * (./floor.ts). `page_floats` defaults to the largest page, `pages` to the pages of one vector of
  * the body's length. Not one of the API's OpenAPI routes, so never in openapi.yaml.
+ *
+ * For bench/cost.ts (./meter.ts), with a train token on the shard:
+ * GET /bench/meter/{shard}: the rows its object's statements read and wrote since it started, its
+ * database size, its id (the name of its file under --persist-to) and its tables.
+ * POST /bench/alarm/{shard}: runs the object's alarm handler now (whatever the shard does on its
+ * alarm), then answers the meter.
+ * GET /bench/wal/{shard}: what the runtime answers to the statements that would bound the
+ * write-ahead log, asked through `ctx.storage.sql`.
  */
 import type { Context } from "hono";
 import { bearerAuth, requireScope } from "../../src/edge/auth/middleware";
@@ -21,16 +29,45 @@ import { SHARD_NAME } from "../../src/names";
 import { refuse } from "../../src/problems";
 import { ShardObject as ApiShardObject } from "../../src/shard/object";
 import { MAX_FLOOR_PAGES, writeFloor } from "./floor";
+import { attempt, meterSql, type SqlMeter } from "./meter";
 
 export { CatalogObject } from "../../src/catalog/object";
 export { SweepObject } from "../../src/master/object";
 
 /** The production shard object plus `floor`, under the production class name (the SHARDS binding and its migrations are production's). */
 export class ShardObject extends ApiShardObject {
+  private readonly meter: SqlMeter;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // Statements the production constructor may have run already (its migrations) go uncounted: the bench measures differences.
+    this.meter = meterSql(ctx.storage.sql);
+  }
+
   /** Writes `pages` pages of the bytes in one transaction and answers them (./floor.ts), once the object has started (its migrations). */
   async floor(bytes: ArrayBuffer, pages: number, pageFloats: number): Promise<ArrayBuffer> {
     await this.startup.ready();
     return writeFloor(this.ctx.storage, bytes, pages, pageFloats);
+  }
+
+  /** The meter (./meter.ts): rows read and written since the object started, the database's size, the object's id and tables. */
+  async metered() {
+    await this.startup.ready();
+    const tables = this.meter.unmetered<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").toArray();
+    return { ...this.meter.totals(), databaseSize: this.ctx.storage.sql.databaseSize, id: this.ctx.id.toString(), tables: tables.map((t) => t.name) };
+  }
+
+  /** Runs the object's alarm handler now (whatever the shard does on its alarm), then answers the meter. */
+  async runAlarm() {
+    await this.alarm();
+    return this.metered();
+  }
+
+  /** What the runtime answers to the statements that would checkpoint or bound the write-ahead log. */
+  async walPragmas(): Promise<Record<string, string>> {
+    await this.startup.ready();
+    const statements = ["PRAGMA wal_checkpoint(TRUNCATE)", "PRAGMA journal_size_limit", "PRAGMA journal_size_limit = 0", "PRAGMA wal_autocheckpoint", "PRAGMA journal_mode"];
+    return Object.fromEntries(statements.map((s) => [s, attempt(this.ctx.storage.sql, s)]));
   }
 }
 
@@ -43,23 +80,31 @@ function count(value: string | undefined, name: string, fallback: number, min: n
   return n;
 }
 
-/** The stub of a shard's object with `floor` (SHARDS is typed with the production class). */
-function floorStub(c: Context<EdgeEnv>, name: string) {
+/**
+ * The object of the shard named in the path, with the bench's methods (SHARDS is typed with the
+ * production class), once the token may train it.
+ */
+function benchShard(c: Context<EdgeEnv>, what: string) {
+  const shard = c.req.param("shard") ?? "";
+  if (!SHARD_NAME.test(shard)) refuse("invalid-request", `invalid param: '${shard}' is not a shard name`);
+  requireScope(c, "train", shard, what);
   const shards = c.env.SHARDS as unknown as DurableObjectNamespace<ShardObject>;
-  return shards.get(shards.idFromName(name));
+  return shards.get(shards.idFromName(shard));
 }
 
 const app = createApp();
 app.use("/bench/*", bearerAuth());
 app.post("/bench/floor/:shard", async (c) => {
-  const shard = c.req.param("shard");
-  if (!SHARD_NAME.test(shard)) refuse("invalid-request", `invalid param: '${shard}' is not a shard name`);
-  requireScope(c, "train", shard, "run the benchmark floor on");
+  const stub = benchShard(c, "run the benchmark floor on");
   const pageFloats = count(c.req.query("page_floats"), "page_floats", MAX_PAGE_FLOATS, 1, MAX_PAGE_FLOATS);
   const bytes = await readFloatsBody(c, "the body");
   const pages = count(c.req.query("pages"), "pages", Math.ceil(bytes.byteLength / (pageFloats * 4)), 0, MAX_FLOOR_PAGES);
-  const echoed = await floorStub(c, shard).floor(bytes, pages, pageFloats);
+  const echoed = await stub.floor(bytes, pages, pageFloats);
   return c.body(echoed, 200, { "content-type": OCTET_STREAM });
 });
+
+app.get("/bench/meter/:shard", async (c) => c.json(await benchShard(c, "meter").metered()));
+app.post("/bench/alarm/:shard", async (c) => c.json(await benchShard(c, "run the alarm of").runAlarm()));
+app.get("/bench/wal/:shard", async (c) => c.json(await benchShard(c, "ask the WAL pragmas of").walPragmas()));
 
 export default app;

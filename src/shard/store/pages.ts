@@ -29,8 +29,13 @@ export function pageRows(slot: string, vector: Float32Array, pageFloats: number,
   return rows;
 }
 
-/** Writes the rows, as few statements as the parameter limit allows (each statement costs more than its rows). */
-export function writePageRows(sql: SqlStorage, rows: readonly PageRow[]): void {
+/**
+ * Writes the rows, as few statements as the parameter limit allows (each statement costs more than
+ * its rows). An existing page is updated in place: `INSERT OR REPLACE` would delete and insert it,
+ * which the platform bills as two rows written (docs/cost.md). Answers the rows written as billed.
+ */
+export function writePageRows(sql: SqlStorage, rows: readonly PageRow[]): number {
+  let written = 0;
   for (let i = 0; i < rows.length; ) {
     let end = i + 1;
     let bytes = rows[i]!.data.byteLength;
@@ -38,8 +43,9 @@ export function writePageRows(sql: SqlStorage, rows: readonly PageRow[]): void {
     const chunk = rows.slice(i, end);
     i = end;
     const values = chunk.map(() => "(?, ?, ?)").join(", ");
-    sql.exec(`INSERT OR REPLACE INTO pages (slot, page, data) VALUES ${values}`, ...chunk.flatMap((r) => [r.slot, r.page, r.data]));
+    written += sql.exec(`INSERT INTO pages (slot, page, data) VALUES ${values} ON CONFLICT (slot, page) DO UPDATE SET data = excluded.data`, ...chunk.flatMap((r) => [r.slot, r.page, r.data])).rowsWritten;
   }
+  return written;
 }
 
 export function writePages(sql: SqlStorage, slot: string, vector: Float32Array, pageFloats: number, offset = 0, count = vector.length): void {
