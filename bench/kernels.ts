@@ -281,7 +281,7 @@ async function main(): Promise<void> {
   }
 
   gc();
-  const againstC = adamAgainstC(module, measure, QUICK);
+  const againstC = adamAgainstC(module, QUICK);
   const peakRss = process.resourceUsage().maxRSS * 1024;
   const elapsed = (performance.now() - started) / 1000;
   const markdown = [report(rows, tfRows, memoryRows, peakRss, elapsed, typeof tfOrWhy === "string" ? tfOrWhy : undefined), ...adamVsCMarkdown(againstC)].join("\n");
@@ -304,7 +304,8 @@ function report(
   lines.push("");
   lines.push(
     `Run ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${cpu} (${os.cpus().length} cores), Node ${process.version}, ` +
-      `${os.platform()} ${os.arch()}; ${elapsed.toFixed(0)} s.`,
+      `${os.platform()} ${os.arch()}; ${elapsed.toFixed(0)} s; load average ${os.loadavg()[0]!.toFixed(2)} at the end` +
+      `${os.loadavg()[0]! > 1 ? " (other work was running: times are longer, and noisier, than on an idle machine)" : ""}.`,
   );
   lines.push("");
   lines.push(

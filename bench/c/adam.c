@@ -4,8 +4,8 @@
  * (src/optim/fast/kernels/adam.ts: PyTorch 1.13's single-tensor Adam, maximize and weight decay off):
  *   u = sgn * g; m = b1 * m + c1 * u; v = b2 * v + (c2 * u) * u;
  *   d = sqrt(v) * scale + eps; p = keep * p + (step * m) / d
- * Usage: adam <n> <milliseconds per repetition> <repetitions>. For n parameters it times, as medians of
- * the repetitions (each a batch of calls), in nanoseconds per parameter:
+ * Usage: adam <n> <milliseconds per repetition> <repetitions>. For n parameters it times, as the fastest
+ * of the repetitions (each a batch of calls; on a shared machine the least disturbed one), seconds per call:
  *   kernel       the update reading its gradient in place, from the input buffer;
  *   copy_kernel  memcpy of the input buffer into a gradient buffer of its own, then the update over it
  *                (what the engine does: the gradient copied into its memory, then the kernel);
@@ -67,7 +67,7 @@ static void kernel(void) { step(g_in); }
 static void copy_kernel(void) { memcpy(g, g_in, n * sizeof(float)); step(g); }
 static void copy(void) { memcpy(g, g_in, n * sizeof(float)); }
 
-/* Median seconds per call: a warm-up, then `reps` batches of calls of about `ms` each. */
+/* Fewest seconds per call over `reps` batches of calls of about `ms` each, after a warm-up. */
 static double measure(void (*f)(void), double ms, int reps) {
   int calls = 0;
   double t0 = now();
@@ -81,7 +81,7 @@ static double measure(void (*f)(void), double ms, int reps) {
     times[r] = (now() - s) / batch;
   }
   qsort(times, reps, sizeof(double), cmp);
-  return times[reps / 2];
+  return times[0];
 }
 
 int main(int argc, char **argv) {
