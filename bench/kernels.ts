@@ -7,7 +7,9 @@
  *   preceded by one `gradient.set(g)` (the service writes each gradient into the engine's buffer);
  *   the fast engine's kernel alone is shown too;
  * - a copy floor: `TypedArray.set` moving the same number of bytes as the rule's update;
- * - TensorFlow.js's wasm backend (SIMD, no threads) Adam and SGD as a peer.
+ * - TensorFlow.js's wasm backend (SIMD, no threads) Adam and SGD as a peer;
+ * - Adam against C at 2^20 to 2^24, the kernel alone and with the copy of the gradient into wasm
+ *   memory (./adam-vs-c.ts, bench/c/adam.c).
  * Times are medians of several timed repetitions after warm-up. Prints a table and writes it to
  * docs/benchmarks.md under "## Kernels (npm run bench:kernels)" (replacing only that section).
  */
@@ -19,6 +21,7 @@ import { fileURLToPath } from "node:url";
 import { createReferenceEngine, getRule, type Hyper, type RuleName } from "../src/optim";
 import { createFastEngine, fastEngineBytes } from "../src/optim/fast/engine";
 import { loadKernelModule } from "../test/support/kernels";
+import { adamAgainstC, adamVsCMarkdown } from "./adam-vs-c";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const gc: () => void = (globalThis as { gc?: () => void }).gc ?? (() => {});
@@ -277,9 +280,11 @@ async function main(): Promise<void> {
     }
   }
 
+  gc();
+  const againstC = adamAgainstC(module, QUICK);
   const peakRss = process.resourceUsage().maxRSS * 1024;
   const elapsed = (performance.now() - started) / 1000;
-  const markdown = report(rows, tfRows, memoryRows, peakRss, elapsed, typeof tfOrWhy === "string" ? tfOrWhy : undefined);
+  const markdown = [report(rows, tfRows, memoryRows, peakRss, elapsed, typeof tfOrWhy === "string" ? tfOrWhy : undefined), ...adamVsCMarkdown(againstC)].join("\n");
   console.log(`\n${markdown}`);
   writeSection(markdown);
   console.log(`\nwrote docs/benchmarks.md (${elapsed.toFixed(0)} s)`);
@@ -299,7 +304,8 @@ function report(
   lines.push("");
   lines.push(
     `Run ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${cpu} (${os.cpus().length} cores), Node ${process.version}, ` +
-      `${os.platform()} ${os.arch()}; ${elapsed.toFixed(0)} s.`,
+      `${os.platform()} ${os.arch()}; ${elapsed.toFixed(0)} s; load average ${os.loadavg()[0]!.toFixed(2)} at the end` +
+      `${os.loadavg()[0]! > 1 ? " (other work was running: times are longer, and noisier, than on an idle machine)" : ""}.`,
   );
   lines.push("");
   lines.push(

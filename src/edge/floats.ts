@@ -114,9 +114,10 @@ export function answersJson(c: Context, count: number): boolean {
   return true;
 }
 
-/** Answers a vector in the representation the client accepts. */
-export function sendFloats(c: Context, read: VectorRead, headers: Record<string, string> = {}) {
+/** Answers a vector in the representation the client accepts; `body`, when given, is its raw bytes as a stream (`read.bytes` is then not read). */
+export function sendFloats(c: Context, read: VectorRead, headers: Record<string, string> = {}, body?: ReadableStream<Uint8Array>) {
   const all = { ...versionHeadersOf(read), "x-offset": String(read.offset), ...headers };
+  if (body) return c.body(body, 200, { ...all, "content-type": OCTET_STREAM });
   if (answersJson(c, read.bytes.byteLength / 4)) {
     return c.json({ version: read.version, revision: read.revision, offset: read.offset, values: Array.from(new Float32Array(read.bytes)) }, 200, all);
   }

@@ -1,12 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
 import migrations from "../../migrations/migrations.js";
 import { answer } from "../durable/outcome";
+import { release } from "../release";
 import { startWithMigrations, type Startup } from "../durable/startup";
 import { Checkpoints } from "./checkpoints/checkpoints";
 import { Lifecycle } from "./lifecycle";
 import { Live } from "./live/live";
 import { Metrics } from "./metrics";
 import { Pushes } from "./pushes/pushes";
+import { streamedAnswer } from "./pushes/streamed";
 import { Rounds } from "./rounds/rounds";
 import { StateIO, type StateImportRequest } from "./state-io/state-io";
 import { Status } from "./status";
@@ -126,10 +128,15 @@ export class ShardObject extends DurableObject<Env> {
     return this.run(() => this.vectors.upload(bytes, offset, ifMatch, via));
   }
 
-  /** A push joins the open group of pushes rather than waiting for it. */
+  /** A push joins the open group of pushes rather than waiting for it. Its gradient's copy is freed once it is done with. */
   async push(req: PushRequest) {
     await this.startup.ready();
-    return this.store.use(() => answer(() => this.pushes.push(req)));
+    try {
+      const outcome = await this.store.use(() => answer(() => this.pushes.push(req)));
+      return outcome.ok && req.streamAnswer ? { ...outcome, value: streamedAnswer(outcome.value) } : outcome;
+    } finally {
+      release(req.gradient);
+    }
   }
 
   status() {

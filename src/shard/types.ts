@@ -101,6 +101,8 @@ export interface PushRequest {
   waitMs?: number;
   /** The model pushing to its own shard; undefined through the shard API. */
   via?: Via;
+  /** Answer the vector as `PushResult.body` (a stream) rather than in `bytes` (an edge of an older release leaves it out). */
+  streamAnswer?: boolean;
 }
 
 /** Where a rounds-mode push went. */
@@ -156,6 +158,11 @@ export interface PushResult extends PushSummary {
   weights?: VectorRead;
   /** Instead of the weights, the point of the pushed range when it is distinct from them (respond: "weights"). */
   point?: PointRead;
+  /**
+   * With `streamAnswer`: the bytes of `weights` or `point` as a stream, their `bytes` then empty, so
+   * that no whole copy of the vector waits for a garbage collection on either side of the RPC.
+   */
+  body?: ReadableStream<Uint8Array>;
 }
 
 /** A change of the configuration in the shard's history: a live PATCH, or a restore of a checkpoint. */

@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { PUSH_REFUSALS, refusing } from "./refusals";
 import { shardClient } from "../../shard/client";
+import { release } from "../../release";
 import { scoped } from "../auth/middleware";
 import { replayedResponseHeader, replayHeaders } from "../idempotency";
 import { answersJson, readFloatsBody, sendFloats, versionHeadersOf } from "../floats";
@@ -68,8 +69,9 @@ export const gradients = new OpenAPIHono<EdgeEnv>().openapi(postGradients, async
   const { prefer, fields } = pushFieldsOf(c, c.req.valid("header"));
   const gradient = await readFloatsBody(c, "the gradient");
   // The answer's representation is settled before the push is applied: a 406 must not follow a step.
-  if (!prefer.minimal) answersJson(c, gradient.byteLength / 4);
-  const result = await shardClient(c.env, shard).push({ ...fields, gradient, offset: c.req.valid("query").offset });
+  // Raw bytes come back from the shard as a stream, handed on as the body (no whole copy here).
+  const streamAnswer = !prefer.minimal && !answersJson(c, gradient.byteLength / 4);
+  const result = await shardClient(c.env, shard).push({ ...fields, gradient, offset: c.req.valid("query").offset, streamAnswer }).finally(() => release(gradient));
   const extra: Record<string, string> = { "x-learning-rate": String(result.lr), "x-push-version": String(result.version), ...replayHeaders(result.replayed) };
   const applied = preferenceApplied(prefer);
   if (applied) extra["preference-applied"] = applied;
@@ -80,5 +82,5 @@ export const gradients = new OpenAPIHono<EdgeEnv>().openapi(postGradients, async
   if (prefer.minimal || !vector) {
     return c.json(presentSummary(result), 200, { ...versionHeadersOf(result), ...extra });
   }
-  return sendFloats(c, vector, { ...extra, ...pointHeaderOf(result.point !== undefined) });
+  return sendFloats(c, vector, { ...extra, ...pointHeaderOf(result.point !== undefined) }, result.body);
 });

@@ -55,7 +55,8 @@ export function stalenessOf(resident: Resident, baseVersion: number | undefined)
 export function stageGradient(resident: Resident, req: PushRequest, offset: number, count: number): { gradient: Float32Array; nonFinite: number; skip: boolean } {
   const { engine, meta } = resident;
   const gradient = engine.gradient.subarray(offset, offset + count);
-  gradient.set(new Float32Array(req.gradient));
+  // One memcpy of the body's bytes into the engine's memory.
+  new Uint8Array(gradient.buffer, gradient.byteOffset, gradient.byteLength).set(new Uint8Array(req.gradient));
   const nonFinite = engine.ops.countNonFinite(gradient);
   if (nonFinite > 0) {
     if (meta.config.non_finite === "reject") {

@@ -1,0 +1,71 @@
+/**
+ * `npm run bench:memory`: the runtime's resident bytes per parameter of an Adam shard at 2^20 and
+ * 2^22 parameters after 100 pushes (bench/resident-memory.ts says exactly what is measured).
+ * Prints the table and writes it to docs/benchmarks.md under "## Resident memory (npm run
+ * bench:memory)"; `--quick` pushes 10 times and leaves the docs alone.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { residentMemory, type ResidentMemory } from "./resident-memory";
+import { replaceSection } from "./sections";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const QUICK = process.argv.includes("--quick");
+const HEADING = "## Resident memory (npm run bench:memory)";
+/** The goal of issue 16: the runtime holds at most this much per parameter after pushes. */
+const TARGET_BYTES_PER_PARAM = 20;
+const MiB = 1024 * 1024;
+
+/**
+ * 2^20, and the longest Adam shard the 64 MiB resident budget admits (2^22 − 80: the engine's four
+ * regions of 2^22 floats and their alignment gaps need one wasm page more than 64 MiB).
+ */
+const LENGTHS = [2 ** 20, 2 ** 22 - 80];
+const label = (n: number) => (Number.isInteger(Math.log2(n)) ? `2^${Math.log2(n)}` : `2^${Math.round(Math.log2(n))} − ${2 ** Math.round(Math.log2(n)) - n}`);
+
+const started = performance.now();
+const rows: ResidentMemory[] = [];
+for (const length of LENGTHS) {
+  const r = await residentMemory(length, QUICK ? 10 : 100);
+  rows.push(r);
+  console.log(
+    `${label(length)}: baseline ${(r.baseline / MiB).toFixed(1)} MiB, after ${r.pushes} pushes ${(r.after / MiB).toFixed(1)} MiB ` +
+      `(${r.perParam.toFixed(1)} B/param), after ${r.idleMs / 1000} s idle ${r.perParamIdle.toFixed(1)} B/param, peak ${r.peakPerParam.toFixed(1)} B/param`,
+  );
+}
+
+const fmt = (x: number) => x.toFixed(1);
+const met = rows.every((r) => r.perParam <= TARGET_BYTES_PER_PARAM);
+const section = [
+  HEADING,
+  "",
+  `Run ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${os.cpus()[0]?.model.trim() ?? "unknown CPU"} (${os.cpus().length} cores), Node ${process.version}; ` +
+    `${fmt((performance.now() - started) / 1000)} s; load average ${os.loadavg()[0]!.toFixed(2)} at the end.`,
+  "",
+  "`npm run bench:memory` (bench/memory.ts, bench/resident-memory.ts) starts a fresh `wrangler dev` of the bench Worker for each size. " +
+    "It reads VmRSS of the runtime workerd process (the Worker and its Durable Objects; not wrangler's proxy) from /proc. " +
+    "Baseline: after a warm-up (a 1024-parameter Adam shard created, pushed to three times, deleted), with no shard resident. " +
+    `Then an Adam shard is created and pushed ${rows[0]!.pushes} gradients one at a time (whole vector, Idempotency-Key, the weights answered). ` +
+    "B/param = (VmRSS − baseline) / parameters: right after the last answer, after idling, and the highest VmRSS sampled every 10 ms during the pushes. " +
+    "The engine alone holds 16 B/param (weights, gradient, exp_avg, exp_avg_sq in wasm memory).",
+  "",
+  "| parameters | baseline MiB | after pushes MiB | **B/param after pushes** | B/param after idle | B/param at the peak |",
+  "|---|---:|---:|---:|---:|---:|",
+  ...rows.map(
+    (r) =>
+      `| ${label(r.length)} (${r.length.toLocaleString("en")}) | ${fmt(r.baseline / MiB)} | ${fmt(r.after / MiB)} | **${fmt(r.perParam)}** | ${fmt(r.perParamIdle)} (${r.idleMs / 1000} s) | ${fmt(r.peakPerParam)} |`,
+  ),
+  "",
+  `Target: ≤ ${TARGET_BYTES_PER_PARAM} B/param after the pushes at both sizes — ${met ? "**met**" : "**not met**"}.`,
+  "",
+].join("\n");
+
+console.log(`\n${section}`);
+if (QUICK) console.log("(--quick: docs/benchmarks.md left as it is)");
+else {
+  const path = join(root, "docs/benchmarks.md");
+  writeFileSync(path, replaceSection(readFileSync(path, "utf8"), HEADING, section));
+  console.log("wrote docs/benchmarks.md");
+}

@@ -1,0 +1,90 @@
+/**
+ * Resident bytes per parameter of a shard in the runtime: what `npm run bench:memory` reports
+ * (bench/memory.ts), one size at a time, each on a fresh `wrangler dev` of the bench Worker.
+ *
+ * What is measured: VmRSS of the runtime workerd process (the one that runs the Worker and its
+ * Durable Objects; wrangler's proxy is another process) from /proc/<pid>/status. The baseline is
+ * its VmRSS after a warm-up (a 1024-parameter Adam shard created, pushed to, deleted: code loaded
+ * and compiled, SQLite open) with no shard resident. Then an Adam shard of `length` parameters is
+ * created and pushed `pushes` gradients, one at a time, each answered with the weights (4 bytes a
+ * parameter down) and sent with an Idempotency-Key (the client's default: the body is hashed).
+ * Resident bytes per parameter = (VmRSS after the last answer − baseline) / length, and the same
+ * after `idleMs` of idleness (the runtime may free garbage in between). The engine itself holds
+ * 16 bytes a parameter (weights, gradient, exp_avg, exp_avg_sq).
+ */
+import { createShardstep } from "../sdk/client";
+import { adminToken, DevServer, memoryOf } from "../test/e2e/support/server";
+import { BENCH_CONFIG } from "../test/support/wrangler";
+
+export interface ResidentMemory {
+  length: number;
+  pushes: number;
+  /** VmRSS of the runtime with no shard resident, bytes. */
+  baseline: number;
+  /** VmRSS after the last push's answer, and after `idleMs` more. */
+  after: number;
+  afterIdle: number;
+  idleMs: number;
+  /** Highest VmRSS sampled every 10 ms during the pushes, and VmHWM at the end. */
+  sampledPeak: number;
+  peak: number;
+  /** Bytes per parameter: (after − baseline) / length, and the same after idling. */
+  perParam: number;
+  perParamIdle: number;
+  peakPerParam: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function gradientOf(n: number, seed: number): Float32Array {
+  const g = new Float32Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    g[i] = ((x >>> 0) / 2 ** 32 - 0.5) * 1e-2;
+  }
+  return g;
+}
+
+/** Measures one Adam shard of `length` parameters on a fresh server (see the module's comment). */
+export async function residentMemory(length: number, pushes = 100, idleMs = 5_000): Promise<ResidentMemory> {
+  const server = await DevServer.start({ config: BENCH_CONFIG, validate: false });
+  try {
+    const api = createShardstep({ baseUrl: server.baseUrl, token: await adminToken(), retry: false });
+    const runtime = server.workerdProcesses().find((p) => p.role === "runtime");
+    if (!runtime) throw new Error("no runtime workerd process");
+    const rss = () => memoryOf(runtime.pid)?.current ?? NaN;
+    const config = (n: number) => ({ length: n, rule: "adam", hyper: { lr: 1e-3 }, rate_limit: null }) as const;
+
+    const warm = "bench-memory-warm";
+    await api.createShard(warm, config(1024));
+    for (let i = 0; i < 3; i++) await api.pushGradient(warm, gradientOf(1024, i + 1));
+    await api.deleteShard(warm);
+    await sleep(1_000);
+    const baseline = rss();
+
+    const shard = "bench-memory";
+    await api.createShard(shard, config(length));
+    const gradients = [gradientOf(length, 11), gradientOf(length, 12)];
+    let sampledPeak = 0;
+    const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, rss())), 10);
+    try {
+      for (let i = 0; i < pushes; i++) {
+        const r = await api.pushGradient(shard, gradients[i % 2]!);
+        if (r.weights.length !== length) throw new Error(`push ${i} answered ${r.weights.length} floats`);
+      }
+    } finally {
+      clearInterval(sampler);
+    }
+    const after = rss();
+    await sleep(idleMs);
+    const afterIdle = rss();
+    const peak = memoryOf(runtime.pid)?.peak ?? NaN;
+    const per = (bytes: number) => (bytes - baseline) / length;
+    return { length, pushes, baseline, after, afterIdle, idleMs, sampledPeak, peak, perParam: per(after), perParamIdle: per(afterIdle), peakPerParam: per(Math.max(sampledPeak, after)) };
+  } finally {
+    await server.dispose();
+  }
+}
