@@ -27,17 +27,13 @@ export interface LiveSession {
 /** The internal header that carries the session from the edge to the object. */
 export const LIVE_SESSION_HEADER = "x-shardstep-live-session";
 
+/** The identity a session keeps: what the edge authenticated. */
+type Identity = Pick<LiveSession, "shard" | "sub" | "scopes" | "client" | "clientKey" | "push" | "expiresAt">;
+
 /** What a socket keeps across hibernation (`serializeAttachment`, at most 2,048 bytes). */
-export interface Attachment {
+export interface Attachment extends Identity {
   /** The socket's id: keys what the object holds in memory for it while awake (in-flight frames, a chunked push). */
   id: string;
-  shard: string;
-  sub: string;
-  scopes: string[];
-  client: string;
-  clientKey: string;
-  push: boolean;
-  expiresAt: number | null;
   /** The model of a model's session, and the suffix of its per-shard keys (`#<index>`); null and "" on a shard's own session. */
   via: string | null;
   keySuffix: string;
