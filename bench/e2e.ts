@@ -32,10 +32,19 @@ import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createShardstep, floatsBody, floatsOf, type ShardConfigInput } from "../sdk/client";
-import { adminToken, cpuMs, DevServer, memoryOf } from "../test/e2e/support/server";
+import { adminToken, DevServer, memoryOf } from "../test/e2e/support/server";
 import { BENCH_CONFIG } from "../test/support/wrangler";
+import { closedLoop, type Load, type Send } from "./closed-loop";
+import { fanOut, type FanOut } from "./fan-out";
 import { HttpLoad } from "./http-load";
+import { httpPushes } from "./http-push";
+import { livePushes } from "./live-load";
+import { liveSection } from "./live-section";
+import { fmt, loadTableHead, loadTableRow } from "./load-table";
+import { localObservability } from "./observability";
+import { peerRows } from "./peer/peer-rows";
 import { replaceSection } from "./sections";
+import { median, percentile, randomGradient } from "./stats";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const QUICK = process.argv.includes("--quick");
@@ -45,38 +54,14 @@ const PAGE_FLOATS = 262_144;
 const started = performance.now();
 /** The machine's 1-minute load average before we start: other work skews every figure. */
 const loadBefore = os.loadavg()[0]!;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-/** Nearest-rank percentile. */
-function percentile(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
-}
-
-function randomGradient(n: number, seed: number): Float32Array {
-  const g = new Float32Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    g[i] = ((x >>> 0) / 2 ** 32 - 0.5) * 1e-2;
-  }
-  return g;
-}
-
-const fmt = (x: number, digits = 1) => x.toFixed(digits);
 const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
 
 // ---------------------------------------------------------------------------------------------
 // The server.
 
+// Every row but the last of (d) runs with wrangler's local observability off (production has no such tracing).
+localObservability(false);
 const server = await DevServer.start({ config: BENCH_CONFIG, validate: false });
 const token = await adminToken();
 // Retries off: every failure is counted, and no latency hides a retry.
@@ -94,7 +79,6 @@ const versions = {
 };
 
 const workerdProcesses = () => server.workerdProcesses();
-const runtimePid = () => workerdProcesses().find((p) => p.role === "runtime")?.pid;
 
 try {
   // -------------------------------------------------------------------------------------------
@@ -180,67 +164,14 @@ try {
   const gradients = Array.from({ length: 64 }, (_, i) => randomGradient(SMALL, 100 + i));
   const runId = Date.now().toString(36);
 
-  interface Load {
-    steps: number;
-    p50: number;
-    p99: number;
-    /** Failed requests (retried after 10 ms; not counted as steps). */
-    errors: number;
-    /** CPU ms per step: this client, wrangler's proxy workerd, the runtime workerd. */
-    cpu: { client: number; proxy: number; runtime: number };
-    /** The runtime workerd changed (wrangler reloaded the Worker: a source file changed). */
-    reloaded: boolean;
-  }
-
-  /** One request of client `c`; `seq` numbers the requests of the whole run. */
-  type Send = (c: number, seq: number) => Promise<unknown>;
-
-  /** Closed-loop clients sending for `seconds` after a warm-up. */
-  async function load(send: Send, clients: number, seconds: number): Promise<Load> {
-    const latencies: number[] = [];
-    let errors = 0;
-    let measuring = false;
-    let stop = false;
-    let seq = 0;
-    const one = async (c: number) => {
-      while (!stop) {
-        const t0 = performance.now();
-        try {
-          await send(c, seq++);
-        } catch (e) {
-          if (measuring) errors += 1;
-          if (errors > 1000) throw e;
-          await sleep(10);
-          continue;
-        }
-        if (measuring && !stop) latencies.push(performance.now() - t0);
-      }
-    };
-    const workers = Array.from({ length: clients }, (_, c) => one(c));
-    await sleep(QUICK ? 150 : 400);
-    const procs = workerdProcesses();
-    const cpuOf = (role: string) => procs.filter((p) => p.role === role).reduce((sum, p) => sum + cpuMs(p.pid), 0);
-    const before = { client: process.cpuUsage(), proxy: cpuOf("proxy"), runtime: cpuOf("runtime"), pid: runtimePid() };
-    measuring = true;
-    const t0 = performance.now();
-    await sleep(seconds * 1000);
-    stop = true;
-    const elapsed = (performance.now() - t0) / 1000;
-    const clientCpu = process.cpuUsage(before.client);
-    const steps = latencies.length;
-    const cpu = {
-      client: (clientCpu.user + clientCpu.system) / 1000 / steps,
-      proxy: (cpuOf("proxy") - before.proxy) / steps,
-      runtime: (cpuOf("runtime") - before.runtime) / steps,
-    };
-    await Promise.all(workers);
-    return { steps: steps / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, cpu, reloaded: runtimePid() !== before.pid };
-  }
+  const warmupMs = QUICK ? 150 : 400;
+  const load = (send: Send, clients: number, seconds: number) => closedLoop(send, clients, seconds, { warmupMs, processes: workerdProcesses });
 
   type Path = "proxy" | "direct";
   /** What a row sends: pushes to 1K shards (answering a summary or the weights), or GET /health (no work at all). */
   type Work = "minimal" | "weights" | "health";
-  type Client = "http" | "sdk";
+  type Client = "http" | "sdk" | "socket";
+  const clientLabel: Record<Client, string> = { http: "http", sdk: "@shardstep/client", socket: "socket (live session)" };
 
   /** The base URL of a path; the runtime's own socket changes when wrangler reloads the Worker, so it is looked up each time. */
   async function baseUrlOf(path: Path): Promise<string> {
@@ -254,6 +185,7 @@ try {
   async function sender(path: Path, client: Client, work: Work, shards: string[], clients: number, tag: string): Promise<{ send: Send; close: () => void }> {
     const baseUrl = await baseUrlOf(path);
     const key = (c: number, seq: number) => `${runId}-${tag}-${c}-${seq}`;
+    if (client === "socket") return livePushes(baseUrl, token, shards[0]!, clients, gradients, key, work === "weights" ? "weights" : "summary");
     if (client === "sdk") {
       const sdk = createShardstep({ baseUrl, token, retry: false });
       const send: Send = (c, seq) => {
@@ -265,18 +197,7 @@ try {
       return { send, close: () => undefined };
     }
     const http = new HttpLoad(baseUrl, clients);
-    const bodies = gradients.map((g) => new Uint8Array(g.buffer));
-    const send: Send = (c, seq) => {
-      if (work === "health") return http.send({ method: "GET", path: "/health", headers: {} });
-      const headers: Record<string, string> = {
-        authorization: `Bearer ${token}`,
-        "content-type": "application/octet-stream",
-        "idempotency-key": key(c, seq),
-        "x-client-id": `bench-${c}`,
-      };
-      if (work === "minimal") headers.prefer = "return=minimal";
-      return http.send({ method: "POST", path: `/v1/shards/${encodeURIComponent(shards[c % shards.length]!)}/gradients`, headers, body: bodies[c % bodies.length] });
-    };
+    const send: Send = work === "health" ? () => http.send({ method: "GET", path: "/health", headers: {} }) : httpPushes(http, token, shards, gradients, key, work === "minimal");
     return { send, close: () => http.close() };
   }
 
@@ -314,7 +235,7 @@ try {
   const describeLoad = (r: Load) =>
     `${fmt(r.steps, 0)}/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms; CPU ms/request client ${fmt(r.cpu.client, 2)}, proxy ${fmt(r.cpu.proxy, 2)}, runtime ${fmt(r.cpu.runtime, 2)}` +
     `${r.errors ? `; ${r.errors} failed requests` : ""}${r.reloaded ? "; WRANGLER RELOADED THE WORKER DURING THIS ROW" : ""}`;
-  const label = (r: Row) => `${r.path === "proxy" ? "via wrangler's proxy" : "direct to the runtime"}, ${r.client === "sdk" ? "@shardstep/client" : "http"}, ${r.clients} clients, ${r.work}`;
+  const label = (r: Row) => `${r.path === "proxy" ? "via wrangler's proxy" : "direct to the runtime"}, ${clientLabel[r.client]}, ${r.clients} clients, ${r.work}`;
 
   const small = `bench-e2e-adam-1k-${runId}`;
   await api.createShard(small, smallConfig);
@@ -331,7 +252,13 @@ try {
   }
   // The same pushes through the SDK (fetch): what a heavier client costs on this shared machine.
   await measured(row("proxy", "sdk", "minimal", [small], 32), b, "(b) 1K adam,");
-  await api.deleteShard(small);
+  // (d) The same pushes over live sessions, one socket per client (bench/live-section.ts).
+  const d: Row[] = [];
+  for (const path of ["proxy", "direct"] as const) {
+    for (const clients of [1, 8, 32]) {
+      for (const work of ["minimal", "weights"] as const) await measured(row(path, "socket", work, [small], clients), d, "(d) 1K adam,");
+    }
+  }
   // A route that does nothing: the most any request can do through each path on this machine.
   const noop: Row[] = [];
   for (const path of ["proxy", "direct"] as const) await measured(row(path, "http", "health", [], 32), noop, "(b) GET /health,");
@@ -341,6 +268,27 @@ try {
   const c: Row[] = [];
   for (const clients of [16, 32]) await measured(row("proxy", "http", "minimal", many, clients), c, "(c) 16 shards,");
   for (const name of many) await api.deleteShard(name);
+
+  // (e) 1,000 subscribers of one shard's version notices; (f) the peer under (b)'s load; then (d)'s
+  // 32-client rows again with wrangler's local observability on (a restart of wrangler, so last).
+  const e: { path: Path; result: FanOut }[] = [];
+  for (const path of ["direct", "proxy"] as const) {
+    const shard = `bench-e2e-fan-out-${runId}-${path}`;
+    await api.createShard(shard, smallConfig);
+    const result = await fanOut({ baseUrl: await baseUrlOf(path), token, shard, subscribers: QUICK ? 50 : 1000, versions: QUICK ? 5 : 200, gradient: gradients[0]!, processes: workerdProcesses });
+    console.log(`(e) fan-out ${path}: ${JSON.stringify(result)}`);
+    e.push({ path, result });
+    await api.deleteShard(shard);
+  }
+  const f = await peerRows({ clients: [1, 8, 32], seconds, warmupMs, length: SMALL, gradients });
+  for (const p of f) console.log(`(f) peer, ${p.clients} clients, ${p.work}: ${describeLoad(p.load)}; ${fmt(p.group ?? NaN, 1)} pushes per commit`);
+  localObservability(true);
+  await server.restart();
+  const traced: Row[] = [];
+  for (const path of ["proxy", "direct"] as const) {
+    for (const client of ["http", "socket"] as const) await measured(row(path, client, "minimal", [small], 32), traced, "(d) observability on,");
+  }
+  await api.deleteShard(small);
 
   // -------------------------------------------------------------------------------------------
   // Targets and the document.
@@ -366,12 +314,8 @@ try {
   const now = new Date();
   const workLabel: Record<Work, string> = { minimal: "push, `return=minimal`", weights: "push, weights (4 KiB)", health: "GET /health" };
   const loadRow = (r: Row) =>
-    `| ${r.path === "proxy" ? "wrangler's URL" : "runtime's socket"} | ${r.client === "sdk" ? "@shardstep/client" : "http"} | ${r.clients} | ${workLabel[r.work]} | ${fmt(r.load.steps, 0)} | ${fmt(r.load.p50, 2)} | ${fmt(r.load.p99, 2)} | ` +
-    `${fmt(r.load.cpu.client, 2)} / ${r.path === "proxy" ? fmt(r.load.cpu.proxy, 2) : "–"} / ${fmt(r.load.cpu.runtime, 2)} | ${r.group === undefined ? "–" : fmt(r.group, 1)} |${r.load.errors || r.load.reloaded ? ` ${r.load.errors} failed${r.load.reloaded ? ", Worker reloaded" : ""}` : ""}`;
-  const tableHead = [
-    "| to | client | clients | request | per second | p50 ms | p99 ms | CPU ms per request (client / proxy / runtime) | pushes per write |",
-    "|---|---|---:|---|---:|---:|---:|---|---:|",
-  ];
+    loadTableRow({ ...r, to: r.path === "proxy" ? "wrangler's URL" : "runtime's socket", client: clientLabel[r.client], request: workLabel[r.work], proxied: r.path === "proxy" });
+  const tableHead = loadTableHead;
   const section = [
     "## End to end (npm run bench:e2e)",
     "",
@@ -413,6 +357,7 @@ try {
     ...tableHead,
     ...c.map(loadRow),
     "",
+    ...liveSection({ rows: [...b, ...d], traced, fanOut: e, peer: f, render: loadRow }),
     "Targets:",
     "",
     ...targets,
