@@ -21,6 +21,12 @@
  *     time per step of each process (client, proxy, runtime), from /proc. One row through the SDK;
  *     two rows of GET /health (no work) at 32 clients: the ceiling of each path on this machine.
  * (c) 16 shards of 1024 parameters updated in parallel (16 and 32 clients): aggregate steps/s.
+ * (d) (b)'s pushes over live sessions, one WebSocket per client (bench/live-load.ts), beside (b)'s
+ *     HTTP rows; (e) the time from a push to the last of 1,000 subscribers' version notices
+ *     (bench/fan-out.ts); (f) the peer, a minimal durable parameter server in Python
+ *     (bench/peer/), under (b)'s load. wrangler's local observability is off for every row but the
+ *     last ones of (d), measured again with it on (bench/observability.ts); bench/live-section.ts
+ *     writes their part of the section.
  *
  * Prints the results and writes them to docs/benchmarks.md under "## End to end (npm run
  * bench:e2e)", replacing only that section. `--quick` shortens every phase (a smoke run; it does
@@ -254,8 +260,9 @@ try {
   await measured(row("proxy", "sdk", "minimal", [small], 32), b, "(b) 1K adam,");
   // (d) The same pushes over live sessions, one socket per client (bench/live-section.ts).
   const d: Row[] = [];
+  const liveClients = QUICK ? [32] : [1, 8, 32];
   for (const path of ["proxy", "direct"] as const) {
-    for (const clients of [1, 8, 32]) {
+    for (const clients of liveClients) {
       for (const work of ["minimal", "weights"] as const) await measured(row(path, "socket", work, [small], clients), d, "(d) 1K adam,");
     }
   }
@@ -280,7 +287,7 @@ try {
     e.push({ path, result });
     await api.deleteShard(shard);
   }
-  const f = await peerRows({ clients: [1, 8, 32], seconds, warmupMs, length: SMALL, gradients });
+  const f = await peerRows({ clients: liveClients, seconds, warmupMs, length: SMALL, gradients });
   for (const p of f) console.log(`(f) peer, ${p.clients} clients, ${p.work}: ${describeLoad(p.load)}; ${fmt(p.group ?? NaN, 1)} pushes per commit`);
   localObservability(true);
   await server.restart();
@@ -327,7 +334,8 @@ try {
       "It measures from the client, on the URL wrangler serves: wrangler's dev proxy (a workerd of its own) forwarding to the runtime workerd, " +
       "where the Worker calls the shard's Durable Object (SQLite on disk). The client, wrangler and both workerd processes share the machine's cores. " +
       "(b) also goes straight to the runtime's own socket, without the proxy's hop, which production does not have. " +
-      "(a) uses the SDK (sdk/client.ts, Node's fetch); (b) and (c) use plain HTTP/1.1 with kept-alive sockets (bench/http-load.ts), which costs the shared cores less, with one row through the SDK for comparison.",
+      "(a) uses the SDK (sdk/client.ts, Node's fetch); (b) and (c) use plain HTTP/1.1 with kept-alive sockets (bench/http-load.ts), which costs the shared cores less, with one row through the SDK for comparison. " +
+      "wrangler's local observability (a trace of every invocation written to SQLite in the runtime) is off for every row but the last table of (d), which measures it on (bench/observability.ts).",
     "",
     `**(a) One 2^20-parameter Adam push answering the weights** (4 MiB up, 4 MiB back, ${a.pages} pages of 1 MiB written: weights, exp_avg, exp_avg_sq), ` +
       `median of ${a.reps} after warm-up, alternated with the floor: \`POST /bench/floor/{shard}\` with the same bytes through the same client, ` +
