@@ -19,6 +19,14 @@ export const RPC_MAX_BYTES = 32 * 1024 * 1024;
 export const ISOLATE_MEMORY_BYTES = 128 * 1024 * 1024;
 /** Production storage of one Durable Object (SQLite-backed). */
 export const OBJECT_STORAGE_BYTES = 10_000_000_000;
+/**
+ * A WebSocket message a Durable Object receives in production: 32 MiB (received messages only;
+ * https://developers.cloudflare.com/durable-objects/platform/limits/). Larger ones close the socket
+ * with 1009. Local workerd enforces the same number.
+ */
+export const WEBSOCKET_RECEIVED_MESSAGE_BYTES = 32 * 1024 * 1024;
+/** A WebSocket's attachment (`serializeAttachment`), serialized: 2,048 bytes (https://developers.cloudflare.com/durable-objects/api/websockets/). */
+export const WEBSOCKET_ATTACHMENT_BYTES = 2_048;
 
 // ---- Storage of a shard ----
 
@@ -116,6 +124,25 @@ export const MAX_AVERAGE_NAME_LENGTH = 32;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 /** Characters in a client id (X-Client-Id, a metric's client_id): it keys rate buckets and round pushes. */
 export const MAX_CLIENT_ID_LENGTH = 128;
+
+// ---- Live sessions (docs/live.md) ----
+
+/** Floats in one chunk of a chunked push: 4 MiB, an eighth of production's received message. */
+export const LIVE_CHUNK_FLOATS = 1_048_576;
+/** Largest frame a session takes: one chunk, its header and the prefix (`src/formats/live-frames.ts`). */
+export const LIVE_MAX_FRAME_BYTES = LIVE_CHUNK_FLOATS * 4 + 65_536;
+/** Frames of one socket being handled at once (a push waits for its group's write); the excess is refused, never queued. */
+export const LIVE_MAX_IN_FLIGHT = 64;
+/** Bytes sent to a socket since its client last showed it reads (a frame, or a ping): beyond, the socket is closed (4008). Two vectors of the longest shard. */
+export const LIVE_MAX_UNSENT_BYTES = 2 * MAX_SHARD_LENGTH * 4;
+/** Memory a shard may hold in chunked pushes being assembled, all its sockets together: two vectors of the longest shard. */
+export const LIVE_ASSEMBLY_BUDGET_BYTES = 2 * MAX_SHARD_LENGTH * 4;
+/** Open sockets per shard: each is an attachment the object reads when the version moves. */
+export const LIVE_MAX_SOCKETS = 4_096;
+/** How long a ticket (`POST /v1/shards/{shard}/live/tickets`) may be redeemed after it was issued. */
+export const LIVE_TICKET_MS = 60_000;
+/** Redeemed tickets a shard remembers (each until it expires) to refuse a second use; beyond, new tickets wait. */
+export const LIVE_TICKETS_KEPT = 10_000;
 
 // ---- Authentication ----
 

@@ -289,6 +289,25 @@ export const PROBLEMS = {
     cause: "Some shards of a model did not complete the operation (`shards` and `tensors` say which).",
     fix: "Send the same request again (with the same Idempotency-Key for pushes and imports): shards that completed it do not apply it twice.",
   },
+  // Live sessions (docs/live.md)
+  "upgrade-required": {
+    status: 426,
+    title: "Upgrade Required",
+    cause: "A live session was asked for without `Upgrade: websocket`: it is a WebSocket, not an HTTP resource.",
+    fix: "Open it as a WebSocket (`new WebSocket(url)`, or a GET with `Upgrade: websocket`), as docs/live.md describes.",
+  },
+  "invalid-frame": {
+    status: 400,
+    title: "Invalid Frame",
+    cause: "A live session's message is not a frame of the protocol (its framing, its kind, or its header's fields; a text message other than `ping`), or a chunk came out of order.",
+    fix: "Send binary frames as docs/live.md lays them out; a chunked push starts again at chunk 0.",
+  },
+  "live-backlog": {
+    status: 429,
+    title: "Live Session Backlog",
+    cause: "A socket has as many frames in flight as its session allows (`max_in_flight` in the welcome), the shard assembles as many chunked pushes as its memory allows, or as many sockets are open as it keeps.",
+    fix: "Wait for answers before sending more frames; resend the refused push (same key) once one has come.",
+  },
   // The server
   internal: {
     status: 500,

@@ -1,6 +1,9 @@
 import type { PlateauState } from "../optim";
 import { STALENESS_BUCKETS } from "../shard/stats";
-import type { Checkpoint, ConfigChange, ConfigHistoryEntry, MetricResult, PushSummary, RoundReceipt, ShardInfo, ShardStatus, Stamp } from "../shard/types";
+import { isoOrNull, isoTime } from "../shard/summary";
+import type { Checkpoint, ConfigChange, ConfigHistoryEntry, MetricResult, ShardInfo, ShardStatus, Stamp } from "../shard/types";
+
+export { isoTime, presentReceipt, presentSummary } from "../shard/summary";
 
 /**
  * The shard's answers as the API presents them: times as ISO 8601, the status histogram with its
@@ -8,10 +11,6 @@ import type { Checkpoint, ConfigChange, ConfigHistoryEntry, MetricResult, PushSu
  * answers times as milliseconds since the epoch; an ISO string (an older record, or an object of the
  * previous release) is passed on as it is.
  */
-export const isoTime = (t: Stamp): string => (typeof t === "string" ? t : new Date(t).toISOString());
-
-const isoOrNull = (t: Stamp | null): string | null => (t === null ? null : isoTime(t));
-
 export const presentPlateau = (p: PlateauState | null) => (p === null ? null : { ...p, best: Number.isFinite(p.best) ? p.best : null });
 
 export const presentInfo = (info: ShardInfo) => ({
@@ -43,13 +42,6 @@ export const presentCheckpoint = (c: Checkpoint) => ({ ...c, created_at: isoTime
 
 export const presentMetric = (m: MetricResult) => ({ ...m, plateau: presentPlateau(m.plateau) });
 
-export const presentReceipt = (r: RoundReceipt) => ({ ...r, deadline: isoOrNull(r.deadline) });
-
-/** A push's summary (without its weights), its round receipt presented. */
-export function presentSummary<S extends PushSummary & { weights?: unknown; point?: unknown }>(s: S) {
-  const { weights: _weights, point: _point, round, ...summary } = s;
-  return round === undefined ? summary : { ...summary, round: presentReceipt(round) };
-}
 
 export function presentStatus(s: ShardStatus) {
   const last = s.rounds.last;

@@ -1,29 +1,13 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { problemSpec, RefusalError, type Refusal } from "../problems";
+import { problemOf, type Problem } from "../problem-body";
+import { RefusalError, type Refusal } from "../problems";
 import { JSON_TYPE, unsupportedMediaType } from "./floats";
 
-/**
- * RFC 9457 problem details: every refusal the API makes is answered as one, with a stable `type`
- * per cause (`/problems/<code>`, src/problems.ts) so that clients can branch on it.
- */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance?: string;
-  [extension: string]: unknown;
-}
+export { problemOf, type Problem } from "../problem-body";
 
 export const PROBLEM_MEDIA_TYPE = "application/problem+json";
-
-/** The problem of a refusal: status, title and type from the table, the refusal's detail and fields. */
-export function problemOf(refusal: Refusal, instance?: string): Problem {
-  const { status, title, type } = problemSpec(refusal.code);
-  return { type: `/problems/${type}`, title, status, detail: refusal.detail, ...(instance ? { instance } : {}), ...refusal.extensions };
-}
 
 /** Answers a problem, with Retry-After when it says how long to wait (`retry_after`, seconds) and Allow when it lists the methods a path takes (`allow`). */
 export function sendProblem(c: Context, problem: Problem): Response {

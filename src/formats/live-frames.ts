@@ -87,7 +87,8 @@ export function encodeFrame(kind: FrameKindName, header: object, payload?: Float
  * 4-byte aligned there (a WebSocket message's own buffer always is), a copy otherwise.
  */
 export function decodeFrame(message: ArrayBuffer | ArrayBufferView, maxBytes: number): Frame {
-  const bytes = message instanceof ArrayBuffer ? new Uint8Array(message) : new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
+  // ArrayBuffer.isView, not instanceof: a buffer from another realm (a test's, a runtime's) is no instance of this one's ArrayBuffer.
+  const bytes = ArrayBuffer.isView(message) ? new Uint8Array(message.buffer, message.byteOffset, message.byteLength) : new Uint8Array(message);
   if (bytes.length > maxBytes) fail(`a frame of ${bytes.length} bytes exceeds this session's ${maxBytes}; send the gradient in chunks`);
   if (bytes.length < FRAME_PREFIX_BYTES) fail(`a frame of ${bytes.length} bytes is shorter than its ${FRAME_PREFIX_BYTES}-byte prefix`);
   const kind = kindNames.get(bytes[0]!) ?? fail(`unknown frame kind ${bytes[0]}; kinds are ${[...kindNames].map(([code, name]) => `${code} (${name})`).join(", ")}`);
@@ -137,6 +138,8 @@ export interface SubscribeHeader {
   notify: "version" | "weights";
   /** Every Nth version (default 1). */
   every?: number;
+  /** The last version the client saw (resuming after a reconnect): the first notice counts the versions since as skipped. */
+  since?: number;
 }
 
 /** The session's opening, sent by the shard once the socket is accepted. */
@@ -148,8 +151,8 @@ export interface WelcomeHeader {
   mode: "async" | "rounds";
   subject: string;
   client_id?: string;
-  /** When the token that opened the session expires (ms since the epoch): the socket closes then. */
-  expires_at: number;
+  /** When the token that opened the session expires (ms since the epoch), null when it does not: the socket closes then. */
+  expires_at: number | null;
   limits: { max_frame_bytes: number; max_in_flight: number; max_unsent_bytes: number; chunk_floats: number };
 }
 
@@ -197,3 +200,13 @@ export interface ProblemHeader {
   key?: string;
   problem: { type: string; title: string; status: number; detail: string; [field: string]: unknown };
 }
+
+/** Codes the shard closes a session with (docs/live.md); 1009 is the runtime's, for a message over the platform's limit. */
+export const LiveCloseCode = {
+  /** The token that opened the session expired: open a new one with a fresh token (or ticket). */
+  tokenExpired: 4401,
+  /** The shard was deleted. */
+  shardDeleted: 4404,
+  /** The client stopped reading: more than `max_unsent_bytes` were sent since it last sent a frame or a ping. */
+  notReading: 4408,
+} as const;

@@ -4,6 +4,7 @@ import { answer } from "../durable/outcome";
 import { startWithMigrations, type Startup } from "../durable/startup";
 import { Checkpoints } from "./checkpoints/checkpoints";
 import { Lifecycle } from "./lifecycle";
+import { Live } from "./live/live";
 import { Metrics } from "./metrics";
 import { Pushes } from "./pushes/pushes";
 import { Rounds } from "./rounds/rounds";
@@ -39,6 +40,7 @@ export class ShardObject extends DurableObject<Env> {
   private readonly metrics: Metrics;
   private readonly reporting: Status;
   private readonly stateIO: StateIO;
+  private readonly live: Live;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -53,6 +55,30 @@ export class ShardObject extends DurableObject<Env> {
     this.metrics = new Metrics(store);
     this.reporting = new Status(store, this.rounds);
     this.stateIO = new StateIO(store, this.pushes.ledger, this.rounds, () => this.pushes.drained());
+    this.live = new Live(ctx, store, this.pushes, this.vectors);
+  }
+
+  /** A live session (docs/live.md): the upgrade the edge authenticated, with the session in an internal header. */
+  override async fetch(request: Request): Promise<Response> {
+    await this.startup.ready();
+    return this.store.use(async () => {
+      await this.pushes.drained();
+      return this.live.accept(request);
+    });
+  }
+
+  /** A frame of a live session; the object may have hibernated since the last one (the socket's attachment holds the session). */
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    await this.startup.ready();
+    await this.store.use(() => this.live.message(ws, message));
+  }
+
+  override async webSocketClose(ws: WebSocket): Promise<void> {
+    this.live.closed(ws);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.live.closed(ws);
   }
 
   /** Runs an operation once the object has started and every applied push is durable (pushes are written in groups). */

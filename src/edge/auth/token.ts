@@ -148,7 +148,7 @@ function assertSecret(secret: string): void {
   if (typeof secret !== "string" || secret === "") throw new TypeError("the signing secret must be a non-empty string");
 }
 
-function hmacKey(secret: string): CryptoKey | Promise<CryptoKey> {
+export function hmacKey(secret: string): CryptoKey | Promise<CryptoKey> {
   const cached = keys.get(secret);
   if (cached) return cached;
   if (keys.size >= MAX_CACHED_KEYS) keys.delete(keys.keys().next().value as string);
@@ -174,14 +174,14 @@ const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
-function encodeBase64url(bytes: Uint8Array): string {
+export function encodeBase64url(bytes: Uint8Array): string {
   let binary = "";
   for (const byte of bytes) binary += String.fromCharCode(byte);
   return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
 /** Decodes unpadded base64url; undefined unless `text` is exactly what encoding the bytes gives. */
-function decodeBase64url(text: string): Uint8Array<ArrayBuffer> | undefined {
+export function decodeBase64url(text: string): Uint8Array<ArrayBuffer> | undefined {
   if (!BASE64URL.test(text) || text.length % 4 === 1) return undefined;
   const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
   const bytes = Uint8Array.from(binary, (ch) => ch.charCodeAt(0));

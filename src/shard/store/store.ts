@@ -22,6 +22,8 @@ export class ShardStore {
   private readonly waiters = new Set<() => void>();
   /** Runs when the shard is loaded from storage (the rounds module re-arms a lost alarm). */
   onLoad: (meta: ShardMeta) => void = () => undefined;
+  /** Runs after every commit (live sessions tell their subscribers: src/shard/live). */
+  onCommit: () => void = () => undefined;
 
   constructor(
     readonly storage: DurableObjectStorage,
@@ -65,6 +67,7 @@ export class ShardStore {
       throw e;
     }
     for (const check of [...this.waiters]) check();
+    this.onCommit();
   }
 
   /** After a commit: the resident shard is now `resident` (created, or null once deleted). */

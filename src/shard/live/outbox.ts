@@ -1,0 +1,78 @@
+import { encodeFrame, LiveCloseCode, type FrameKindName, type ProblemHeader } from "../../formats/live-frames";
+import { LIVE_MAX_UNSENT_BYTES } from "../../limits";
+import { problemOf } from "../../problem-body";
+import type { Refusal } from "../../problems";
+import type { Attachment } from "./session";
+
+/**
+ * What the shard sends on a socket. `ws.send` has no backpressure, so each socket counts the
+ * bytes sent since its client last showed it reads (a frame it sent, or a ping the runtime
+ * answered); past LIVE_MAX_UNSENT_BYTES the socket is closed (4408) rather than buffered forever.
+ * And each send checks the session's expiry: a socket whose token expired is closed (4401), so no
+ * timer per socket is needed and the object can hibernate.
+ */
+export class Outbox {
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly now: () => number,
+  ) {}
+
+  /** The socket's attachment, read fresh (handlers of one socket interleave; each change is read-modify-write with no await). */
+  attachment(ws: WebSocket): Attachment | null {
+    return ws.deserializeAttachment() as Attachment | null;
+  }
+
+  /** Whether the session is still open: closes it (4401) once its token has expired. */
+  alive(ws: WebSocket, attachment: Attachment): boolean {
+    if (attachment.expiresAt === null || this.now() < attachment.expiresAt) return true;
+    close(ws, LiveCloseCode.tokenExpired, `token expired at ${new Date(attachment.expiresAt).toISOString()}; reconnect with a fresh token`);
+    return false;
+  }
+
+  /** The client sent a frame: it is reading, its count starts again. */
+  heard(ws: WebSocket, attachment: Attachment): void {
+    attachment.unsent = 0;
+    attachment.since = this.now();
+    ws.serializeAttachment(attachment);
+  }
+
+  /** Sends one frame; false when the socket is gone or was closed for not reading (or for its expiry). */
+  send(ws: WebSocket, attachment: Attachment, kind: FrameKindName, header: object, payload?: Float32Array): boolean {
+    if (!this.alive(ws, attachment)) return false;
+    const frame = encodeFrame(kind, header, payload);
+    const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime();
+    if (pinged !== undefined && pinged >= attachment.since) {
+      attachment.unsent = 0;
+      attachment.since = this.now();
+    }
+    attachment.unsent += frame.byteLength;
+    if (attachment.unsent > LIVE_MAX_UNSENT_BYTES) {
+      close(ws, LiveCloseCode.notReading, `client is not reading: ${attachment.unsent} bytes unsent`);
+      return false;
+    }
+    ws.serializeAttachment(attachment);
+    try {
+      ws.send(frame);
+      return true;
+    } catch {
+      return false; // closed meanwhile
+    }
+  }
+
+  /** A refusal as a problem frame: the same problem HTTP answers, with the key of the push it refuses. */
+  problem(ws: WebSocket, refusal: Refusal, key: string | undefined): void {
+    const attachment = this.attachment(ws);
+    if (!attachment) return;
+    const header: ProblemHeader = { ...(key === undefined ? {} : { key }), problem: problemOf(refusal, `/v1/shards/${attachment.shard}/live`) as ProblemHeader["problem"] };
+    this.send(ws, attachment, "problem", header);
+  }
+}
+
+/** Closes a socket, whatever state it is in. */
+export function close(ws: WebSocket, code: number, reason: string): void {
+  try {
+    ws.close(code, reason.slice(0, 123)); // a close frame's reason is at most 123 bytes
+  } catch {
+    // closed already
+  }
+}
