@@ -7,7 +7,7 @@
  */
 
 import { existsSync, readFileSync } from "node:fs";
-import { basename, dirname, relative, resolve } from "node:path";
+import { basename } from "node:path";
 import { root } from "../test/support/wrangler";
 import { fileURLToPath } from "node:url";
 
@@ -107,6 +107,13 @@ function summarize(profile: Profile, wallMs: number, bundle: string | undefined)
   return { wallMs, byKind, functions: top(functions), files: top(files) };
 }
 
+/** esbuild's comment names a module relative to wrangler's directory, by `../` up to `/` then down: the project's files as relative to its root. */
+function projectPath(path: string): string {
+  const absolute = path.replace(/^(\.\.\/)+/, "");
+  const project = root.replace(/^\//, "");
+  return absolute.startsWith(project) ? absolute.slice(project.length).replace(/^\//, "") : absolute;
+}
+
 const modules = new Map<string, { line: number; path: string }[]>();
 
 /**
@@ -125,7 +132,7 @@ function sourceOf(url: string, line: number): string {
         .split("\n")
         .forEach((text, i) => {
           const m = /^\/\/ ((?:\.\.\/)*(?:[\w@.-]+\/)*[\w@.-]+\.[cm]?[jt]s)$/.exec(text);
-          if (m) markers!.push({ line: i, path: relative(root, resolve(dirname(path), m[1]!)) });
+          if (m) markers!.push({ line: i, path: projectPath(m[1]!) });
         });
     }
     modules.set(url, markers);
