@@ -365,7 +365,6 @@ try {
     ...tableHead,
     ...c.map(loadRow),
     "",
-    ...liveSection({ rows: [...b, ...d], traced, fanOut: e, peer: f, render: loadRow }),
     "Targets:",
     "",
     ...targets,
@@ -377,6 +376,7 @@ try {
       `Latency follows from throughput: 32 closed-loop clients at ${fmt(proxy32.steps, 0)} steps/s wait 32 / ${fmt(proxy32.steps, 0)} ≈ ${fmt((32 / proxy32.steps) * 1000, 0)} ms on average (Little's law), ` +
       `so a p99 of 50 ms at 32 clients needs well over 640 steps/s; GET /health itself reaches ${fmt(health("proxy").steps, 0)}/s with a p99 of ${fmt(health("proxy").p99, 1)} ms through wrangler's URL on this machine.`,
     "",
+    ...liveSection({ rows: [...b, ...d], traced, fanOut: e, peer: f, render: loadRow }),
   ].join("\n");
 
   console.log("\n" + section);

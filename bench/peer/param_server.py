@@ -160,6 +160,13 @@ class Shard:
             self.writes += 1
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # The listen backlog, set before the socket listens: the default 5 drops connections when the
+    # load generator opens its 32 at once (a dropped SYN is retried a second later).
+    request_queue_size = 128
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: the load generator reuses its sockets
     disable_nagle_algorithm = True
@@ -244,9 +251,7 @@ def main():
     parser.add_argument("--token", required=True)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
-    server.request_queue_size = 128
+    server = Server(("127.0.0.1", args.port), Handler)
     server.shard_name, server.token = args.shard, args.token
     server.shard = Shard(args.db, args.length, args.lr)
     print(f"listening {server.server_address[1]}", flush=True)
