@@ -9,7 +9,7 @@
  * sampled time by kind (JavaScript, garbage collection, native "(program)": SQLite, sockets, fsync),
  * and the JavaScript's self time by source file and by function.
  */
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createShardstep } from "../sdk/client";
@@ -17,6 +17,7 @@ import { adminToken, DevServer } from "../test/e2e/support/server";
 import { BENCH_CONFIG } from "../test/support/wrangler";
 import { closedLoop, type Load, type Send } from "./closed-loop";
 import { profileWorker, type CpuProfileSummary } from "./cpu-profile";
+import { phasesOf } from "./push-phases";
 import { HttpLoad } from "./http-load";
 import { httpPushes } from "./http-push";
 import { livePushes } from "./live-load";
@@ -51,6 +52,8 @@ try {
     const { send, close } = await open();
     let load!: Load;
     let profile: CpuProfileSummary;
+    const runtime = server.workerdProcesses().find((p) => p.role === "runtime")!.pid;
+    const before = userSystemMs(runtime);
     try {
       profile = await profileWorker(server.inspectorPort, bundleOf(server.dir), async () => {
         load = await closedLoop(send, clients, seconds, { warmupMs: 500, processes: () => server.workerdProcesses() });
@@ -58,6 +61,9 @@ try {
     } finally {
       close();
     }
+    const after = userSystemMs(runtime);
+    const pushesProfiled = (load.steps * profile.wallMs) / 1000;
+    const procTimes = { user: (after.user - before.user) / pushesProfiled, system: (after.system - before.system) / pushesProfiled };
     // The profile spans the warm-up too: pushes over its whole time, at the measured rate.
     // The sampler counts wall time on the runtime's thread (descheduled time too, on a loaded machine):
     // its shares are kept and scaled to the runtime's CPU per push from /proc.
@@ -71,6 +77,9 @@ try {
         `JavaScript ${share(profile.byKind.javascript)} ${per(profile.byKind.javascript)}, GC ${share(profile.byKind.gc)} ${per(profile.byKind.gc)}, ` +
         `native "(program)" ${share(profile.byKind.program)} ${per(profile.byKind.program)}; idle ${fmt((profile.byKind.idle / (busy + profile.byKind.idle)) * 100, 1)}% of all samples`,
     );
+    console.log("by phase of a push (JavaScript self time of the functions each pattern names, then the rest):");
+    for (const [phase, ms] of phasesOf(profile)) console.log(`  ${share(ms).padStart(6)} ${per(ms).padStart(7)}  ${phase}`);
+    console.log(`the runtime's process from /proc, ms per push: user ${fmt(procTimes.user, 3)}, system (kernel: sockets, fsync) ${fmt(procTimes.system, 3)}`);
     console.log("JavaScript self time by source file (share, µs per push):");
     for (const f of profile.files.slice(0, 20)) console.log(`  ${share(f.ms).padStart(6)} ${per(f.ms).padStart(7)}  ${f.name}`);
     console.log("by function:");
@@ -95,4 +104,11 @@ function bundleOf(dir: string): string | undefined {
       }
     });
   return bundles.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+}
+
+/** User and system CPU time of a process, ms (/proc/<pid>/stat, 10 ms ticks). */
+function userSystemMs(pid: number): { user: number; system: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
 }
