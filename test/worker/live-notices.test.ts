@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { LiveCloseCode, type Frame } from "../../src/formats/live-frames";
+import { encodeFrame, LiveCloseCode, type Frame } from "../../src/formats/live-frames";
+import { LIVE_CHUNK_FLOATS, LIVE_MAX_UNSENT_BYTES } from "../../src/limits";
 import { call, createShard, floatsOf, push } from "./support/api";
 import { openLive, type LiveClient } from "./support/live";
 
@@ -102,5 +103,45 @@ describe("live sessions: rounds", () => {
     expect([...answer.payload]).toEqual([...round.payload]);
     a.close();
     b.close();
+  });
+});
+
+describe("live sessions: a client that stops reading", () => {
+  it("is closed with 4408 past max_unsent_bytes, while one that pings stays", async () => {
+    // Notices with the weights of a 1M-float shard: 4 MiB each, so 9 of them exceed the 32 MiB bound.
+    const length = LIVE_CHUNK_FLOATS;
+    const shard = await createShard({ length, rule: "sgd", hyper: { lr: 0.5 }, init: { kind: "zeros" }, rate_limit: null });
+    const silent = (await openLive(shard, { scopes: ["read"], sub: "silent" })).client;
+    const pinging = (await openLive(shard, { scopes: ["read"], sub: "pinging" })).client;
+    for (const client of [silent, pinging]) {
+      client.send("subscribe", { notify: "weights" });
+      await client.expect("notice");
+    }
+    const pusher = (await openLive(shard)).client;
+    const gradient = new Float32Array(length).fill(0.25);
+    // What the silent subscriber was sent since its subscribe frame: its first notice, then one per push.
+    let unsent = encodeFrame("notice", { version: 0, revision: 0, skipped: 0, weights: true }, new Float32Array(length)).byteLength;
+    let closed: { code: number } | undefined;
+    let pushes = 0;
+    while (!closed) {
+      pusher.send("push", { key: `u${pushes++}` }, gradient);
+      await pusher.expect("answer");
+      await pinging.expect("notice");
+      pinging.ws.send("ping");
+      expect(await pinging.next()).toEqual({ text: "pong" });
+      const got = await silent.next();
+      if ("close" in got) closed = got.close;
+      else unsent += encodeFrame("notice", got.frame.header, got.frame.payload).byteLength;
+      expect(pushes).toBeLessThanOrEqual(LIVE_MAX_UNSENT_BYTES / (length * 4) + 1);
+    }
+    expect(closed.code).toBe(LiveCloseCode.notReading);
+    // Closed by the notice that would have passed the bound, not before.
+    expect(unsent).toBeLessThanOrEqual(LIVE_MAX_UNSENT_BYTES);
+    expect(unsent + length * 4).toBeGreaterThan(LIVE_MAX_UNSENT_BYTES);
+    pusher.send("push", { key: "last" }, gradient);
+    await pusher.expect("answer");
+    expect((await pinging.expect<{ version: number }>("notice")).header.version).toBe(pushes + 1);
+    pinging.close();
+    pusher.close();
   });
 });

@@ -2,7 +2,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ShardObject } from "../../src/shard/object";
 import { encodeFrame } from "../../src/formats/live-frames";
-import { LIVE_MAX_IN_FLIGHT } from "../../src/limits";
+import { LIVE_ASSEMBLY_BUDGET_BYTES, LIVE_CHUNK_FLOATS, LIVE_MAX_IN_FLIGHT, MAX_SHARD_LENGTH } from "../../src/limits";
 import { call, createShard, floatsOf, push } from "./support/api";
 import { openLive, upgrade } from "./support/live";
 
@@ -128,5 +128,30 @@ describe("live sessions: frames", () => {
     const info = (await (await call(`/v1/shards/${shard}`)).json()) as { version: number };
     expect(info.version).toBe(LIVE_MAX_IN_FLIGHT);
     client.close();
+  });
+
+  it("bounds the memory of chunked pushes being assembled, all sockets together", async () => {
+    const length = MAX_SHARD_LENGTH;
+    const shard = await createShard({ length, rule: "sgd", hyper: { lr: 0.1 }, init: { kind: "zeros" }, rate_limit: null });
+    const fits = LIVE_ASSEMBLY_BUDGET_BYTES / (length * 4);
+    const clients = await Promise.all(Array.from({ length: fits + 1 }, () => openLive(shard)));
+    const chunk = new Float32Array(LIVE_CHUNK_FLOATS);
+    const count = length / LIVE_CHUNK_FLOATS;
+    for (const [i, { client }] of clients.entries()) {
+      client.send("push", { key: `big${i}`, chunk: { index: 0, count, length } }, chunk);
+      // Frames of a socket are handled in order: the subscribe's notice follows the chunk's outcome.
+      client.send("subscribe", {});
+      client.send("unsubscribe", {});
+      if (i === fits) expect((await client.expect("problem")).header).toMatchObject({ key: `big${i}`, problem: { type: "/problems/live-backlog" } });
+      await client.expect("notice");
+    }
+    // Once one push is complete, its memory is free again.
+    const { client: first } = clients[0]!;
+    for (let index = 1; index < count; index++) first.send("push", { key: "big0", chunk: { index, count, length } }, chunk);
+    expect((await first.expect("answer")).header).toMatchObject({ key: "big0", version: 1, count: length });
+    const { client: last } = clients[fits]!;
+    for (let index = 0; index < count; index++) last.send("push", { key: `big${fits}`, chunk: { index, count, length } }, chunk);
+    expect((await last.expect("answer")).header).toMatchObject({ key: `big${fits}`, version: 2 });
+    for (const { client } of clients) client.close();
   });
 });
