@@ -11,9 +11,10 @@ const PHASES: [string, RegExp][] = [
   ["ledger (hash of the body, key, Bloom filter, outcome record)", /digest \(native|ledger|key-filter|outcome\.ts/],
   ["kernel (the update rule in wasm)", /wasm|engine\.ts|optim\//],
   ["commit (SQL writes, transaction, group commit)", /exec \(native|transactionSync|writeUpdated|saveCounters|store\/|group-commit/],
-  ["attachments (hibernation API's per-socket data)", /serializeAttachment|deserializeAttachment|attachment /],
+  ["attachments (hibernation API's per-socket data)", /serializeAttachment|deserializeAttachment|attachment |heard /],
   ["send (encode the answer, ws.send, Response)", /encodeFrame|encode \(native|send |outbox|Response \(native|floats\.ts|json \(native/],
   ["notices", /notices/],
+  ["the session's handler (Live.message and Live.push: checks, the gradient's copy, the answer's header)", /live\/live\.ts|summary\.ts|ownership\.ts/],
   ["routing and middleware (Hono, the Worker's fetch, RPC)", /hono|middleware|routes\/|edge\/|fetch |client\.ts/],
 ];
 
