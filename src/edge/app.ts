@@ -10,6 +10,8 @@ import { AUTHENTICATED_PREFIXES } from "./routes/refusals";
 import { gradients } from "./routes/gradients";
 import { health } from "./routes/health";
 import { live } from "./routes/live";
+import { modelLive } from "./routes/model-live";
+import { shardNameOf } from "../names";
 import { ticketAuth } from "./auth/ticket-auth";
 import { metrics } from "./routes/metrics";
 import { ruleCatalogue } from "./routes/rules";
@@ -70,9 +72,10 @@ export function createApp() {
   // Unknown routes first: they answer 404/405 with or without a token.
   app.use("/v1/*", knownRoute(app));
   // A live session opened with a ticket: it stands for the token (bearerAuth then checks nothing more).
-  app.use("/v1/shards/:shard/live", ticketAuth());
+  app.use("/v1/shards/:shard/live", ticketAuth((param) => param("shard") ?? ""));
+  app.use("/v1/models/:model/live/:index", ticketAuth((param) => shardNameOf(param("model") ?? "", Number(param("index")))));
   for (const prefix of AUTHENTICATED_PREFIXES) for (const path of [prefix, `${prefix}/*`]) app.use(path, bearerAuth());
-  for (const routes of [health, ruleCatalogue, shards, weights, gradients, live, metrics, status, state, models, modelState, checkpoints, modelCheckpoints, sweeps]) app.route("/", routes);
+  for (const routes of [health, ruleCatalogue, shards, weights, gradients, live, modelLive, metrics, status, state, models, modelState, checkpoints, modelCheckpoints, sweeps]) app.route("/", routes);
   app.notFound((c) => problemResponse(c, { code: "not-found", detail: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }));
   app.onError(errorResponse);
   return app;

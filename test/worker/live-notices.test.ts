@@ -131,7 +131,7 @@ describe("live sessions: a client that stops reading", () => {
       expect(await pinging.next()).toEqual({ text: "pong" });
       const got = await silent.next();
       if ("close" in got) closed = got.close;
-      else unsent += encodeFrame("notice", got.frame.header, got.frame.payload).byteLength;
+      else if ("frame" in got) unsent += encodeFrame("notice", got.frame.header, got.frame.payload).byteLength;
       expect(pushes).toBeLessThanOrEqual(LIVE_MAX_UNSENT_BYTES / (length * 4) + 1);
     }
     expect(closed.code).toBe(LiveCloseCode.notReading);

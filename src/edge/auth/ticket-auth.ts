@@ -7,17 +7,18 @@ import { verifyTicket, type TicketClaims } from "./ticket";
 export type TicketEnv = AuthEnv & { Variables: { liveTicket?: TicketClaims } };
 
 /**
- * A live session opened with `?ticket=` (src/edge/auth/ticket.ts): the ticket stands for the bearer
+ * A live session opened with `?ticket=` (src/edge/auth/ticket.ts) on the shard `shardOf` names from
+ * the path's parameters: the ticket stands for the bearer
  * token it was issued for, so bearerAuth, which runs next, finds the principal set and checks
  * nothing more. Without a ticket, bearerAuth asks for the token as on any route.
  */
-export function ticketAuth(): MiddlewareHandler<TicketEnv> {
+export function ticketAuth(shardOf: (param: (name: string) => string | undefined) => string): MiddlewareHandler<TicketEnv> {
   return async function ticketAuth(c, next) {
     const ticket = new URL(c.req.url).searchParams.get("ticket");
     if (ticket === null) return next();
     const secret = c.env?.AUTH_SECRET;
     if (!secret) refuse("auth-not-configured", "set the AUTH_SECRET secret: wrangler secret put AUTH_SECRET");
-    const result = await verifyTicket(secret, ticket, c.req.param("shard") ?? "", Date.now());
+    const result = await verifyTicket(secret, ticket, shardOf((name) => c.req.param(name)), Date.now());
     if (!result.ok) {
       c.header("WWW-Authenticate", 'Bearer realm="shardstep", error="invalid_token"');
       throw new RefusalError("unauthorized", result.detail, { reason: result.reason });

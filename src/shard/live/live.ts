@@ -159,9 +159,10 @@ export class Live {
       sampleCount: header.samples,
       loss: header.loss,
       pointRevision: header.point_revision,
-      idempotencyKey: header.key,
+      idempotencyKey: header.key + attachment.keySuffix,
       respond: header.answer === "weights" ? "weights" : "summary",
       waitMs: 0,
+      via: attachment.via ?? undefined,
     });
     const fresh = this.outbox.attachment(ws);
     if (!fresh) return;
@@ -169,6 +170,7 @@ export class Live {
       fresh.round = result.round.number;
       const receipt: ReceiptHeader = { key: header.key, round: presentReceipt(result.round) };
       this.outbox.send(ws, fresh, "receipt", receipt);
+      this.notices.recheck();
       return;
     }
     const vector = result.point ?? result.weights;

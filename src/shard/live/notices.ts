@@ -39,6 +39,12 @@ export class Notices {
     });
   }
 
+  /** A socket's receipt was sent: if its round closed meanwhile (between the receipt's making and now), the next pass sends its round frame. */
+  recheck(): void {
+    this.seen = undefined;
+    this.schedule();
+  }
+
   /** A subscriber's first notice: where the shard stands now, the versions since `since` counted as skipped. */
   subscribe(ws: WebSocket, attachment: Attachment, weights: boolean, every: number, since: number | undefined): void {
     const { version, revision } = this.store.existing().meta;

@@ -20,6 +20,8 @@ export interface LiveSession {
   expiresAt: number | null;
   /** The single-use ticket the session was opened with, redeemed by the object. */
   ticket?: { id: string; until: number };
+  /** A model's session on one of its shards (docs/live.md): the model pushes, under the per-shard key `<key>#<index>` its HTTP push uses. */
+  model?: { name: string; index: number };
 }
 
 /** The internal header that carries the session from the edge to the object. */
@@ -36,6 +38,9 @@ export interface Attachment {
   clientKey: string;
   push: boolean;
   expiresAt: number | null;
+  /** The model of a model's session, and the suffix of its per-shard keys (`#<index>`); null and "" on a shard's own session. */
+  via: string | null;
+  keySuffix: string;
   /** Version notices: what the subscriber asked for, and the version and revision it was last told. */
   subscription: { weights: boolean; every: number; version: number; revision: number } | null;
   /** Rounds mode: the round the socket's last receipt was for, until its round frame is sent. */
@@ -53,8 +58,10 @@ export function sessionOf(header: string | null): LiveSession {
 
 /** A new socket's attachment; refused when the session is too large to keep (a very long subject or client id). */
 export function attachmentOf(session: LiveSession, id: string, now: number): Attachment {
-  const { shard, sub, scopes, client, clientKey, push, expiresAt } = session;
-  const attachment: Attachment = { id, shard, sub, scopes, client, clientKey, push, expiresAt, subscription: null, round: null, unsent: 0, since: now };
+  const { shard, sub, scopes, client, clientKey, push, expiresAt, model } = session;
+  const via = model?.name ?? null;
+  const keySuffix = model ? `#${model.index}` : "";
+  const attachment: Attachment = { id, shard, sub, scopes, client, clientKey, push, expiresAt, via, keySuffix, subscription: null, round: null, unsent: 0, since: now };
   // Room for a subscription and the counters beside the identity.
   const bytes = new TextEncoder().encode(JSON.stringify(attachment)).length + 128;
   if (bytes > WEBSOCKET_ATTACHMENT_BYTES) {
