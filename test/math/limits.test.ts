@@ -18,7 +18,11 @@ import {
   ROUND_CLOSE_BUDGET_BYTES,
   RPC_MAX_BYTES,
   SQLITE_MAX_ROW_BYTES,
+  LIVE_CHUNK_FLOATS,
+  LIVE_MAX_FRAME_BYTES,
+  WEBSOCKET_RECEIVED_MESSAGE_BYTES,
 } from "../../src/limits";
+import { FRAME_PREFIX_BYTES, MAX_FRAME_HEADER_BYTES } from "../../src/formats/live-frames";
 
 const doc = readFileSync(new URL("../../docs/limits.md", import.meta.url), "utf8");
 const averages = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`a${i}`, { kind: "ema" as const, decay: 0.9, decay_schedule: null }]));
@@ -74,6 +78,9 @@ describe("docs/limits.md", () => {
     expect(PAGE_ROWS_PER_STATEMENT * 3).toBeLessThanOrEqual(MAX_SQL_PARAMETERS);
     expect(MAX_BODY_BYTES).toBeLessThan(RPC_MAX_BYTES);
     expect(RESIDENT_BUDGET_BYTES + 2 * MAX_BODY_BYTES).toBeLessThan(ISOLATE_MEMORY_BYTES);
+    // A live frame: a whole chunk with the longest header, under the WebSocket message production receives.
+    expect(FRAME_PREFIX_BYTES + MAX_FRAME_HEADER_BYTES + LIVE_CHUNK_FLOATS * 4).toBeLessThanOrEqual(LIVE_MAX_FRAME_BYTES);
+    expect(LIVE_MAX_FRAME_BYTES).toBeLessThan(WEBSOCKET_RECEIVED_MESSAGE_BYTES);
   });
 
   it("names every constant of src/limits.ts with its value, and no other", () => {

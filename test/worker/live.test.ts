@@ -2,7 +2,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ShardObject } from "../../src/shard/object";
 import { encodeFrame } from "../../src/formats/live-frames";
-import { LIVE_ASSEMBLY_BUDGET_BYTES, LIVE_CHUNK_FLOATS, LIVE_MAX_IN_FLIGHT, MAX_SHARD_LENGTH } from "../../src/limits";
+import { LIVE_ASSEMBLY_BUDGET_BYTES, LIVE_CHUNK_FLOATS, LIVE_MAX_FRAME_BYTES, LIVE_MAX_IN_FLIGHT, MAX_SHARD_LENGTH } from "../../src/limits";
 import { call, createShard, floatsOf, push } from "./support/api";
 import { openLive, upgrade } from "./support/live";
 
@@ -61,6 +61,7 @@ describe("live sessions: frames", () => {
       ["unknown field", (ws) => ws.send(encodeFrame("push", { key: "x", answr: "weights" }, new Float32Array(4))), /answr/],
       ["bad chunk", (ws) => ws.send(encodeFrame("push", { key: "x", chunk: { index: 2, count: 2, length: 4 } }, new Float32Array(4))), /chunk.index/],
       ["subscribe", (ws) => ws.send(encodeFrame("subscribe", { notify: "sometimes" })), /notify/],
+      ["too long", (ws) => ws.send(encodeFrame("push", { key: "big" }, new Float32Array((LIVE_MAX_FRAME_BYTES - 16) / 4 + 1))), /exceeds this session's .* send the gradient in chunks/],
     ];
     for (const [what, send, detail] of malformed) {
       send(client.ws);
