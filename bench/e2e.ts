@@ -23,10 +23,15 @@
  * (c) 16 shards of 1024 parameters updated in parallel (1, 16 and 32 clients; one client takes
  *     the shards in turn): aggregate steps/s, and at 32 clients as a ratio of one shard's at 32
  *     clients in the same run (the target: at least 0.9).
+ * (d) (b)'s pushes over live sessions, one WebSocket per client (bench/live-load.ts), beside (b)'s
+ *     HTTP rows; (e) the time from a push to the last of 1,000 subscribers' version notices
+ *     (bench/fan-out.ts); (f) the peer, a minimal durable parameter server in Python
+ *     (bench/peer/), under (b)'s load; bench/live-section.ts writes their part of the section.
  *
  * wrangler's local observability (which traces every invocation into SQLite inside the runtime,
- * measured here at 2-5 ms of the runtime's CPU per push; production has no such thing) is off:
- * `X_LOCAL_OBSERVABILITY=false` for wrangler. `--observability` leaves it on; the document says which.
+ * measured here at 2-5 ms of the runtime's CPU per push; production has no such thing) is off
+ * (bench/observability.ts) for every row but the last ones of (d), measured again with it on.
+ * `--observability` leaves it on throughout; the document says which.
  *
  * Prints the results and writes them to docs/benchmarks.md under "## End to end (npm run
  * bench:e2e)", replacing only that section. `--quick` shortens every phase (a smoke run; it does
@@ -38,11 +43,20 @@ import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createShardstep, type ShardConfigInput } from "../sdk/client";
-import { adminToken, cpuMs, DevServer, memoryOf } from "../test/e2e/support/server";
+import { adminToken, DevServer, memoryOf } from "../test/e2e/support/server";
 import { BENCH_CONFIG } from "../test/support/wrangler";
+import { closedLoop, type Load, type Send } from "./closed-loop";
+import { fanOut, type FanOut } from "./fan-out";
 import { HttpLoad } from "./http-load";
 import { logStepLines, measureLogStep, postFloor } from "./log-step";
+import { httpPushes } from "./http-push";
+import { livePushes } from "./live-load";
+import { liveSection } from "./live-section";
+import { fmt, loadTableHead, loadTableRow } from "./load-table";
+import { localObservability } from "./observability";
+import { peerRows } from "./peer/peer-rows";
 import { replaceSection } from "./sections";
+import { median, percentile, randomGradient } from "./stats";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const QUICK = process.argv.includes("--quick");
@@ -53,39 +67,13 @@ const PAGE_FLOATS = 262_144;
 const started = performance.now();
 /** The machine's 1-minute load average before we start: other work skews every figure. */
 const loadBefore = os.loadavg()[0]!;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-/** Nearest-rank percentile. */
-function percentile(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
-}
-
-function randomGradient(n: number, seed: number): Float32Array {
-  const g = new Float32Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    g[i] = ((x >>> 0) / 2 ** 32 - 0.5) * 1e-2;
-  }
-  return g;
-}
-
-const fmt = (x: number, digits = 1) => x.toFixed(digits);
 const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
 
 // ---------------------------------------------------------------------------------------------
 // The server.
 
-process.env.X_LOCAL_OBSERVABILITY = String(OBSERVABILITY);
+localObservability(OBSERVABILITY);
 const server = await DevServer.start({ config: BENCH_CONFIG, validate: false });
 const token = await adminToken();
 // Retries off: every failure is counted, and no latency hides a retry.
@@ -103,7 +91,6 @@ const versions = {
 };
 
 const workerdProcesses = () => server.workerdProcesses();
-const runtimePid = () => workerdProcesses().find((p) => p.role === "runtime")?.pid;
 
 try {
   // -------------------------------------------------------------------------------------------
@@ -179,67 +166,14 @@ try {
   const gradients = Array.from({ length: 64 }, (_, i) => randomGradient(SMALL, 100 + i));
   const runId = Date.now().toString(36);
 
-  interface Load {
-    steps: number;
-    p50: number;
-    p99: number;
-    /** Failed requests (retried after 10 ms; not counted as steps). */
-    errors: number;
-    /** CPU ms per step: this client, wrangler's proxy workerd, the runtime workerd. */
-    cpu: { client: number; proxy: number; runtime: number };
-    /** The runtime workerd changed (wrangler reloaded the Worker: a source file changed). */
-    reloaded: boolean;
-  }
-
-  /** One request of client `c`; `seq` numbers the requests of the whole run. */
-  type Send = (c: number, seq: number) => Promise<unknown>;
-
-  /** Closed-loop clients sending for `seconds` after a warm-up. */
-  async function load(send: Send, clients: number, seconds: number): Promise<Load> {
-    const latencies: number[] = [];
-    let errors = 0;
-    let measuring = false;
-    let stop = false;
-    let seq = 0;
-    const one = async (c: number) => {
-      while (!stop) {
-        const t0 = performance.now();
-        try {
-          await send(c, seq++);
-        } catch (e) {
-          if (measuring) errors += 1;
-          if (errors > 1000) throw e;
-          await sleep(10);
-          continue;
-        }
-        if (measuring && !stop) latencies.push(performance.now() - t0);
-      }
-    };
-    const workers = Array.from({ length: clients }, (_, c) => one(c));
-    await sleep(QUICK ? 150 : 400);
-    const procs = workerdProcesses();
-    const cpuOf = (role: string) => procs.filter((p) => p.role === role).reduce((sum, p) => sum + cpuMs(p.pid), 0);
-    const before = { client: process.cpuUsage(), proxy: cpuOf("proxy"), runtime: cpuOf("runtime"), pid: runtimePid() };
-    measuring = true;
-    const t0 = performance.now();
-    await sleep(seconds * 1000);
-    stop = true;
-    const elapsed = (performance.now() - t0) / 1000;
-    const clientCpu = process.cpuUsage(before.client);
-    const steps = latencies.length;
-    const cpu = {
-      client: (clientCpu.user + clientCpu.system) / 1000 / steps,
-      proxy: (cpuOf("proxy") - before.proxy) / steps,
-      runtime: (cpuOf("runtime") - before.runtime) / steps,
-    };
-    await Promise.all(workers);
-    return { steps: steps / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, cpu, reloaded: runtimePid() !== before.pid };
-  }
+  const warmupMs = QUICK ? 150 : 400;
+  const load = (send: Send, clients: number, seconds: number) => closedLoop(send, clients, seconds, { warmupMs, processes: workerdProcesses });
 
   type Path = "proxy" | "direct";
   /** What a row sends: pushes to 1K shards (answering a summary or the weights), or GET /health (no work at all). */
   type Work = "minimal" | "weights" | "health";
-  type Client = "http" | "sdk";
+  type Client = "http" | "sdk" | "socket";
+  const clientLabel: Record<Client, string> = { http: "http", sdk: "@shardstep/client", socket: "socket (live session)" };
 
   /** The base URL of a path; the runtime's own socket changes when wrangler reloads the Worker, so it is looked up each time. */
   async function baseUrlOf(path: Path): Promise<string> {
@@ -257,6 +191,7 @@ try {
     const baseUrl = await baseUrlOf(path);
     const key = (c: number, seq: number) => `${runId}-${tag}-${c}-${seq}`;
     const shardOf = (c: number, seq: number) => shards[(clients < shards.length ? seq : c) % shards.length]!;
+    if (client === "socket") return livePushes(baseUrl, token, shards[0]!, clients, gradients, key, work === "weights" ? "weights" : "summary");
     if (client === "sdk") {
       const sdk = createShardstep({ baseUrl, token, retry: false });
       const send: Send = (c, seq) => {
@@ -268,18 +203,7 @@ try {
       return { send, close: () => undefined };
     }
     const http = new HttpLoad(baseUrl, clients);
-    const bodies = gradients.map((g) => new Uint8Array(g.buffer));
-    const send: Send = (c, seq) => {
-      if (work === "health") return http.send({ method: "GET", path: "/health", headers: {} });
-      const headers: Record<string, string> = {
-        authorization: `Bearer ${token}`,
-        "content-type": "application/octet-stream",
-        "idempotency-key": key(c, seq),
-        "x-client-id": `bench-${c}`,
-      };
-      if (work === "minimal") headers.prefer = "return=minimal";
-      return http.send({ method: "POST", path: `/v1/shards/${encodeURIComponent(shardOf(c, seq))}/gradients`, headers, body: bodies[c % bodies.length] });
-    };
+    const send: Send = work === "health" ? () => http.send({ method: "GET", path: "/health", headers: {} }) : httpPushes(http, token, shards, gradients, key, work === "minimal", clients);
     return { send, close: () => http.close() };
   }
 
@@ -317,7 +241,7 @@ try {
   const describeLoad = (r: Load) =>
     `${fmt(r.steps, 0)}/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms; CPU ms/request client ${fmt(r.cpu.client, 2)}, proxy ${fmt(r.cpu.proxy, 2)}, runtime ${fmt(r.cpu.runtime, 2)}` +
     `${r.errors ? `; ${r.errors} failed requests` : ""}${r.reloaded ? "; WRANGLER RELOADED THE WORKER DURING THIS ROW" : ""}`;
-  const label = (r: Row) => `${r.path === "proxy" ? "via wrangler's proxy" : "direct to the runtime"}, ${r.client === "sdk" ? "@shardstep/client" : "http"}, ${r.clients} clients, ${r.work}`;
+  const label = (r: Row) => `${r.path === "proxy" ? "via wrangler's proxy" : "direct to the runtime"}, ${clientLabel[r.client]}, ${r.clients} clients, ${r.work}`;
 
   const small = `bench-e2e-adam-1k-${runId}`;
   await api.createShard(small, smallConfig);
@@ -334,6 +258,14 @@ try {
   }
   // The same pushes through the SDK (fetch): what a heavier client costs on this shared machine.
   await measured(row("proxy", "sdk", "minimal", [small], 32), b, "(b) 1K adam,");
+  // (d) The same pushes over live sessions, one socket per client (bench/live-section.ts).
+  const d: Row[] = [];
+  const liveClients = QUICK ? [32] : [1, 8, 32];
+  for (const path of ["proxy", "direct"] as const) {
+    for (const clients of liveClients) {
+      for (const work of ["minimal", "weights"] as const) await measured(row(path, "socket", work, [small], clients), d, "(d) 1K adam,");
+    }
+  }
   // A route that does nothing: the most any request can do through each path on this machine.
   const noop: Row[] = [];
   for (const path of ["proxy", "direct"] as const) await measured(row(path, "http", "health", [], 32), noop, "(b) GET /health,");
@@ -349,7 +281,28 @@ try {
     pairs.push(pair);
     console.log(`(c) pair ${i + 1}: 16 shards ${fmt(pair.many.load.steps, 0)}/s, one shard ${fmt(pair.one.load.steps, 0)}/s: ${fmt(pair.many.load.steps / pair.one.load.steps, 2)}x`);
   }
-  for (const name of [small, ...many]) await api.deleteShard(name);
+  for (const name of many) await api.deleteShard(name);
+
+  // (e) 1,000 subscribers of one shard's version notices; (f) the peer under (b)'s load; then (d)'s
+  // 32-client rows again with wrangler's local observability on (a restart of wrangler, so last).
+  const e: { path: Path; result: FanOut }[] = [];
+  for (const path of ["direct", "proxy"] as const) {
+    const shard = `bench-e2e-fan-out-${runId}-${path}`;
+    await api.createShard(shard, smallConfig);
+    const result = await fanOut({ baseUrl: await baseUrlOf(path), token, shard, subscribers: QUICK ? 50 : 1000, versions: QUICK ? 5 : 200, gradient: gradients[0]!, processes: workerdProcesses });
+    console.log(`(e) fan-out ${path}: ${JSON.stringify(result)}`);
+    e.push({ path, result });
+    await api.deleteShard(shard);
+  }
+  const f = await peerRows({ clients: liveClients, seconds, warmupMs, length: SMALL, gradients });
+  for (const p of f) console.log(`(f) peer, ${p.clients} clients, ${p.work}: ${describeLoad(p.load)}; ${fmt(p.group ?? NaN, 1)} pushes per commit`);
+  localObservability(true);
+  await server.restart();
+  const traced: Row[] = [];
+  for (const path of ["proxy", "direct"] as const) {
+    for (const client of ["http", "socket"] as const) await measured(row(path, client, "minimal", [small], 32), traced, "(d) observability on,");
+  }
+  await api.deleteShard(small);
 
   // -------------------------------------------------------------------------------------------
   // Targets and the document.
@@ -387,12 +340,8 @@ try {
   const now = new Date();
   const workLabel: Record<Work, string> = { minimal: "push, `return=minimal`", weights: "push, weights (4 KiB)", health: "GET /health" };
   const loadRow = (r: Row) =>
-    `| ${r.path === "proxy" ? "wrangler's URL" : "runtime's socket"} | ${r.client === "sdk" ? "@shardstep/client" : "http"} | ${r.clients} | ${workLabel[r.work]} | ${fmt(r.load.steps, 0)} | ${fmt(r.load.p50, 2)} | ${fmt(r.load.p99, 2)} | ` +
-    `${fmt(r.load.cpu.client, 2)} / ${r.path === "proxy" ? fmt(r.load.cpu.proxy, 2) : "–"} / ${fmt(r.load.cpu.runtime, 2)} | ${r.group === undefined ? "–" : fmt(r.group, 1)} |${r.load.errors || r.load.reloaded ? ` ${r.load.errors} failed${r.load.reloaded ? ", Worker reloaded" : ""}` : ""}`;
-  const tableHead = [
-    "| to | client | clients | request | per second | p50 ms | p99 ms | CPU ms per request (client / proxy / runtime) | pushes per write |",
-    "|---|---|---:|---|---:|---:|---:|---|---:|",
-  ];
+    loadTableRow({ ...r, to: r.path === "proxy" ? "wrangler's URL" : "runtime's socket", client: clientLabel[r.client], request: workLabel[r.work], proxied: r.path === "proxy" });
+  const tableHead = loadTableHead;
   const section = [
     "## End to end (npm run bench:e2e)",
     "",
@@ -405,7 +354,8 @@ try {
       "It measures from the client, on the URL wrangler serves: wrangler's dev proxy (a workerd of its own) forwarding to the runtime workerd, " +
       "where the Worker calls the shard's Durable Object (SQLite on disk). The client, wrangler and both workerd processes share the machine's cores. " +
       "(b) also goes straight to the runtime's own socket, without the proxy's hop, which production does not have. " +
-      "(a) uses the SDK (sdk/client.ts, Node's fetch); (b) and (c) use plain HTTP/1.1 with kept-alive sockets (bench/http-load.ts), which costs the shared cores less, with one row through the SDK for comparison.",
+      "(a) uses the SDK (sdk/client.ts, Node's fetch); (b) and (c) use plain HTTP/1.1 with kept-alive sockets (bench/http-load.ts), which costs the shared cores less, with one row through the SDK for comparison. " +
+      "wrangler's local observability (a trace of every invocation written to SQLite in the runtime) is off for every row but the last table of (d), which measures it on (bench/observability.ts).",
     "",
     `**(a) One 2^20-parameter Adam push answering the weights** (4 MiB up, 4 MiB back, ${a.pages} pages of 1 MiB written: weights, exp_avg, exp_avg_sq), ` +
       `median of ${a.reps} after warm-up, alternated with the floor: \`POST /bench/floor/{shard}\` with the same bytes through the same client, ` +
@@ -460,6 +410,7 @@ try {
       `Latency follows from throughput: 32 closed-loop clients at ${fmt(proxy32.steps, 0)} steps/s wait 32 / ${fmt(proxy32.steps, 0)} ≈ ${fmt((32 / proxy32.steps) * 1000, 0)} ms on average (Little's law), ` +
       `so a p99 of 50 ms at 32 clients needs well over 640 steps/s; GET /health itself reaches ${fmt(health("proxy").steps, 0)}/s with a p99 of ${fmt(health("proxy").p99, 1)} ms through wrangler's URL on this machine.`,
     "",
+    ...liveSection({ rows: [...b, ...d], traced, fanOut: e, peer: f, render: loadRow }),
   ].join("\n");
 
   console.log("\n" + section);

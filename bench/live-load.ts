@@ -1,0 +1,27 @@
+/**
+ * The socket load of bench:e2e: one live session (bench/live-session.ts) per closed-loop client,
+ * each push a 1K-float gradient with its own Idempotency-Key, answered with a summary or the
+ * weights. It gives bench/closed-loop.ts a `Send`, so that sockets are measured exactly as HTTP is.
+ */
+import type { Send } from "./closed-loop";
+import { liveUrl, openSessions } from "./live-session";
+
+export interface LivePushes {
+  send: Send;
+  close: () => void;
+}
+
+/** `clients` sessions on `shard`; client c pushes gradients[c % gradients.length] with key `key(c, seq)`. */
+export async function livePushes(
+  baseUrl: string,
+  token: string,
+  shard: string,
+  clients: number,
+  gradients: Float32Array[],
+  key: (c: number, seq: number) => string,
+  answer: "summary" | "weights",
+): Promise<LivePushes> {
+  const sessions = await openSessions(liveUrl(baseUrl, shard), token, clients);
+  const send: Send = (c, seq) => sessions[c]!.push({ key: key(c, seq), answer }, gradients[c % gradients.length]!);
+  return { send, close: () => sessions.forEach((s) => s.close()) };
+}

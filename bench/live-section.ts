@@ -1,0 +1,127 @@
+/**
+ * The part of bench:e2e's section in docs/benchmarks.md about live sessions: (d) pushes over
+ * sockets beside (b)'s HTTP pushes, with the targets of issue 15, the CPU time per push of each
+ * process, the same with wrangler's local observability on; (e) the fan-out of version notices;
+ * (f) the peer, a minimal durable parameter server in Python under the same load.
+ */
+import type { Load } from "./closed-loop";
+import type { FanOut } from "./fan-out";
+import { fmt, loadTableHead, loadTableRow } from "./load-table";
+import type { PeerRow } from "./peer/peer-rows";
+
+/** A row of (b) or (d), as bench/e2e.ts measures it. */
+export interface TransportRow {
+  path: "proxy" | "direct";
+  client: string;
+  work: string;
+  clients: number;
+  load: Load;
+}
+
+export interface LiveResults<R extends TransportRow> {
+  /** (b)'s HTTP pushes and (d)'s socket pushes, wrangler's local observability off. */
+  rows: R[];
+  /** The 32-client `minimal` rows again, HTTP and socket, with wrangler's local observability on. */
+  traced: R[];
+  fanOut: { path: "proxy" | "direct"; result: FanOut }[];
+  peer: PeerRow[];
+  /** Renders a row of (b)/(d) as bench/e2e.ts's table does. */
+  render: (r: R) => string;
+}
+
+const met = (ok: boolean) => (ok ? "**met**" : "**not met**");
+const toLabel = (path: "proxy" | "direct") => (path === "proxy" ? "wrangler's URL" : "runtime's socket");
+const PEER_COMMAND =
+  "`ATEN_CPU_CAPABILITY=default /usr/bin/python3 bench/peer/param_server.py --db <tmp>/peer.sqlite --shard bench-peer --length 1024 --lr 0.001 --token <t>` (started by bench/peer/peer.ts)";
+
+export function liveSection<R extends TransportRow>(r: LiveResults<R>): string[] {
+  const find = (rows: TransportRow[], path: string, client: string, work: string, clients = 32) =>
+    rows.find((x) => x.path === path && x.client === client && x.work === work && x.clients === clients)?.load;
+  const sockets = r.rows.filter((x) => x.client === "socket");
+  const ratio = (rows: TransportRow[], path: "proxy" | "direct", work: string) => {
+    const s = find(rows, path, "socket", work);
+    const h = find(rows, path, "http", work);
+    return s && h ? s.steps / h.steps : NaN;
+  };
+  const ratios = (rows: TransportRow[], path: "proxy" | "direct") =>
+    (["minimal", "weights"] as const).filter((w) => find(rows, path, "socket", w)).map((w) => ({ work: w, x: ratio(rows, path, w), s: find(rows, path, "socket", w)!, h: find(rows, path, "http", w)! }));
+  const ratioText = (rows: TransportRow[], path: "proxy" | "direct") =>
+    ratios(rows, path)
+      .map((q) => `${fmt(q.x, 2)}× (${fmt(q.s.steps, 0)} vs ${fmt(q.h.steps, 0)}/s, ${q.work})`)
+      .join(", ");
+  const worst = (rows: TransportRow[], path: "proxy" | "direct") => Math.min(...ratios(rows, path).map((q) => q.x));
+  const at32 = sockets.filter((x) => x.clients === 32);
+  const minSteps = Math.min(...at32.map((x) => x.load.steps));
+  const maxP99 = Math.max(...at32.map((x) => x.load.p99));
+  const peer32 = r.peer.filter((p) => p.clients === 32);
+  const peerRatio = (work: string, path: "proxy" | "direct") => (find(r.rows, path, "socket", work)?.steps ?? NaN) / (peer32.find((p) => p.work === work)?.load.steps ?? NaN);
+  const peerText = (path: "proxy" | "direct") => (["minimal", "weights"] as const).map((w) => `${fmt(peerRatio(w, path), 2)}× (${w})`).join(", ");
+  const peerWorst = Math.min(...(["minimal", "weights"] as const).flatMap((w) => [peerRatio(w, "proxy"), peerRatio(w, "direct")]));
+
+  const cpuLine = (path: "proxy" | "direct", client: string, label: string, rows: TransportRow[]) => {
+    const l = find(rows, path, client, "minimal");
+    if (!l) return [];
+    const total = l.cpu.client + (path === "proxy" ? l.cpu.proxy : 0) + l.cpu.runtime;
+    return [`| ${toLabel(path)} | ${label} | ${fmt(l.cpu.client, 3)} | ${path === "proxy" ? fmt(l.cpu.proxy, 3) : "–"} | ${fmt(l.cpu.runtime, 3)} | ${fmt(total, 3)} | ${fmt(l.steps, 0)} |`];
+  };
+  const cpuTable = (rows: TransportRow[]) => [
+    "| to | transport | client | proxy | runtime | total | per second |",
+    "|---|---|---:|---:|---:|---:|---:|",
+    ...(["proxy", "direct"] as const).flatMap((p) => [...cpuLine(p, "http", "HTTP/1.1 request", rows), ...cpuLine(p, "socket", "socket frame", rows)]),
+  ];
+
+  return [
+    "**(d) The same pushes over live sessions**: one WebSocket per client (`GET /v1/shards/{shard}/live`, the bearer token in the upgrade's header), each push one binary frame " +
+      "(src/formats/live-frames.ts) with its Idempotency-Key, answered with a summary or the weights (bench/live-session.ts, bench/live-load.ts; Node's own WebSocket). " +
+      "Measured by the same closed loop as (b)'s HTTP rows (bench/closed-loop.ts), on the same 1K shard, right after them, with wrangler's local observability off for both " +
+      "(`X_LOCAL_OBSERVABILITY=false` when wrangler starts, bench/observability.ts). Pushes per write: the group commit across every socket.",
+    "",
+    ...loadTableHead,
+    ...sockets.map(r.render),
+    "",
+    "Targets of live sessions (1K shard, 32 clients, observability off, the HTTP rows of (b) in the same run):",
+    "",
+    `- sockets ≥ 4× HTTP through wrangler dev: ${ratioText(r.rows, "proxy")} — ${met(worst(r.rows, "proxy") >= 4)}`,
+    `- sockets ≥ 2× HTTP straight to workerd: ${ratioText(r.rows, "direct")} — ${met(worst(r.rows, "direct") >= 2)}`,
+    `- ≥ 2,000 durable steps/s over sockets: ${at32.map((x) => `${fmt(x.load.steps, 0)} (${toLabel(x.path)}, ${x.work})`).join(", ")} — ${met(minSteps >= 2000)}`,
+    `- p99 ≤ 50 ms over sockets: ${at32.map((x) => `${fmt(x.load.p99, 1)} ms (${toLabel(x.path)}, ${x.work})`).join(", ")} — ${met(maxP99 <= 50)}`,
+    `- sockets ≥ 2× the peer (f) in steps/s: through wrangler dev ${peerText("proxy")}, straight to workerd ${peerText("direct")} — ${met(peerWorst >= 2)}`,
+    "",
+    "CPU time per push at 32 clients (`return=minimal` / a summary answer), in ms, of each process, from /proc over the row (observability off):",
+    "",
+    ...cpuTable(r.rows),
+    "",
+    "With wrangler's local observability on (its default; wrangler restarted with `X_LOCAL_OBSERVABILITY=true`, the same shard, after every other row), 32 clients, `return=minimal`:",
+    "",
+    ...loadTableHead,
+    ...r.traced.map(r.render),
+    "",
+    `Sockets over HTTP with it on: through wrangler dev ${ratioText(r.traced, "proxy")}; straight to workerd ${ratioText(r.traced, "direct")}. CPU ms per push with it on:`,
+    "",
+    ...cpuTable(r.traced),
+    "",
+    `**(e) Fan-out of version notices**: ${r.fanOut[0]?.result.subscribers ?? 0} live sessions subscribed to one 1K shard's notices (\`subscribe\`, the notice alone), and one more that pushes, one push at a time; ` +
+      "each version is measured from the push's send at the pusher (the commit happens before its answer) to the moment the last subscriber reads that version's notice, " +
+      "and from the pusher's answer to that moment. The next push goes once every subscriber has its notice. Every session is in the one Node process of the bench (bench/fan-out.ts), " +
+      "so the last notice's time includes that process reading every notice one after another: its CPU per version is in the table.",
+    "",
+    "| to | subscribers | versions | send → last notice p50 / p99 ms | answer → last notice p50 / p99 ms | send → first notice p50 / p99 ms | notices missing | CPU ms per version (client / proxy / runtime) |",
+    "|---|---:|---:|---|---|---|---:|---|",
+    ...r.fanOut.map(
+      ({ path, result: f }) =>
+        `| ${toLabel(path)} | ${f.subscribers} | ${f.versions} | ${fmt(f.sendToLast.p50, 1)} / ${fmt(f.sendToLast.p99, 1)} | ${fmt(f.answerToLast.p50, 1)} / ${fmt(f.answerToLast.p99, 1)} | ` +
+        `${fmt(f.sendToFirst.p50, 1)} / ${fmt(f.sendToFirst.p99, 1)} | ${f.missing} | ${fmt(f.cpu.client, 1)} / ${path === "proxy" ? fmt(f.cpu.proxy, 1) : "–"} / ${fmt(f.cpu.runtime, 1)} |`,
+    ),
+    "",
+    "**(f) The peer**: a minimal durable parameter server in Python (bench/peer/param_server.py): the standard library's ThreadingHTTPServer (HTTP/1.1, kept-alive sockets), " +
+      "torch.optim.Adam of Debian's python3-torch on a 1K float32 parameter, SQLite in WAL mode with `synchronous=FULL`; each push answered once a commit holding the weights, both moments, " +
+      "the step, the version and its Idempotency-Key's record is durable, with the same group commit as shardstep (pushes that arrive while a commit runs share the next one). " +
+      `The same requests as (b) (bench/http-push.ts), the same closed loop; its one process is counted as the runtime. Started as ${PEER_COMMAND}.`,
+    "",
+    ...loadTableHead,
+    ...r.peer.map((p) =>
+      loadTableRow({ to: "the peer", client: "http", clients: p.clients, request: p.work === "minimal" ? "push, `return=minimal`" : "push, weights (4 KiB)", load: p.load, proxied: false, group: p.group }),
+    ),
+    "",
+  ];
+}
