@@ -141,16 +141,17 @@ async function snapshot(w: World): Promise<string[]> {
 }
 
 /** The refusals every operation makes before it looks at its request: no token, a token without the scope, a token of another prefix. */
-function accessRefusals(): Refused[] {
+/** The refusals of a missing or insufficient token; an operation that needs only `read` (a live ticket) takes a read-only token. */
+function accessRefusals(scope: "read" | "train" = "train"): Refused[] {
   return [
     { class: "auth", what: "no token", auth: false, status: 401, type: "/problems/unauthorized" },
-    { class: "scope", what: "a read-only token", scopes: ["read"], status: 403, type: "/problems/forbidden" },
+    ...(scope === "read" ? [] : [{ class: "scope", what: "a read-only token", scopes: ["read"], status: 403, type: "/problems/forbidden" } satisfies Refused]),
     { class: "scope", what: "a token of another prefix", prefix: "other.", status: 403, type: "/problems/forbidden" },
   ];
 }
 
 /** Every state-changing operation (as `createApp().routes` names it: `METHOD /v1/...:param`) and the refusals that apply to it. */
-function operations(w: World): Record<string, { path: string; body: CallOptions; refusals: Refused[] }> {
+function operations(w: World): Record<string, { path: string; body: CallOptions; refusals: Refused[]; scope?: "read" }> {
   const s = `/v1/shards/${w.shard}`;
   const m = `/v1/models/${w.model}`;
   const sw = `/v1/sweeps/${w.sweep}`;
@@ -194,6 +195,16 @@ function operations(w: World): Record<string, { path: string; body: CallOptions;
       ],
     },
     "DELETE /v1/shards/:shard": { path: s, body: {}, refusals: [v("a name that is not a shard name", { path: "/v1/shards/bad%20name", status: 400, type: invalidRequest })] },
+    "POST /v1/shards/:shard/live/tickets": { path: s + "/live/tickets", body: {}, scope: "read", refusals: [v("a name that is not a shard name", { path: "/v1/shards/bad%20name/live/tickets", status: 400, type: invalidRequest })] },
+    "POST /v1/models/:model/live/tickets": {
+      path: m + "/live/tickets",
+      body: {},
+      scope: "read",
+      refusals: [
+        v("a name that is not a model name", { path: "/v1/models/bad%20name/live/tickets", status: 400, type: invalidRequest }),
+        v("a model that does not exist", { path: "/v1/models/no-such-model/live/tickets", status: 404, type: "/problems/not-found" }),
+      ],
+    },
     "PUT /v1/shards/:shard/weights": {
       path: s + "/weights",
       body: { ...floats, headers: { "if-match": w.shardEtag } },
@@ -410,7 +421,7 @@ describe("refusals change nothing", () => {
     const wrong: string[] = [];
     for (const [name, op] of Object.entries(operations(world))) {
       const method = name.split(" ")[0]!;
-      const refusals = [...accessRefusals().map((r) => ({ ...r, ...op.body, headers: { ...(op.body.headers as object), ...(r.headers as object) } })), ...op.refusals];
+      const refusals = [...accessRefusals(op.scope).map((r) => ({ ...r, ...op.body, headers: { ...(op.body.headers as object), ...(r.headers as object) } })), ...op.refusals];
       for (const r of refusals) {
         const res = await send(op, method, r);
         const body = await res.text();
