@@ -59,7 +59,7 @@ export class Live {
     if (session.ticket) redeemTicket(this.store.sql, session.ticket, now);
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server);
-    server.serializeAttachment(attachment);
+    this.outbox.keep(server, attachment);
     const welcome: WelcomeHeader = {
       shard: meta.name,
       version: meta.version,
@@ -79,7 +79,7 @@ export class Live {
   async message(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
     const attachment = this.outbox.attachment(ws);
     if (!attachment || !this.outbox.alive(ws, attachment)) return;
-    this.outbox.heard(ws, attachment);
+    this.outbox.heard(ws);
     let frame: Frame | undefined;
     const inFlight = this.inFlight.get(attachment.id) ?? 0;
     this.inFlight.set(attachment.id, inFlight + 1);
@@ -124,7 +124,7 @@ export class Live {
       case "unsubscribe": {
         const fresh = this.outbox.attachment(ws)!;
         fresh.subscription = null;
-        ws.serializeAttachment(fresh);
+        this.outbox.keep(ws, fresh);
         return;
       }
       default:
@@ -168,6 +168,7 @@ export class Live {
     if (!fresh) return;
     if (result.round && !result.round.closed) {
       fresh.round = result.round.number;
+      this.outbox.keep(ws, fresh);
       const receipt: ReceiptHeader = { key: header.key, round: presentReceipt(result.round) };
       this.outbox.send(ws, fresh, "receipt", receipt);
       this.notices.recheck();

@@ -1,4 +1,4 @@
-import { LiveCloseCode, type NoticeHeader, type RoundHeader } from "../../formats/live-frames";
+import { encodeFrame, LiveCloseCode, type NoticeHeader, type RoundHeader } from "../../formats/live-frames";
 import { roundsClosed } from "../rounds/round-store";
 import type { ShardStore } from "../store/store";
 import type { Vectors } from "../vectors";
@@ -49,6 +49,7 @@ export class Notices {
   subscribe(ws: WebSocket, attachment: Attachment, weights: boolean, every: number, since: number | undefined): void {
     const { version, revision } = this.store.existing().meta;
     attachment.subscription = { weights, every, version, revision };
+    this.outbox.keep(ws, attachment);
     const skipped = since === undefined ? 0 : Math.max(0, version - since - 1);
     this.notice(ws, attachment, { version, revision, skipped, weights }, weights ? this.weights() : undefined);
   }
@@ -69,6 +70,8 @@ export class Notices {
     this.seen = now;
     let weights: Float32Array | undefined;
     const lazyWeights = () => (weights ??= this.weights());
+    // Subscribers told the same thing get the same bytes: each distinct notice is encoded once.
+    const frames = new Map<string, Uint8Array>();
     for (const ws of sockets) {
       const attachment = this.outbox.attachment(ws);
       if (!attachment || !this.outbox.alive(ws, attachment)) continue;
@@ -81,7 +84,11 @@ export class Notices {
       const skipped = Math.max(0, moved - 1);
       sub.version = meta.version;
       sub.revision = meta.revision;
-      this.notice(ws, attachment, { version: meta.version, revision: meta.revision, skipped, weights: sub.weights }, sub.weights ? lazyWeights() : undefined);
+      this.outbox.keep(ws, attachment);
+      const shared = `${skipped}:${sub.weights}`;
+      let frame = frames.get(shared);
+      if (!frame) frames.set(shared, (frame = encodeFrame("notice", { version: meta.version, revision: meta.revision, skipped, weights: sub.weights } satisfies NoticeHeader, sub.weights ? lazyWeights() : undefined)));
+      this.outbox.sendFrame(ws, frame);
     }
   }
 
@@ -95,6 +102,7 @@ export class Notices {
     const answer = this.vectors.pushAnswer(0, meta.config.length);
     const vector = answer.point ?? answer.weights;
     attachment.round = null;
+    this.outbox.keep(ws, attachment);
     const header: RoundHeader = { round, version: meta.version, revision: meta.revision, payload: answer.point ? "distinct" : "weights" };
     this.outbox.send(ws, attachment, "round", header, new Float32Array(vector.bytes));
   }

@@ -10,16 +10,33 @@ import type { Attachment } from "./session";
  * answered); past LIVE_MAX_UNSENT_BYTES the socket is closed (4408) rather than buffered forever.
  * And each send checks the session's expiry: a socket whose token expired is closed (4401), so no
  * timer per socket is needed and the object can hibernate.
+ *
+ * While the object is awake each socket's attachment is held in memory (the runtime keeps one
+ * WebSocket object per socket until it hibernates) and written back only when what must survive
+ * hibernation changes (`keep`); the read counters live in memory alone and start afresh on a wake-up.
  */
 export class Outbox {
+  private readonly awake = new WeakMap<WebSocket, Attachment>();
+  private readonly reading = new WeakMap<WebSocket, { unsent: number; since: number }>();
+
   constructor(
     private readonly ctx: DurableObjectState,
     private readonly now: () => number,
   ) {}
 
-  /** The socket's attachment, read fresh (handlers of one socket interleave; each change is read-modify-write with no await). */
+  /** The socket's attachment: the object every handler of the socket changes (each change read-modify-write with no await). */
   attachment(ws: WebSocket): Attachment | null {
-    return ws.deserializeAttachment() as Attachment | null;
+    const held = this.awake.get(ws);
+    if (held) return held;
+    const stored = ws.deserializeAttachment() as Attachment | null;
+    if (stored) this.awake.set(ws, stored);
+    return stored;
+  }
+
+  /** Writes the attachment back, for what must survive hibernation (the session, its subscription, its round). */
+  keep(ws: WebSocket, attachment: Attachment): void {
+    this.awake.set(ws, attachment);
+    ws.serializeAttachment(attachment);
   }
 
   /** Whether the session is still open: closes it (4401) once its token has expired. */
@@ -30,27 +47,30 @@ export class Outbox {
   }
 
   /** The client sent a frame: it is reading, its count starts again. */
-  heard(ws: WebSocket, attachment: Attachment): void {
-    attachment.unsent = 0;
-    attachment.since = this.now();
-    ws.serializeAttachment(attachment);
+  heard(ws: WebSocket): void {
+    this.reading.set(ws, { unsent: 0, since: this.now() });
   }
 
   /** Sends one frame; false when the socket is gone or was closed for not reading (or for its expiry). */
   send(ws: WebSocket, attachment: Attachment, kind: FrameKindName, header: object, payload?: Float32Array): boolean {
     if (!this.alive(ws, attachment)) return false;
-    const frame = encodeFrame(kind, header, payload);
+    return this.sendFrame(ws, encodeFrame(kind, header, payload));
+  }
+
+  /** Sends a frame already encoded (one notice to many subscribers is encoded once), counting its bytes as unread until the client shows it reads. */
+  sendFrame(ws: WebSocket, frame: Uint8Array): boolean {
+    let reading = this.reading.get(ws);
+    if (!reading) this.reading.set(ws, (reading = { unsent: 0, since: this.now() }));
     const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime();
-    if (pinged !== undefined && pinged >= attachment.since) {
-      attachment.unsent = 0;
-      attachment.since = this.now();
+    if (pinged !== undefined && pinged >= reading.since) {
+      reading.unsent = 0;
+      reading.since = this.now();
     }
-    attachment.unsent += frame.byteLength;
-    if (attachment.unsent > LIVE_MAX_UNSENT_BYTES) {
-      close(ws, LiveCloseCode.notReading, `client is not reading: ${attachment.unsent} bytes unsent`);
+    reading.unsent += frame.byteLength;
+    if (reading.unsent > LIVE_MAX_UNSENT_BYTES) {
+      close(ws, LiveCloseCode.notReading, `client is not reading: ${reading.unsent} bytes unsent`);
       return false;
     }
-    ws.serializeAttachment(attachment);
     try {
       ws.send(frame);
       return true;

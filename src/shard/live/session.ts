@@ -41,9 +41,6 @@ export interface Attachment extends Identity {
   subscription: { weights: boolean; every: number; version: number; revision: number } | null;
   /** Rounds mode: the round the socket's last receipt was for, until its round frame is sent. */
   round: number | null;
-  /** Bytes sent since `since`, when the client last showed it reads (a frame, or a ping). */
-  unsent: number;
-  since: number;
 }
 
 /** The session the edge sent; an absent or unreadable one is the edge's bug, not the client's. */
@@ -57,7 +54,7 @@ export function attachmentOf(session: LiveSession, id: string, now: number): Att
   const { shard, sub, scopes, client, clientKey, push, expiresAt, model } = session;
   const via = model?.name ?? null;
   const keySuffix = model ? `#${model.index}` : "";
-  const attachment: Attachment = { id, shard, sub, scopes, client, clientKey, push, expiresAt, via, keySuffix, subscription: null, round: null, unsent: 0, since: now };
+  const attachment: Attachment = { id, shard, sub, scopes, client, clientKey, push, expiresAt, via, keySuffix, subscription: null, round: null };
   // Room for a subscription and the counters beside the identity.
   const bytes = new TextEncoder().encode(JSON.stringify(attachment)).length + 128;
   if (bytes > WEBSOCKET_ATTACHMENT_BYTES) {
