@@ -15,6 +15,7 @@
 import { createShardstep } from "../sdk/client";
 import { adminToken, DevServer, memoryOf } from "../test/e2e/support/server";
 import { BENCH_CONFIG } from "../test/support/wrangler";
+import { randomGradient, sleep } from "./stats";
 
 export interface ResidentMemory {
   length: number;
@@ -34,19 +35,7 @@ export interface ResidentMemory {
   peakPerParam: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function gradientOf(n: number, seed: number): Float32Array {
-  const g = new Float32Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    g[i] = ((x >>> 0) / 2 ** 32 - 0.5) * 1e-2;
-  }
-  return g;
-}
 
 /** Measures one Adam shard of `length` parameters on a fresh server (see the module's comment). */
 export async function residentMemory(length: number, pushes = 100, idleMs = 5_000): Promise<ResidentMemory> {
@@ -60,14 +49,14 @@ export async function residentMemory(length: number, pushes = 100, idleMs = 5_00
 
     const warm = "bench-memory-warm";
     await api.createShard(warm, config(1024));
-    for (let i = 0; i < 3; i++) await api.pushGradient(warm, gradientOf(1024, i + 1));
+    for (let i = 0; i < 3; i++) await api.pushGradient(warm, randomGradient(1024, i + 1));
     await api.deleteShard(warm);
     await sleep(1_000);
     const baseline = rss();
 
     const shard = "bench-memory";
     await api.createShard(shard, config(length));
-    const gradients = [gradientOf(length, 11), gradientOf(length, 12)];
+    const gradients = [randomGradient(length, 11), randomGradient(length, 12)];
     let sampledPeak = 0;
     const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, rss())), 10);
     try {
