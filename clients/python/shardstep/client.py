@@ -11,6 +11,7 @@ from typing import Optional
 
 from .checkpoints import CheckpointCalls
 from .context import Context
+from .live import LiveCalls
 from .models import ModelCalls
 from .pushes import PushCalls
 from .retry import RetryPolicy
@@ -22,7 +23,7 @@ from .transport import Token, Transport
 from .weights import WeightCalls
 
 
-class Shardstep(ServiceCalls, ShardCalls, PushCalls, WeightCalls, StateCalls, ModelCalls, CheckpointCalls):
+class Shardstep(ServiceCalls, ShardCalls, PushCalls, WeightCalls, StateCalls, ModelCalls, CheckpointCalls, LiveCalls):
     def __init__(self, base_url: str, token: Token = None, retry: RetryPolicy = RetryPolicy(), timeout: Optional[float] = None):
         """`token`: a bearer token (docs/auth.md) or a function answering one per request. `retry`: every call's
         retries (`RetryPolicy(attempts=1)` for none). `timeout`: seconds to connect and per read (default: none)."""

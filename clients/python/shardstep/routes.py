@@ -88,6 +88,11 @@ ROUTES = {
     "restoreModelCheckpoint": Route("POST", "/v1/models/{model}/checkpoints/{id}/restore"),
     "deleteModelCheckpoint": Route("DELETE", "/v1/models/{model}/checkpoints/{id}"),
     "getModelEnsemble": Route("GET", "/v1/models/{model}/ensemble", query=("checkpoints", "last")),
+    # live sessions (WebSocket upgrades: the client builds their URLs and mints their tickets)
+    "openLiveSession": Route("GET", "/v1/shards/{shard}/live", query=("ticket",)),
+    "createLiveTicket": Route("POST", "/v1/shards/{shard}/live/tickets"),
+    "openModelLiveSession": Route("GET", "/v1/models/{model}/live/{index}", query=("ticket",)),
+    "createModelLiveTickets": Route("POST", "/v1/models/{model}/live/tickets"),
     # sweeps
     "listSweeps": Route("GET", "/v1/sweeps", query=("prefix",)),
     "putSweep": Route("PUT", "/v1/sweeps/{sweep}"),

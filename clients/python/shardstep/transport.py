@@ -61,6 +61,11 @@ class Transport:
         self._timeout = timeout
         self._local = threading.local()
 
+    def websocket_url(self, target: str) -> str:
+        """The absolute ws(s):// URL of a request target on this server."""
+        port = "" if self._port is None else f":{self._port}"
+        return f"{'wss' if self._https else 'ws'}://{self._host}{port}{self._prefix}{target}"
+
     def _connection(self, timeout: Optional[float]) -> http.client.HTTPConnection:
         conn = getattr(self._local, "conn", None)
         if conn is None:

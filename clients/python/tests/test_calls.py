@@ -33,6 +33,9 @@ def test_a_shards_life(api, name):
     patched = api.patch_shard(name, {"hyper": {"lr": 0.125}})
     assert patched["config"]["hyper"]["lr"] == 0.125 and api.history(name)[-1]["version"] == 2
     assert api.get_status(name)["version"] == 2
+    ticket = api.create_live_ticket(name)
+    assert ticket["shard"] == name and ticket["ticket"] != api.create_live_ticket(name)["ticket"]
+    assert api.live_url(name, ticket["ticket"]).startswith("ws://") and api.live_url(name, ticket["ticket"]).endswith(f"/v1/shards/{name}/live?ticket={ticket['ticket']}")
     assert api.report_metric(name, 0.5)["version"] == 2
     api.delete_shard(name)
     assert name not in [s["name"] for s in api.list_shards(prefix=name)]
@@ -82,6 +85,8 @@ def test_a_models_tensors(api, name):
     assert api.create_model(name, manifest).created
     assert name in [m["name"] for m in api.list_models(prefix=name)]
     assert len(api.get_model(name)["shards"]) == 2
+    tickets = api.create_model_live_tickets(name)
+    assert [t["index"] for t in tickets] == [0, 1] and api.model_live_url(name, 1, tickets[1]["ticket"]).endswith(f"/v1/models/{name}/live/1?ticket={tickets[1]['ticket']}")
     pushed = api.push_model_gradients(name, {"w": ([2, 2], [1, 2, 3, 4]), "b": np.ones(3, np.float32)})
     assert pushed.closed and pushed.tensors.version == 1
     assert pushed.tensors.tensors["w"].values() == array("f", [-1, -2, -3, -4]) and pushed.tensors.tensors["b"].shape == (3,)
