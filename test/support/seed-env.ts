@@ -11,10 +11,6 @@ declare module "vitest" {
   }
 }
 
-/** The host's variables a worker test may read: `*_SEED` and `*_RUNS`. */
-export const seedVariables = (env: Record<string, string | undefined>): Record<string, string> =>
-  Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => /_(SEED|RUNS)$/.test(e[0]) && e[1] !== undefined));
-
 /** propertySeed (seed.ts) inside workerd: the same default, variable and printed line. */
 export function workerSeed(envVar: string, fallback: number): number {
   Object.assign(process.env, inject("seedEnv"));

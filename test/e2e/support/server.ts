@@ -61,13 +61,16 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A free port that is not `taken` (a port just released may be handed out again). */
-async function freePortOtherThan(taken: number): Promise<number> {
+/** A free port that is none of `taken` (a port just released may be handed out again before its owner binds it). */
+async function freePortOtherThan(...taken: number[]): Promise<number> {
   for (;;) {
     const port = await freePort();
-    if (port !== taken) return port;
+    if (!taken.includes(port)) return port;
   }
 }
+
+/** One attempt's bound: two attempts and the cleanup between them stay within the e2e tests' hook timeout (vitest.config.ts). */
+const START_TIMEOUT_MS = 60_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -217,7 +220,7 @@ export interface DevServerOptions {
   port?: number;
   /** Directory for --persist-to (default: a new temporary one, deleted by dispose()). */
   persistTo?: string;
-  /** How long a start may take before it fails (default 90 s). */
+  /** How long one attempt to start may take before it fails (default 60 s); a failed first start is tried once more. */
   startTimeoutMs?: number;
   /** Validate every answer against openapi.yaml through a proxy on `port` (default: on under vitest). */
   validate?: boolean;
@@ -267,7 +270,7 @@ export class DevServer {
     try {
       // Both start at once: on a loaded machine each takes seconds.
       const proxy = validate ? ContractProxyProcess.start(port, server.wranglerPort, (result, answer) => ledger.record(result, answer)) : undefined;
-      const [proxied, launched] = await Promise.allSettled([proxy, server.launch()]);
+      const [proxied, launched] = await Promise.allSettled([proxy, server.launchWithRetry()]);
       if (proxied.status === "fulfilled") server.proxy = proxied.value;
       for (const s of [proxied, launched]) if (s.status === "rejected") throw s.reason;
     } catch (e) {
@@ -332,10 +335,27 @@ export class DevServer {
     return undefined;
   }
 
+  /**
+   * A start that failed (a port taken meanwhile by another process, a runtime that did not come up
+   * on a loaded machine) is tried once more before the error, which then names both causes.
+   */
+  private async launchWithRetry(): Promise<void> {
+    try {
+      await this.launch();
+    } catch (first) {
+      try {
+        await this.launch();
+      } catch (second) {
+        throw new Error(`${(second as Error).message}\n--- the first attempt failed too: ${(first as Error).message}`);
+      }
+    }
+  }
+
   private async launch(): Promise<void> {
     this.starts += 1;
     const vars = { AUTH_SECRET, ...this.options.vars };
-    const inspectorPort = (this.inspectorPort = await freePort());
+    // Not the proxy's port, which its process may not have bound yet.
+    const inspectorPort = (this.inspectorPort = await freePortOtherThan(this.port, this.wranglerPort));
     const { command, args, env } = wranglerCommand([
       "dev",
       // A copy in this server's directory: wrangler keeps its bundles (.wrangler/tmp) and looks for
@@ -371,7 +391,7 @@ export class DevServer {
         resolve();
       });
     });
-    const deadline = Date.now() + (this.options.startTimeoutMs ?? 90_000);
+    const deadline = Date.now() + (this.options.startTimeoutMs ?? START_TIMEOUT_MS);
     while (Date.now() < deadline) {
       if (exitedEarly) break;
       try {
@@ -383,7 +403,7 @@ export class DevServer {
       }
       await sleep(150);
     }
-    const why = exitedEarly ?? `no answer from ${this.baseUrl}/health within ${this.options.startTimeoutMs ?? 90_000} ms`;
+    const why = exitedEarly ?? `no answer from ${this.baseUrl}/health within ${this.options.startTimeoutMs ?? START_TIMEOUT_MS} ms`;
     await this.stop();
     throw new Error(`wrangler dev did not start: ${why}\n--- ${this.logFile}\n${this.logTail()}`);
   }
@@ -444,7 +464,7 @@ export class DevServer {
   /** Starts wrangler again on the same port and persistence directory (stopping it first if running). */
   async restart(): Promise<void> {
     await this.stop();
-    await this.launch();
+    await this.launchWithRetry();
   }
 
   /** Stops the server and deletes its temporary directory (with the persisted state). */
