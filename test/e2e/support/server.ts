@@ -69,8 +69,10 @@ async function freePortOtherThan(...taken: number[]): Promise<number> {
   }
 }
 
-/** One attempt's bound: two attempts and the cleanup between them stay within the e2e tests' hook timeout (vitest.config.ts). */
+/** One attempt's bound: two attempts and the cleanup between them stay within the e2e tests' hook timeout (180 s, vitest.config.ts). */
 const START_TIMEOUT_MS = 60_000;
+/** A start still unfinished after this fails with what it was doing, before the hook's timeout says only that it timed out. */
+const START_WATCHDOG_MS = 165_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -242,6 +244,8 @@ export class DevServer {
   private starts = 0;
   private ownsDir: boolean;
   private proxy: ContractProxyProcess | undefined;
+  /** What a start is doing now, for the error of one that stalls. */
+  private phase = "not started";
 
   private constructor(
     port: number,
@@ -267,15 +271,25 @@ export class DevServer {
     const port = options.port ?? (await freePort());
     const validate = options.validate ?? process.env.VITEST !== undefined;
     const server = new DevServer(port, validate ? await freePortOtherThan(port) : port, dir, persistTo, true, options);
+    let watchdog: NodeJS.Timeout | undefined;
     try {
       // Both start at once: on a loaded machine each takes seconds.
       const proxy = validate ? ContractProxyProcess.start(port, server.wranglerPort, (result, answer) => ledger.record(result, answer)) : undefined;
-      const [proxied, launched] = await Promise.allSettled([proxy, server.launchWithRetry()]);
+      const started = Promise.allSettled([proxy, server.launchWithRetry()]);
+      const stalled = new Promise<never>((_, reject) => {
+        watchdog = setTimeout(() => {
+          server.killGroupNow();
+          reject(new Error(`wrangler dev did not start within ${START_WATCHDOG_MS} ms; it was ${server.phase}\n--- ${server.logFile}\n${server.logTail()}`));
+        }, START_WATCHDOG_MS);
+      });
+      const [proxied, launched] = await Promise.race([started, stalled]);
       if (proxied.status === "fulfilled") server.proxy = proxied.value;
       for (const s of [proxied, launched]) if (s.status === "rejected") throw s.reason;
     } catch (e) {
       await server.dispose();
       throw e;
+    } finally {
+      clearTimeout(watchdog);
     }
     return server;
   }
@@ -353,6 +367,7 @@ export class DevServer {
 
   private async launch(): Promise<void> {
     this.starts += 1;
+    this.phase = `choosing ports (start ${this.starts})`;
     const vars = { AUTH_SECRET, ...this.options.vars };
     // Not the proxy's port, which its process may not have bound yet.
     const inspectorPort = (this.inspectorPort = await freePortOtherThan(this.port, this.wranglerPort));
@@ -392,18 +407,26 @@ export class DevServer {
       });
     });
     const deadline = Date.now() + (this.options.startTimeoutMs ?? START_TIMEOUT_MS);
+    let polls = 0;
+    let lastAnswer = "none";
     while (Date.now() < deadline) {
       if (exitedEarly) break;
+      this.phase = `asking ${this.baseUrl}/health (start ${this.starts}, wrangler pid ${child.pid}, ${++polls} polls, last answer: ${lastAnswer})`;
       try {
         const res = await fetch(`${this.baseUrl}/health`, { signal: AbortSignal.timeout(2_000) });
         const body = (await res.json().catch(() => null)) as { status?: string } | null;
-        if (res.status === 200 && body?.status === "ok") return;
-      } catch {
-        // not listening yet
+        if (res.status === 200 && body?.status === "ok") {
+          this.phase = `running (start ${this.starts})`;
+          return;
+        }
+        lastAnswer = String(res.status);
+      } catch (e) {
+        lastAnswer = (e as Error).message; // not listening yet
       }
       await sleep(150);
     }
     const why = exitedEarly ?? `no answer from ${this.baseUrl}/health within ${this.options.startTimeoutMs ?? START_TIMEOUT_MS} ms`;
+    this.phase = `stopping a failed start (${why})`;
     await this.stop();
     throw new Error(`wrangler dev did not start: ${why}\n--- ${this.logFile}\n${this.logTail()}`);
   }
