@@ -27,6 +27,9 @@
  *     HTTP rows; (e) the time from a push to the last of 1,000 subscribers' version notices
  *     (bench/fan-out.ts); (f) the peer, a minimal durable parameter server in Python
  *     (bench/peer/), under (b)'s load; bench/live-section.ts writes their part of the section.
+ *     Beside (d)'s 32-client rows, each right after its (d) row, the socket floor of the same
+ *     frames (bench/floor/live-floor.ts: each group of frames written in one transaction, one
+ *     vector row and a key row per frame, then answered): what the platform allows a socket push.
  *
  * wrangler's local observability (which traces every invocation into SQLite inside the runtime,
  * measured here at 2-5 ms of the runtime's CPU per push; production has no such thing) is off
@@ -50,6 +53,7 @@ import { fanOut, type FanOut } from "./fan-out";
 import { HttpLoad } from "./http-load";
 import { logStepLines, measureLogStep, postFloor } from "./log-step";
 import { httpPushes } from "./http-push";
+import { LIVE_FLOOR_ROUTE, liveFloorUrl, type LiveFloorStored } from "./floor/live-floor-route";
 import { livePushes } from "./live-load";
 import { liveSection } from "./live-section";
 import { fmt, loadTableHead, loadTableRow } from "./load-table";
@@ -172,8 +176,8 @@ try {
   type Path = "proxy" | "direct";
   /** What a row sends: pushes to 1K shards (answering a summary or the weights), or GET /health (no work at all). */
   type Work = "minimal" | "weights" | "health";
-  type Client = "http" | "sdk" | "socket";
-  const clientLabel: Record<Client, string> = { http: "http", sdk: "@shardstep/client", socket: "socket (live session)" };
+  type Client = "http" | "sdk" | "socket" | "floor";
+  const clientLabel: Record<Client, string> = { http: "http", sdk: "@shardstep/client", socket: "socket (live session)", floor: "socket floor (bench)" };
 
   /** The base URL of a path; the runtime's own socket changes when wrangler reloads the Worker, so it is looked up each time. */
   async function baseUrlOf(path: Path): Promise<string> {
@@ -192,6 +196,10 @@ try {
     const key = (c: number, seq: number) => `${runId}-${tag}-${c}-${seq}`;
     const shardOf = (c: number, seq: number) => shards[(clients < shards.length ? seq : c) % shards.length]!;
     if (client === "socket") return livePushes(baseUrl, token, shards[0]!, clients, gradients, key, work === "weights" ? "weights" : "summary");
+    if (client === "floor") {
+      const url = liveFloorUrl(baseUrl, shards[0]!, work === "weights" ? "weights" : "minimal");
+      return livePushes(baseUrl, token, shards[0]!, clients, gradients, key, work === "weights" ? "weights" : "summary", url);
+    }
     if (client === "sdk") {
       const sdk = createShardstep({ baseUrl, token, retry: false });
       const send: Send = (c, seq) => {
@@ -211,13 +219,22 @@ try {
   type Row = { path: Path; client: Client; work: Work; clients: number; shards: number; load: Load; group: number | undefined };
 
   /** Pushes and write transactions the shards have counted so far (their status). */
-  async function counts(shards: string[]): Promise<{ pushes: number; writes: number }> {
+  async function shardCounts(shards: string[]): Promise<{ pushes: number; writes: number }> {
     const all = await Promise.all(shards.map((s) => api.getStatus(s)));
     return { pushes: all.reduce((n, s) => n + s.pushes, 0), writes: all.reduce((n, s) => n + s.writes, 0) };
   }
 
+  /** The same counts of the socket floor's object (its pushes and its write transactions). */
+  async function floorCounts(shards: string[]): Promise<{ pushes: number; writes: number }> {
+    const res = await fetch(`${server.baseUrl}${LIVE_FLOOR_ROUTE}/${shards[0]!}/stored`, { headers: { authorization: `Bearer ${token}` } });
+    if (!res.ok) throw new Error(`the socket floor's counts: ${res.status} ${await res.text()}`);
+    const { pushes, writes } = (await res.json()) as LiveFloorStored;
+    return { pushes, writes };
+  }
+
   /** A row, measured again once when wrangler reloaded the Worker under it (a source file changed) or requests failed. */
   async function row(path: Path, client: Client, work: Work, shards: string[], clients: number): Promise<Row> {
+    const counts = client === "floor" ? floorCounts : shardCounts;
     const measure = async (attempt: number) => {
       const { send, close } = await sender(path, client, work, shards, clients, `${path}-${client}-${work}-${clients}-${shards.length}-${attempt}`);
       try {
@@ -258,12 +275,18 @@ try {
   }
   // The same pushes through the SDK (fetch): what a heavier client costs on this shared machine.
   await measured(row("proxy", "sdk", "minimal", [small], 32), b, "(b) 1K adam,");
-  // (d) The same pushes over live sessions, one socket per client (bench/live-section.ts).
+  // (d) The same pushes over live sessions, one socket per client (bench/live-section.ts); each
+  // 32-client row followed by the socket floor's row of the same path and answer.
   const d: Row[] = [];
+  const floors: Row[] = [];
+  const floorObject = `bench-e2e-floor-live-${runId}`;
   const liveClients = QUICK ? [32] : [1, 8, 32];
   for (const path of ["proxy", "direct"] as const) {
     for (const clients of liveClients) {
-      for (const work of ["minimal", "weights"] as const) await measured(row(path, "socket", work, [small], clients), d, "(d) 1K adam,");
+      for (const work of ["minimal", "weights"] as const) {
+        await measured(row(path, "socket", work, [small], clients), d, "(d) 1K adam,");
+        if (clients === 32) await measured(row(path, "floor", work, [floorObject], clients), floors, "(d) floor,");
+      }
     }
   }
   // A route that does nothing: the most any request can do through each path on this machine.
@@ -410,7 +433,7 @@ try {
       `Latency follows from throughput: 32 closed-loop clients at ${fmt(proxy32.steps, 0)} steps/s wait 32 / ${fmt(proxy32.steps, 0)} ≈ ${fmt((32 / proxy32.steps) * 1000, 0)} ms on average (Little's law), ` +
       `so a p99 of 50 ms at 32 clients needs well over 640 steps/s; GET /health itself reaches ${fmt(health("proxy").steps, 0)}/s with a p99 of ${fmt(health("proxy").p99, 1)} ms through wrangler's URL on this machine.`,
     "",
-    ...liveSection({ rows: [...b, ...d], traced, fanOut: e, peer: f, render: loadRow }),
+    ...liveSection({ rows: [...b, ...d], traced, fanOut: e, peer: f, floors, render: loadRow }),
   ].join("\n");
 
   console.log("\n" + section);

@@ -11,7 +11,11 @@ export interface LivePushes {
   close: () => void;
 }
 
-/** `clients` sessions on `shard`; client c pushes gradients[c % gradients.length] with key `key(c, seq)`. */
+/**
+ * `clients` sessions on `shard`; client c pushes gradients[c % gradients.length] with key
+ * `key(c, seq)`. `url` opens them elsewhere than the shard's live route: the socket floor
+ * (bench/floor/live-floor-route.ts), which speaks the same frames.
+ */
 export async function livePushes(
   baseUrl: string,
   token: string,
@@ -20,8 +24,9 @@ export async function livePushes(
   gradients: Float32Array[],
   key: (c: number, seq: number) => string,
   answer: "summary" | "weights",
+  url = liveUrl(baseUrl, shard),
 ): Promise<LivePushes> {
-  const sessions = await openSessions(liveUrl(baseUrl, shard), token, clients);
+  const sessions = await openSessions(url, token, clients);
   const send: Send = (c, seq) => sessions[c]!.push({ key: key(c, seq), answer }, gradients[c % gradients.length]!);
   return { send, close: () => sessions.forEach((s) => s.close()) };
 }

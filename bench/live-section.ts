@@ -2,7 +2,8 @@
  * The part of bench:e2e's section in docs/benchmarks.md about live sessions: (d) pushes over
  * sockets beside (b)'s HTTP pushes, with the targets of issue 15, the CPU time per push of each
  * process, the same with wrangler's local observability on; (e) the fan-out of version notices;
- * (f) the peer, a minimal durable parameter server in Python under the same load.
+ * (f) the peer, a minimal durable parameter server in Python under the same load; and the socket
+ * floor (bench/floor/live-floor.ts), against which (d) and the ≥ 2× peer target are judged.
  */
 import type { Load } from "./closed-loop";
 import type { FanOut } from "./fan-out";
@@ -25,6 +26,8 @@ export interface LiveResults<R extends TransportRow> {
   traced: R[];
   fanOut: { path: "proxy" | "direct"; result: FanOut }[];
   peer: PeerRow[];
+  /** The socket floor's rows (client "floor"), 32 clients, each measured right after (d)'s row of the same path and work. */
+  floors: R[];
   /** Renders a row of (b)/(d) as bench/e2e.ts's table does. */
   render: (r: R) => string;
 }
@@ -122,6 +125,49 @@ export function liveSection<R extends TransportRow>(r: LiveResults<R>): string[]
     ...r.peer.map((p) =>
       loadTableRow({ to: "the peer", client: "http", clients: p.clients, request: p.work === "minimal" ? "push, `return=minimal`" : "push, weights (4 KiB)", load: p.load, proxied: false, group: p.group }),
     ),
+    "",
+    ...floorPart(r, find, peer32),
+  ];
+}
+
+type Find = (rows: TransportRow[], path: string, client: string, work: string, clients?: number) => Load | undefined;
+
+/** The socket floor's rows, (d) over the floor, the floor over the peer, and the ≥ 2× peer target judged against the floor. */
+function floorPart<R extends TransportRow>(r: LiveResults<R>, find: Find, peer32: PeerRow[]): string[] {
+  if (r.floors.length === 0) return [];
+  const pairs = r.floors.map((f) => ({
+    path: f.path,
+    work: f.work,
+    floor: f.load.steps,
+    socket: find(r.rows, f.path, "socket", f.work)?.steps ?? NaN,
+    peer: peer32.find((p) => p.work === f.work)?.load.steps ?? NaN,
+  }));
+  const list = (value: (p: (typeof pairs)[number]) => string) => pairs.map((p) => `${value(p)} (${toLabel(p.path)}, ${p.work})`).join(", ");
+  const range = (xs: number[]) => `${fmt(Math.min(...xs), 2)}–${fmt(Math.max(...xs), 2)}`;
+  const overPeer = range(pairs.map((p) => p.floor / p.peer));
+  const ofFloor = range(pairs.map((p) => p.socket / p.floor));
+  const reaching = pairs.filter((p) => p.floor / p.peer >= 2);
+  const verdict =
+    reaching.length === pairs.length
+      ? `the floor reaches 2× the peer on every row (${overPeer}×): the target is within what the platform does on this machine, and shardstep's sockets do ${ofFloor}× the floor's pushes per second (${list((p) => `${fmt(p.socket, 0)} of ${fmt(p.floor, 0)}/s`)}).`
+      : reaching.length === 0
+        ? `the floor itself does not reach 2× the peer on any row (${overPeer}×): the target is beyond what the platform does on this machine, whatever a shard's own code does; shardstep's sockets do ${ofFloor}× the floor's pushes per second.`
+        : `the floor reaches 2× the peer on ${reaching.length} of ${pairs.length} rows (${reaching.map((p) => `${toLabel(p.path)}, ${p.work}`).join("; ")}) and not on the others: there the target is beyond what the platform does on this machine; shardstep's sockets do ${ofFloor}× the floor's pushes per second.`;
+  return [
+    "**The socket floor**: the least durable work a push over a socket can do on this platform, served by the bench Worker alone (bench/floor/live-floor.ts, " +
+      "`GET /bench/floor-live/{shard}?answer=minimal|weights`, a Durable Object class of its own, bound only in bench/floor/wrangler.toml). The same sessions and frames as (d) " +
+      "(bench/live-session.ts, bench/live-load.ts: the push frame with its JSON header and 4 KiB gradient, decoded by the object with src/formats/live-frames.ts, and each answer an encoded frame; not raw bytes), " +
+      "accepted with the hibernation API. Per push frame the object only keeps the frame's bytes and joins the open group (the production group commit, src/shard/pushes/group-commit.ts: written a macrotask later); " +
+      "the group is written in ONE transaction, one row holding the newest 1K-float vector and one key row per frame (the frame's key), and each frame is answered only after that write " +
+      "(its key and version, or the 4 KiB vector too), so the output gate releases the answers once durable. No optimizer, no ledger lookup, no validation but the frame's kind, key and length. " +
+      "32 clients, each row measured right after (d)'s 32-client row of the same path and answer, by the same closed loop; pushes per write counted by the floor's object.",
+    "",
+    ...loadTableHead,
+    ...r.floors.map(r.render),
+    "",
+    `- sockets / floor: ${list((p) => `${fmt(p.socket / p.floor, 2)}× (${fmt(p.socket, 0)} vs ${fmt(p.floor, 0)}/s)`)}`,
+    `- floor / peer (f): ${list((p) => `${fmt(p.floor / p.peer, 2)}× (${fmt(p.floor, 0)} vs ${fmt(p.peer, 0)}/s)`)}`,
+    `- the target sockets ≥ 2× the peer, against the floor: ${verdict}`,
     "",
   ];
 }

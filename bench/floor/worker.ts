@@ -18,6 +18,12 @@
  * alarm), then answers the meter.
  * GET /bench/wal/{shard}: what the runtime answers to the statements that would bound the
  * write-ahead log, asked through `ctx.storage.sql`.
+ *
+ * The socket floor of bench:e2e's (d) (./live-floor.ts, ./live-floor-route.ts), with a train token:
+ * GET /bench/floor-live/{shard}?answer=minimal|weights upgrades to a WebSocket accepted by the
+ * floor's own object (LIVE_FLOOR, a bench-only class: production's classes and their migrations
+ * are untouched), which writes each group of push frames in one transaction before answering them;
+ * GET /bench/floor-live/{shard}/stored answers what that object wrote.
  */
 import type { Context } from "hono";
 import { bearerAuth, requireScope } from "../../src/edge/auth/middleware";
@@ -29,10 +35,13 @@ import { SHARD_NAME } from "../../src/names";
 import { refuse } from "../../src/problems";
 import { ShardObject as ApiShardObject } from "../../src/shard/object";
 import { MAX_FLOOR_PAGES, writeFloor } from "./floor";
+import type { LiveFloorObject } from "./live-floor";
+import { LIVE_FLOOR_ANSWERS, LIVE_FLOOR_ROUTE } from "./live-floor-route";
 import { attempt, meterSql, type SqlMeter } from "./meter";
 
 export { CatalogObject } from "../../src/catalog/object";
 export { SweepObject } from "../../src/master/object";
+export { LiveFloorObject } from "./live-floor";
 
 /** The production shard object plus `floor`, under the production class name (the SHARDS binding and its migrations are production's). */
 export class ShardObject extends ApiShardObject {
@@ -80,16 +89,26 @@ function count(value: string | undefined, name: string, fallback: number, min: n
   return n;
 }
 
-/**
- * The object of the shard named in the path, with the bench's methods (SHARDS is typed with the
- * production class), once the token may train it.
- */
-function benchShard(c: Context<EdgeEnv>, what: string) {
+/** The shard named in the path, once the token may train it. */
+function trainableShard(c: Context<EdgeEnv>, what: string): string {
   const shard = c.req.param("shard") ?? "";
   if (!SHARD_NAME.test(shard)) refuse("invalid-request", `invalid param: '${shard}' is not a shard name`);
   requireScope(c, "train", shard, what);
+  return shard;
+}
+
+/** The object of the shard named in the path, with the bench's methods (SHARDS is typed with the production class). */
+function benchShard(c: Context<EdgeEnv>, what: string) {
+  const shard = trainableShard(c, what);
   const shards = c.env.SHARDS as unknown as DurableObjectNamespace<ShardObject>;
   return shards.get(shards.idFromName(shard));
+}
+
+/** The socket floor's object of the name in the path (LIVE_FLOOR is the bench Worker's alone, so not in production's Env). */
+function liveFloor(c: Context<EdgeEnv>, what: string) {
+  const name = trainableShard(c, what);
+  const floors = (c.env as unknown as { LIVE_FLOOR: DurableObjectNamespace<LiveFloorObject> }).LIVE_FLOOR;
+  return floors.get(floors.idFromName(name));
 }
 
 const app = createApp();
@@ -103,6 +122,15 @@ app.post("/bench/floor/:shard", async (c) => {
   return c.body(echoed, 200, { "content-type": OCTET_STREAM });
 });
 
+app.get(`${LIVE_FLOOR_ROUTE}/:shard`, async (c) => {
+  const stub = liveFloor(c, "run the socket floor on");
+  const answer = c.req.query("answer") ?? "minimal";
+  if (!(LIVE_FLOOR_ANSWERS as readonly string[]).includes(answer)) refuse("invalid-request", `invalid query: answer must be ${LIVE_FLOOR_ANSWERS.join(" or ")}, got ${answer}`);
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") refuse("upgrade-required", "the socket floor is a WebSocket: open it with `Upgrade: websocket`");
+  // A request built here, as the production live route builds its own: nothing the client sent reaches the object.
+  return stub.fetch(new Request(`https://floor${LIVE_FLOOR_ROUTE}?answer=${answer}`, { headers: { upgrade: "websocket" } }));
+});
+app.get(`${LIVE_FLOOR_ROUTE}/:shard/stored`, async (c) => c.json(await liveFloor(c, "read the socket floor of").stored()));
 app.get("/bench/meter/:shard", async (c) => c.json(await benchShard(c, "meter").metered()));
 app.post("/bench/alarm/:shard", async (c) => c.json(await benchShard(c, "run the alarm of").runAlarm()));
 app.get("/bench/wal/:shard", async (c) => c.json(await benchShard(c, "ask the WAL pragmas of").walPragmas()));

@@ -70,17 +70,23 @@ function floorTraces(js: string): string[] {
   return traces;
 }
 
-/** A wrangler.toml without comments, blank lines, its top-level `name` and `main`, and its [assets]. */
+/** The bench Worker's own class (the socket floor, bench/floor/live-floor.ts): its binding and its migration are the blocks production lacks. */
+const BENCH_ONLY_CLASS = "LiveFloorObject";
+
+/**
+ * A wrangler.toml without comments, blank lines, its top-level `name` and `main`, its [assets],
+ * and the blocks (a table and its lines) that name the bench Worker's own class.
+ */
 function sharedConfig(path: string): string[] {
-  const lines: string[] = [];
-  let section = "";
+  const blocks: string[][] = [[]];
   for (const line of readFileSync(join(root, path), "utf8").split("\n").map((l) => l.trim())) {
     if (line === "" || line.startsWith("#")) continue;
-    if (line.startsWith("[")) section = line;
-    if (section === "[assets]" || (section === "" && /^(name|main)\s*=/.test(line))) continue;
-    lines.push(line);
+    if (line.startsWith("[")) blocks.push([]);
+    blocks.at(-1)!.push(line);
   }
-  return lines;
+  return blocks
+    .filter((b) => b[0] !== "[assets]" && !b.some((l) => l.includes(BENCH_ONLY_CLASS)))
+    .flatMap((b, i) => (i === 0 ? b.filter((l) => !/^(name|main)\s*=/.test(l)) : b));
 }
 
 let production: string;
@@ -108,7 +114,11 @@ describe("the deploy bundle", () => {
     expect(methodsOfExportedClass(bench, "ShardObject")).toEqual(expect.arrayContaining(["floor", "push", "info"]));
   });
 
-  it("of the bench Worker is configured as production but for its name, entry and assets", () => {
+  it("of the bench Worker is configured as production but for its name, entry, assets and its own class", () => {
     expect(sharedConfig(BENCH_CONFIG)).toEqual(sharedConfig(PRODUCTION_CONFIG));
+    // The bench's own class is bound and migrated in the bench Worker alone.
+    expect(readFileSync(join(root, BENCH_CONFIG), "utf8")).toContain(`class_name = "${BENCH_ONLY_CLASS}"`);
+    expect(readFileSync(join(root, PRODUCTION_CONFIG), "utf8")).not.toContain(BENCH_ONLY_CLASS);
+    expect(production).not.toContain(BENCH_ONLY_CLASS);
   });
 });
