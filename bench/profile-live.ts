@@ -1,10 +1,10 @@
 /**
  * Where the runtime's CPU goes per push, over HTTP and over a live session's socket:
- * `npm run bench:profile-live [-- --seconds 5 --clients 32 --path direct|proxy]`.
+ * `npm run bench:profile-live [-- --seconds 5 --clients 32 --path direct|proxy --answer summary|weights]`.
  *
  * Starts the bench Worker in `wrangler dev` (wrangler's local observability off), creates a 1K Adam
  * shard, and for each transport runs `clients` closed-loop clients (bench/closed-loop.ts) pushing
- * with Idempotency-Keys (`return=minimal`, a summary answer) while the Worker's isolate is profiled
+ * with Idempotency-Keys (a summary answer, `return=minimal` over HTTP, or with `--answer weights` the new weights) while the Worker's isolate is profiled
  * (bench/cpu-profile.ts). Prints per push: the CPU of each process (from /proc), the isolate's
  * sampled time by kind (JavaScript, garbage collection, native "(program)": SQLite, sockets, fsync),
  * and the JavaScript's self time by source file and by function.
@@ -25,7 +25,9 @@ import { fmt } from "./load-table";
 import { localObservability } from "./observability";
 import { randomGradient } from "./stats";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" }, clients: { type: "string", default: "32" }, path: { type: "string", default: "direct" } } });
+const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" }, clients: { type: "string", default: "32" }, path: { type: "string", default: "direct" }, answer: { type: "string", default: "summary" } } });
+if (values.answer !== "summary" && values.answer !== "weights") throw new Error(`--answer is summary or weights, not ${values.answer}`);
+const answer = values.answer;
 const seconds = Number(values.seconds);
 const clients = Number(values.clients);
 
@@ -44,9 +46,9 @@ try {
   const senders: Record<string, () => Promise<{ send: Send; close: () => void }>> = {
     http: async () => {
       const http = new HttpLoad(baseUrl, clients);
-      return { send: httpPushes(http, token, [shard], gradients, (c, seq) => `${runId}-http-${c}-${seq}`, true), close: () => http.close() };
+      return { send: httpPushes(http, token, [shard], gradients, (c, seq) => `${runId}-http-${c}-${seq}`, answer === "summary"), close: () => http.close() };
     },
-    socket: () => livePushes(baseUrl, token, shard, clients, gradients, (c, seq) => `${runId}-socket-${c}-${seq}`, "summary"),
+    socket: () => livePushes(baseUrl, token, shard, clients, gradients, (c, seq) => `${runId}-socket-${c}-${seq}`, answer),
   };
   for (const [transport, open] of Object.entries(senders)) {
     const { send, close } = await open();

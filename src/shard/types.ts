@@ -159,7 +159,7 @@ export interface PushResult extends PushSummary {
   /** Instead of the weights, the point of the pushed range when it is distinct from them (respond: "weights"). */
   point?: PointRead;
   /**
-   * With `streamAnswer`: the bytes of `weights` or `point` as a stream, their `bytes` then empty, so
+   * With `streamAnswer`, for a vector of RELEASE_MIN_BYTES or more (src/release.ts): the bytes of `weights` or `point` as a stream, their `bytes` then empty, so
    * that no whole copy of the vector waits for a garbage collection on either side of the RPC.
    */
   body?: ReadableStream<Uint8Array>;
