@@ -246,6 +246,8 @@ export class DevServer {
   private proxy: ContractProxyProcess | undefined;
   /** What a start is doing now, for the error of one that stalls. */
   private phase = "not started";
+  /** Set by dispose(): a start still under way then (one the watchdog gave up on) spawns nothing more. */
+  private disposed = false;
 
   private constructor(
     port: number,
@@ -386,6 +388,7 @@ export class DevServer {
       "--log-level", "warn",
       ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ], { WRANGLER_LOG_PATH: join(this.dir, "wrangler-logs") });
+    if (this.disposed) throw new Error("the server was disposed while it started");
     const log = openSync(this.logFile, "a");
     let child: ChildProcess;
     try {
@@ -492,6 +495,7 @@ export class DevServer {
 
   /** Stops the server and deletes its temporary directory (with the persisted state). */
   async dispose(): Promise<void> {
+    this.disposed = true;
     try {
       await this.stop();
       await this.proxy?.close();
