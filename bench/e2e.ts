@@ -176,8 +176,8 @@ try {
   type Path = "proxy" | "direct";
   /** What a row sends: pushes to 1K shards (answering a summary or the weights), or GET /health (no work at all). */
   type Work = "minimal" | "weights" | "health";
-  type Client = "http" | "sdk" | "socket" | "floor";
-  const clientLabel: Record<Client, string> = { http: "http", sdk: "@shardstep/client", socket: "socket (live session)", floor: "socket floor (bench)" };
+  type Client = "http" | "sdk" | "socket" | "deflate" | "floor";
+  const clientLabel: Record<Client, string> = { http: "http", sdk: "@shardstep/client", socket: "socket (live session)", deflate: "socket, deflate offered", floor: "socket floor (bench)" };
 
   /** The base URL of a path; the runtime's own socket changes when wrangler reloads the Worker, so it is looked up each time. */
   async function baseUrlOf(path: Path): Promise<string> {
@@ -195,7 +195,9 @@ try {
     const baseUrl = await baseUrlOf(path);
     const key = (c: number, seq: number) => `${runId}-${tag}-${c}-${seq}`;
     const shardOf = (c: number, seq: number) => shards[(clients < shards.length ? seq : c) % shards.length]!;
-    if (client === "socket") return livePushes(baseUrl, token, shards[0]!, clients, gradients, key, work === "weights" ? "weights" : "summary");
+    if (client === "socket" || client === "deflate") {
+      return livePushes(baseUrl, token, shards[0]!, clients, gradients, key, work === "weights" ? "weights" : "summary", undefined, { deflate: client === "deflate" });
+    }
     if (client === "floor") {
       const url = liveFloorUrl(baseUrl, shards[0]!, work === "weights" ? "weights" : "minimal");
       return livePushes(baseUrl, token, shards[0]!, clients, gradients, key, work === "weights" ? "weights" : "summary", url);
@@ -288,6 +290,11 @@ try {
         if (clients === 32) await measured(row(path, "floor", work, [floorObject], clients), floors, "(d) floor,");
       }
     }
+  }
+  // (d)'s 32-client rows again from clients that offer permessage-deflate, as Node's global WebSocket and browsers do.
+  const deflated: Row[] = [];
+  for (const path of ["proxy", "direct"] as const) {
+    for (const work of ["minimal", "weights"] as const) await measured(row(path, "deflate", work, [small], 32), deflated, "(d) deflate offered,");
   }
   // A route that does nothing: the most any request can do through each path on this machine.
   const noop: Row[] = [];
@@ -433,7 +440,7 @@ try {
       `Latency follows from throughput: 32 closed-loop clients at ${fmt(proxy32.steps, 0)} steps/s wait 32 / ${fmt(proxy32.steps, 0)} ≈ ${fmt((32 / proxy32.steps) * 1000, 0)} ms on average (Little's law), ` +
       `so a p99 of 50 ms at 32 clients needs well over 640 steps/s; GET /health itself reaches ${fmt(health("proxy").steps, 0)}/s with a p99 of ${fmt(health("proxy").p99, 1)} ms through wrangler's URL on this machine.`,
     "",
-    ...liveSection({ rows: [...b, ...d], traced, fanOut: e, peer: f, floors, render: loadRow }),
+    ...liveSection({ rows: [...b, ...d], traced, deflated, fanOut: e, peer: f, floors, render: loadRow }),
   ].join("\n");
 
   console.log("\n" + section);

@@ -4,7 +4,7 @@
  * weights. It gives bench/closed-loop.ts a `Send`, so that sockets are measured exactly as HTTP is.
  */
 import type { Send } from "./closed-loop";
-import { liveUrl, openSessions } from "./live-session";
+import { liveUrl, openSessions, type SessionOptions } from "./live-session";
 
 export interface LivePushes {
   send: Send;
@@ -14,7 +14,8 @@ export interface LivePushes {
 /**
  * `clients` sessions on `shard`; client c pushes gradients[c % gradients.length] with key
  * `key(c, seq)`. `url` opens them elsewhere than the shard's live route: the socket floor
- * (bench/floor/live-floor-route.ts), which speaks the same frames.
+ * (bench/floor/live-floor-route.ts), which speaks the same frames. `options.deflate` offers
+ * permessage-deflate (bench/live-session.ts).
  */
 export async function livePushes(
   baseUrl: string,
@@ -25,8 +26,9 @@ export async function livePushes(
   key: (c: number, seq: number) => string,
   answer: "summary" | "weights",
   url = liveUrl(baseUrl, shard),
+  options: SessionOptions = {},
 ): Promise<LivePushes> {
-  const sessions = await openSessions(url, token, clients);
+  const sessions = await openSessions(url, token, clients, options);
   const send: Send = (c, seq) => sessions[c]!.push({ key: key(c, seq), answer }, gradients[c % gradients.length]!);
   return { send, close: () => sessions.forEach((s) => s.close()) };
 }

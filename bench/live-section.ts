@@ -24,6 +24,8 @@ export interface LiveResults<R extends TransportRow> {
   rows: R[];
   /** The 32-client `minimal` rows again, HTTP and socket, with wrangler's local observability on. */
   traced: R[];
+  /** (d)'s 32-client socket rows again from clients that offer permessage-deflate (client "deflate"). */
+  deflated: R[];
   fanOut: { path: "proxy" | "direct"; result: FanOut }[];
   peer: PeerRow[];
   /** The socket floor's rows (client "floor"), 32 clients, each measured right after (d)'s row of the same path and work. */
@@ -75,7 +77,7 @@ export function liveSection<R extends TransportRow>(r: LiveResults<R>): string[]
 
   return [
     "**(d) The same pushes over live sessions**: one WebSocket per client (`GET /v1/shards/{shard}/live`, the bearer token in the upgrade's header), each push one binary frame " +
-      "(src/formats/live-frames.ts) with its Idempotency-Key, answered with a summary or the weights (bench/live-session.ts, bench/live-load.ts; Node's own WebSocket). " +
+      "(src/formats/live-frames.ts) with its Idempotency-Key, answered with a summary or the weights (bench/live-session.ts, bench/live-load.ts; the `ws` package, offering no permessage-deflate: see below). " +
       "Measured by the same closed loop as (b)'s HTTP rows (bench/closed-loop.ts), on the same 1K shard, right after them, with wrangler's local observability off for both " +
       "(`X_LOCAL_OBSERVABILITY=false` when wrangler starts, bench/observability.ts). Pushes per write: the group commit across every socket.",
     "",
@@ -94,6 +96,7 @@ export function liveSection<R extends TransportRow>(r: LiveResults<R>): string[]
     "",
     ...cpuTable(r.rows),
     "",
+    ...deflatePart(r, find),
     "With wrangler's local observability on (its default; wrangler restarted with `X_LOCAL_OBSERVABILITY=true`, the same shard, after every other row), 32 clients, `return=minimal`:",
     "",
     ...loadTableHead,
@@ -131,6 +134,27 @@ export function liveSection<R extends TransportRow>(r: LiveResults<R>): string[]
 }
 
 type Find = (rows: TransportRow[], path: string, client: string, work: string, clients?: number) => Load | undefined;
+
+/** (d)'s 32-client rows from clients that offer permessage-deflate, against the same rows without the offer. */
+function deflatePart<R extends TransportRow>(r: LiveResults<R>, find: Find): string[] {
+  if (r.deflated.length === 0) return [];
+  const pairs = r.deflated.map((x) => ({ x, plain: find(r.rows, x.path, "socket", x.work) }));
+  const compare = pairs
+    .map(({ x, plain }) => `${fmt(x.load.steps / (plain?.steps ?? NaN), 2)}× the steps/s and ${fmt(x.load.cpu.runtime / (plain?.cpu.runtime ?? NaN), 2)}× the runtime's CPU per push (${toLabel(x.path)}, ${x.work})`)
+    .join("; ");
+  return [
+    "The rows above come from clients that offer no permessage-deflate. Node's global WebSocket and browsers always offer it; shardstep's Worker refuses it " +
+      "(`no_web_socket_compression` in wrangler.toml: float32 frames do not compress), but under `wrangler dev` the runtime's entry socket is served by miniflare's own " +
+      "entry Worker (compatibility date 2025-03-17, compression on), which accepts the offer before the upgrade reaches shardstep's Worker. Every frame is then deflated " +
+      "and inflated in the runtime on that local leg, which production does not have. The same 32-client rows from clients that offer it (Node's global WebSocket), right after (d):",
+    "",
+    ...loadTableHead,
+    ...r.deflated.map(r.render),
+    "",
+    `With the offer against without: ${compare}.`,
+    "",
+  ];
+}
 
 /** The socket floor's rows, (d) over the floor, the floor over the peer, and the ≥ 2× peer target judged against the floor. */
 function floorPart<R extends TransportRow>(r: LiveResults<R>, find: Find, peer32: PeerRow[]): string[] {

@@ -1,10 +1,18 @@
 /**
- * One live session of the benchmarks: a WebSocket to `GET /v1/shards/{shard}/live` (Node 22's
- * global WebSocket, with the bearer header at the upgrade), speaking the frames of
+ * One live session of the benchmarks: a WebSocket to `GET /v1/shards/{shard}/live` (with the
+ * bearer header at the upgrade), speaking the frames of
  * src/formats/live-frames.ts. Pushes are matched to their answers by Idempotency-Key; version
  * notices go to `onNotice` with the time they were read. Deliberately lean: it shares the machine's
  * cores with the server under test, so it parses nothing it does not need.
+ *
+ * It offers no permessage-deflate (the `ws` package, `perMessageDeflate: false`) unless asked to:
+ * the Worker refuses compression (wrangler.toml's `no_web_socket_compression`), but locally the
+ * runtime's entry socket is miniflare's own entry Worker, which negotiates it with whatever client
+ * offers it (Node's global WebSocket and browsers always do) before our Worker sees the upgrade.
+ * Without an offer the local sessions do what production's do. `deflate: true` opens them with
+ * Node's global WebSocket, offering it, to measure what the local entry's compression costs.
  */
+import NodeWebSocket from "ws";
 import {
   decodeFrame,
   encodeFrame,
@@ -18,6 +26,11 @@ import {
 
 /** Larger than any frame the benchmarks receive (a 1K shard's weights). */
 const MAX_RECEIVED_BYTES = 16 * 1024 * 1024;
+
+export interface SessionOptions {
+  /** Offer permessage-deflate (Node's global WebSocket) rather than not (the `ws` package). */
+  readonly deflate?: boolean;
+}
 
 export class LiveProblem extends Error {
   override readonly name = "LiveProblem";
@@ -52,10 +65,13 @@ export class LiveSession {
   }
 
   /** Opens a session and waits for the shard's welcome. */
-  static open(url: string, token: string, timeoutMs = 30_000): Promise<LiveSession> {
+  static open(url: string, token: string, options: SessionOptions = {}, timeoutMs = 30_000): Promise<LiveSession> {
     return new Promise((resolve, reject) => {
+      const headers = { authorization: `Bearer ${token}` };
       // undici's WebSocket (Node's global) takes headers in its init; the DOM's type does not know it.
-      const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } } as unknown as string[]);
+      const ws = options.deflate
+        ? new WebSocket(url, { headers } as unknown as string[])
+        : (new NodeWebSocket(url, { headers, perMessageDeflate: false }) as unknown as WebSocket);
       ws.binaryType = "arraybuffer";
       const timer = setTimeout(() => {
         ws.close();
@@ -130,12 +146,12 @@ export class LiveSession {
 }
 
 /** Opens `count` sessions, `batch` upgrades at a time (each upgrade authenticates in the Worker). */
-export async function openSessions(url: string, token: string, count: number, batch = 32): Promise<LiveSession[]> {
+export async function openSessions(url: string, token: string, count: number, options: SessionOptions = {}, batch = 32): Promise<LiveSession[]> {
   const sessions: LiveSession[] = [];
   try {
     while (sessions.length < count) {
       const n = Math.min(batch, count - sessions.length);
-      const opened = await Promise.allSettled(Array.from({ length: n }, () => LiveSession.open(url, token)));
+      const opened = await Promise.allSettled(Array.from({ length: n }, () => LiveSession.open(url, token, options)));
       for (const o of opened) if (o.status === "fulfilled") sessions.push(o.value);
       const failed = opened.find((o) => o.status === "rejected");
       if (failed) throw failed.reason;

@@ -1,11 +1,12 @@
 /**
  * Where the runtime's CPU goes per push, over HTTP and over a live session's socket:
- * `npm run bench:profile-live [-- --seconds 5 --clients 32 --path direct|proxy --answer summary|weights]`.
+ * `npm run bench:profile-live [-- --seconds 5 --clients 32 --path direct|proxy --answer summary|weights --length 1024 --transport both|http|socket --deflate]`.
  *
- * Starts the bench Worker in `wrangler dev` (wrangler's local observability off), creates a 1K Adam
- * shard, and for each transport runs `clients` closed-loop clients (bench/closed-loop.ts) pushing
+ * Starts the bench Worker in `wrangler dev` (wrangler's local observability off), creates an Adam
+ * shard of `length` parameters (1K by default; `--length 1048576 --clients 1 --transport http` profiles
+ * the large push of bench:e2e's (a')), and for each transport runs `clients` closed-loop clients (bench/closed-loop.ts) pushing
  * with Idempotency-Keys (a summary answer, `return=minimal` over HTTP, or with `--answer weights` the new weights) while the Worker's isolate is profiled
- * (bench/cpu-profile.ts). Prints per push: the CPU of each process (from /proc), the isolate's
+ * (bench/cpu-profile.ts); `--deflate` opens the sockets offering permessage-deflate (bench/live-session.ts). Prints per push: the CPU of each process (from /proc), the isolate's
  * sampled time by kind (JavaScript, garbage collection, native "(program)": SQLite, sockets, fsync),
  * and the JavaScript's self time by source file and by function.
  */
@@ -25,11 +26,12 @@ import { fmt } from "./load-table";
 import { localObservability } from "./observability";
 import { randomGradient } from "./stats";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" }, clients: { type: "string", default: "32" }, path: { type: "string", default: "direct" }, answer: { type: "string", default: "summary" } } });
+const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" }, clients: { type: "string", default: "32" }, path: { type: "string", default: "direct" }, answer: { type: "string", default: "summary" }, length: { type: "string", default: "1024" }, transport: { type: "string", default: "both" }, deflate: { type: "boolean", default: false } } });
 if (values.answer !== "summary" && values.answer !== "weights") throw new Error(`--answer is summary or weights, not ${values.answer}`);
 const answer = values.answer;
 const seconds = Number(values.seconds);
 const clients = Number(values.clients);
+const length = Number(values.length);
 
 localObservability(false);
 const server = await DevServer.start({ config: BENCH_CONFIG, validate: false });
@@ -37,10 +39,10 @@ try {
   const token = await adminToken();
   const api = createShardstep({ baseUrl: server.baseUrl, token, retry: false });
   const shard = `profile-live-${Date.now().toString(36)}`;
-  await api.createShard(shard, { length: 1024, rule: "adam", hyper: { lr: 1e-3 }, rate_limit: null });
+  await api.createShard(shard, { length, rule: "adam", hyper: { lr: 1e-3 }, rate_limit: null });
   const baseUrl = values.path === "proxy" ? server.baseUrl : await server.runtimeBaseUrl();
   if (!baseUrl) throw new Error("cannot find the runtime workerd's entry socket");
-  const gradients = Array.from({ length: 64 }, (_, i) => randomGradient(1024, 100 + i));
+  const gradients = Array.from({ length: 64 }, (_, i) => randomGradient(length, 100 + i));
   const runId = Date.now().toString(36);
 
   const senders: Record<string, () => Promise<{ send: Send; close: () => void }>> = {
@@ -48,9 +50,9 @@ try {
       const http = new HttpLoad(baseUrl, clients);
       return { send: httpPushes(http, token, [shard], gradients, (c, seq) => `${runId}-http-${c}-${seq}`, answer === "summary"), close: () => http.close() };
     },
-    socket: () => livePushes(baseUrl, token, shard, clients, gradients, (c, seq) => `${runId}-socket-${c}-${seq}`, answer),
+    socket: () => livePushes(baseUrl, token, shard, clients, gradients, (c, seq) => `${runId}-socket-${c}-${seq}`, answer, undefined, { deflate: values.deflate }),
   };
-  for (const [transport, open] of Object.entries(senders)) {
+  for (const [transport, open] of Object.entries(senders).filter(([t]) => values.transport === "both" || values.transport === t)) {
     const { send, close } = await open();
     let load!: Load;
     let profile: CpuProfileSummary;

@@ -10,29 +10,17 @@
  * assets play no part in the Worker's code: the production run reads an empty folder instead of
  * public/, so this needs no `npm run build:web`, only kernels.wasm (npm run build:wasm).
  */
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BENCH_CONFIG, copyConfig, PRODUCTION_CONFIG, root, wranglerCommand } from "../support/wrangler";
+import { BENCH_CONFIG, deployBundle, PRODUCTION_CONFIG, root } from "../support/wrangler";
 
 const dir = mkdtempSync(join(tmpdir(), "shardstep-bundle-"));
 
-/** The JavaScript modules of the config's deploy bundle, concatenated (wrangler runs on a copy in a folder of its own: its .wrangler/tmp stays out of the project). */
+/** The JavaScript modules of the config's deploy bundle, concatenated. */
 async function bundle(config: string, name: string, extra: string[] = []): Promise<string> {
-  const own = join(dir, name);
-  mkdirSync(own);
-  const outdir = join(own, "out");
-  const copy = copyConfig(config, own);
-  const { command, args, env } = wranglerCommand(["deploy", "--dry-run", "--config", copy, "--outdir", outdir, ...extra], { WRANGLER_LOG_PATH: join(dir, "logs") });
-  try {
-    await promisify(execFile)(command, args, { cwd: root, env, maxBuffer: 16 * 1024 * 1024 });
-  } catch (e) {
-    const { stdout, stderr } = e as { stdout?: string; stderr?: string };
-    throw new Error(`wrangler deploy --dry-run --config ${config} failed:\n${stdout ?? ""}\n${stderr ?? ""}`);
-  }
+  const outdir = await deployBundle(config, join(dir, name), extra);
   const modules = readdirSync(outdir).filter((f) => /\.m?js$/.test(f));
   if (modules.length === 0) throw new Error(`no JavaScript in ${outdir}: ${readdirSync(outdir).join(", ")}`);
   return modules.map((f) => readFileSync(join(outdir, f), "utf8")).join("\n");

@@ -3,9 +3,11 @@
  * bench/e2e.ts and the bundle test (test/math/bundle.test.ts): with the project's Node (22; the
  * system one may be older than wrangler wants), no telemetry and no network look-ups.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 
 export const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -51,4 +53,22 @@ export function copyConfig(config: string, dir: string): string {
   const absolute = text.replace(main, `main = ${JSON.stringify(resolve(dirname(path), entry))}`);
   writeFileSync(copy, assets === undefined ? absolute : absolute.replace(directory, `directory = ${JSON.stringify(resolve(dirname(path), assets))}`));
   return copy;
+}
+
+/**
+ * The bundle a deploy of `config` would upload (`wrangler deploy --dry-run`), written into `dir`/out
+ * by wrangler run on a copy of the config in `dir` (its .wrangler/tmp stays out of the project).
+ * Answers the folder of the bundle's modules.
+ */
+export async function deployBundle(config: string, dir: string, extra: string[] = []): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  const outdir = join(dir, "out");
+  const { command, args, env } = wranglerCommand(["deploy", "--dry-run", "--config", copyConfig(config, dir), "--outdir", outdir, ...extra], { WRANGLER_LOG_PATH: join(dir, "logs") });
+  try {
+    await promisify(execFile)(command, args, { cwd: root, env, maxBuffer: 16 * 1024 * 1024 });
+  } catch (e) {
+    const { stdout, stderr } = e as { stdout?: string; stderr?: string };
+    throw new Error(`wrangler deploy --dry-run --config ${config} failed:\n${stdout ?? ""}\n${stderr ?? ""}`);
+  }
+  return outdir;
 }
