@@ -17,6 +17,11 @@ describe("ledgerEntriesOf", () => {
     expect(legacy).toEqual({ key: "k", fingerprint: scoped!.fingerprint.replace(/:3:alice\/alice$/, "") });
   });
 
+  it("fingerprints the gradient's bytes by their SHA-256 in hexadecimal, as records already stored were", async () => {
+    // python3 -c "import hashlib,struct; print(hashlib.sha256(struct.pack('<2f', 1, 2)).hexdigest())"
+    expect((await ledgerEntriesOf(req({})))[0]!.fingerprint).toBe("b9c80b5adeca450753a16950c3cc655d271f7bef7a485bc83f112b72fef21d37:-:-");
+  });
+
   it("keeps the previous format for a push from an edge that sends no subject", async () => {
     expect(await ledgerEntriesOf(req({ clientKey: "a/b" }))).toEqual([{ key: "k", fingerprint: expect.stringMatching(/^[0-9a-f]{64}:-:-$/) }]);
   });
