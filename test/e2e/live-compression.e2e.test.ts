@@ -10,7 +10,7 @@
  * which offers permessage-deflate on every upgrade.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
@@ -32,7 +32,10 @@ let outdir: string;
 let token: string;
 
 beforeAll(async () => {
-  outdir = await deployBundle(PRODUCTION_CONFIG, join(dir, "bundle"));
+  // The static assets play no part here: an empty folder instead of public/ (no `npm run build:web` needed).
+  const noAssets = join(dir, "no-assets");
+  mkdirSync(noAssets);
+  outdir = await deployBundle(PRODUCTION_CONFIG, join(dir, "bundle"), ["--assets", noAssets]);
   token = await signToken(AUTH_SECRET, { sub: "compression", scopes: ["admin"], prefix: "", iat: Math.floor(Date.now() / 1000) });
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,6 +52,9 @@ async function served(flags: string[], run: (baseUrl: string) => Promise<void>):
   // Miniflare's flat options of version 4, as wrangler's configuration maps onto them.
   const mf = new Miniflare(
     convertV4MiniflareOptions({
+      // Miniflare's own entry socket on a free port (its default, 8787, is `npm start`'s).
+      host: "127.0.0.1",
+      port: 0,
       name: "shardstep",
       modulesRoot: outdir,
       modules: bundleModules(outdir),
