@@ -26,7 +26,8 @@
  * (d) (b)'s pushes over live sessions, one WebSocket per client (bench/live-load.ts), beside (b)'s
  *     HTTP rows; (e) the time from a push to the last of 1,000 subscribers' version notices
  *     (bench/fan-out.ts); (f) the peer, a minimal durable parameter server in Python
- *     (bench/peer/), under (b)'s load; bench/live-section.ts writes their part of the section.
+ *     (bench/peer/), under (b)'s load, and in pairs with (d)'s 32-client rows, back to back;
+ *     bench/live-section.ts writes their part of the section.
  *     Beside (d)'s 32-client rows, each right after its (d) row, the socket floor of the same
  *     frames (bench/floor/live-floor.ts: each group of frames written in one transaction, one
  *     vector row and a key row per frame, then answered): what the platform allows a socket push.
@@ -55,10 +56,10 @@ import { logStepLines, measureLogStep, postFloor } from "./log-step";
 import { httpPushes } from "./http-push";
 import { LIVE_FLOOR_ROUTE, liveFloorUrl, type LiveFloorStored } from "./floor/live-floor-route";
 import { livePushes } from "./live-load";
-import { liveSection } from "./live-section";
+import { liveSection, type PeerPair } from "./live-section";
 import { fmt, loadTableHead, loadTableRow } from "./load-table";
 import { localObservability } from "./observability";
-import { peerRows } from "./peer/peer-rows";
+import { PeerBench, peerRows } from "./peer/peer-rows";
 import { replaceSection } from "./sections";
 import { median, percentile, randomGradient } from "./stats";
 
@@ -326,6 +327,22 @@ try {
   }
   const f = await peerRows({ clients: liveClients, seconds, warmupMs, length: SMALL, gradients });
   for (const p of f) console.log(`(f) peer, ${p.clients} clients, ${p.work}: ${describeLoad(p.load)}; ${fmt(p.group ?? NaN, 1)} pushes per commit`);
+  // Sockets against the peer side by side: rounds of (d)'s 32-client socket rows, each right before the peer's row of the same answer.
+  const peerPairs: PeerPair<Row>[] = [];
+  const peerBench = await PeerBench.start({ seconds, warmupMs, length: SMALL, gradients });
+  try {
+    for (let i = 0; i < (QUICK ? 1 : 3); i++) {
+      for (const path of ["proxy", "direct"] as const) {
+        for (const work of ["minimal", "weights"] as const) {
+          const pair = { path, work, ours: await row(path, "socket", work, [small], 32), peer: await peerBench.row(work, 32) };
+          peerPairs.push(pair);
+          console.log(`(f) pair ${i + 1}, ${path}, ${work}: sockets ${fmt(pair.ours.load.steps, 0)}/s, the peer ${fmt(pair.peer.load.steps, 0)}/s: ${fmt(pair.ours.load.steps / pair.peer.load.steps, 2)}x`);
+        }
+      }
+    }
+  } finally {
+    await peerBench.stop();
+  }
   localObservability(true);
   await server.restart();
   const traced: Row[] = [];
@@ -440,7 +457,7 @@ try {
       `Latency follows from throughput: 32 closed-loop clients at ${fmt(proxy32.steps, 0)} steps/s wait 32 / ${fmt(proxy32.steps, 0)} ≈ ${fmt((32 / proxy32.steps) * 1000, 0)} ms on average (Little's law), ` +
       `so a p99 of 50 ms at 32 clients needs well over 640 steps/s; GET /health itself reaches ${fmt(health("proxy").steps, 0)}/s with a p99 of ${fmt(health("proxy").p99, 1)} ms through wrangler's URL on this machine.`,
     "",
-    ...liveSection({ rows: [...b, ...d], traced, deflated, fanOut: e, peer: f, floors, render: loadRow }),
+    ...liveSection({ rows: [...b, ...d], traced, deflated, fanOut: e, peer: f, peerPairs, floors, render: loadRow }),
   ].join("\n");
 
   console.log("\n" + section);
