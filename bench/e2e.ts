@@ -235,11 +235,13 @@ try {
     return { pushes, writes };
   }
 
+  /** Rows measured so far: every row's Idempotency-Keys are its own (a row measured again must not replay an earlier row's pushes). */
+  let rowsMeasured = 0;
   /** A row, measured again once when wrangler reloaded the Worker under it (a source file changed) or requests failed. */
   async function row(path: Path, client: Client, work: Work, shards: string[], clients: number): Promise<Row> {
     const counts = client === "floor" ? floorCounts : shardCounts;
     const measure = async (attempt: number) => {
-      const { send, close } = await sender(path, client, work, shards, clients, `${path}-${client}-${work}-${clients}-${shards.length}-${attempt}`);
+      const { send, close } = await sender(path, client, work, shards, clients, `${path}-${client}-${work}-${clients}-${shards.length}-${attempt}-${rowsMeasured++}`);
       try {
         return await load(send, clients, seconds);
       } finally {
@@ -334,7 +336,7 @@ try {
     for (let i = 0; i < (QUICK ? 1 : 3); i++) {
       for (const path of ["proxy", "direct"] as const) {
         for (const work of ["minimal", "weights"] as const) {
-          const pair = { path, work, ours: await row(path, "socket", work, [small], 32), peer: await peerBench.row(work, 32) };
+          const pair = { round: i + 1, path, work, ours: await row(path, "socket", work, [small], 32), peer: await peerBench.row(work, 32) };
           peerPairs.push(pair);
           console.log(`(f) pair ${i + 1}, ${path}, ${work}: sockets ${fmt(pair.ours.load.steps, 0)}/s, the peer ${fmt(pair.peer.load.steps, 0)}/s: ${fmt(pair.ours.load.steps / pair.peer.load.steps, 2)}x`);
         }
