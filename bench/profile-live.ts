@@ -1,11 +1,12 @@
 /**
  * Where the runtime's CPU goes per push, over HTTP and over a live session's socket:
- * `npm run bench:profile-live [-- --seconds 5 --clients 32 --path direct|proxy --answer summary|weights --length 1024 --transport both|http|socket|floor --deflate]`.
+ * `npm run bench:profile-live [-- --seconds 5 --clients 32 --path direct|proxy --answer summary|weights --length 1024 --transport both|http|socket|floor|socket-floor --deflate]`.
  *
  * Starts the bench Worker in `wrangler dev` (wrangler's local observability off), creates an Adam
  * shard of `length` parameters (1K by default; `--length 1048576 --clients 1 --transport http` profiles
  * the large push of bench:e2e's (a'); `--transport floor` the same requests to its new floor,
- * `POST /bench/floor/{shard}` writing one vector's pages and echoing the bytes), and for each transport runs `clients` closed-loop clients (bench/closed-loop.ts) pushing
+ * `POST /bench/floor/{shard}` writing one vector's pages and echoing the bytes; `--transport
+ * socket-floor` the same frames to the socket floor of bench:e2e's (d), bench/floor/live-floor.ts), and for each transport runs `clients` closed-loop clients (bench/closed-loop.ts) pushing
  * with Idempotency-Keys (a summary answer, `return=minimal` over HTTP, or with `--answer weights` the new weights) while the Worker's isolate is profiled
  * (bench/cpu-profile.ts); `--deflate` opens the sockets offering permessage-deflate (bench/live-session.ts). Prints per push: the CPU of each process (from /proc), the isolate's
  * sampled time by kind (JavaScript, garbage collection, native "(program)": SQLite, sockets, fsync),
@@ -22,6 +23,7 @@ import { profileWorker, type CpuProfileSummary } from "./cpu-profile";
 import { phasesOf } from "./push-phases";
 import { HttpLoad } from "./http-load";
 import { httpPushes } from "./http-push";
+import { liveFloorUrl } from "./floor/live-floor-route";
 import { livePushes } from "./live-load";
 import { fmt } from "./load-table";
 import { localObservability } from "./observability";
@@ -58,9 +60,11 @@ try {
       const headers = { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" };
       return { send: (c: number) => http.send({ method: "POST", path, headers, body: bodies[c % bodies.length] }), close: () => http.close() };
     },
+    "socket-floor": () =>
+      livePushes(baseUrl, token, shard, clients, gradients, (c, seq) => `${runId}-floor-${c}-${seq}`, answer, liveFloorUrl(baseUrl, shard, answer === "weights" ? "weights" : "minimal"), { deflate: values.deflate }),
     socket: () => livePushes(baseUrl, token, shard, clients, gradients, (c, seq) => `${runId}-socket-${c}-${seq}`, answer, undefined, { deflate: values.deflate }),
   };
-  for (const [transport, open] of Object.entries(senders).filter(([t]) => (values.transport === "both" ? t !== "floor" : values.transport === t))) {
+  for (const [transport, open] of Object.entries(senders).filter(([t]) => (values.transport === "both" ? t === "http" || t === "socket" : values.transport === t))) {
     const { send, close } = await open();
     let load!: Load;
     let profile: CpuProfileSummary;
