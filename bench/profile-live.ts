@@ -1,16 +1,22 @@
 /**
  * Where the runtime's CPU goes per push, over HTTP and over a live session's socket:
- * `npm run bench:profile-live [-- --seconds 5 --clients 32 --path direct|proxy --answer summary|weights --length 1024 --transport both|http|socket|floor|socket-floor --deflate]`.
+ * `npm run bench:profile-live [-- --seconds 5 --clients 32 --path direct|proxy --answer summary|weights
+ *   --length 1024 --transport both|http|socket|floor|socket-floor --deflate]`.
  *
  * Starts the bench Worker in `wrangler dev` (wrangler's local observability off), creates an Adam
- * shard of `length` parameters (1K by default; `--length 1048576 --clients 1 --transport http` profiles
- * the large push of bench:e2e's (a'); `--transport floor` the same requests to its new floor,
- * `POST /bench/floor/{shard}` writing one vector's pages and echoing the bytes; `--transport
- * socket-floor` the same frames to the socket floor of bench:e2e's (d), bench/floor/live-floor.ts), and for each transport runs `clients` closed-loop clients (bench/closed-loop.ts) pushing
- * with Idempotency-Keys (a summary answer, `return=minimal` over HTTP, or with `--answer weights` the new weights) while the Worker's isolate is profiled
- * (bench/cpu-profile.ts); `--deflate` opens the sockets offering permessage-deflate (bench/live-session.ts). Prints per push: the CPU of each process (from /proc), the isolate's
- * sampled time by kind (JavaScript, garbage collection, native "(program)": SQLite, sockets, fsync),
- * and the JavaScript's self time by source file and by function.
+ * shard of `length` parameters (1K by default) and for each transport (`both`: HTTP, then sockets)
+ * runs `clients` closed-loop clients (bench/closed-loop.ts) pushing with Idempotency-Keys (a
+ * summary answer, `return=minimal` over HTTP, or with `--answer weights` the new weights) while
+ * the Worker's isolate is profiled (bench/cpu-profile.ts).
+ * - `--length 1048576 --clients 1 --transport http` profiles the large push of bench:e2e's (a'),
+ *   `--transport floor` the same requests to its new floor (`POST /bench/floor/{shard}`: one
+ *   vector's pages written, the bytes echoed);
+ * - `--transport socket-floor` sends the socket pushes to the socket floor of bench:e2e's (d)
+ *   (bench/floor/live-floor.ts);
+ * - `--deflate` opens the sockets offering permessage-deflate (bench/live-session.ts).
+ * Prints per push: the CPU of each process (from /proc), the isolate's sampled time by kind
+ * (JavaScript, garbage collection, native "(program)": SQLite, sockets, fsync), and the
+ * JavaScript's self time by source file and by function.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -64,6 +70,7 @@ try {
       livePushes(baseUrl, token, shard, clients, gradients, (c, seq) => `${runId}-floor-${c}-${seq}`, answer, liveFloorUrl(baseUrl, shard, answer === "weights" ? "weights" : "minimal"), { deflate: values.deflate }),
     socket: () => livePushes(baseUrl, token, shard, clients, gradients, (c, seq) => `${runId}-socket-${c}-${seq}`, answer, undefined, { deflate: values.deflate }),
   };
+  if (values.transport !== "both" && !(values.transport in senders)) throw new Error(`--transport is both or one of ${Object.keys(senders).join(", ")}, not ${values.transport}`);
   for (const [transport, open] of Object.entries(senders).filter(([t]) => (values.transport === "both" ? t === "http" || t === "socket" : values.transport === t))) {
     const { send, close } = await open();
     let load!: Load;
