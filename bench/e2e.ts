@@ -197,11 +197,11 @@ try {
     const key = (c: number, seq: number) => `${runId}-${tag}-${c}-${seq}`;
     const shardOf = (c: number, seq: number) => shards[(clients < shards.length ? seq : c) % shards.length]!;
     if (client === "socket" || client === "deflate") {
-      return livePushes(baseUrl, token, shards[0]!, clients, gradients, key, work === "weights" ? "weights" : "summary", undefined, { deflate: client === "deflate" });
+      return livePushes(baseUrl, token, shards[0]!, clients, gradients, key, work === "weights" ? "weights" : "summary", { deflate: client === "deflate" });
     }
     if (client === "floor") {
       const url = liveFloorUrl(baseUrl, shards[0]!, work === "weights" ? "weights" : "minimal");
-      return livePushes(baseUrl, token, shards[0]!, clients, gradients, key, work === "weights" ? "weights" : "summary", url);
+      return livePushes(baseUrl, token, shards[0]!, clients, gradients, key, work === "weights" ? "weights" : "summary", { url });
     }
     if (client === "sdk") {
       const sdk = createShardstep({ baseUrl, token, retry: false });

@@ -13,7 +13,7 @@ export interface LivePushes {
 
 /**
  * `clients` sessions on `shard`; client c pushes gradients[c % gradients.length] with key
- * `key(c, seq)`. `url` opens them elsewhere than the shard's live route: the socket floor
+ * `key(c, seq)`. `options.url` opens them elsewhere than the shard's live route: the socket floor
  * (bench/floor/live-floor-route.ts), which speaks the same frames. `options.deflate` offers
  * permessage-deflate (bench/live-session.ts).
  */
@@ -25,10 +25,9 @@ export async function livePushes(
   gradients: Float32Array[],
   key: (c: number, seq: number) => string,
   answer: "summary" | "weights",
-  url = liveUrl(baseUrl, shard),
-  options: SessionOptions = {},
+  options: SessionOptions & { url?: string } = {},
 ): Promise<LivePushes> {
-  const sessions = await openSessions(url, token, clients, options);
+  const sessions = await openSessions(options.url ?? liveUrl(baseUrl, shard), token, clients, options);
   const send: Send = (c, seq) => sessions[c]!.push({ key: key(c, seq), answer }, gradients[c % gradients.length]!);
   return { send, close: () => sessions.forEach((s) => s.close()) };
 }

@@ -67,8 +67,8 @@ try {
       return { send: (c: number) => http.send({ method: "POST", path, headers, body: bodies[c % bodies.length] }), close: () => http.close() };
     },
     "socket-floor": () =>
-      livePushes(baseUrl, token, shard, clients, gradients, (c, seq) => `${runId}-floor-${c}-${seq}`, answer, liveFloorUrl(baseUrl, shard, answer === "weights" ? "weights" : "minimal"), { deflate: values.deflate }),
-    socket: () => livePushes(baseUrl, token, shard, clients, gradients, (c, seq) => `${runId}-socket-${c}-${seq}`, answer, undefined, { deflate: values.deflate }),
+      livePushes(baseUrl, token, shard, clients, gradients, (c, seq) => `${runId}-floor-${c}-${seq}`, answer, { url: liveFloorUrl(baseUrl, shard, answer === "weights" ? "weights" : "minimal"), deflate: values.deflate }),
+    socket: () => livePushes(baseUrl, token, shard, clients, gradients, (c, seq) => `${runId}-socket-${c}-${seq}`, answer, { deflate: values.deflate }),
   };
   if (values.transport !== "both" && !(values.transport in senders)) throw new Error(`--transport is both or one of ${Object.keys(senders).join(", ")}, not ${values.transport}`);
   for (const [transport, open] of Object.entries(senders).filter(([t]) => (values.transport === "both" ? t === "http" || t === "socket" : values.transport === t))) {
