@@ -8,7 +8,7 @@ import type { CpuProfileSummary } from "./cpu-profile";
 const PHASES: [string, RegExp][] = [
   ["decode (frame, header's schema, body read, gradient copy)", /decodeFrame|decoded |pushHeaderOf|parsed |zod\/|arrayBuffer|readBody|readFloats|body\.ts|slice \(native/],
   ["auth (token, HMAC)", /auth\/|verify \(native|importKey|decodeBase64url/],
-  ["ledger (hash of the body, key, Bloom filter, outcome record)", /digest \(native|ledger|key-filter|outcome\.ts/],
+  ["ledger (hash of the body, key, key index, outcome record)", /digest \(native|ledger|key-index|outcome\.ts/],
   ["kernel (the update rule in wasm)", /wasm|engine\.ts|optim\//],
   ["commit (SQL writes, transaction, group commit)", /exec \(native|transactionSync|writeUpdated|saveCounters|store\/|group-commit/],
   ["attachments (hibernation API's per-socket data)", /serializeAttachment|deserializeAttachment|attachment |heard /],

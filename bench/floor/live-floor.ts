@@ -15,8 +15,9 @@ import { LIVE_FLOOR_FLOATS, LIVE_FLOOR_LISTED_KEYS, type LiveFloorAnswer, type L
  * with one), so the framing costs what it costs there. Per push frame it only keeps the frame's
  * bytes (a view, no copy) and joins the object's open group (src/shard/pushes/group-commit.ts, the
  * production group commit: written a macrotask later); the group's write is ONE transaction of
- * one row with the newest vector (and the counts) and one key row per frame, in one statement, the
- * oldest keys beyond LEDGER_CAPACITY dropped as the ledger drops them. Each answer is sent only
+ * one row with the newest vector (and the counts) and one row holding every frame's key, the
+ * oldest rows beyond LEDGER_CAPACITY keys dropped, as the ledger (src/shard/pushes/ledger.ts) stores
+ * and drops its records. Each answer is sent only
  * after that write, so the output gate releases it only once durable. No optimizer, no ledger
  * lookup, no validation but the frame's kind, key and length; a frame it cannot take closes the socket.
  */
@@ -30,7 +31,7 @@ export class LiveFloorObject extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec("CREATE TABLE IF NOT EXISTS floor_vector (id INTEGER PRIMARY KEY CHECK (id = 0), pushes INTEGER NOT NULL, writes INTEGER NOT NULL, data BLOB NOT NULL)");
-    this.sql.exec("CREATE TABLE IF NOT EXISTS floor_keys (key TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL, at INTEGER NOT NULL)");
+    this.sql.exec("CREATE TABLE IF NOT EXISTS floor_key_groups (seq INTEGER PRIMARY KEY, keys TEXT NOT NULL)");
   }
 
   /** The upgrade the bench Worker built (its `answer` checked there): the socket accepted, its answer kept as its tag, a welcome sent. */
@@ -80,7 +81,10 @@ export class LiveFloorObject extends DurableObject<Env> {
   stored(): LiveFloorStored {
     const row = this.sql.exec<{ pushes: number; writes: number; data: ArrayBuffer }>("SELECT pushes, writes, data FROM floor_vector").toArray()[0];
     const keys = this.sql
-      .exec<{ key: string }>("SELECT key FROM (SELECT rowid, key FROM floor_keys ORDER BY rowid DESC LIMIT ?) ORDER BY rowid", LIVE_FLOOR_LISTED_KEYS)
+      .exec<{ key: string }>(
+        "SELECT key FROM (SELECT g.seq, k.key AS position, k.value ->> 0 AS key FROM floor_key_groups g, json_each(g.keys) k ORDER BY g.seq DESC, k.key DESC LIMIT ?) ORDER BY seq, position",
+        LIVE_FLOOR_LISTED_KEYS,
+      )
       .toArray()
       .map((r) => r.key);
     return { pushes: row?.pushes ?? 0, writes: row?.writes ?? 0, keys, vector: row ? Array.from(new Float32Array(row.data)) : [] };
@@ -94,7 +98,7 @@ export class LiveFloorObject extends DurableObject<Env> {
     return this.counts;
   }
 
-  /** One group: ONE transaction, the newest vector's row and every frame's key row. */
+  /** One group: ONE transaction, the newest vector's row and the row of every frame's key (`seq` the newest version). */
   private write(entries: readonly Entry[]): void {
     const newest = entries[entries.length - 1]!;
     const counts = this.counted();
@@ -107,8 +111,8 @@ export class LiveFloorObject extends DurableObject<Env> {
         newest.bytes,
       );
       const rows = JSON.stringify(entries.map((e) => [e.key, e.version, at]));
-      this.sql.exec("INSERT INTO floor_keys (key, version, at) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true ON CONFLICT (key) DO NOTHING", rows);
-      this.sql.exec("DELETE FROM floor_keys WHERE rowid <= (SELECT MAX(rowid) FROM floor_keys) - ?", LEDGER_CAPACITY);
+      this.sql.exec("INSERT INTO floor_key_groups (seq, keys) VALUES (?, ?)", newest.version, rows);
+      this.sql.exec("DELETE FROM floor_key_groups WHERE seq <= ?", newest.version - LEDGER_CAPACITY);
     });
     counts.writes += 1;
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { KeyFilter } from "../../src/shard/pushes/key-filter";
+import { KeyIndex } from "../../src/shard/pushes/key-index";
 import { coveringPageRuns } from "../../src/shard/store/page-layout";
 
 describe("KeyFilter", () => {
@@ -18,6 +19,44 @@ describe("KeyFilter", () => {
   it("holds nothing when empty", () => {
     const filter = new KeyFilter(100);
     expect(["", "a", "key-1", "0123456789abcdef"].some((k) => filter.mightHold(k))).toBe(false);
+  });
+});
+
+describe("KeyIndex", () => {
+  it("finds each of its newest `capacity` keys in its row, and almost no key it was not given", () => {
+    const capacity = 10_000;
+    const keys = 25_000; // past the ring twice
+    const index = new KeyIndex(capacity);
+    const rowOf = (i: number) => 1 + Math.floor(i / 7);
+    for (let i = 0; i < keys; i++) index.add(`key-${i}`, rowOf(i));
+    for (let i = keys - capacity; i < keys; i++) expect(index.rowsOf(`key-${i}`)[0]).toBe(rowOf(i));
+    let rows = 0;
+    for (let i = 0; i < keys; i++) rows += index.rowsOf(`other-${i}`).length;
+    // Past the filter (about 1% at twice capacity), a key never added matches one of 10,000 32-bit hashes about 2e-6 of the time.
+    expect(rows).toBeLessThan(3);
+    expect(index.added).toBe(keys);
+  });
+
+  it("keeps every row of a key added again, newest first", () => {
+    const index = new KeyIndex(8);
+    index.add("k", 3);
+    index.add("other", 4);
+    index.add("k", 9);
+    index.add("k", 12);
+    expect(index.rowsOf("k")).toEqual([12, 9, 3]);
+  });
+
+  it("forgets the rows of keys older than its newest `capacity`", () => {
+    const index = new KeyIndex(2);
+    index.add("a", 1);
+    index.add("b", 2);
+    index.add("c", 3);
+    expect([index.rowsOf("a"), index.rowsOf("b"), index.rowsOf("c")]).toEqual([[], [2], [3]]);
+  });
+
+  it("holds nothing when empty", () => {
+    const index = new KeyIndex(100);
+    expect(["", "a", "key-1", "0123456789abcdef"].some((k) => index.rowsOf(k).length > 0)).toBe(false);
   });
 });
 

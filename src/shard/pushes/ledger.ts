@@ -1,4 +1,4 @@
-import { KeyFilter } from "./key-filter";
+import { KeyIndex } from "./key-index";
 import { LEDGER_CAPACITY } from "../../limits";
 import type { PushSummary } from "../types";
 import { refuseReused, type LedgerEntry } from "./ledger-key";
@@ -9,45 +9,55 @@ export interface LedgerRecord extends LedgerEntry {
 }
 
 /**
- * The idempotency ledger: the outcome of every push sent with an Idempotency-Key (the last
+ * The idempotency ledger: the outcome of every push sent with an Idempotency-Key (at least the last
  * LEDGER_CAPACITY of them), so that a retry returns the first answer and applies nothing. Keys are
- * scoped to their token's subject; a key reused for a different request is refused (ledger-key.ts). A filter of the keys held skips the lookup of a key
- * never seen, which is nearly every push.
+ * scoped to their token's subject; a key reused for a different request is refused (ledger-key.ts).
+ *
+ * The records of one commit are one row (schema.ts `ledger`): a group commit of many pushes appends
+ * one row and drops the oldest, where a row and a key index entry per push dirtied a random index page
+ * each. Keys are found through an index in memory (key-index.ts), made from the table on first use
+ * and again after LEDGER_CAPACITY more keys (its filter then forgets the dropped rows' keys).
  */
 export class Ledger {
-  private filter: KeyFilter | undefined;
+  private index: KeyIndex | undefined;
 
   constructor(private readonly sql: SqlStorage) {}
 
   /** The recorded outcome of the entry's key; undefined when none; refuses a key recorded with another fingerprint. */
   recall(entry: LedgerEntry): PushSummary | undefined {
-    if (!this.keys().mightHold(entry.key)) return undefined;
-    const row = this.sql.exec<{ fingerprint: string; outcome: string }>("SELECT fingerprint, outcome FROM idempotency WHERE key = ?", entry.key).toArray()[0];
-    if (!row) return undefined;
-    if (row.fingerprint !== entry.fingerprint) refuseReused(entry);
-    return JSON.parse(row.outcome) as PushSummary;
+    for (const seq of this.keys().rowsOf(entry.key)) {
+      const row = this.sql
+        .exec<{ fingerprint: string; outcome: string }>(
+          "SELECT value ->> 1 AS fingerprint, value -> 2 AS outcome FROM ledger, json_each(ledger.records) WHERE seq = ? AND value ->> 0 = ?",
+          seq,
+          entry.key,
+        )
+        .toArray()[0];
+      if (!row) continue;
+      if (row.fingerprint !== entry.fingerprint) refuseReused(entry);
+      return JSON.parse(row.outcome) as PushSummary;
+    }
+    return undefined;
   }
 
-  /** Records outcomes in one statement and drops the oldest beyond capacity; inside the caller's transaction. */
+  /** Records outcomes as one row and drops the rows older than the newest LEDGER_CAPACITY records; inside the caller's transaction. */
   record(records: readonly LedgerRecord[]): void {
     if (records.length === 0) return;
-    // One JSON text for all of them: `value -> 2` is the summary's own JSON text, encoded once.
+    const index = this.keys();
     const rows = JSON.stringify(records.map((r) => [r.key, r.fingerprint, r.summary, r.at]));
-    this.sql.exec("INSERT INTO idempotency (key, fingerprint, outcome, at) SELECT value ->> 0, value ->> 1, value -> 2, value ->> 3 FROM json_each(?)", rows);
-    this.sql.exec("DELETE FROM idempotency WHERE rowid <= (SELECT MAX(rowid) FROM idempotency) - ?", LEDGER_CAPACITY);
-    // A key of a transaction that then fails stays in the filter: a false positive, which only costs a lookup.
-    const filter = this.keys();
-    for (const r of records) filter.add(r.key);
+    const { seq } = this.sql.exec<{ seq: number }>("INSERT INTO ledger (seq, records) SELECT COALESCE(MAX(seq), 0) + ?, ? FROM ledger RETURNING seq", records.length, rows).one();
+    this.sql.exec("DELETE FROM ledger WHERE seq <= ?", seq - LEDGER_CAPACITY);
+    // A key of a transaction that then fails stays in the index: a row that is not there, which only costs a lookup.
+    for (const r of records) index.add(r.key, seq);
   }
 
-  /** The filter of the keys the table holds (at most LEDGER_CAPACITY), made again from it after as many more. */
-  private keys(): KeyFilter {
-    if (!this.filter || this.filter.added > LEDGER_CAPACITY) {
-      const filter = new KeyFilter(2 * LEDGER_CAPACITY);
-      for (const row of this.sql.exec<{ key: string }>("SELECT key FROM idempotency")) filter.add(row.key);
-      filter.added = 0;
-      this.filter = filter;
+  /** The index of the newest keys the table holds, made again from it once as many more were added. */
+  private keys(): KeyIndex {
+    if (!this.index || this.index.added >= 2 * LEDGER_CAPACITY) {
+      const index = new KeyIndex(LEDGER_CAPACITY);
+      for (const row of this.sql.exec<{ seq: number; key: string }>("SELECT seq, value ->> 0 AS key FROM (SELECT * FROM ledger ORDER BY seq), json_each(records)")) index.add(row.key, row.seq);
+      this.index = index;
     }
-    return this.filter;
+    return this.index;
   }
 }

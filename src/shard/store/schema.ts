@@ -48,13 +48,16 @@ export const configHistory = sqliteTable("config_history", {
   at: integer("at").notNull(),
 });
 
-/** Answers already given to requests with an Idempotency-Key. */
-export const ledger = sqliteTable("idempotency", {
-  key: text("key").primaryKey(),
-  fingerprint: text("fingerprint").notNull(),
-  /** The response's JSON summary (status, version, lr, ...). */
-  outcome: text("outcome").notNull(),
-  at: integer("at").notNull(),
+/**
+ * Answers already given to requests with an Idempotency-Key, one row per commit that recorded any
+ * (a group commit records many): appending one row costs a commit one page, where a row and an index
+ * entry per answer cost one random index page each. `seq` counts the records through this row since
+ * the shard began, so the newest LEDGER_CAPACITY are the rows with `seq` above the newest minus that.
+ */
+export const ledger = sqliteTable("ledger", {
+  seq: integer("seq").primaryKey(),
+  /** JSON: `[[key, fingerprint, outcome, at], ...]`, each outcome the answer's JSON summary (version, lr, ...). */
+  records: text("records").notNull(),
 });
 
 /** Metrics reported by clients (they drive reduce-on-plateau). */

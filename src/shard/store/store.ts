@@ -6,7 +6,7 @@ import type { InitPiece } from "../types";
 import { initialResident, loadResident, type Resident } from "./resident";
 import { admit, release, touch, type Tenant } from "./residency";
 
-const ALL_TABLES = ["pages", "gradient_log", "round_pushes", "idempotency", "config_history", "metrics", "checkpoints", "shard"];
+const ALL_TABLES = ["pages", "gradient_log", "round_pushes", "ledger", "config_history", "metrics", "checkpoints", "shard"];
 
 /**
  * A shard's storage and its resident cache. Every change is applied to the cache first and written

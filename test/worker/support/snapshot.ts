@@ -10,7 +10,7 @@ export async function storedState(name: string): Promise<string> {
   return runInDurableObject(stub, (_instance: unknown, state: DurableObjectState) => {
     const sql = state.storage.sql;
     const rows: string[] = [];
-    for (const table of ["shard", "idempotency", "config_history", "metrics", "round_pushes", "checkpoints"]) {
+    for (const table of ["shard", "ledger", "config_history", "metrics", "round_pushes", "checkpoints"]) {
       for (const row of sql.exec(`SELECT * FROM ${table} ORDER BY 1`)) rows.push(`${table}:${JSON.stringify(row)}`);
     }
     for (const row of sql.exec<{ slot: string; page: number; data: ArrayBuffer }>("SELECT slot, page, data FROM pages ORDER BY slot, page")) {
