@@ -15,8 +15,8 @@ export interface LedgerRecord extends LedgerEntry {
  *
  * The records of one commit are one row (schema.ts `ledger`): a group commit of many pushes appends
  * one row and drops the oldest, where a row and a key index entry per push dirtied a random index page
- * each. Keys are found through an index in memory (key-index.ts), made from the table on first use
- * and again after LEDGER_CAPACITY more keys (its filter then forgets the dropped rows' keys).
+ * each. Keys are found through an index in memory of the newest LEDGER_CAPACITY keys (key-index.ts),
+ * made from the table on first use.
  */
 export class Ledger {
   private index: KeyIndex | undefined;
@@ -51,9 +51,9 @@ export class Ledger {
     for (const r of records) index.add(r.key, seq);
   }
 
-  /** The index of the newest keys the table holds, made again from it once as many more were added. */
+  /** The index of the newest keys the table holds, made from it on first use. */
   private keys(): KeyIndex {
-    if (!this.index || this.index.added >= 2 * LEDGER_CAPACITY) {
+    if (!this.index) {
       const index = new KeyIndex(LEDGER_CAPACITY);
       for (const row of this.sql.exec<{ seq: number; key: string }>("SELECT seq, value ->> 0 AS key FROM (SELECT * FROM ledger ORDER BY seq), json_each(records)")) index.add(row.key, row.seq);
       this.index = index;
