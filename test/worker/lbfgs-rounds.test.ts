@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { evictAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { seededUniform } from "../../src/optim/init";
-import { call, createShard, floatsOf, push } from "./support/api";
+import { call, createShard, floatsOf, pastRoundDeadline, push } from "./support/api";
 import { storedState } from "./support/snapshot";
 
 /**
@@ -156,12 +156,12 @@ describe("lbfgs in rounds mode", () => {
   });
 
   it("closes at the deadline with the pushes it has: one closure call on their combination", async () => {
-    const federated = await startAt(roundsConfig({ deadline_ms: 150 }));
+    const federated = await startAt(roundsConfig({ deadline_ms: 1_500 }));
     const reference = await startAt({ length: DIM, rule: "lbfgs", hyper, rate_limit: null });
     const { values, revision } = await pointOf(federated);
     expect((await pushShare(federated, 0, values, revision)).status).toBe(202);
     expect((await pushShare(federated, 2, values, revision)).status).toBe(202);
-    await new Promise((r) => setTimeout(r, 200));
+    await pastRoundDeadline(federated);
     await runDurableObjectAlarm(stubOf(federated));
     expect(await statusOf(federated)).toMatchObject({ revision: Number(revision) + 1, rounds: { by_deadline: 1, last: { round: Number(revision) + 1, pushes: 2 } } });
     const parts = [0, 2].map((j) => evaluateShare(shares[j]!, values));

@@ -220,11 +220,17 @@ describe("state import: atomic and idempotent", () => {
       },
     });
     const first = importInto(target, body);
+    let firstEnded: string | undefined;
+    first.then(
+      (res) => (firstEnded = `answered ${res.status}`),
+      (e: Error) => (firstEnded = `failed: ${e.message}`),
+    );
     // Until the first import has reached the shard, the second (an empty file) is refused as
-    // malformed; once it has, as under way. The first cannot end before `finish()`, so this loop
-    // ends whatever the machine's speed.
+    // malformed; once it has, as under way. The first cannot end well before `finish()`, so this
+    // loop ends whatever the machine's speed (and fails at once, with its answer, if it ended).
     let second: { status: number; type: string };
     do {
+      if (firstEnded) expect.fail(`the first import ended before the second was refused as under way: ${firstEnded}`);
       const res = await importInto(target, new Uint8Array(0));
       second = { status: res.status, type: ((await res.json()) as { type: string }).type };
       if (second.status !== 409) expect(second).toEqual({ status: 422, type: "/problems/invalid-safetensors" });

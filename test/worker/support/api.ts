@@ -55,3 +55,15 @@ export async function createShard(config: Record<string, unknown>, name = unique
 export async function push(name: string, gradient: ArrayLike<number>, headers: Record<string, string> = {}, query = ""): Promise<Response> {
   return call(`/v1/shards/${name}/gradients${query}`, { method: "POST", floats: gradient, headers });
 }
+
+/**
+ * Waits until the open round's deadline (as the shard's status reports it) has passed. Tests of a
+ * close at the deadline give it a margin of seconds over the pushes that must reach the round first,
+ * and wait here rather than a fixed time, so that a slow machine only makes them slower.
+ */
+export async function pastRoundDeadline(name: string): Promise<void> {
+  const status = await (await call(`/v1/shards/${name}/status`)).json<{ round: { deadline: string | null } }>();
+  if (status.round.deadline === null) throw new Error(`shard '${name}' has no open round with a deadline`);
+  const ms = Date.parse(status.round.deadline) - Date.now();
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, ms) + 20));
+}
