@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { root } from "../test/support/wrangler";
 import { fileURLToPath } from "node:url";
+import { openInspector } from "./inspector";
 
 interface CallFrame {
   functionName: string;
@@ -47,38 +48,18 @@ export interface CpuProfileSummary {
  * frames name by its file name only.
  */
 export async function profileWorker(inspectorPort: number, bundle: string | undefined, during: () => Promise<void>, samplingIntervalUs = 200): Promise<CpuProfileSummary> {
-  const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as { webSocketDebuggerUrl: string }[];
-  const url = targets[0]?.webSocketDebuggerUrl;
-  if (!url) throw new Error(`no inspector target on port ${inspectorPort}`);
-  // wrangler's inspector proxy admits the origins of its DevTools only.
-  const ws = new WebSocket(url, { headers: { origin: "https://devtools.devprod.cloudflare.dev" } } as unknown as string[]);
-  await new Promise<void>((resolve, reject) => {
-    ws.onopen = () => resolve();
-    ws.onerror = () => reject(new Error(`cannot open ${url}`));
-  });
-  let id = 0;
-  const pending = new Map<number, (result: unknown) => void>();
-  ws.onmessage = (event) => {
-    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
-    if (message.id !== undefined) pending.get(message.id)?.(message.result);
-  };
-  const call = <T>(method: string, params: object = {}) =>
-    new Promise<T>((resolve) => {
-      const n = ++id;
-      pending.set(n, (r) => resolve(r as T));
-      ws.send(JSON.stringify({ id: n, method, params }));
-    });
+  const inspector = await openInspector(inspectorPort);
   try {
-    await call("Profiler.enable");
-    await call("Profiler.setSamplingInterval", { interval: samplingIntervalUs });
-    await call("Profiler.start");
+    await inspector.call("Profiler.enable");
+    await inspector.call("Profiler.setSamplingInterval", { interval: samplingIntervalUs });
+    await inspector.call("Profiler.start");
     const t0 = performance.now();
     await during();
     const wallMs = performance.now() - t0;
-    const { profile } = await call<{ profile: Profile }>("Profiler.stop");
+    const { profile } = await inspector.call<{ profile: Profile }>("Profiler.stop");
     return summarize(profile, wallMs, bundle);
   } finally {
-    ws.close();
+    inspector.close();
   }
 }
 

@@ -32,7 +32,8 @@ for (const length of LENGTHS) {
   rows.push(r);
   console.log(
     `${label(length)}: baseline ${(r.baseline / MiB).toFixed(1)} MiB, after ${r.pushes} pushes ${(r.after / MiB).toFixed(1)} MiB ` +
-      `(${r.perParam.toFixed(1)} B/param), after ${r.idleMs / 1000} s idle ${r.perParamIdle.toFixed(1)} B/param, peak ${r.peakPerParam.toFixed(1)} B/param`,
+      `(${r.perParam.toFixed(1)} B/param), after ${r.idleMs / 1000} s idle ${r.perParamIdle.toFixed(1)} B/param, peak ${r.peakPerParam.toFixed(1)} B/param; ` +
+      `the isolate's own: ${r.isolatePerParam.after.toFixed(1)}, idle ${r.isolatePerParam.afterIdle.toFixed(1)} B/param`,
   );
 }
 
@@ -59,6 +60,17 @@ const section = [
   ),
   "",
   `Target: ≤ ${TARGET_BYTES_PER_PARAM} B/param after the pushes at both sizes — ${met ? "**met**" : "**not met**"}.`,
+  "",
+  "The isolate's own account of the same moments, from V8 through wrangler's inspector (`Runtime.getHeapUsage`: the JavaScript heap's used bytes, the embedder's, " +
+    "and the backing stores of ArrayBuffers; the Worker and every Durable Object run in this one isolate locally), over its value at the baseline. V8 leaves WebAssembly memories out of that count: the engine's 16 B/param come on top of it. " +
+    "What VmRSS holds beyond both is the runtime's own (its C++: request and RPC buffers, SQLite) and what its allocator (workerd links tcmalloc) keeps mapped once freed.",
+  "",
+  "| parameters | isolate MiB at the baseline | after pushes MiB | B/param after pushes | B/param after idle |",
+  "|---|---:|---:|---:|---:|",
+  ...rows.map(
+    (r) =>
+      `| ${label(r.length)} | ${fmt(r.isolate.baseline / MiB)} | ${fmt(r.isolate.after / MiB)} | ${fmt(r.isolatePerParam.after)} | ${fmt(r.isolatePerParam.afterIdle)} (${r.idleMs / 1000} s) |`,
+  ),
   "",
 ].join("\n");
 

@@ -11,10 +11,17 @@
  * Resident bytes per parameter = (VmRSS after the last answer − baseline) / length, and the same
  * after `idleMs` of idleness (the runtime may free garbage in between). The engine itself holds
  * 16 bytes a parameter (weights, gradient, exp_avg, exp_avg_sq).
+ *
+ * Beside it, the isolate's own account of its memory, from V8 through the inspector
+ * (`Runtime.getHeapUsage`: the JavaScript heap's used bytes, the embedder's, and the backing stores
+ * of ArrayBuffers; V8 leaves WebAssembly memories, the engine's, out), at the same moments: what
+ * the isolate holds, as against the runtime's own memory and what the process's allocator keeps
+ * mapped once it was freed.
  */
 import { createShardstep } from "../sdk/client";
 import { adminToken, DevServer, memoryOf } from "../test/e2e/support/server";
 import { BENCH_CONFIG } from "../test/support/wrangler";
+import { openInspector, type InspectorSession } from "./inspector";
 import { randomGradient, sleep } from "./stats";
 
 export interface ResidentMemory {
@@ -33,6 +40,22 @@ export interface ResidentMemory {
   perParam: number;
   perParamIdle: number;
   peakPerParam: number;
+  /** The isolate's bytes (JavaScript heap used, embedder heap, ArrayBuffer backing stores): before the shard, after the pushes, after idling. */
+  isolate: { baseline: number; after: number; afterIdle: number };
+  /** The isolate's bytes per parameter over its baseline: after the pushes, after idling. */
+  isolatePerParam: { after: number; afterIdle: number };
+}
+
+interface HeapUsage {
+  usedSize: number;
+  embedderHeapUsedSize?: number;
+  backingStorageSize?: number;
+}
+
+async function isolateBytes(inspector: InspectorSession): Promise<number> {
+  const usage = await inspector.call<HeapUsage>("Runtime.getHeapUsage");
+  if (usage.backingStorageSize === undefined) throw new Error("the runtime's inspector reports no backingStorageSize in Runtime.getHeapUsage");
+  return usage.usedSize + (usage.embedderHeapUsedSize ?? 0) + usage.backingStorageSize;
 }
 
 
@@ -53,6 +76,8 @@ export async function residentMemory(length: number, pushes = 100, idleMs = 5_00
     await api.deleteShard(warm);
     await sleep(1_000);
     const baseline = rss();
+    const inspector = await openInspector(server.inspectorPort);
+    const isolateBaseline = await isolateBytes(inspector);
 
     const shard = "bench-memory";
     await api.createShard(shard, config(length));
@@ -68,11 +93,29 @@ export async function residentMemory(length: number, pushes = 100, idleMs = 5_00
       clearInterval(sampler);
     }
     const after = rss();
+    const isolateAfter = await isolateBytes(inspector);
     await sleep(idleMs);
     const afterIdle = rss();
+    const isolate = { baseline: isolateBaseline, after: isolateAfter, afterIdle: await isolateBytes(inspector) };
+    inspector.close();
     const peak = memoryOf(runtime.pid)?.peak ?? NaN;
     const per = (bytes: number) => (bytes - baseline) / length;
-    return { length, pushes, baseline, after, afterIdle, idleMs, sampledPeak, peak, perParam: per(after), perParamIdle: per(afterIdle), peakPerParam: per(Math.max(sampledPeak, after)) };
+    const isolatePer = (bytes: number) => (bytes - isolate.baseline) / length;
+    return {
+      length,
+      pushes,
+      baseline,
+      after,
+      afterIdle,
+      idleMs,
+      sampledPeak,
+      peak,
+      perParam: per(after),
+      perParamIdle: per(afterIdle),
+      peakPerParam: per(Math.max(sampledPeak, after)),
+      isolate,
+      isolatePerParam: { after: isolatePer(isolate.after), afterIdle: isolatePer(isolate.afterIdle) },
+    };
   } finally {
     await server.dispose();
   }
