@@ -47,7 +47,7 @@ export const ISOLATE_RESIDENT_BUDGET_BYTES = 80 * 1024 * 1024;
 export const MAX_SHARD_LENGTH = 4_194_304;
 /** Named running averages per shard: each is one more resident vector. */
 export const MAX_AVERAGES = 4;
-/** Idempotency records kept per shard (oldest dropped first): a bounded table, one statement per transaction. */
+/** Idempotency records kept per shard, at least: a commit's records are one row, dropped once all of them are older than the newest this many. */
 export const LEDGER_CAPACITY = 10_000;
 // ---- The gradient log (docs/gradient-log.md) ----
 
