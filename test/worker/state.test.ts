@@ -226,8 +226,8 @@ describe("state import: atomic and idempotent", () => {
       (e: Error) => (firstEnded = `failed: ${e.message}`),
     );
     // Until the first import has reached the shard, the second (an empty file) is refused as
-    // malformed; once it has, as under way. The first cannot end well before `finish()`, so this
-    // loop ends whatever the machine's speed (and fails at once, with its answer, if it ended).
+    // malformed; once it has, as under way. The first cannot end before `finish()` unless it fails,
+    // so this loop ends whatever the machine's speed (and fails at once, with its answer, if it ended).
     let second: { status: number; type: string };
     do {
       if (firstEnded) expect.fail(`the first import ended before the second was refused as under way: ${firstEnded}`);

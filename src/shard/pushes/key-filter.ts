@@ -1,7 +1,7 @@
 /**
  * A Bloom filter of strings: `mightHold` is false only for a key never added. The idempotency
- * ledger asks it before looking a key up in SQLite, since nearly every push carries a new key and
- * a statement costs far more than hashing.
+ * ledger's key index (key-index.ts) asks it before looking a key up in SQLite, since nearly every
+ * push carries a new key and a statement costs far more than hashing.
  */
 export class KeyFilter {
   private readonly bits: Uint32Array;
