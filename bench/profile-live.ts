@@ -1,7 +1,7 @@
 /**
  * Where the runtime's CPU goes per push, over HTTP and over a live session's socket:
  * `npm run bench:profile-live [-- --seconds 5 --clients 32 --path direct|proxy --answer summary|weights
- *   --length 1024 --transport both|http|socket|floor|socket-floor --deflate]`.
+ *   --length 1024 --transport both|http|socket|floor|socket-floor --deflate --log-steps N --log-bytes B]`.
  *
  * Starts the bench Worker in `wrangler dev` (wrangler's local observability off), creates an Adam
  * shard of `length` parameters (1K by default) and for each transport (`both`: HTTP, then sockets)
@@ -35,7 +35,7 @@ import { fmt } from "./load-table";
 import { localObservability } from "./observability";
 import { randomGradient } from "./stats";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" }, clients: { type: "string", default: "32" }, path: { type: "string", default: "direct" }, answer: { type: "string", default: "summary" }, length: { type: "string", default: "1024" }, transport: { type: "string", default: "both" }, deflate: { type: "boolean", default: false } } });
+const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" }, clients: { type: "string", default: "32" }, path: { type: "string", default: "direct" }, answer: { type: "string", default: "summary" }, length: { type: "string", default: "1024" }, transport: { type: "string", default: "both" }, deflate: { type: "boolean", default: false }, "log-steps": { type: "string" }, "log-bytes": { type: "string" } } });
 if (values.answer !== "summary" && values.answer !== "weights") throw new Error(`--answer is summary or weights, not ${values.answer}`);
 const answer = values.answer;
 const seconds = Number(values.seconds);
@@ -48,7 +48,9 @@ try {
   const token = await adminToken();
   const api = createShardstep({ baseUrl: server.baseUrl, token, retry: false });
   const shard = `profile-live-${Date.now().toString(36)}`;
-  await api.createShard(shard, { length, rule: "adam", hyper: { lr: 1e-3 }, rate_limit: null });
+  // The gradient log's bound (gradient_log.max_steps, max_bytes; max_steps 0 writes the state pages at every step); the default when not given.
+  const log = values["log-steps"] === undefined && values["log-bytes"] === undefined ? {} : { gradient_log: { ...(values["log-steps"] === undefined ? {} : { max_steps: Number(values["log-steps"]) }), ...(values["log-bytes"] === undefined ? {} : { max_bytes: Number(values["log-bytes"]) }) } };
+  await api.createShard(shard, { length, rule: "adam", hyper: { lr: 1e-3 }, rate_limit: null, ...log });
   const baseUrl = values.path === "proxy" ? server.baseUrl : await server.runtimeBaseUrl();
   if (!baseUrl) throw new Error("cannot find the runtime workerd's entry socket");
   const gradients = Array.from({ length: 64 }, (_, i) => randomGradient(length, 100 + i));

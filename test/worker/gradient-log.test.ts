@@ -231,6 +231,60 @@ describe("rounds mode logs the combined gradient of each round", () => {
   });
 });
 
+describe("the ring of places a log's gradients are written to", () => {
+  const PAGES = Math.ceil(LENGTH / base.page_floats);
+  const partial = (name: string, k: number) => push(name, gradient(k).subarray(100, 5000), {}, "?offset=100");
+
+  it("is overwritten by later logs, a place leaving no page of the longer gradient it held before", async () => {
+    const log = await createShard(logged(base, { max_steps: 2 }));
+    const pages = await createShard(paged(base));
+    // Places 0, 1; a materialization; places 0 (shorter now), 1 (longer now); a materialization; place 0.
+    const sends = [(n: string) => push(n, gradient(0)), (n: string) => partial(n, 1), (n: string) => push(n, gradient(2)), (n: string) => partial(n, 3), (n: string) => push(n, gradient(4)), (n: string) => push(n, gradient(5)), (n: string) => push(n, gradient(6))];
+    const ring = [PAGES, PAGES + 2, PAGES + 2, 2 + 2, 2 + PAGES, 2 + PAGES, PAGES + PAGES];
+    const steps = [1, 2, 0, 1, 2, 0, 1];
+    for (const [k, send] of sends.entries()) {
+      await ok(send(log));
+      await ok(send(pages));
+      expect(await storedLog(log), `after push ${k}`).toMatchObject({ steps: steps[k], ring: ring[k] });
+      await abortAllDurableObjects();
+      expect(await residentBits(log), `after push ${k}`).toEqual(await residentBits(pages));
+    }
+  });
+
+  it("a log written before the ring (pages under log:<version>) replays, goes on, and its pages go at the materialization", async () => {
+    const log = await createShard(logged(base, { max_steps: 8 }));
+    const pages = await createShard(paged(base));
+    for (let k = 0; k < 3; k++) {
+      await ok(push(log, gradient(k)));
+      await ok(push(pages, gradient(k)));
+    }
+    // The log as the release before the ring stored it: each step's pages under its version, no place in its record.
+    await runInDurableObject(stubOf(log), (_instance: unknown, state: DurableObjectState) => {
+      const { sql } = state.storage;
+      for (const { version, position } of sql.exec<{ version: number; position: number }>("SELECT version, record ->> 'position' AS position FROM gradient_log").toArray()) {
+        sql.exec("UPDATE pages SET slot = ? WHERE slot = ?", `log:${version}`, `log:@${position}`);
+      }
+      sql.exec("UPDATE gradient_log SET record = json_remove(record, '$.position')");
+    });
+    await abortAllDurableObjects();
+    expect(await storedLog(log)).toMatchObject({ steps: 3, pages: 3 * PAGES, ring: 3 * PAGES });
+    expect(await residentBits(log)).toEqual(await residentBits(pages));
+    for (let k = 3; k < 5; k++) {
+      await ok(push(log, gradient(k)));
+      await ok(push(pages, gradient(k)));
+    }
+    expect(await storedLog(log)).toMatchObject({ steps: 5, pages: 5 * PAGES, ring: 5 * PAGES });
+    await abortAllDurableObjects();
+    expect(await residentBits(log)).toEqual(await residentBits(pages));
+    expect(await runDurableObjectAlarm(stubOf(log))).toBe(true);
+    // The two places of the ring stay; the steps stored by version are gone.
+    expect(await storedLog(log)).toEqual({ steps: 0, bytes: 0, pages: 0, ring: 2 * PAGES });
+    const byVersion = await runInDurableObject(stubOf(log), (_i: unknown, state: DurableObjectState) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM pages WHERE slot GLOB 'log:[0-9]*'").one().n);
+    expect(byVersion).toBe(0);
+    expect(await residentBits(log)).toEqual(await residentBits(pages));
+  });
+});
+
 describe("materializations", () => {
   it("the alarm writes the state pages and empties the log", async () => {
     const log = await createShard(logged(base, { max_steps: 8 }));
@@ -240,7 +294,8 @@ describe("materializations", () => {
       await ok(push(pages, gradient(k)));
     }
     expect(await runDurableObjectAlarm(stubOf(log))).toBe(true);
-    expect(await storedLog(log)).toEqual({ steps: 0, bytes: 0, pages: 0 });
+    // Three places of the ring, five pages each, stay to be overwritten.
+    expect(await storedLog(log)).toEqual({ steps: 0, bytes: 0, pages: 0, ring: 3 * 5 });
     for (const slot of ["weights", "slot:exp_avg", "slot:exp_avg_sq", "slot:max_exp_avg_sq", "avg:ema", "avg:swa"]) {
       expect(Array.from(await storedVector(log, slot)), slot).toEqual(Array.from(await storedVector(pages, slot)));
     }
@@ -272,7 +327,7 @@ describe("materializations", () => {
   it("a shard shorter than LOG_MIN_LENGTH writes its pages at every step", async () => {
     const small = await createShard({ ...base, length: LOG_MIN_LENGTH - 1 });
     await ok(push(small, gradient(0, LOG_MIN_LENGTH - 1)));
-    expect(await storedLog(small)).toEqual({ steps: 0, bytes: 0, pages: 0 });
+    expect(await storedLog(small)).toEqual({ steps: 0, bytes: 0, pages: 0, ring: 0 });
   });
 });
 

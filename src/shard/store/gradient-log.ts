@@ -9,14 +9,25 @@ import { nextHyper, ruleResident, writeResident, writeUpdated, type Resident, ty
 
 /**
  * The gradient log (docs/gradient-log.md). A step of a logging shard commits the gradient it
- * applied (its pages under `log:<version>`) and a record of what the step was taken with (a row of
- * `gradient_log`), not the state pages. The state pages are written later by a materialization,
+ * applied (its pages under `log:@<position>`, its place in the log) and a record of what the step
+ * was taken with (a row of `gradient_log`), not the state pages. The state pages are written later by a materialization,
  * which empties the log in the same transaction; a cold start loads the pages and replays the log
  * through the same kernels (`replayLog`), which gives the same bits as writing the pages at every
  * step. Every function here runs inside the caller's transaction.
  */
 
-export const logSlot = (version: number) => `log:${version}`;
+/**
+ * The pages of a logged gradient are those of its place in the log, `log:@<position>` (0 for the
+ * first step after a materialization), which the step of the same place in a later log overwrites
+ * where they are. SQLite rewrites an existing row's pages in place, where a row under a new key
+ * allocates its pages and its deletion frees them again: a 2^20-float step under a new key each time
+ * cost the runtime about twice the CPU (bench:profile-live, docs/gradient-log.md). So the ring of
+ * places stays on disk between logs, at most `max_steps` gradients (a shard's bound never changes).
+ */
+export const positionSlot = (position: number) => `log:@${position}`;
+
+/** Where a step's gradient is: its place in the ring, or for a step logged before the ring (no `position`) `log:<version>`. */
+export const stepSlot = (step: LoggedStep) => (step.position === undefined ? `log:${step.version}` : positionSlot(step.position));
 
 /** The counters a step starts from: what a replay sets before taking it again. */
 export interface StepOrigin {
@@ -26,10 +37,12 @@ export interface StepOrigin {
   averageCounts: Record<string, number>;
 }
 
-/** A logged step's record: its gradient is in the pages of `logSlot(version)`. */
+/** A logged step's record: its gradient is in the pages of `stepSlot(step)`. */
 export interface LoggedStep {
   /** The version the step made. */
   version: number;
+  /** Its place in the log, which names its pages (`positionSlot`); absent in records written before the ring. */
+  position?: number;
   /** ENGINE_VERSION of the kernels that took it. */
   engine: number;
   origin: StepOrigin;
@@ -110,9 +123,16 @@ export function writeSteps(sql: SqlStorage, resident: Resident, ranges: readonly
   if (entries.length === 0) return writeUpdated(sql, resident, ranges);
   const bytes = entries.reduce((sum, e) => sum + e.gradient.byteLength, 0);
   if (!fits(resident, entries.length, bytes)) return materialize(sql, resident);
-  const pageFloats = resident.meta.config.page_floats;
-  writePageRows(sql, entries.flatMap((e) => pageRows(logSlot(e.step.version), e.gradient, pageFloats)));
-  appendRecords(sql, resident, entries.map((e) => e.step), bytes);
+  const steps = entries.map((e, i) => ({ ...e.step, position: resident.log.steps + i }));
+  entries.forEach((e, i) => writeLogged(sql, resident, stepSlot(steps[i]!), e.gradient));
+  appendRecords(sql, resident, steps, bytes);
+}
+
+/** A logged gradient's pages at its place, and none of a longer gradient that held the place before. */
+function writeLogged(sql: SqlStorage, resident: Resident, slot: string, gradient: Float32Array): void {
+  const rows = pageRows(slot, gradient, resident.meta.config.page_floats);
+  writePageRows(sql, rows);
+  sql.exec("DELETE FROM pages WHERE slot = ? AND page >= ?", slot, rows.length);
 }
 
 function appendRecords(sql: SqlStorage, resident: Resident, steps: readonly LoggedStep[], bytes: number): void {
@@ -138,9 +158,10 @@ export function takeWrittenStep(sql: SqlStorage, resident: RuleResident, lr: num
   }
   const origin = stepOrigin(meta);
   const hyper = nextHyper(meta);
-  writePageRows(sql, pageRows(logSlot(meta.version + 1), engine.gradient, meta.config.page_floats));
+  const position = resident.log.steps;
+  writeLogged(sql, resident, positionSlot(position), engine.gradient);
   const norm = takeStep(resident, lr, 0, length, now, hyper);
-  const step: LoggedStep = { version: meta.version, engine: ENGINE_VERSION, origin, lr, hyper, offset: 0, count: length, non_finite: 0, at: now, ...(norm === undefined ? {} : { norm }) };
+  const step: LoggedStep = { version: meta.version, position, engine: ENGINE_VERSION, origin, lr, hyper, offset: 0, count: length, non_finite: 0, at: now, ...(norm === undefined ? {} : { norm }) };
   appendRecords(sql, resident, [step], length * 4);
   return norm;
 }
@@ -149,7 +170,8 @@ export function takeWrittenStep(sql: SqlStorage, resident: RuleResident, lr: num
 export function materialize(sql: SqlStorage, resident: Resident): void {
   writeResident(sql, resident, 0, resident.meta.config.length);
   saveCounters(sql, resident.meta);
-  sql.exec("DELETE FROM pages WHERE slot IN (SELECT 'log:' || version FROM gradient_log)");
+  // The ring's places stay, to be overwritten; the pages of steps logged before the ring go.
+  sql.exec("DELETE FROM pages WHERE slot IN (SELECT 'log:' || version FROM gradient_log WHERE record ->> 'position' IS NULL)");
   sql.exec("DELETE FROM gradient_log");
   resident.log = EMPTY_LOG;
 }
@@ -175,7 +197,7 @@ export function replayLog(sql: SqlStorage, resident: Resident): LogSize {
     Object.assign(meta, { version: step.version - 1, step: origin.step, revision: origin.revision, scalars: { ...origin.scalars }, averageCounts: { ...origin.averageCounts } });
     engine.state.step = origin.step;
     Object.assign(engine.state.scalars, origin.scalars);
-    readPages(sql, logSlot(step.version), engine.gradient.subarray(step.offset, step.offset + step.count), meta.config.page_floats);
+    readPages(sql, stepSlot(step), engine.gradient.subarray(step.offset, step.offset + step.count), meta.config.page_floats);
     takeStep(shard, step.lr, step.offset, step.count, step.at, step.hyper);
     bytes += row.bytes;
   }

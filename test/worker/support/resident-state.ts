@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import type { ShardStore } from "../../../src/shard/store/store";
 import { liveVectors } from "../../../src/shard/store/resident";
+import { stepSlot, type LoggedStep } from "../../../src/shard/store/gradient-log";
 
 /** What a shard holds in memory, as bits: every live vector (weights, slots, averages) and the counters a step moves. */
 export interface ResidentBits {
@@ -29,13 +30,18 @@ export function residentBits(name: string): Promise<ResidentBits> {
   });
 }
 
-/** Steps and gradient bytes in the shard's stored log. */
-export function storedLog(name: string): Promise<{ steps: number; bytes: number; pages: number }> {
+/**
+ * Steps and gradient bytes in the shard's stored log; `pages` are its steps' gradient pages, `ring`
+ * every gradient page stored (the ring's places stay between logs, to be overwritten).
+ */
+export function storedLog(name: string): Promise<{ steps: number; bytes: number; pages: number; ring: number }> {
   const stub = env.SHARDS.get(env.SHARDS.idFromName(name));
   return runInDurableObject(stub, (_instance: unknown, state: DurableObjectState) => {
     const sql = state.storage.sql;
-    const log = sql.exec<{ steps: number; bytes: number | null }>("SELECT COUNT(*) AS steps, SUM(bytes) AS bytes FROM gradient_log").one();
-    const pages = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM pages WHERE slot LIKE 'log:%'").one().n;
-    return { steps: log.steps, bytes: log.bytes ?? 0, pages };
+    const steps = sql.exec<{ bytes: number; record: string }>("SELECT bytes, record FROM gradient_log").toArray();
+    const pagesOf = (slot: string) => sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM pages WHERE slot = ?", slot).one().n;
+    const pages = steps.reduce((sum, row) => sum + pagesOf(stepSlot(JSON.parse(row.record) as LoggedStep)), 0);
+    const ring = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM pages WHERE slot LIKE 'log:%'").one().n;
+    return { steps: steps.length, bytes: steps.reduce((sum, row) => sum + row.bytes, 0), pages, ring };
   });
 }
