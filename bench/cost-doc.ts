@@ -91,10 +91,11 @@ export function renderDisk(all: Measurements): string {
     DISK_HEADING,
     "",
     "The object's files under wrangler's --persist-to after 100 steps and the object's alarm (a materialization, once the gradient log exists), " +
+      "and for a shard that logs its steps an alarm once it has been idle for LOG_RING_IDLE_MS (which frees its log's ring of rows), " +
       `against the state's own ${STATE_BYTES_PER_PARAMETER} bytes a parameter (weights and two moments).`,
     "",
-    "| build | Adam | .sqlite | -wal | -shm | bytes a parameter | × the state | databaseSize (billed) |",
-    "|---|---|---:|---:|---:|---:|---:|---:|",
+    "| build | Adam | .sqlite | -wal | -shm | bytes a parameter | × the state | databaseSize (billed) | databaseSize while busy (the log's ring held) |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const [key, name] of COLUMNS) {
     for (const m of all[key]?.results ?? []) {
@@ -102,7 +103,7 @@ export function renderDisk(all: Measurements): string {
       const perParameter = total / m.parameters;
       lines.push(
         `| ${name} | ${m.parameters.toLocaleString("en-US")} | ${f((m.files[".sqlite"] ?? 0) / MiB, 2)} MiB | ${f((m.files["-wal"] ?? 0) / MiB, 2)} MiB | ${f((m.files["-shm"] ?? 0) / 1024, 0)} KiB | ` +
-          `${f(perParameter, 1)} | ${f(perParameter / STATE_BYTES_PER_PARAMETER, 2)}× | ${f(m.databaseSize / MiB, 2)} MiB |`,
+          `${f(perParameter, 1)} | ${f(perParameter / STATE_BYTES_PER_PARAMETER, 2)}× | ${f(m.databaseSize / MiB, 2)} MiB | ${m.databaseSizeBusy === undefined ? "–" : `${f(m.databaseSizeBusy / MiB, 2)} MiB`} |`,
       );
     }
   }

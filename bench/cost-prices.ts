@@ -42,6 +42,8 @@ export interface Measured {
   cpuMsPerStep: number;
   /** `ctx.storage.sql.databaseSize` after the steps and the alarm: the bytes billed as stored. */
   databaseSize: number;
+  /** A logging shard's `databaseSize` right after the alarm that follows the steps, its log's ring still held (docs/gradient-log.md). */
+  databaseSizeBusy?: number;
   /** The object's files under --persist-to after the steps and the alarm, by suffix. */
   files: Record<string, number>;
 }

@@ -66,6 +66,11 @@ export const MAX_LOG_BYTES = 256 * 1024 * 1024;
 export const LOG_MIN_LENGTH = 16_384;
 /** How long after its first logged step a log waits for the object's alarm to materialize it. */
 export const LOG_MATERIALIZE_AFTER_MS = 10_000;
+/**
+ * A shard with no change for this long frees the ring its logs are written to (docs/gradient-log.md):
+ * at rest it keeps only its state, while a busy shard rewrites the same rows, which costs half.
+ */
+export const LOG_RING_IDLE_MS = 10_000;
 
 /** Clients whose rate buckets a shard keeps in memory; beyond, the idlest is forgotten. */
 export const MAX_RATE_CLIENTS = 10_000;

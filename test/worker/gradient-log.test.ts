@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ruleNames, type RuleName } from "../../src/optim";
-import { LOG_MIN_LENGTH, MAX_LOG_BYTES, MAX_LOG_STEPS } from "../../src/limits";
+import { LOG_MIN_LENGTH, LOG_RING_IDLE_MS, MAX_LOG_BYTES, MAX_LOG_STEPS } from "../../src/limits";
 import { applyPush } from "../../src/shard/pushes/apply";
 import { captureStep, materialize, pushEntry, writeSteps, type Captured } from "../../src/shard/store/gradient-log";
 import { saveCounters } from "../../src/shard/store/meta";
@@ -249,6 +249,34 @@ describe("the ring of places a log's gradients are written to", () => {
       await abortAllDurableObjects();
       expect(await residentBits(log), `after push ${k}`).toEqual(await residentBits(pages));
     }
+  });
+
+  it("is freed by the alarm of a shard idle for LOG_RING_IDLE_MS, and written again by its next log", async () => {
+    const log = await createShard(logged(base, { max_steps: 8 }));
+    const pages = await createShard(paged(base));
+    for (let k = 0; k < 3; k++) {
+      await ok(push(log, gradient(k)));
+      await ok(push(pages, gradient(k)));
+    }
+    // Not idle: the alarm materializes, keeps the ring and comes again.
+    expect(await runDurableObjectAlarm(stubOf(log))).toBe(true);
+    expect(await storedLog(log)).toEqual({ steps: 0, bytes: 0, pages: 0, ring: 3 * PAGES });
+    expect(await runInDurableObject(stubOf(log), (_i: unknown, state: DurableObjectState) => state.storage.getAlarm())).not.toBeNull();
+    // Idle (its last change LOG_RING_IDLE_MS ago), after a restart that reads the ring from storage.
+    await abortAllDurableObjects();
+    await runInDurableObject(stubOf(log), async (instance: unknown) => {
+      (await storeOf(instance)).existing().meta.updatedAt -= LOG_RING_IDLE_MS;
+    });
+    expect(await runDurableObjectAlarm(stubOf(log))).toBe(true);
+    expect(await storedLog(log)).toEqual({ steps: 0, bytes: 0, pages: 0, ring: 0 });
+    expect(await runInDurableObject(stubOf(log), (_i: unknown, state: DurableObjectState) => state.storage.getAlarm())).toBeNull();
+    await abortAllDurableObjects();
+    expect(await residentBits(log)).toEqual(await residentBits(pages));
+    await ok(push(log, gradient(3)));
+    await ok(push(pages, gradient(3)));
+    expect(await storedLog(log)).toEqual({ steps: 1, bytes: LENGTH * 4, pages: PAGES, ring: PAGES });
+    await abortAllDurableObjects();
+    expect(await residentBits(log)).toEqual(await residentBits(pages));
   });
 
   it("a log written before the ring (pages under log:<version>) replays, goes on, and its pages go at the materialization", async () => {

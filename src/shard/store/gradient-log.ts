@@ -67,13 +67,15 @@ export interface LogEntry {
   gradient: Float32Array;
 }
 
-/** Steps and gradient bytes in the log. */
+/** Steps and gradient bytes in the log, and whether the ring's places hold pages. */
 export interface LogSize {
   steps: number;
   bytes: number;
+  /** Whether pages of the ring are stored (written since it was last freed, `freeRing`). */
+  ring: boolean;
 }
 
-export const EMPTY_LOG: LogSize = { steps: 0, bytes: 0 };
+export const EMPTY_LOG: LogSize = { steps: 0, bytes: 0, ring: false };
 
 /**
  * Whether the shard logs its steps: update rules of shards of at least LOG_MIN_LENGTH floats whose
@@ -138,7 +140,7 @@ function writeLogged(sql: SqlStorage, resident: Resident, slot: string, gradient
 function appendRecords(sql: SqlStorage, resident: Resident, steps: readonly LoggedStep[], bytes: number): void {
   const rows = JSON.stringify(steps.map((s) => [s.version, s.engine, s.count * 4, s]));
   sql.exec("INSERT INTO gradient_log (version, engine, bytes, record) SELECT value ->> 0, value ->> 1, value ->> 2, value -> 3 FROM json_each(?)", rows);
-  resident.log = { steps: resident.log.steps + steps.length, bytes: resident.log.bytes + bytes };
+  resident.log = { steps: resident.log.steps + steps.length, bytes: resident.log.bytes + bytes, ring: true };
 }
 
 /**
@@ -173,7 +175,25 @@ export function materialize(sql: SqlStorage, resident: Resident): void {
   // The ring's places stay, to be overwritten; the pages of steps logged before the ring go.
   sql.exec("DELETE FROM pages WHERE slot IN (SELECT 'log:' || version FROM gradient_log WHERE record ->> 'position' IS NULL)");
   sql.exec("DELETE FROM gradient_log");
+  resident.log = { ...EMPTY_LOG, ring: resident.log.ring };
+}
+
+/** The ring's first and past-the-last slot names: `log:@<position>` sorts between them, nothing else does. */
+const RING = ["log:@", "log:A"] as const;
+
+/**
+ * Deletes the ring's pages (the log must be empty): a shard idle for LOG_RING_IDLE_MS keeps only its
+ * state on disk, and its next burst writes its first log under new keys again.
+ */
+export function freeRing(sql: SqlStorage, resident: Resident): void {
+  if (resident.log.steps > 0) throw new Error("the ring is freed only once the log is materialized");
+  sql.exec("DELETE FROM pages WHERE slot >= ? AND slot < ?", ...RING);
   resident.log = EMPTY_LOG;
+}
+
+/** Whether the ring's places hold pages: read once, when the shard is loaded. */
+function ringStored(sql: SqlStorage): boolean {
+  return sql.exec("SELECT 1 FROM pages WHERE slot >= ? AND slot < ? LIMIT 1", ...RING).toArray().length > 0;
 }
 
 /**
@@ -184,7 +204,7 @@ export function materialize(sql: SqlStorage, resident: Resident): void {
  */
 export function replayLog(sql: SqlStorage, resident: Resident): LogSize {
   const rows = sql.exec<{ engine: number; bytes: number; record: string }>("SELECT engine, bytes, record FROM gradient_log ORDER BY version").toArray();
-  if (rows.length === 0) return EMPTY_LOG;
+  if (rows.length === 0) return { ...EMPTY_LOG, ring: ringStored(sql) };
   const shard = ruleResident(resident, "a replay of the gradient log");
   const { meta, engine } = shard;
   const stored = { version: meta.version, step: meta.step, revision: meta.revision, scalars: meta.scalars, averageCounts: meta.averageCounts, updatedAt: meta.updatedAt };
@@ -206,5 +226,5 @@ export function replayLog(sql: SqlStorage, resident: Resident): LogSize {
     throw new Error(`shard '${meta.name}': its gradient log replays to (version, step, scalars) ${replayed}; the shard stored ${JSON.stringify([stored.version, stored.step, stored.scalars])}`);
   }
   Object.assign(meta, stored);
-  return { steps: rows.length, bytes };
+  return { steps: rows.length, bytes, ring: ringStored(sql) };
 }

@@ -7,7 +7,7 @@ import type { InitPiece } from "../types";
 import type { ShardMeta } from "./meta";
 import { coveringPageRuns } from "./page-layout";
 import { pageRows, readPages, writePageRows, type PageRow } from "./pages";
-import type { LogSize } from "./gradient-log";
+import { EMPTY_LOG, type LogSize } from "./gradient-log";
 
 /**
  * A shard held in memory between requests: its metadata and a fast engine whose WebAssembly
@@ -57,7 +57,7 @@ function residentFor(meta: ShardMeta, kernels: WebAssembly.Module): Resident {
   engine.state.step = meta.step;
   Object.assign(engine.state.scalars, meta.scalars);
   const averages = names.map((name, i) => ({ name, spec: config.averages[name]!, values: engine.extra[i]! }));
-  return { meta, engine, averages, log: { steps: 0, bytes: 0 } };
+  return { meta, engine, averages, log: EMPTY_LOG };
 }
 
 /** Rebuilds the resident shard from its stored pages. */

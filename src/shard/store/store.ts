@@ -1,6 +1,6 @@
 import { refuse } from "../../problems";
-import { LOG_MATERIALIZE_AFTER_MS } from "../../limits";
-import { materialize, replayLog } from "./gradient-log";
+import { LOG_MATERIALIZE_AFTER_MS, LOG_RING_IDLE_MS } from "../../limits";
+import { freeRing, materialize, replayLog } from "./gradient-log";
 import { loadMeta, type Db, type ShardMeta } from "./meta";
 import type { InitPiece } from "../types";
 import { initialResident, loadResident, type Resident } from "./resident";
@@ -91,10 +91,17 @@ export class ShardStore {
     this.onCommit();
   }
 
-  /** The object's alarm: writes the state pages of the logged steps (a no-op when there are none). */
+  /**
+   * The object's alarm: writes the state pages of the logged steps, and frees the log's ring once
+   * the shard has been idle for LOG_RING_IDLE_MS (else the alarm comes again: armLogAlarm).
+   */
   materializeLog(): void {
     this.logAlarm = false;
-    if ((this.resident()?.log.steps ?? 0) > 0) this.commit(() => undefined);
+    const resident = this.resident();
+    if (!resident) return;
+    const idle = resident.log.ring && this.now() - resident.meta.updatedAt >= LOG_RING_IDLE_MS;
+    if (resident.log.steps > 0 || idle) this.commit(() => (idle ? freeRing(this.sql, resident) : undefined));
+    else this.armLogAlarm();
   }
 
   /**
@@ -106,9 +113,10 @@ export class ShardStore {
     if (current === null || current > at || current <= this.now()) await this.storage.setAlarm(at);
   }
 
-  /** Once the log holds a step, an alarm materializes it within LOG_MATERIALIZE_AFTER_MS. */
+  /** Once the log holds a step, or its ring pages, an alarm materializes it within LOG_MATERIALIZE_AFTER_MS (and frees the ring once idle). */
   private armLogAlarm(): void {
-    if (this.logAlarm || (this.cached?.log.steps ?? 0) === 0) return;
+    const log = this.cached?.log;
+    if (this.logAlarm || !log || (log.steps === 0 && !log.ring)) return;
     this.logAlarm = true;
     this.armAlarm(this.now() + LOG_MATERIALIZE_AFTER_MS).catch(() => (this.logAlarm = false));
   }
