@@ -15,6 +15,12 @@ import type { Attachment } from "./session";
  */
 export class Notices {
   private scheduled = false;
+  /**
+   * Whether a socket may be waiting to be told (subscribed, or pushed in an open round): false once
+   * a pass found none, until one subscribes or pushes in a round, so that pushes of sockets that only
+   * push cost no pass over every socket. Memory only: after a wake-up the first pass finds out.
+   */
+  private listening = true;
   /** Where the shard stood at the last pass (memory only: after a wake-up the first pass reads every socket). */
   private seen: string | undefined;
 
@@ -42,12 +48,14 @@ export class Notices {
   /** A socket's receipt was sent: if its round closed meanwhile (between the receipt's making and now), the next pass sends its round frame. */
   recheck(): void {
     this.seen = undefined;
+    this.listening = true;
     this.schedule();
   }
 
   /** A subscriber's first notice: where the shard stands now, the versions since `since` counted as skipped. */
   subscribe(ws: WebSocket, attachment: Attachment, weights: boolean, every: number, since: number | undefined): void {
     const { version, revision } = this.store.existing().meta;
+    this.listening = true;
     attachment.subscription = { weights, every, version, revision };
     this.outbox.keep(ws, attachment);
     const skipped = since === undefined ? 0 : Math.max(0, version - since - 1);
@@ -55,14 +63,14 @@ export class Notices {
   }
 
   private pass(): void {
-    const sockets = this.ctx.getWebSockets();
-    if (sockets.length === 0) return;
     const resident = this.store.resident();
     if (!resident) {
-      for (const ws of sockets) close(ws, LiveCloseCode.shardDeleted, "the shard was deleted");
+      for (const ws of this.ctx.getWebSockets()) close(ws, LiveCloseCode.shardDeleted, "the shard was deleted");
       this.seen = undefined;
       return;
     }
+    if (!this.listening) return;
+    const sockets = this.ctx.getWebSockets();
     const { meta } = resident;
     const closedRounds = roundsClosed(meta);
     const now = `${meta.version}:${meta.revision}:${closedRounds}`;
@@ -72,9 +80,11 @@ export class Notices {
     const lazyWeights = () => (weights ??= this.weights());
     // Subscribers told the same thing get the same bytes: each distinct notice is encoded once.
     const frames = new Map<string, Uint8Array>();
+    let listening = false;
     for (const ws of sockets) {
       const attachment = this.outbox.attachment(ws);
       if (!attachment || !this.outbox.alive(ws, attachment)) continue;
+      listening ||= attachment.round !== null || attachment.subscription !== null;
       if (attachment.round !== null && closedRounds >= attachment.round) this.round(ws, attachment, attachment.round);
       const sub = attachment.subscription;
       if (!sub || sub.revision === meta.revision) continue;
@@ -90,6 +100,7 @@ export class Notices {
       if (!frame) frames.set(shared, (frame = encodeFrame("notice", { version: meta.version, revision: meta.revision, skipped, weights: sub.weights } satisfies NoticeHeader, sub.weights ? lazyWeights() : undefined)));
       this.outbox.sendFrame(ws, frame);
     }
+    this.listening = listening;
   }
 
   private notice(ws: WebSocket, attachment: Attachment, header: NoticeHeader, weights: Float32Array | undefined): void {

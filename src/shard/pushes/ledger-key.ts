@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { refuse } from "../../problems";
 import type { PushRequest } from "../types";
 
@@ -25,12 +26,11 @@ export interface LedgerEntry {
  * (whoever sends it: those records name no subject). A push from an edge that sends no subject (an
  * older release, during a deployment) is recorded that way too.
  */
-export async function ledgerEntriesOf(req: PushRequest): Promise<LedgerEntry[]> {
+export function ledgerEntriesOf(req: PushRequest): LedgerEntry[] {
   const key = req.idempotencyKey;
   if (key === undefined) return [];
-  const digest = await crypto.subtle.digest("SHA-256", req.gradient);
-  let hex = "";
-  for (const byte of new Uint8Array(digest)) hex += HEX[byte];
+  // node:crypto's hash answers at once: no await (and no turn of the event loop) before the push's synchronous section.
+  const hex = createHash("sha256").update(new Uint8Array(req.gradient)).digest("hex");
   const unscoped = { key, fingerprint: `${hex}:${req.offset ?? "-"}:${req.baseVersion ?? "-"}` };
   if (req.subject === undefined) return [unscoped];
   const lbfgs = req.loss === undefined && req.pointRevision === undefined ? "" : `:${req.loss ?? "-"}:${req.pointRevision ?? "-"}`;

@@ -48,8 +48,7 @@ export class Pushes {
   }
 
   async push(req: PushRequest): Promise<PushResult> {
-    // The only await before the synchronous section that checks and applies: hashing.
-    const entries = await ledgerEntriesOf(req);
+    const entries = ledgerEntriesOf(req);
     const resident = this.store.existing();
     ensurePushableBy(resident.meta, req.via);
     // Replays first: a retry of a push already applied is answered whatever the rate.
