@@ -10,14 +10,15 @@
  */
 import { floatsBody, floatsOf, type Shardstep, type ShardConfigInput } from "../sdk/client";
 
-const PAGE_FLOATS = 262_144;
+/** The floor's page: the largest, 1 MiB. */
+export const FLOOR_PAGE_FLOATS = 262_144;
 
 /** The floor of bench/floor/worker.ts: `pages` pages of the bytes written in one transaction, the bytes echoed. */
 export async function postFloor(api: Shardstep, shard: string, gradient: Float32Array, pages: number): Promise<Float32Array> {
   const { data, response, error } = await api.client.post({
     url: "/bench/floor/{shard}",
     path: { shard },
-    query: { pages, page_floats: PAGE_FLOATS },
+    query: { pages, page_floats: FLOOR_PAGE_FLOATS },
     body: floatsBody(gradient),
     bodySerializer: null,
     headers: { "Content-Type": "application/octet-stream" },
@@ -50,7 +51,7 @@ export async function measureLogStep(api: Shardstep, gradient: Float32Array, rep
   const pageShard = `bench-e2e-pages-${runId}`;
   await api.createShard(logShard, config, { replace: true });
   await api.createShard(pageShard, { ...config, gradient_log: { max_steps: 0, max_bytes: 0 } }, { replace: true });
-  const floorPages = Math.ceil(n / PAGE_FLOATS);
+  const floorPages = Math.ceil(n / FLOOR_PAGE_FLOATS);
   const send = {
     log: () => api.pushGradient(logShard, gradient, { idempotencyKey: false }),
     pages: () => api.pushGradient(pageShard, gradient, { idempotencyKey: false }),

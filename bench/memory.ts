@@ -16,6 +16,8 @@ const QUICK = process.argv.includes("--quick");
 const HEADING = "## Resident memory (npm run bench:memory)";
 /** The goal of issue 16: the runtime holds at most this much per parameter after pushes. */
 const TARGET_BYTES_PER_PARAM = 20;
+/** What the engine holds per parameter of an Adam shard (weights, gradient, exp_avg, exp_avg_sq in wasm memory), which V8's account leaves out. */
+const ENGINE_BYTES_PER_PARAM = 16;
 const MiB = 1024 * 1024;
 
 /**
@@ -27,9 +29,16 @@ const label = (n: number) => (Number.isInteger(Math.log2(n)) ? `2^${Math.log2(n)
 
 const started = performance.now();
 const rows: ResidentMemory[] = [];
+const floors: ResidentMemory[] = [];
 for (const length of LENGTHS) {
   const r = await residentMemory(length, QUICK ? 10 : 100);
   rows.push(r);
+  const floor = await residentMemory(length, QUICK ? 10 : 100, r.idleMs, "floor");
+  floors.push(floor);
+  console.log(
+    `${label(length)}: the floor (same bytes, no shard): after ${floor.pushes} requests ${floor.perParam.toFixed(1)} B/param, after ${floor.idleMs / 1000} s idle ${floor.perParamIdle.toFixed(1)}, peak ${floor.peakPerParam.toFixed(1)}; ` +
+      `the isolate's own ${floor.isolatePerParam.after.toFixed(1)} B/param`,
+  );
   console.log(
     `${label(length)}: baseline ${(r.baseline / MiB).toFixed(1)} MiB, after ${r.pushes} pushes ${(r.after / MiB).toFixed(1)} MiB ` +
       `(${r.perParam.toFixed(1)} B/param), after ${r.idleMs / 1000} s idle ${r.perParamIdle.toFixed(1)} B/param, peak ${r.peakPerParam.toFixed(1)} B/param; ` +
@@ -60,6 +69,25 @@ const section = [
   ),
   "",
   `Target: ≤ ${TARGET_BYTES_PER_PARAM} B/param after the pushes at both sizes — ${met ? "**met**" : "**not met**"}.`,
+  "",
+  "**The floor**: what the platform itself keeps for the same bytes. The same measurement on a fresh `wrangler dev`, with no shard: " +
+    `the same ${floors[0]!.pushes} requests of the same gradients to the bench floor (\`POST /bench/floor/{shard}\`: the same edge path, body read and RPC, ` +
+    "the gradient's own pages of 1 MiB written in one transaction, the bytes echoed; bench/floor/floor.ts), so no engine and none of shardstep's work. " +
+    "What shardstep adds over it is its engine's 16 B/param and the transients of its own work.",
+  "",
+  "| parameters | the floor: B/param after the requests | after idle | at the peak | its isolate's own | outside its isolate | shardstep: B/param after pushes | outside its isolate and engine |",
+  "|---|---:|---:|---:|---:|---:|---:|---:|",
+  ...rows.map((r, i) => {
+    const f = floors[i]!;
+    return (
+      `| ${label(r.length)} | ${fmt(f.perParam)} | ${fmt(f.perParamIdle)} | ${fmt(f.peakPerParam)} | ${fmt(f.isolatePerParam.after)} | **${fmt(f.perParam - f.isolatePerParam.after)}** | ` +
+      `${fmt(r.perParam)} | **${fmt(r.perParam - r.isolatePerParam.after - ENGINE_BYTES_PER_PARAM)}** |`
+    );
+  }),
+  "",
+  "Outside the isolate (and, for shardstep, outside its engine's wasm memory) is what the runtime keeps of its own for the requests (its buffers for bodies and RPC messages, SQLite) and what its allocator keeps mapped once freed: " +
+    `the floor, which keeps no state at all, leaves ${floors.map((f) => fmt(f.perParam - f.isolatePerParam.after)).join(" and ")} B/param there ` +
+    `against the target's ${TARGET_BYTES_PER_PARAM} B/param for everything.`,
   "",
   "The isolate's own account of the same moments, from V8 through wrangler's inspector (`Runtime.getHeapUsage`: the JavaScript heap's used bytes, the embedder's, " +
     "and the backing stores of ArrayBuffers; the Worker and every Durable Object run in this one isolate locally), over its value at the baseline. V8 leaves WebAssembly memories out of that count: the engine's 16 B/param come on top of it. " +

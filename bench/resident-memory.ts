@@ -12,6 +12,11 @@
  * after `idleMs` of idleness (the runtime may free garbage in between). The engine itself holds
  * 16 bytes a parameter (weights, gradient, exp_avg, exp_avg_sq).
  *
+ * `of: "floor"` measures the same way what the platform itself keeps for those bytes: the same 100
+ * requests of the same gradients to the bench floor (POST /bench/floor/{shard}, bench/floor/floor.ts:
+ * the same edge path and RPC, the gradient's own pages written, the bytes echoed), with no shard and
+ * so no engine: what a push moves through the runtime, without shardstep's state or work.
+ *
  * Beside it, the isolate's own account of its memory, from V8 through the inspector
  * (`Runtime.getHeapUsage`: the JavaScript heap's used bytes, the embedder's, and the backing stores
  * of ArrayBuffers; V8 leaves WebAssembly memories, the engine's, out), at the same moments: what
@@ -23,8 +28,11 @@ import { adminToken, DevServer, memoryOf } from "../test/e2e/support/server";
 import { BENCH_CONFIG } from "../test/support/wrangler";
 import { openInspector, type InspectorSession } from "./inspector";
 import { randomGradient, sleep } from "./stats";
+import { FLOOR_PAGE_FLOATS, postFloor } from "./log-step";
 
 export interface ResidentMemory {
+  /** An Adam shard pushed to, or the bench floor sent the same bytes. */
+  of: "shard" | "floor";
   length: number;
   pushes: number;
   /** VmRSS of the runtime with no shard resident, bytes. */
@@ -61,7 +69,7 @@ async function isolateBytes(inspector: InspectorSession): Promise<number> {
 
 
 /** Measures one Adam shard of `length` parameters on a fresh server (see the module's comment). */
-export async function residentMemory(length: number, pushes = 100, idleMs = 5_000): Promise<ResidentMemory> {
+export async function residentMemory(length: number, pushes = 100, idleMs = 5_000, of: ResidentMemory["of"] = "shard"): Promise<ResidentMemory> {
   const server = await DevServer.start({ config: BENCH_CONFIG, validate: false });
   try {
     const api = createShardstep({ baseUrl: server.baseUrl, token: await adminToken(), retry: false });
@@ -80,14 +88,16 @@ export async function residentMemory(length: number, pushes = 100, idleMs = 5_00
     const isolateBaseline = await isolateBytes(inspector);
 
     const shard = "bench-memory";
-    await api.createShard(shard, config(length));
     const gradients = [randomGradient(length, 11), randomGradient(length, 12)];
+    const floorPages = Math.ceil(length / FLOOR_PAGE_FLOATS);
+    const send = async (gradient: Float32Array): Promise<Float32Array> => (of === "floor" ? postFloor(api, shard, gradient, floorPages) : (await api.pushGradient(shard, gradient)).weights);
+    if (of === "shard") await api.createShard(shard, config(length));
     let sampledPeak = 0;
     const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, rss())), 10);
     try {
       for (let i = 0; i < pushes; i++) {
-        const r = await api.pushGradient(shard, gradients[i % 2]!);
-        if (r.weights.length !== length) throw new Error(`push ${i} answered ${r.weights.length} floats`);
+        const answered = await send(gradients[i % 2]!);
+        if (answered.length !== length) throw new Error(`push ${i} answered ${answered.length} floats`);
       }
     } finally {
       clearInterval(sampler);
@@ -102,6 +112,7 @@ export async function residentMemory(length: number, pushes = 100, idleMs = 5_00
     const per = (bytes: number) => (bytes - baseline) / length;
     const isolatePer = (bytes: number) => (bytes - isolate.baseline) / length;
     return {
+      of,
       length,
       pushes,
       baseline,

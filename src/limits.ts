@@ -68,7 +68,8 @@ export const LOG_MIN_LENGTH = 16_384;
 export const LOG_MATERIALIZE_AFTER_MS = 10_000;
 /**
  * A shard with no change for this long frees the ring its logs are written to (docs/gradient-log.md):
- * at rest it keeps only its state, while a busy shard rewrites the same rows, which costs half.
+ * at rest it keeps only its state, while a busy shard rewrites the same rows (half the runtime's
+ * CPU of writing new ones).
  */
 export const LOG_RING_IDLE_MS = 10_000;
 

@@ -10,8 +10,8 @@ import { nextHyper, ruleResident, writeResident, writeUpdated, type Resident, ty
 /**
  * The gradient log (docs/gradient-log.md). A step of a logging shard commits the gradient it
  * applied (its pages under `log:@<position>`, its place in the log) and a record of what the step
- * was taken with (a row of `gradient_log`), not the state pages. The state pages are written later by a materialization,
- * which empties the log in the same transaction; a cold start loads the pages and replays the log
+ * was taken with (a row of `gradient_log`), not the state pages. The state pages are written later
+ * by a materialization, which empties the log in the same transaction; a cold start loads the pages and replays the log
  * through the same kernels (`replayLog`), which gives the same bits as writing the pages at every
  * step. Every function here runs inside the caller's transaction.
  */
@@ -22,7 +22,8 @@ import { nextHyper, ruleResident, writeResident, writeUpdated, type Resident, ty
  * where they are. SQLite rewrites an existing row's pages in place, where a row under a new key
  * allocates its pages and its deletion frees them again: a 2^20-float step under a new key each time
  * cost the runtime about twice the CPU (bench:profile-live, docs/gradient-log.md). So the ring of
- * places stays on disk between logs, at most `max_steps` gradients (a shard's bound never changes).
+ * places stays on disk between the logs of a busy shard, at most `max_steps` gradients (a shard's
+ * bound never changes), until its alarm finds it idle (`freeRing`).
  */
 export const positionSlot = (position: number) => `log:@${position}`;
 
