@@ -34,6 +34,19 @@ function gradient(k: number, length = LENGTH): Float32Array {
 const logged = (config: Record<string, unknown>, bound: Record<string, number> = { max_steps: 3 }) => ({ ...config, gradient_log: bound });
 const paged = (config: Record<string, unknown>) => ({ ...config, gradient_log: { max_steps: 0 } });
 const stubOf = (name: string) => env.SHARDS.get(env.SHARDS.idFromName(name));
+
+/** A shard that logs its steps within `bound` and its twin that writes its pages at every step, of one configuration. */
+async function twins(config: Record<string, unknown>, bound?: Record<string, number>): Promise<{ log: string; pages: string }> {
+  return { log: await createShard(logged(config, bound)), pages: await createShard(paged(config)) };
+}
+
+/** The gradients k = from .. to − 1 pushed to both twins. */
+async function pushBoth(twins: { log: string; pages: string }, from: number, to: number): Promise<void> {
+  for (let k = from; k < to; k++) {
+    await ok(push(twins.log, gradient(k)));
+    await ok(push(twins.pages, gradient(k)));
+  }
+}
 const ok = async (res: Promise<Response>) => expect((await res).status).toBe(200);
 
 const base = {
@@ -136,12 +149,8 @@ describe("a crash inside a transaction of the log leaves the state of the commit
   }
 
   it("at every statement of a materialization", async () => {
-    const log = await createShard(logged(base, { max_steps: 8 }));
-    const pages = await createShard(paged(base));
-    for (let k = 0; k < 3; k++) {
-      await ok(push(log, gradient(k)));
-      await ok(push(pages, gradient(k)));
-    }
+    const { log, pages } = await twins(base, { max_steps: 8 });
+    await pushBoth({ log, pages }, 0, 3);
     const expected = await residentBits(pages);
     let at = 0;
     while (await crashAt(log, at, (sql, store) => materialize(sql, store.existing()))) {
@@ -198,12 +207,8 @@ const HYPER: Partial<Record<RuleName, Record<string, unknown>>> = {
 describe.each(ruleNames.map((r) => [r]))("%s replays its log bit for bit", (rule) => {
   it("after a crash, equals a shard that wrote pages every step", async () => {
     const config = { length: LENGTH, rule, hyper: HYPER[rule] ?? {}, page_floats: 4096, rate_limit: null, averages: { ema: { kind: "ema", decay: 0.9 } } };
-    const log = await createShard(logged(config, { max_steps: 8 }));
-    const pages = await createShard(paged(config));
-    for (let k = 0; k < 4; k++) {
-      await ok(push(log, gradient(k)));
-      await ok(push(pages, gradient(k)));
-    }
+    const { log, pages } = await twins(config, { max_steps: 8 });
+    await pushBoth({ log, pages }, 0, 4);
     expect(await storedLog(log)).toMatchObject({ steps: 4, bytes: 4 * LENGTH * 4 });
     await abortAllDurableObjects();
     expect(await residentBits(log)).toEqual(await residentBits(pages));
@@ -252,12 +257,8 @@ describe("the ring of places a log's gradients are written to", () => {
   });
 
   it("is freed by the alarm of a shard idle for LOG_RING_IDLE_MS, and written again by its next log", async () => {
-    const log = await createShard(logged(base, { max_steps: 8 }));
-    const pages = await createShard(paged(base));
-    for (let k = 0; k < 3; k++) {
-      await ok(push(log, gradient(k)));
-      await ok(push(pages, gradient(k)));
-    }
+    const { log, pages } = await twins(base, { max_steps: 8 });
+    await pushBoth({ log, pages }, 0, 3);
     // Not idle: the alarm materializes, keeps the ring and comes again.
     expect(await runDurableObjectAlarm(stubOf(log))).toBe(true);
     expect(await storedLog(log)).toEqual({ steps: 0, bytes: 0, pages: 0, ring: 3 * PAGES });
@@ -280,12 +281,8 @@ describe("the ring of places a log's gradients are written to", () => {
   });
 
   it("a log written before the ring (pages under log:<version>) replays, goes on, and its pages go at the materialization", async () => {
-    const log = await createShard(logged(base, { max_steps: 8 }));
-    const pages = await createShard(paged(base));
-    for (let k = 0; k < 3; k++) {
-      await ok(push(log, gradient(k)));
-      await ok(push(pages, gradient(k)));
-    }
+    const { log, pages } = await twins(base, { max_steps: 8 });
+    await pushBoth({ log, pages }, 0, 3);
     // The log as the release before the ring stored it: each step's pages under its version, no place in its record.
     await runInDurableObject(stubOf(log), (_instance: unknown, state: DurableObjectState) => {
       const { sql } = state.storage;
@@ -297,10 +294,7 @@ describe("the ring of places a log's gradients are written to", () => {
     await abortAllDurableObjects();
     expect(await storedLog(log)).toMatchObject({ steps: 3, pages: 3 * PAGES, ring: 3 * PAGES });
     expect(await residentBits(log)).toEqual(await residentBits(pages));
-    for (let k = 3; k < 5; k++) {
-      await ok(push(log, gradient(k)));
-      await ok(push(pages, gradient(k)));
-    }
+    await pushBoth({ log, pages }, 3, 5);
     expect(await storedLog(log)).toMatchObject({ steps: 5, pages: 5 * PAGES, ring: 5 * PAGES });
     await abortAllDurableObjects();
     expect(await residentBits(log)).toEqual(await residentBits(pages));
@@ -315,12 +309,8 @@ describe("the ring of places a log's gradients are written to", () => {
 
 describe("materializations", () => {
   it("the alarm writes the state pages and empties the log", async () => {
-    const log = await createShard(logged(base, { max_steps: 8 }));
-    const pages = await createShard(paged(base));
-    for (let k = 0; k < 3; k++) {
-      await ok(push(log, gradient(k)));
-      await ok(push(pages, gradient(k)));
-    }
+    const { log, pages } = await twins(base, { max_steps: 8 });
+    await pushBoth({ log, pages }, 0, 3);
     expect(await runDurableObjectAlarm(stubOf(log))).toBe(true);
     // Three places of the ring, five pages each, stay to be overwritten.
     expect(await storedLog(log)).toEqual({ steps: 0, bytes: 0, pages: 0, ring: 3 * 5 });
