@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import migrations from "../../migrations/migrations.js";
 import { answer } from "../durable/outcome";
-import { release } from "../release";
+import { releaseSoon } from "../release";
 import { startWithMigrations, type Startup } from "../durable/startup";
 import { Checkpoints } from "./checkpoints/checkpoints";
 import { Lifecycle } from "./lifecycle";
@@ -135,7 +135,7 @@ export class ShardObject extends DurableObject<Env> {
       const outcome = await this.store.use(() => answer(() => this.pushes.push(req)));
       return outcome.ok && req.streamAnswer ? { ...outcome, value: streamedAnswer(outcome.value) } : outcome;
     } finally {
-      release(req.gradient);
+      void releaseSoon(req.gradient);
     }
   }
 

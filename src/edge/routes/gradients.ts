@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { PUSH_REFUSALS, refusing } from "./refusals";
 import { shardClient } from "../../shard/client";
-import { release } from "../../release";
+import { releaseSoon } from "../../release";
 import { scoped } from "../auth/middleware";
 import { replayedResponseHeader, replayHeaders } from "../idempotency";
 import { answersJson, readFloatsBody, sendFloats, versionHeadersOf } from "../floats";
@@ -71,7 +71,7 @@ export const gradients = new OpenAPIHono<EdgeEnv>().openapi(postGradients, async
   // The answer's representation is settled before the push is applied: a 406 must not follow a step.
   // Raw bytes come back from the shard as a stream, handed on as the body (no whole copy here).
   const streamAnswer = !prefer.minimal && !answersJson(c, gradient.byteLength / 4);
-  const result = await shardClient(c.env, shard).push({ ...fields, gradient, offset: c.req.valid("query").offset, streamAnswer }).finally(() => release(gradient));
+  const result = await shardClient(c.env, shard).push({ ...fields, gradient, offset: c.req.valid("query").offset, streamAnswer }).finally(() => c.executionCtx.waitUntil(releaseSoon(gradient)));
   const extra: Record<string, string> = { "x-learning-rate": String(result.lr), "x-push-version": String(result.version), ...replayHeaders(result.replayed) };
   const applied = preferenceApplied(prefer);
   if (applied) extra["preference-applied"] = applied;

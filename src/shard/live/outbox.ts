@@ -61,12 +61,13 @@ export class Outbox {
   sendFrame(ws: WebSocket, frame: Uint8Array): boolean {
     let reading = this.reading.get(ws);
     if (!reading) this.reading.set(ws, (reading = { unsent: 0, since: this.now() }));
-    const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime();
+    reading.unsent += frame.byteLength;
+    // A ping the runtime answered (without waking the object) also shows the client reads: asked only when it matters.
+    const pinged = reading.unsent > LIVE_MAX_UNSENT_BYTES ? this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() : undefined;
     if (pinged !== undefined && pinged >= reading.since) {
-      reading.unsent = 0;
+      reading.unsent = frame.byteLength;
       reading.since = this.now();
     }
-    reading.unsent += frame.byteLength;
     if (reading.unsent > LIVE_MAX_UNSENT_BYTES) {
       close(ws, LiveCloseCode.notReading, `client is not reading: ${reading.unsent} bytes unsent`);
       return false;
