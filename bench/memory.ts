@@ -59,7 +59,7 @@ const section = [
     "Baseline: after a warm-up (a 1024-parameter Adam shard created, pushed to three times, deleted), with no shard resident. " +
     `Then an Adam shard is created and pushed ${rows[0]!.pushes} gradients one at a time (whole vector, Idempotency-Key, the weights answered). ` +
     "B/param = (VmRSS − baseline) / parameters: right after the last answer, after idling, and the highest VmRSS sampled every 10 ms during the pushes. " +
-    "The engine alone holds 16 B/param (weights, gradient, exp_avg, exp_avg_sq in wasm memory).",
+    `The engine alone holds ${ENGINE_BYTES_PER_PARAM} B/param (weights, gradient, exp_avg, exp_avg_sq in wasm memory).`,
   "",
   "| parameters | baseline MiB | after pushes MiB | **B/param after pushes** | B/param after idle | B/param at the peak |",
   "|---|---:|---:|---:|---:|---:|",
@@ -73,7 +73,7 @@ const section = [
   "**The floor**: what the platform itself keeps for the same bytes. The same measurement on a fresh `wrangler dev`, with no shard: " +
     `the same ${floors[0]!.pushes} requests of the same gradients to the bench floor (\`POST /bench/floor/{shard}\`: the same edge path, body read and RPC, ` +
     "the gradient's own pages of 1 MiB written in one transaction, the bytes echoed; bench/floor/floor.ts), so no engine and none of shardstep's work. " +
-    "What shardstep adds over it is its engine's 16 B/param and the transients of its own work.",
+    `What shardstep adds over it is its engine's ${ENGINE_BYTES_PER_PARAM} B/param and the transients of its own work.`,
   "",
   "| parameters | the floor: B/param after the requests | after idle | at the peak | its isolate's own | outside its isolate | shardstep: B/param after pushes | outside its isolate and engine |",
   "|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -90,7 +90,7 @@ const section = [
     `against the target's ${TARGET_BYTES_PER_PARAM} B/param for everything.`,
   "",
   "The isolate's own account of the same moments, from V8 through wrangler's inspector (`Runtime.getHeapUsage`: the JavaScript heap's used bytes, the embedder's, " +
-    "and the backing stores of ArrayBuffers; the Worker and every Durable Object run in this one isolate locally), over its value at the baseline. V8 leaves WebAssembly memories out of that count: the engine's 16 B/param come on top of it. " +
+    `and the backing stores of ArrayBuffers; the Worker and every Durable Object run in this one isolate locally), over its value at the baseline. V8 leaves WebAssembly memories out of that count: the engine's ${ENGINE_BYTES_PER_PARAM} B/param come on top of it. ` +
     "What VmRSS holds beyond both is the runtime's own (its C++: request and RPC buffers, SQLite) and what its allocator (workerd links tcmalloc) keeps mapped once freed.",
   "",
   "| parameters | isolate MiB at the baseline | after pushes MiB | B/param after pushes | B/param after idle |",

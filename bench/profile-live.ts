@@ -49,7 +49,10 @@ try {
   const api = createShardstep({ baseUrl: server.baseUrl, token, retry: false });
   const shard = `profile-live-${Date.now().toString(36)}`;
   // The gradient log's bound (gradient_log.max_steps, max_bytes; max_steps 0 writes the state pages at every step); the default when not given.
-  const log = values["log-steps"] === undefined && values["log-bytes"] === undefined ? {} : { gradient_log: { ...(values["log-steps"] === undefined ? {} : { max_steps: Number(values["log-steps"]) }), ...(values["log-bytes"] === undefined ? {} : { max_bytes: Number(values["log-bytes"]) }) } };
+  const bound: Record<string, number> = {};
+  if (values["log-steps"] !== undefined) bound.max_steps = Number(values["log-steps"]);
+  if (values["log-bytes"] !== undefined) bound.max_bytes = Number(values["log-bytes"]);
+  const log = Object.keys(bound).length > 0 ? { gradient_log: bound } : {};
   await api.createShard(shard, { length, rule: "adam", hyper: { lr: 1e-3 }, rate_limit: null, ...log });
   const baseUrl = values.path === "proxy" ? server.baseUrl : await server.runtimeBaseUrl();
   if (!baseUrl) throw new Error("cannot find the runtime workerd's entry socket");

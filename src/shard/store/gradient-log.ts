@@ -11,9 +11,9 @@ import { nextHyper, ruleResident, writeResident, writeUpdated, type Resident, ty
  * The gradient log (docs/gradient-log.md). A step of a logging shard commits the gradient it
  * applied (its pages under `log:@<position>`, its place in the log) and a record of what the step
  * was taken with (a row of `gradient_log`), not the state pages. The state pages are written later
- * by a materialization, which empties the log in the same transaction; a cold start loads the pages and replays the log
- * through the same kernels (`replayLog`), which gives the same bits as writing the pages at every
- * step. Every function here runs inside the caller's transaction.
+ * by a materialization, which empties the log in the same transaction; a cold start loads the pages
+ * and replays the log through the same kernels (`replayLog`), which gives the same bits as writing
+ * the pages at every step. Every function here runs inside the caller's transaction.
  */
 
 /**
@@ -127,15 +127,20 @@ export function writeSteps(sql: SqlStorage, resident: Resident, ranges: readonly
   const bytes = entries.reduce((sum, e) => sum + e.gradient.byteLength, 0);
   if (!fits(resident, entries.length, bytes)) return materialize(sql, resident);
   const steps = entries.map((e, i) => ({ ...e.step, position: resident.log.steps + i }));
-  entries.forEach((e, i) => writeLogged(sql, resident, stepSlot(steps[i]!), e.gradient));
+  writeLogged(sql, resident, entries.map((e, i) => ({ slot: stepSlot(steps[i]!), gradient: e.gradient })));
   appendRecords(sql, resident, steps, bytes);
 }
 
-/** A logged gradient's pages at its place, and none of a longer gradient that held the place before. */
-function writeLogged(sql: SqlStorage, resident: Resident, slot: string, gradient: Float32Array): void {
-  const rows = pageRows(slot, gradient, resident.meta.config.page_floats);
-  writePageRows(sql, rows);
-  sql.exec("DELETE FROM pages WHERE slot = ? AND page >= ?", slot, rows.length);
+/**
+ * Logged gradients' pages at their places, in as few statements as the pages allow. A place that
+ * held a longer gradient keeps no page past the new one's; only a partial gradient can be shorter.
+ */
+function writeLogged(sql: SqlStorage, resident: Resident, logged: readonly { slot: string; gradient: Float32Array }[]): void {
+  const { length, page_floats: pageFloats } = resident.meta.config;
+  writePageRows(sql, logged.flatMap((l) => pageRows(l.slot, l.gradient, pageFloats)));
+  for (const { slot, gradient } of logged) {
+    if (gradient.length < length) sql.exec("DELETE FROM pages WHERE slot = ? AND page >= ?", slot, Math.ceil(gradient.length / pageFloats));
+  }
 }
 
 function appendRecords(sql: SqlStorage, resident: Resident, steps: readonly LoggedStep[], bytes: number): void {
@@ -162,7 +167,7 @@ export function takeWrittenStep(sql: SqlStorage, resident: RuleResident, lr: num
   const origin = stepOrigin(meta);
   const hyper = nextHyper(meta);
   const position = resident.log.steps;
-  writeLogged(sql, resident, positionSlot(position), engine.gradient);
+  writeLogged(sql, resident, [{ slot: positionSlot(position), gradient: engine.gradient }]);
   const norm = takeStep(resident, lr, 0, length, now, hyper);
   const step: LoggedStep = { version: meta.version, position, engine: ENGINE_VERSION, origin, lr, hyper, offset: 0, count: length, non_finite: 0, at: now, ...(norm === undefined ? {} : { norm }) };
   appendRecords(sql, resident, [step], length * 4);
