@@ -42,6 +42,7 @@ import { BENCH_CONFIG } from "../test/support/wrangler";
 import { COST_HEADING, DISK_HEADING, renderCost, renderDisk } from "./cost-doc";
 import { PRICES, priceOfMillionSteps, type Measured, type Measurements } from "./cost-prices";
 import { replaceSection } from "./sections";
+import { gradientOfPush } from "./stats";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const QUICK = process.argv.includes("--quick");
@@ -117,8 +118,9 @@ try {
     const before = await bench<Meter>("GET", "meter", shard);
     const latencies: number[] = [];
     for (let i = 0; i < STEPS; i++) {
+      const pushed = gradientOfPush(g, i + 1);
       const t0 = performance.now();
-      await api.pushGradientSummary(shard, g);
+      await api.pushGradientSummary(shard, pushed);
       latencies.push(performance.now() - t0);
     }
     const after = await bench<Meter>("GET", "meter", shard);

@@ -61,7 +61,7 @@ import { fmt, loadTableHead, loadTableRow } from "./load-table";
 import { localObservability } from "./observability";
 import { PeerBench, peerRows } from "./peer/peer-rows";
 import { replaceSection } from "./sections";
-import { median, percentile, randomGradient } from "./stats";
+import { gradientOfPush, median, percentile, randomGradient } from "./stats";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const QUICK = process.argv.includes("--quick");
@@ -109,15 +109,18 @@ try {
   const floorPages = vectors * Math.ceil(N / PAGE_FLOATS);
   const bigGradient = randomGradient(N, 1);
 
-  const floor = () => postFloor(api, bigShard, bigGradient, floorPages);
+  // Each request its own bytes (gradientOfPush), made before its clock starts.
+  let seq = 0;
+  const nextGradient = () => gradientOfPush(bigGradient, seq++);
+  const floor = (g: Float32Array) => postFloor(api, bigShard, g, floorPages);
   // No Idempotency-Key (the client sends one by default): the floor hashes nothing either.
-  const push = () => api.pushGradient(bigShard, bigGradient, { idempotencyKey: false });
+  const push = (g: Float32Array) => api.pushGradient(bigShard, g, { idempotencyKey: false });
 
-  const echoed = await floor();
+  const echoed = await floor(bigGradient);
   if (echoed.length !== N || echoed[12345] !== bigGradient[12345]) throw new Error("the floor did not echo the bytes");
   for (let i = 0; i < (QUICK ? 2 : 5); i++) {
-    await push();
-    await floor();
+    await push(nextGradient());
+    await floor(nextGradient());
   }
   const memoryBefore = workerdProcesses().map((p) => ({ ...p, memory: memoryOf(p.pid) }));
   const reps = QUICK ? 8 : 40;
@@ -132,13 +135,14 @@ try {
     // Alternate which goes first, so that drift and caches favour neither.
     const order = i % 2 === 0 ? (["push", "floor"] as const) : (["floor", "push"] as const);
     for (const which of order) {
+      const g = nextGradient();
       const t0 = performance.now();
       if (which === "push") {
-        const r = await push();
+        const r = await push(g);
         if (r.weights.length !== N) throw new Error("push answered the wrong length");
         pushMs.push(performance.now() - t0);
       } else {
-        await floor();
+        await floor(g);
         floorMs.push(performance.now() - t0);
       }
     }
@@ -208,7 +212,7 @@ try {
       const send: Send = (c, seq) => {
         const options = { idempotencyKey: key(c, seq), clientId: `bench-${c}` };
         const shard = shardOf(c, seq);
-        const g = gradients[c % gradients.length]!;
+        const g = gradients[seq % gradients.length]!;
         return work === "minimal" ? sdk.pushGradientSummary(shard, g, options) : sdk.pushGradient(shard, g, options);
       };
       return { send, close: () => undefined };

@@ -27,6 +27,6 @@ export function httpPushes(
       "x-client-id": `bench-${c}`,
     };
     if (minimal) headers.prefer = "return=minimal";
-    return http.send({ method: "POST", path: `/v1/shards/${encodeURIComponent(shards[(turns ? seq : c) % shards.length]!)}/gradients`, headers, body: bodies[c % bodies.length] });
+    return http.send({ method: "POST", path: `/v1/shards/${encodeURIComponent(shards[(turns ? seq : c) % shards.length]!)}/gradients`, headers, body: bodies[seq % bodies.length] });
   };
 }

@@ -12,8 +12,8 @@ export interface LivePushes {
 }
 
 /**
- * `clients` sessions on `shard`; client c pushes gradients[c % gradients.length] with key
- * `key(c, seq)`. `options.url` opens them elsewhere than the shard's live route: the socket floor
+ * `clients` sessions on `shard`; the run's push `seq`, by client c, carries
+ * gradients[seq % gradients.length] with key `key(c, seq)`. `options.url` opens them elsewhere than the shard's live route: the socket floor
  * (bench/floor/live-floor-route.ts), which speaks the same frames. `options.deflate` offers
  * permessage-deflate (bench/live-session.ts).
  */
@@ -28,6 +28,6 @@ export async function livePushes(
   options: SessionOptions & { url?: string } = {},
 ): Promise<LivePushes> {
   const sessions = await openSessions(options.url ?? liveUrl(baseUrl, shard), token, clients, options);
-  const send: Send = (c, seq) => sessions[c]!.push({ key: key(c, seq), answer }, gradients[c % gradients.length]!);
+  const send: Send = (c, seq) => sessions[c]!.push({ key: key(c, seq), answer }, gradients[seq % gradients.length]!);
   return { send, close: () => sessions.forEach((s) => s.close()) };
 }

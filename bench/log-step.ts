@@ -9,6 +9,7 @@
  * the default 64 MiB) and at its alarm, so its mean carries the materializations its median skips.
  */
 import { floatsBody, floatsOf, type Shardstep, type ShardConfigInput } from "../sdk/client";
+import { gradientOfPush } from "./stats";
 
 /** The floor's page: the largest, 1 MiB. */
 export const FLOOR_PAGE_FLOATS = 262_144;
@@ -53,19 +54,23 @@ export async function measureLogStep(api: Shardstep, gradient: Float32Array, rep
   await api.createShard(pageShard, { ...config, gradient_log: { max_steps: 0, max_bytes: 0 } }, { replace: true });
   const floorPages = Math.ceil(n / FLOOR_PAGE_FLOATS);
   const send = {
-    log: () => api.pushGradient(logShard, gradient, { idempotencyKey: false }),
-    pages: () => api.pushGradient(pageShard, gradient, { idempotencyKey: false }),
-    floor: () => postFloor(api, logShard, gradient, floorPages),
+    log: (g: Float32Array) => api.pushGradient(logShard, g, { idempotencyKey: false }),
+    pages: (g: Float32Array) => api.pushGradient(pageShard, g, { idempotencyKey: false }),
+    floor: (g: Float32Array) => postFloor(api, logShard, g, floorPages),
   };
+  // Each request its own bytes (gradientOfPush), made before its clock starts.
+  let seq = 0;
+  const nextGradient = () => gradientOfPush(gradient, seq++);
   const kinds = ["log", "pages", "floor"] as const;
-  for (let i = 0; i < 3; i++) for (const k of kinds) await send[k]();
+  for (let i = 0; i < 3; i++) for (const k of kinds) await send[k](nextGradient());
   const ms: Record<(typeof kinds)[number], number[]> = { log: [], pages: [], floor: [] };
   for (let i = 0; i < reps; i++) {
     // Rotate the order, so that drift and caches favour none.
     for (let j = 0; j < kinds.length; j++) {
       const k = kinds[(i + j) % kinds.length]!;
+      const g = nextGradient();
       const t0 = performance.now();
-      await send[k]();
+      await send[k](g);
       ms[k].push(performance.now() - t0);
     }
   }

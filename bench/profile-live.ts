@@ -69,7 +69,7 @@ try {
       const bodies = gradients.map((g) => new Uint8Array(g.buffer, g.byteOffset, g.byteLength));
       const path = `/bench/floor/${encodeURIComponent(shard)}`;
       const headers = { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" };
-      return { send: (c: number) => http.send({ method: "POST", path, headers, body: bodies[c % bodies.length] }), close: () => http.close() };
+      return { send: (_c: number, seq: number) => http.send({ method: "POST", path, headers, body: bodies[seq % bodies.length] }), close: () => http.close() };
     },
     "socket-floor": () =>
       livePushes(baseUrl, token, shard, clients, gradients, (c, seq) => `${runId}-floor-${c}-${seq}`, answer, { url: liveFloorUrl(baseUrl, shard, answer === "weights" ? "weights" : "minimal"), deflate: values.deflate }),

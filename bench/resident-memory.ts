@@ -27,7 +27,7 @@ import { createShardstep } from "../sdk/client";
 import { adminToken, DevServer, memoryOf } from "../test/e2e/support/server";
 import { BENCH_CONFIG } from "../test/support/wrangler";
 import { openInspector, type InspectorSession } from "./inspector";
-import { randomGradient, sleep } from "./stats";
+import { gradientOfPush, randomGradient, sleep } from "./stats";
 import { FLOOR_PAGE_FLOATS, postFloor } from "./log-step";
 
 export interface ResidentMemory {
@@ -88,7 +88,7 @@ export async function residentMemory(length: number, pushes = 100, idleMs = 5_00
     const isolateBaseline = await isolateBytes(inspector);
 
     const shard = "bench-memory";
-    const gradients = [randomGradient(length, 11), randomGradient(length, 12)];
+    const gradient = randomGradient(length, 11);
     const floorPages = Math.ceil(length / FLOOR_PAGE_FLOATS);
     const send = async (gradient: Float32Array): Promise<Float32Array> => (of === "floor" ? postFloor(api, shard, gradient, floorPages) : (await api.pushGradient(shard, gradient)).weights);
     if (of === "shard") await api.createShard(shard, config(length));
@@ -96,7 +96,7 @@ export async function residentMemory(length: number, pushes = 100, idleMs = 5_00
     const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, rss())), 10);
     try {
       for (let i = 0; i < pushes; i++) {
-        const answered = await send(gradients[i % 2]!);
+        const answered = await send(gradientOfPush(gradient, i));
         if (answered.length !== length) throw new Error(`push ${i} answered ${answered.length} floats`);
       }
     } finally {

@@ -14,6 +14,22 @@ export function percentile(values: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
 
+/**
+ * The gradient of a run's push `seq`: `base` rotated by `seq` × 7,919 elements, so that no two of
+ * the first `base.length` pushes carry the same bytes at the same place. A bench that pushed one
+ * gradient again and again would measure less than training writes: SQLite compares each page of
+ * a row it overwrites and writes only those that changed, so a page rewritten with the bytes it
+ * holds costs a read, not a write (a ring of the gradient log, a floor's pages).
+ */
+export function gradientOfPush(base: Float32Array, seq: number): Float32Array {
+  const shift = (seq * 7_919) % base.length;
+  if (shift === 0) return base;
+  const rotated = new Float32Array(base.length);
+  rotated.set(base.subarray(shift));
+  rotated.set(base.subarray(0, shift), base.length - shift);
+  return rotated;
+}
+
 /** `n` small floats from a xorshift generator seeded with `seed`. */
 export function randomGradient(n: number, seed: number): Float32Array {
   const g = new Float32Array(n);
