@@ -1,8 +1,8 @@
 /**
  * The HTTP push of bench:e2e's load rows, as a `Send` for bench/closed-loop.ts: client c posts
  * raw float32 to shards[c % shards.length] (or, given fewer `clients` than shards, each client takes
- * the shards in turn) with an Idempotency-Key and its own X-Client-Id, over
- * bench/http-load.ts; `minimal` adds `Prefer: return=minimal`. The same requests go to shardstep
+ * the shards in turn) with an Idempotency-Key and its own X-Client-Id, the run's push `seq`
+ * carrying gradients[seq % gradients.length], over bench/http-load.ts; `minimal` adds `Prefer: return=minimal`. The same requests go to shardstep
  * and to the peer of (f).
  */
 import type { Send } from "./closed-loop";
