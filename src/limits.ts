@@ -68,8 +68,8 @@ export const LOG_MIN_LENGTH = 16_384;
 export const LOG_MATERIALIZE_AFTER_MS = 10_000;
 /**
  * A shard with no change for this long frees the ring its logs are written to (docs/gradient-log.md):
- * at rest it keeps only its state, while a busy shard rewrites the same rows (half the runtime's
- * CPU of writing new ones).
+ * at rest it keeps only its state, while a busy shard rewrites the same rows (one row written a
+ * page, where a new row and its deletion are three).
  */
 export const LOG_RING_IDLE_MS = 10_000;
 

@@ -19,11 +19,12 @@ import { nextHyper, ruleResident, writeResident, writeUpdated, type Resident, ty
 /**
  * The pages of a logged gradient are those of its place in the log, `log:@<position>` (0 for the
  * first step after a materialization), which the step of the same place in a later log overwrites
- * where they are. SQLite rewrites an existing row's pages in place, where a row under a new key
- * allocates its pages and its deletion frees them again: a 2^20-float step under a new key each time
- * cost the runtime about twice the CPU (bench:profile-live, docs/gradient-log.md). So the ring of
- * places stays on disk between the logs of a busy shard, at most `max_steps` gradients (a shard's
- * bound never changes), until its alarm finds it idle (`freeRing`).
+ * where they are. The platform bills an update of a row as one row written, a new row as two and
+ * its deletion as one more: in place, the log writes a third of the rows (docs/cost.md), for some
+ * more of the local runtime's time (SQLite reads and journals each page it overwrites:
+ * docs/gradient-log.md). So the ring of places stays on disk between the logs of a busy shard, at
+ * most `max_steps` gradients (a shard's bound never changes), until its alarm finds it idle
+ * (`freeRing`).
  */
 export const positionSlot = (position: number) => `log:@${position}`;
 
