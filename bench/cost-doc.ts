@@ -107,8 +107,8 @@ export function renderDisk(all: Measurements): string {
       );
     }
   }
-  const answers = all.today?.walAnswers ?? all.log?.walAnswers ?? {};
-  lines.push("", "What the runtime answered, through `ctx.storage.sql.exec`, to the statements that would checkpoint or bound the write-ahead log:", "");
+  const answers = all.log?.walAnswers ?? all.today?.walAnswers ?? {};
+  lines.push("", "What the runtime answered, through `ctx.storage.sql.exec`, to the statements that would checkpoint or bound the write-ahead log, or shrink the database file (the newest run's answers):", "");
   for (const [statement, answer] of Object.entries(answers)) lines.push(`- \`${statement}\`: ${answer}`);
   lines.push("");
   return lines.join("\n");

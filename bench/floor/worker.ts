@@ -16,7 +16,7 @@
  * database size, its id (the name of its file under --persist-to) and its tables.
  * POST /bench/alarm/{shard}: runs the object's alarm handler now (whatever the shard does on its
  * alarm), then answers the meter.
- * GET /bench/wal/{shard}: what the runtime answers to the statements that would bound the
+ * GET /bench/wal/{shard}: what the runtime answers to the statements that would shrink the database file or bound the
  * write-ahead log, asked through `ctx.storage.sql`.
  *
  * The socket floor of bench:e2e's (d) (./live-floor.ts, ./live-floor-route.ts), with a train token:
@@ -72,10 +72,10 @@ export class ShardObject extends ApiShardObject {
     return this.metered();
   }
 
-  /** What the runtime answers to the statements that would checkpoint or bound the write-ahead log. */
+  /** What the runtime answers to the statements that would checkpoint or bound the write-ahead log, or shrink the database file. */
   async walPragmas(): Promise<Record<string, string>> {
     await this.startup.ready();
-    const statements = ["PRAGMA wal_checkpoint(TRUNCATE)", "PRAGMA journal_size_limit", "PRAGMA journal_size_limit = 0", "PRAGMA wal_autocheckpoint", "PRAGMA journal_mode"];
+    const statements = ["PRAGMA wal_checkpoint(TRUNCATE)", "PRAGMA journal_size_limit", "PRAGMA journal_size_limit = 0", "PRAGMA wal_autocheckpoint", "PRAGMA journal_mode", "VACUUM", "PRAGMA auto_vacuum", "PRAGMA incremental_vacuum"];
     return Object.fromEntries(statements.map((s) => [s, attempt(this.ctx.storage.sql, s)]));
   }
 }
