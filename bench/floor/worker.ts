@@ -16,8 +16,8 @@
  * database size, its id (the name of its file under --persist-to) and its tables.
  * POST /bench/alarm/{shard}: runs the object's alarm handler now (whatever the shard does on its
  * alarm), then answers the meter.
- * GET /bench/wal/{shard}: what the runtime answers to the statements that would shrink the database file or bound the
- * write-ahead log, asked through `ctx.storage.sql`.
+ * GET /bench/wal/{shard}: what the runtime answers to the statements that would bound the
+ * write-ahead log or shrink the database file, asked through `ctx.storage.sql`.
  *
  * The socket floor of bench:e2e's (d) (./live-floor.ts, ./live-floor-route.ts), with a train token:
  * GET /bench/floor-live/{shard}?answer=minimal|weights upgrades to a WebSocket accepted by the
