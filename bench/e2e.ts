@@ -411,7 +411,7 @@ try {
       "wrangler's local observability (a trace of every invocation written to SQLite in the runtime) is off for every row but the last table of (d), which measures it on (bench/observability.ts).",
     "",
     `**(a) One 2^20-parameter Adam push answering the weights** (4 MiB up, 4 MiB back, ${a.pages} pages of 1 MiB written: weights, exp_avg, exp_avg_sq), ` +
-      `median of ${a.reps} after warm-up, alternated with the floor: \`POST /bench/floor/{shard}\` with the same bytes through the same client, ` +
+      `median of ${a.reps} after warm-up, alternated with the floor: \`POST /bench/floor/{shard}\` with as many bytes (every request its own: SQLite skips a page whose bytes did not change) through the same client, ` +
       `auth, body read and RPC to the same object, which writes ${a.pages} pages of 1 MiB in one \`transactionSync\` and answers the bytes ` +
       "(served only by the bench Worker; not in openapi.yaml).",
     "",
