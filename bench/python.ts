@@ -3,7 +3,9 @@
  * (test/e2e/support/server.ts, no validating proxy) three models of 1,048,576 float32 parameters (4 tensors of
  * 512 × 512, Adam, 4 shards of 262,144 floats) take, each timed from its client per round:
  * - the TypeScript client's `pushModelGradients` of a safetensors gradient (4 MiB in, the updated model out);
- * - the Python client's `push_model_gradients` of the same bytes (bench/python/step.py);
+ * - the Python client's `push_model_gradients` of the same bytes (bench/python/step.py); each push of
+ *   either client its own bytes, the gradient's floats rotated round by round (SQLite skips a page whose
+ *   bytes did not change, bench/stats.ts);
  * - `RemoteOptimizer.step()` of a torch module of the same tensors: the gradients encoded from `.grad`, the
  *   answer written into the parameters;
  * - and the client-side share of that step alone (no request): the gradients encoded, an answer decoded and
@@ -22,6 +24,7 @@ import { createShardstep } from "../packages/client/src/index";
 import { encodeSafetensors } from "../src/formats/safetensors";
 import { adminToken, DevServer } from "../test/e2e/support/server";
 import { replaceSection } from "./sections";
+import { randomGradient, safetensorsOfPush } from "./stats";
 
 const QUICK = process.argv.includes("--quick");
 const ROUNDS = QUICK ? 3 : 15;
@@ -42,7 +45,7 @@ try {
   const manifest = { tensors: NAMES.map((name) => ({ name, shape: [SIDE, SIDE] })), config: { rule: "adam" as const, hyper: { lr: 1e-3 }, rate_limit: null } };
   await api.createModel(`${MODEL}.ts`, manifest);
   await api.createModel(`${MODEL}.py-push`, manifest);
-  const gradient = encodeSafetensors(Object.fromEntries(NAMES.map((name) => [name, { shape: [SIDE, SIDE], data: new Float32Array(SIDE * SIDE).fill(1e-3) }])));
+  const gradient = encodeSafetensors(Object.fromEntries(NAMES.map((name, i) => [name, { shape: [SIDE, SIDE], data: randomGradient(SIDE * SIDE, 1 + i) }])));
   const gradientFile = join(folder, "gradient.safetensors");
   writeFileSync(gradientFile, gradient);
 
@@ -66,8 +69,10 @@ try {
   const ts: number[] = [];
   const py = { push_ms: [] as number[], step_ms: [] as number[], local_ms: [] as number[] };
   for (let r = 0; r <= ROUNDS; r++) {
+    // Each round its own bytes (safetensorsOfPush), made before its clock starts; step.py does the same.
+    const pushed = safetensorsOfPush(gradient, r);
     const t0 = performance.now();
-    await api.pushModelGradients(`${MODEL}.ts`, gradient);
+    await api.pushModelGradients(`${MODEL}.ts`, pushed);
     const tsMs = performance.now() - t0;
     const pushMs = await ask("push");
     const stepMs = await ask("step");

@@ -30,6 +30,20 @@ export function gradientOfPush(base: Float32Array, seq: number): Float32Array {
   return rotated;
 }
 
+/**
+ * A safetensors gradient of a run's push `seq`: the same header, its float32 data (every tensor's,
+ * end to end) rotated as `gradientOfPush` rotates a vector. bench/python/step.py rotates its pushes
+ * the same way.
+ */
+export function safetensorsOfPush(bytes: Uint8Array, seq: number): Uint8Array {
+  const start = 8 + Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+  const rotated = gradientOfPush(new Float32Array(bytes.slice(start).buffer), seq);
+  const out = new Uint8Array(bytes.length);
+  out.set(bytes.subarray(0, start));
+  out.set(new Uint8Array(rotated.buffer, rotated.byteOffset, rotated.byteLength), start);
+  return out;
+}
+
 /** `n` small floats from a xorshift generator seeded with `seed`. */
 export function randomGradient(n: number, seed: number): Float32Array {
   const g = new Float32Array(n);
