@@ -90,7 +90,7 @@ export async function residentMemory(length: number, pushes = 100, idleMs = 5_00
     const shard = "bench-memory";
     const gradient = randomGradient(length, 11);
     const floorPages = Math.ceil(length / FLOOR_PAGE_FLOATS);
-    const send = async (gradient: Float32Array): Promise<Float32Array> => (of === "floor" ? postFloor(api, shard, gradient, floorPages) : (await api.pushGradient(shard, gradient)).weights);
+    const send = async (body: Float32Array): Promise<Float32Array> => (of === "floor" ? postFloor(api, shard, body, floorPages) : (await api.pushGradient(shard, body)).weights);
     if (of === "shard") await api.createShard(shard, config(length));
     let sampledPeak = 0;
     const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, rss())), 10);

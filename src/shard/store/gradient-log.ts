@@ -211,7 +211,8 @@ function ringStored(sql: SqlStorage): boolean {
  */
 export function replayLog(sql: SqlStorage, resident: Resident): LogSize {
   const rows = sql.exec<{ engine: number; bytes: number; record: string }>("SELECT engine, bytes, record FROM gradient_log ORDER BY version").toArray();
-  if (rows.length === 0) return { ...EMPTY_LOG, ring: ringStored(sql) };
+  const ring = ringStored(sql);
+  if (rows.length === 0) return { ...EMPTY_LOG, ring };
   const shard = ruleResident(resident, "a replay of the gradient log");
   const { meta, engine } = shard;
   const stored = { version: meta.version, step: meta.step, revision: meta.revision, scalars: meta.scalars, averageCounts: meta.averageCounts, updatedAt: meta.updatedAt };
@@ -233,5 +234,5 @@ export function replayLog(sql: SqlStorage, resident: Resident): LogSize {
     throw new Error(`shard '${meta.name}': its gradient log replays to (version, step, scalars) ${replayed}; the shard stored ${JSON.stringify([stored.version, stored.step, stored.scalars])}`);
   }
   Object.assign(meta, stored);
-  return { steps: rows.length, bytes, ring: ringStored(sql) };
+  return { steps: rows.length, bytes, ring };
 }
