@@ -65,21 +65,40 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 const SPACE = 0x20;
 
-/** Encodes one frame; the payload's floats are copied once, into the frame. */
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * Encodes one frame: one buffer, the payload's floats copied once into it. A header of ASCII
+ * characters (the usual) is as many bytes as characters and is written into the frame as it is;
+ * another is UTF-8 encoded first.
+ */
 export function encodeFrame(kind: FrameKindName, header: object, payload?: Float32Array): Uint8Array<ArrayBuffer> {
-  const json = encoder.encode(JSON.stringify(header));
-  const headerBytes = (json.length + 3) & ~3;
-  if (headerBytes > MAX_FRAME_HEADER_BYTES) fail(`a ${kind} frame's header is ${json.length} bytes; at most ${MAX_FRAME_HEADER_BYTES}`);
+  const text = JSON.stringify(header);
+  const utf8 = NON_ASCII.test(text) ? encoder.encode(text) : undefined;
+  const jsonBytes = utf8 ? utf8.length : text.length;
+  const headerBytes = (jsonBytes + 3) & ~3;
+  if (headerBytes > MAX_FRAME_HEADER_BYTES) fail(`a ${kind} frame's header is ${jsonBytes} bytes; at most ${MAX_FRAME_HEADER_BYTES}`);
   const payloadBytes = payload ? payload.byteLength : 0;
   const frame = new Uint8Array(FRAME_PREFIX_BYTES + headerBytes + payloadBytes);
-  const view = new DataView(frame.buffer);
-  view.setUint8(0, FrameKind[kind]);
-  view.setUint8(1, LIVE_PROTOCOL_VERSION);
-  view.setUint16(2, headerBytes, true);
-  frame.set(json, FRAME_PREFIX_BYTES);
-  frame.fill(SPACE, FRAME_PREFIX_BYTES + json.length, FRAME_PREFIX_BYTES + headerBytes);
+  frame[0] = FrameKind[kind];
+  frame[1] = LIVE_PROTOCOL_VERSION;
+  frame[2] = headerBytes & 0xff; // the header's length, little-endian u16
+  frame[3] = headerBytes >>> 8;
+  if (utf8) frame.set(utf8, FRAME_PREFIX_BYTES);
+  else for (let i = 0; i < jsonBytes; i++) frame[FRAME_PREFIX_BYTES + i] = text.charCodeAt(i);
+  frame.fill(SPACE, FRAME_PREFIX_BYTES + jsonBytes, FRAME_PREFIX_BYTES + headerBytes);
   if (payload) frame.set(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength), FRAME_PREFIX_BYTES + headerBytes);
   return frame;
+}
+
+/** Headers up to this many bytes of ASCII are read without the decoder (a call out of JavaScript per frame). */
+const ASCII_READ_MAX = 1024;
+
+/** A header's JSON text: its bytes as characters when all are ASCII (always valid UTF-8), else decoded as UTF-8, which refuses invalid bytes. */
+function textOf(bytes: Uint8Array): string {
+  if (bytes.length > ASCII_READ_MAX) return decoder.decode(bytes);
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! > 0x7f) return decoder.decode(bytes);
+  return String.fromCharCode.apply(null, bytes as unknown as number[]);
 }
 
 /**
@@ -101,7 +120,7 @@ export function decodeFrame(message: ArrayBuffer | ArrayBufferView, maxBytes: nu
   if (payloadBytes % 4 !== 0) fail(`the payload of ${payloadBytes} bytes is not whole float32 values (a multiple of 4 bytes)`);
   let header: unknown;
   try {
-    header = JSON.parse(decoder.decode(bytes.subarray(FRAME_PREFIX_BYTES, payloadStart)));
+    header = JSON.parse(textOf(bytes.subarray(FRAME_PREFIX_BYTES, payloadStart)));
   } catch {
     fail("the header is not UTF-8 JSON");
   }

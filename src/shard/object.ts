@@ -7,6 +7,7 @@ import { Checkpoints } from "./checkpoints/checkpoints";
 import { Lifecycle } from "./lifecycle";
 import { Live } from "./live/live";
 import { Metrics } from "./metrics";
+import { gradientBytes } from "./pushes/gradient-bytes";
 import { Pushes } from "./pushes/pushes";
 import { streamedAnswer } from "./pushes/streamed";
 import { Rounds } from "./rounds/rounds";
@@ -135,7 +136,7 @@ export class ShardObject extends DurableObject<Env> {
       const outcome = await this.store.use(() => answer(() => this.pushes.push(req)));
       return outcome.ok && req.streamAnswer ? { ...outcome, value: streamedAnswer(outcome.value) } : outcome;
     } finally {
-      void releaseSoon(req.gradient);
+      void releaseSoon(gradientBytes(req).buffer);
     }
   }
 

@@ -80,8 +80,8 @@ export type PushAnswer = { weights: VectorRead; point?: undefined } | { point: P
 export type Respond = "weights" | "summary";
 
 export interface PushRequest {
-  /** Raw little-endian float32: the whole gradient, or `offset`-based part of it. */
-  gradient: ArrayBuffer;
+  /** Raw little-endian float32: the whole gradient, or `offset`-based part of it (a view into a socket's message, 4-byte aligned, or a buffer of its own). */
+  gradient: ArrayBuffer | Uint8Array<ArrayBuffer>;
   offset?: number;
   baseVersion?: number;
   /** The token's subject, which scopes the Idempotency-Key (absent from an edge of an older release: the key is then unscoped). */

@@ -17,6 +17,14 @@ describe("live frames", () => {
     expect(new Uint32Array(decoded.payload.slice().buffer)).toEqual(new Uint32Array(payload.buffer));
   });
 
+  it.each([["ASCII", "k-a\u007f~"], ["non-ASCII", "k-é 🚀"]])("writes a header of %s characters as the UTF-8 bytes of its JSON", (_what, key) => {
+    const frame = encodeFrame("push", { key });
+    const json = new TextEncoder().encode(JSON.stringify({ key }));
+    expect(frame[2]! | (frame[3]! << 8)).toBe((json.length + 3) & ~3);
+    expect(frame.subarray(4, 4 + json.length)).toEqual(json);
+    expect(decodeFrame(frame, frame.length).header).toEqual({ key });
+  });
+
   it("pads every header length to a multiple of 4 (header lengths 1 to 8 bytes of JSON)", () => {
     for (const key of ["", "a", "ab", "abc", "abcd"]) {
       const frame = encodeFrame("push", { key }, Float32Array.of(2));

@@ -177,7 +177,7 @@ describe("a crash inside a transaction of the log leaves the state of the commit
       // A push as Pushes applies and writes it, through a failing handle.
       const resident = ruleResident(store.existing(), "a test");
       let captured: Captured | undefined;
-      const summary = applyPush(resident, { gradient: body } as never, 1, (staged, nonFinite) => (captured = captureStep(resident.meta, staged, nonFinite, body)));
+      const summary = applyPush(resident, { gradient: body } as never, 1, (staged, nonFinite) => (captured = captureStep(resident.meta, staged, nonFinite, new Uint8Array(body))));
       writeSteps(sql, resident, [summary], [pushEntry(captured!, summary, undefined, 1)]);
       saveCounters(sql, resident.meta);
     };

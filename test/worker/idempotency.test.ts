@@ -70,6 +70,25 @@ describe("Idempotency-Key: scoped to the token's subject", () => {
     expect(await storedState(name)).toBe(before);
   });
 
+  it("still replays records whose fingerprint holds the gradient's SHA-256 (stored before it was MurmurHash3), and refuses another body under their key", async () => {
+    const name = await createShard({ length: 2, rule: "sgd" });
+    const sent = { "idempotency-key": "sha", "x-sample-count": "3" };
+    expect((await push(name, [1, 2], await as("alice", sent))).status).toBe(200);
+    const hex = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", Float32Array.of(1, 2).buffer)), (b) => b.toString(16).padStart(2, "0")).join("");
+    const stored = await sql(name, (s) => {
+      s.exec("UPDATE ledger SET records = json_replace(records, '$[0][1]', ? || substr(records ->> '$[0][1]', 33)) WHERE records ->> '$[0][0]' = ?", hex, "alice\nsha");
+      return s.exec<{ f: string }>("SELECT records ->> '$[0][1]' AS f FROM ledger").one().f;
+    });
+    expect(stored).toBe(`${hex}:-:-:3:alice/alice`);
+    await abortAllDurableObjects();
+    const before = await storedState(name);
+    const retry = await push(name, [1, 2], await as("alice", { ...sent, ...summary }));
+    expect(await retry.json()).toMatchObject({ version: 1, replayed: true });
+    expect((await push(name, [2, 1], await as("alice", sent))).status).toBe(422);
+    expect((await push(name, [1, 2], await as("alice", { ...sent, "x-sample-count": "4" }))).status).toBe(422);
+    expect(await storedState(name)).toBe(before);
+  });
+
   it("stores new records under the subject's scope", async () => {
     const name = await createShard({ length: 2, rule: "sgd" });
     await push(name, [1, 2], await as("zoë 🚀", { "idempotency-key": "k/1" }));

@@ -141,13 +141,13 @@ export class Live {
         name: attachment.shard,
       });
     }
-    let gradient: ArrayBuffer;
+    let gradient: ArrayBuffer | Uint8Array<ArrayBuffer>;
     if (header.chunk) {
       const whole = this.assemblies.add(attachment.id, header, frame.payload);
       if (!whole) return;
       ({ header, gradient } = whole);
     } else {
-      gradient = frame.payload.slice().buffer;
+      gradient = new Uint8Array(frame.payload.buffer as ArrayBuffer, frame.payload.byteOffset, frame.payload.byteLength); // a view into the message: no copy
     }
     const result = await this.pushes.push({
       gradient,

@@ -3,9 +3,10 @@ import { refuse } from "../../problems";
 import { nextHyper, nextLearningRate, type Resident, type RuleResident } from "../store/resident";
 import { countStaleness } from "../stats";
 import type { PushRequest, PushSummary } from "../types";
+import { gradientBytes } from "./gradient-bytes";
 
 /** How many float32 values `bytes` hold; refuses a body that is not whole values. */
-export function floatCount(bytes: ArrayBuffer, what: string): number {
+export function floatCount(bytes: { byteLength: number }, what: string): number {
   if (bytes.byteLength % 4 !== 0) refuse("wrong-length", `${what} is ${bytes.byteLength} bytes, not a whole number of float32 values`);
   return bytes.byteLength / 4;
 }
@@ -56,7 +57,7 @@ export function stageGradient(resident: Resident, req: PushRequest, offset: numb
   const { engine, meta } = resident;
   const gradient = engine.gradient.subarray(offset, offset + count);
   // One memcpy of the body's bytes into the engine's memory.
-  new Uint8Array(gradient.buffer, gradient.byteOffset, gradient.byteLength).set(new Uint8Array(req.gradient));
+  new Uint8Array(gradient.buffer, gradient.byteOffset, gradient.byteLength).set(gradientBytes(req));
   const nonFinite = engine.ops.countNonFinite(gradient);
   if (nonFinite > 0) {
     if (meta.config.non_finite === "reject") {

@@ -1,7 +1,7 @@
 import { KeyIndex } from "./key-index";
 import { LEDGER_CAPACITY } from "../../limits";
 import type { PushSummary } from "../types";
-import { refuseReused, type LedgerEntry } from "./ledger-key";
+import { formerFingerprint, refuseReused, type LedgerEntry } from "./ledger-key";
 
 export interface LedgerRecord extends LedgerEntry {
   summary: PushSummary;
@@ -23,7 +23,7 @@ export class Ledger {
 
   constructor(private readonly sql: SqlStorage) {}
 
-  /** The recorded outcome of the entry's key; undefined when none; refuses a key recorded with another fingerprint. */
+  /** The recorded outcome of the entry's key; undefined when none; refuses a key recorded with another fingerprint (in neither of its forms). */
   recall(entry: LedgerEntry): PushSummary | undefined {
     for (const seq of this.keys().rowsOf(entry.key)) {
       const row = this.sql
@@ -34,7 +34,7 @@ export class Ledger {
         )
         .toArray()[0];
       if (!row) continue;
-      if (row.fingerprint !== entry.fingerprint) refuseReused(entry);
+      if (row.fingerprint !== entry.fingerprint && row.fingerprint !== formerFingerprint(entry)) refuseReused(entry);
       return JSON.parse(row.outcome) as PushSummary;
     }
     return undefined;

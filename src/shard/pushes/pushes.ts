@@ -9,6 +9,7 @@ import type { PushRequest, PushResult, PushSummary } from "../types";
 import type { Vectors } from "../vectors";
 import { ensurePushableBy } from "../ownership";
 import { applyPush } from "./apply";
+import { gradientBytes } from "./gradient-bytes";
 import { GroupCommit } from "./group-commit";
 import { Ledger, type LedgerRecord } from "./ledger";
 import { ledgerEntriesOf, refuseReused, type LedgerEntry } from "./ledger-key";
@@ -92,7 +93,7 @@ export class Pushes {
   private async pushAsync(resident: Resident, req: PushRequest, entry: LedgerEntry | undefined): Promise<PushResult> {
     const at = this.store.now();
     let captured: Captured | undefined;
-    const capture = logsSteps(resident.meta) ? (staged: Float32Array, nonFinite: number) => (captured = captureStep(resident.meta, staged, nonFinite, req.gradient)) : undefined;
+    const capture = logsSteps(resident.meta) ? (staged: Float32Array, nonFinite: number) => (captured = captureStep(resident.meta, staged, nonFinite, gradientBytes(req))) : undefined;
     const summary = isLbfgsResident(resident) ? applyLbfgsPush(resident, req, at, () => this.store.reload()) : applyPush(ruleResident(resident, "an async push"), req, at, capture);
     const result: PushResult = { ...summary, replayed: false };
     if (req.respond === "weights") Object.assign(result, this.vectors.pushAnswer(summary.offset, summary.count));

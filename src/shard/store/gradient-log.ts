@@ -101,8 +101,8 @@ export interface Captured {
 }
 
 /** What a step about to be taken on `staged` is taken with; `body` is the push's own bytes, logged as they are unless values were zeroed. */
-export function captureStep(meta: ShardMeta, staged: Float32Array, nonFinite: number, body: ArrayBuffer): Captured {
-  const gradient = nonFinite === 0 ? new Float32Array(body) : staged.slice();
+export function captureStep(meta: ShardMeta, staged: Float32Array, nonFinite: number, body: Uint8Array): Captured {
+  const gradient = nonFinite === 0 ? new Float32Array(body.buffer, body.byteOffset, body.byteLength / 4) : staged.slice();
   return { origin: stepOrigin(meta), hyper: nextHyper(meta), gradient };
 }
 
