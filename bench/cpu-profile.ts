@@ -6,7 +6,7 @@
  * the fsync of a commit), which V8 samples as "(program)" and "(idle)".
  */
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { root } from "../test/support/wrangler";
 import { fileURLToPath } from "node:url";
@@ -47,7 +47,7 @@ export interface CpuProfileSummary {
  * `bundle` is the path of wrangler's bundle of the Worker (its `worker.js`), which the profile's
  * frames name by its file name only.
  */
-export async function profileWorker(inspectorPort: number, bundle: string | undefined, during: () => Promise<void>, samplingIntervalUs = 200): Promise<CpuProfileSummary> {
+export async function profileWorker(inspectorPort: number, bundle: string | undefined, during: () => Promise<void>, samplingIntervalUs = 200, saveTo?: string): Promise<CpuProfileSummary> {
   const inspector = await openInspector(inspectorPort);
   try {
     await inspector.call("Profiler.enable");
@@ -57,6 +57,8 @@ export async function profileWorker(inspectorPort: number, bundle: string | unde
     await during();
     const wallMs = performance.now() - t0;
     const { profile } = await inspector.call<{ profile: Profile }>("Profiler.stop");
+    // The raw profile: Chrome DevTools opens it, and its nodes' positionTicks count samples per line of the bundle.
+    if (saveTo) writeFileSync(saveTo, JSON.stringify(profile));
     return summarize(profile, wallMs, bundle);
   } finally {
     inspector.close();

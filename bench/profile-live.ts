@@ -35,7 +35,7 @@ import { fmt } from "./load-table";
 import { localObservability } from "./observability";
 import { randomGradient } from "./stats";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" }, clients: { type: "string", default: "32" }, path: { type: "string", default: "direct" }, answer: { type: "string", default: "summary" }, length: { type: "string", default: "1024" }, transport: { type: "string", default: "both" }, deflate: { type: "boolean", default: false }, "log-steps": { type: "string" }, "log-bytes": { type: "string" } } });
+const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" }, clients: { type: "string", default: "32" }, path: { type: "string", default: "direct" }, answer: { type: "string", default: "summary" }, length: { type: "string", default: "1024" }, transport: { type: "string", default: "both" }, deflate: { type: "boolean", default: false }, "log-steps": { type: "string" }, "log-bytes": { type: "string" }, save: { type: "string" } } });
 if (values.answer !== "summary" && values.answer !== "weights") throw new Error(`--answer is summary or weights, not ${values.answer}`);
 const answer = values.answer;
 const seconds = Number(values.seconds);
@@ -85,7 +85,7 @@ try {
     try {
       profile = await profileWorker(server.inspectorPort, bundleOf(server.dir), async () => {
         load = await closedLoop(send, clients, seconds, { warmupMs: 500, processes: () => server.workerdProcesses() });
-      });
+      }, undefined, values.save && `${values.save.replace(/\.cpuprofile$/, "")}-${transport}.cpuprofile`);
     } finally {
       close();
     }
