@@ -77,11 +77,18 @@ describe("live sessions: version notices", () => {
     client.close();
   });
 
-  it("closes every session with 4404 when the shard is deleted", async () => {
+  it("closes every session with 4404 when the shard is deleted, those that only push too (no notice pass runs for them)", async () => {
     const shard = await createShard(config);
     const { client } = await openLive(shard);
+    const { client: pusher } = await openLive(shard);
+    // A push and its commit: the pass after it finds nobody subscribed, and the next commits run none.
+    pusher.send("push", { key: "only-pushes" }, [1, 1, 1]);
+    await pusher.expect("answer");
+    pusher.send("push", { key: "only-pushes-2" }, [1, 1, 1]);
+    await pusher.expect("answer");
     expect((await call(`/v1/shards/${shard}`, { method: "DELETE" })).status).toBe(204);
     expect((await client.closed()).code).toBe(LiveCloseCode.shardDeleted);
+    expect((await pusher.closed()).code).toBe(LiveCloseCode.shardDeleted);
   });
 });
 

@@ -36,6 +36,7 @@ export class Live {
     this.outbox = new Outbox(ctx, () => store.now());
     this.notices = new Notices(ctx, store, vectors, this.outbox);
     store.onCommit = () => this.notices.schedule();
+    store.onDelete = () => this.notices.deleted();
   }
 
   /** Accepts the upgrade the edge handed over (its session in LIVE_SESSION_HEADER); a refusal is answered as its JSON. */

@@ -31,18 +31,30 @@ export class Notices {
     private readonly outbox: Outbox,
   ) {}
 
-  /** After a commit: the pass runs once the caller's synchronous work is done (a restore reloads the shard right after its commit). */
+  /**
+   * After a commit: the pass runs once the caller's synchronous work is done (a restore reloads the
+   * shard right after its commit). None while no socket waits to be told: sockets that only push cost
+   * no pass (a deletion closes every socket through `deleted`).
+   */
   schedule(): void {
-    if (this.scheduled) return;
+    if (this.scheduled || !this.listening) return;
     this.scheduled = true;
-    queueMicrotask(() => {
-      this.scheduled = false;
-      try {
-        this.pass();
-      } catch (e) {
-        console.error("live notices failed", e);
-      }
-    });
+    queueMicrotask(this.scheduledPass);
+  }
+
+  private readonly scheduledPass = (): void => {
+    this.scheduled = false;
+    try {
+      this.pass();
+    } catch (e) {
+      console.error("live notices failed", e);
+    }
+  };
+
+  /** The shard was deleted: every socket is closed (4404). */
+  deleted(): void {
+    for (const ws of this.ctx.getWebSockets()) close(ws, LiveCloseCode.shardDeleted, "the shard was deleted");
+    this.seen = undefined;
   }
 
   /** A socket's receipt was sent: if its round closed meanwhile (between the receipt's making and now), the next pass sends its round frame. */
@@ -64,11 +76,7 @@ export class Notices {
 
   private pass(): void {
     const resident = this.store.resident();
-    if (!resident) {
-      for (const ws of this.ctx.getWebSockets()) close(ws, LiveCloseCode.shardDeleted, "the shard was deleted");
-      this.seen = undefined;
-      return;
-    }
+    if (!resident) return this.deleted();
     if (!this.listening) return;
     const sockets = this.ctx.getWebSockets();
     const { meta } = resident;

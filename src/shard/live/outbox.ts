@@ -48,7 +48,10 @@ export class Outbox {
 
   /** The client sent a frame: it is reading, its count starts again. */
   heard(ws: WebSocket): void {
-    this.reading.set(ws, { unsent: 0, since: this.now() });
+    const reading = this.reading.get(ws);
+    if (!reading) return void this.reading.set(ws, { unsent: 0, since: this.now() });
+    reading.unsent = 0;
+    reading.since = this.now();
   }
 
   /** Sends one frame; false when the socket is gone or was closed for not reading (or for its expiry). */

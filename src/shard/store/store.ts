@@ -32,6 +32,8 @@ export class ShardStore {
   onLoad: (meta: ShardMeta) => void = () => undefined;
   /** Runs after every commit (live sessions tell their subscribers: src/shard/live). */
   onCommit: () => void = () => undefined;
+  /** Runs once the shard is deleted (live sessions close their sockets). */
+  onDelete: () => void = () => undefined;
 
   constructor(
     readonly storage: DurableObjectStorage,
@@ -124,6 +126,7 @@ export class ShardStore {
   /** After a commit: the resident shard is now `resident` (created, or null once deleted). */
   keep(resident: Resident | null): void {
     this.hold(resident);
+    if (resident === null) this.onDelete();
   }
 
   /** After a commit that the resident vectors do not reflect (a restore): reload from storage. */
