@@ -1,15 +1,7 @@
+import { fmix32 } from "../murmur3";
 import type { InitSpec } from "../optim";
 import type { InitPiece } from "../shard/types";
 import type { ModelLayout } from "./layout";
-
-/** murmur3's 32-bit finalizer: every bit of the input moves every bit of the output. */
-function mix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
 
 /**
  * The seed of a tensor's initial draws: the model's seed and the tensor's name (FNV-1a over its
@@ -18,7 +10,7 @@ function mix32(h: number): number {
 export function tensorSeed(modelSeed: number, tensor: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < tensor.length; i++) h = Math.imul(h ^ tensor.charCodeAt(i), 0x01000193);
-  return mix32((h ^ mix32(modelSeed >>> 0)) >>> 0);
+  return fmix32((h ^ fmix32(modelSeed >>> 0)) >>> 0);
 }
 
 /**

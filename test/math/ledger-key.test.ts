@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formerFingerprint, ledgerEntriesOf } from "../../src/shard/pushes/ledger-key";
-import { murmur3x86_128 } from "../../src/shard/pushes/murmur3";
+import { murmur3x86_128 } from "../../src/murmur3";
 import type { PushRequest } from "../../src/shard/types";
 
 const gradient = Float32Array.of(1, 2).buffer;

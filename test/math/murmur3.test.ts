@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { murmur3x86_128 } from "../../src/shard/pushes/murmur3";
+import { murmur3x86_128 } from "../../src/murmur3";
 
 const bytesOf = (hex: string) => Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16));
 

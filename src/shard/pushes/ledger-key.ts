@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { refuse } from "../../problems";
 import type { PushRequest } from "../types";
 import { gradientBytes } from "./gradient-bytes";
-import { murmur3x86_128 } from "./murmur3";
+import { murmur3x86_128 } from "../../murmur3";
 
 /** Where a push's outcome is recorded: the stored key (the Idempotency-Key scoped to its caller) and what a retry must send again. */
 export interface LedgerEntry {
