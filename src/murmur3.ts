@@ -29,7 +29,7 @@ const mix2 = (k: number): number => Math.imul(rotl(Math.imul(k, C2), 16), C3);
 const mix3 = (k: number): number => Math.imul(rotl(Math.imul(k, C3), 17), C4);
 const mix4 = (k: number): number => Math.imul(rotl(Math.imul(k, C4), 18), C1);
 
-/** The little-endian 32-bit word at byte `at`, read byte by byte (the tail, or a buffer not 4-byte aligned). */
+/** The little-endian 32-bit word at byte `at`, read byte by byte (a buffer not 4-byte aligned). */
 const wordAt = (bytes: Uint8Array, at: number): number => bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24);
 
 /** A lane's 4 bytes, little-endian, in hex. */

@@ -40,12 +40,12 @@ export function ledgerEntriesOf(req: PushRequest): LedgerEntry[] {
   const gradient = gradientBytes(req);
   const hash = murmur3x86_128(gradient);
   // Plain records, no closures: a small push's whole ledger work is a few microseconds.
-  const unscoped = { key, fingerprint: "", hashed: { gradient, rest: `:${req.offset ?? "-"}:${req.baseVersion ?? "-"}` } };
-  unscoped.fingerprint = hash + unscoped.hashed.rest;
+  const rest = `:${req.offset ?? "-"}:${req.baseVersion ?? "-"}`;
+  const unscoped: LedgerEntry = { key, fingerprint: hash + rest, hashed: { gradient, rest } };
   if (req.subject === undefined) return [unscoped];
   const lbfgs = req.loss === undefined && req.pointRevision === undefined ? "" : `:${req.loss ?? "-"}:${req.pointRevision ?? "-"}`;
-  const rest = `${unscoped.hashed.rest}:${req.sampleCount ?? "-"}:${req.clientKey ?? req.clientId ?? "-"}${lbfgs}`;
-  return [{ key: `${req.subject}\n${key}`, fingerprint: hash + rest, hashed: { gradient, rest } }, unscoped];
+  const scopedRest = `${rest}:${req.sampleCount ?? "-"}:${req.clientKey ?? req.clientId ?? "-"}${lbfgs}`;
+  return [{ key: `${req.subject}\n${key}`, fingerprint: hash + scopedRest, hashed: { gradient, rest: scopedRest } }, unscoped];
 }
 
 /** The key as its caller sent it, for messages. */
