@@ -76,6 +76,29 @@ const START_WATCHDOG_MS = 165_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How long one GET /health may take, its body included. */
+const HEALTH_POLL_MS = 2_000;
+
+/**
+ * One GET /health: its status and JSON body, or the reason there is none. Bounded by a timer of its
+ * own besides the request's signal: one start's polls stalled for minutes once in CI (21 polls in
+ * 165 s, each bounded by its signal alone), and a poll that never settles holds the start past its
+ * deadline and its retry.
+ */
+async function askHealth(url: string): Promise<{ status: number; body: { status?: string; service?: string } | null }> {
+  const ask = async () => {
+    const res = await fetch(url, { signal: AbortSignal.timeout(HEALTH_POLL_MS) });
+    return { status: res.status, body: (await res.json().catch(() => null)) as { status?: string; service?: string } | null };
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${HEALTH_POLL_MS + 500} ms`)), HEALTH_POLL_MS + 500)));
+  try {
+    return await Promise.race([ask(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 interface ProcInfo {
   pid: number;
   ppid: number;
@@ -340,9 +363,8 @@ export class DevServer {
       if (role !== "runtime") continue;
       for (const port of listeningPorts(pid)) {
         try {
-          const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2_000) });
-          const body = (await res.json().catch(() => null)) as { service?: string } | null;
-          if (res.status === 200 && body?.service === "shardstep") return `http://127.0.0.1:${port}`;
+          const { status, body } = await askHealth(`http://127.0.0.1:${port}/health`);
+          if (status === 200 && body?.service === "shardstep") return `http://127.0.0.1:${port}`;
         } catch {
           // not the entry socket
         }
@@ -416,13 +438,12 @@ export class DevServer {
       if (exitedEarly) break;
       this.phase = `asking ${this.baseUrl}/health (start ${this.starts}, wrangler pid ${child.pid}, ${++polls} polls, last answer: ${lastAnswer})`;
       try {
-        const res = await fetch(`${this.baseUrl}/health`, { signal: AbortSignal.timeout(2_000) });
-        const body = (await res.json().catch(() => null)) as { status?: string } | null;
-        if (res.status === 200 && body?.status === "ok") {
+        const { status, body } = await askHealth(`${this.baseUrl}/health`);
+        if (status === 200 && body?.status === "ok") {
           this.phase = `running (start ${this.starts})`;
           return;
         }
-        lastAnswer = String(res.status);
+        lastAnswer = String(status);
       } catch (e) {
         lastAnswer = (e as Error).message; // not listening yet
       }
