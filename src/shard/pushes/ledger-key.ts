@@ -21,9 +21,9 @@ export const formerFingerprint = (entry: LedgerEntry): string | undefined =>
  *
  * The key is scoped to the token's subject (`<subject>\n<key>`: a header value holds no newline, so
  * no two scopes, and no unscoped key, share a stored key): a key of another subject is another key.
- * The fingerprint is the gradient's MurmurHash3 (x86, 128 bits: 2.3× faster than SHA-256 with the
- * CPU's SHA instructions, and without node:crypto's stream per hash, which cost a small push more
- * than the hash) with the offset, base version, sample count and client, and an lbfgs push's loss and
+ * The fingerprint is the gradient's MurmurHash3 (x86, 128 bits: about 2× faster than SHA-256 with
+ * the CPU's SHA instructions, `npm run bench:fingerprint`, and without node:crypto's stream per hash,
+ * which cost a small push more than the hash) with the offset, base version, sample count and client, and an lbfgs push's loss and
  * point revision (appended only when sent, so that records of other pushes keep their form): the same
  * key with any of them changed is refused (idempotency-key-reused), never replayed. Records stored
  * before hold the gradient's SHA-256 in its place (64 digits, not 32); a retry of such a push is
