@@ -22,6 +22,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { getRule } from "../src/optim";
 import { createFastEngine } from "../src/optim/fast/engine";
+import { fastest } from "./stats";
 
 const source = join(dirname(fileURLToPath(import.meta.url)), "c/adam.c");
 const C_FLAGS = ["-O3", "-fno-math-errno", "-ffp-contract=off"];
@@ -46,31 +47,6 @@ export interface AdamVsCRow {
   u8Copy: number;
   copy: number;
   c: Record<string, CTimes>;
-}
-
-/** Fewest seconds per call of each function: warmed up, then `reps` rounds of a batch of each in turn. */
-function fastest<K extends string>(fns: Record<K, () => void>, repMs: number, reps: number): Record<K, number> {
-  const keys = Object.keys(fns) as K[];
-  const batch = {} as Record<K, number>;
-  for (const k of keys) {
-    let calls = 0;
-    const t0 = performance.now();
-    while (calls < 2 || performance.now() - t0 < 2 * repMs) {
-      fns[k]();
-      calls++;
-    }
-    batch[k] = Math.max(1, Math.round(repMs / ((performance.now() - t0) / calls)));
-  }
-  const best = {} as Record<K, number>;
-  for (const k of keys) best[k] = Infinity;
-  for (let r = 0; r < reps; r++) {
-    for (const k of keys) {
-      const t0 = performance.now();
-      for (let i = 0; i < batch[k]; i++) fns[k]();
-      best[k] = Math.min(best[k], (performance.now() - t0) / batch[k] / 1000);
-    }
-  }
-  return best;
 }
 
 function compiler(): string | undefined {

@@ -23,11 +23,12 @@ export const formerFingerprint = (entry: LedgerEntry): string | undefined =>
  * no two scopes, and no unscoped key, share a stored key): a key of another subject is another key.
  * The fingerprint is the gradient's MurmurHash3 (x86, 128 bits: about 2× faster than SHA-256 with
  * the CPU's SHA instructions, `npm run bench:fingerprint`, and without node:crypto's stream per hash,
- * which cost a small push more than the hash) with the offset, base version, sample count and client, and an lbfgs push's loss and
- * point revision (appended only when sent, so that records of other pushes keep their form): the same
- * key with any of them changed is refused (idempotency-key-reused), never replayed. Records stored
- * before hold the gradient's SHA-256 in its place (64 digits, not 32); a retry of such a push is
- * compared with the same form (`formerFingerprint`).
+ * which cost a small push more than the hash) with the offset, base version, sample count and
+ * client, and an lbfgs push's loss and point revision (appended only when sent, so that records of
+ * other pushes keep their form): the same key with any of them changed is refused
+ * (idempotency-key-reused), never replayed. Records stored before hold the gradient's SHA-256 in its
+ * place (64 digits, not 32); a retry of such a push is compared with the same form
+ * (`formerFingerprint`).
  *
  * Records stored before keys were scoped hold the bare key and the fingerprint of gradient, offset and
  * base version only; the second entry looks them up, so a retry of such a push still replays it
