@@ -27,7 +27,8 @@ function bodyTooLarge(kind: BodyKind, what: string, bytes?: number): RefusalErro
   return new RefusalError("body-too-large", `${what}${size} exceeds the limit of ${limit} bytes`, { limit });
 }
 
-const declaredLength = (c: Context): number | undefined => {
+/** The body's Content-Length, when the request declares one. */
+export const declaredLength = (c: Context): number | undefined => {
   const declared = Number(c.req.header("content-length") ?? NaN);
   return Number.isNaN(declared) ? undefined : declared;
 };

@@ -1,6 +1,6 @@
 import { firstNonFinite, getRule, isLbfgs } from "../optim";
 import { refuse } from "../problems";
-import { floatCount } from "./pushes/apply";
+import { floatCount } from "../formats/float32";
 import { saveCounters } from "./store/meta";
 import { isLbfgsResident, nextHyper, writeResident, type Resident } from "./store/resident";
 import type { FastLbfgsEngine } from "../optim/fast/lbfgs-engine";

@@ -413,7 +413,8 @@ describe("refusals change nothing", () => {
     expect(Object.keys(operations(world)).sort()).toEqual(stateChangingRoutes());
   });
 
-  it("refuses every request of every class on every state-changing route, and stores and serves what it did before", async () => {
+  // 210 requests, each followed by a snapshot of the world: seconds alone, more beside other files.
+  it("refuses every request of every class on every state-changing route, and stores and serves what it did before", { timeout: 60_000 }, async () => {
     const world = await makeWorld();
     let before = await snapshot(world);
     let requests = 0;

@@ -1,15 +1,10 @@
+import { floatCount } from "../../formats/float32";
 import { averageInForce, getRule, isLbfgs } from "../../optim";
 import { refuse } from "../../problems";
 import { nextHyper, nextLearningRate, type Resident, type RuleResident } from "../store/resident";
 import { countStaleness } from "../stats";
 import type { PushRequest, PushSummary } from "../types";
 import { gradientBytes } from "./gradient-bytes";
-
-/** How many float32 values `bytes` hold; refuses a body that is not whole values. */
-export function floatCount(bytes: { byteLength: number }, what: string): number {
-  if (bytes.byteLength % 4 !== 0) refuse("wrong-length", `${what} is ${bytes.byteLength} bytes, not a whole number of float32 values`);
-  return bytes.byteLength / 4;
-}
 
 /** Where a push lands: elements [offset, offset + count). Refuses ranges that do not fit. */
 export function pushRange(resident: Resident, req: PushRequest): { offset: number; count: number } {

@@ -1,7 +1,8 @@
 import { refuse } from "../../problems";
 import type { LbfgsResident, Resident } from "../store/resident";
 import type { LbfgsPushOutcome, PushRequest, PushSummary } from "../types";
-import { floatCount, stageGradient } from "./apply";
+import { floatCount } from "../../formats/float32";
+import { stageGradient } from "./apply";
 
 /**
  * One push to an L-BFGS shard is one closure call of torch.optim.LBFGS (docs/rules.md): the loss
