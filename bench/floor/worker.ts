@@ -6,8 +6,7 @@
  * is in the production bundle (test/math/bundle.test.ts checks).
  *
  * POST /bench/floor/{shard}?pages=N&page_floats=M: the request path of a push (auth, body limit and
- * read, one RPC to the shard's object carrying the bytes, or for a large body its stream read as a
- * push's is, the bytes back as
+ * read, one RPC to the shard's object carrying the bytes, the bytes back as
  * application/octet-stream), but the object only writes N pages of the bytes in one transaction
  * (./floor.ts). `page_floats` defaults to the largest page, `pages` to the pages of one vector of
  * the body's length. Not one of the API's OpenAPI routes, so never in openapi.yaml.
@@ -29,13 +28,12 @@
 import type { Context } from "hono";
 import { bearerAuth, requireScope } from "../../src/edge/auth/middleware";
 import { createApp } from "../../src/edge/app";
-import { OCTET_STREAM, readFloatsBody, streamedFloatsBody } from "../../src/edge/floats";
+import { OCTET_STREAM, readFloatsBody } from "../../src/edge/floats";
 import type { EdgeEnv } from "../../src/edge/types";
 import { MAX_PAGE_FLOATS } from "../../src/limits";
 import { SHARD_NAME } from "../../src/names";
 import { refuse } from "../../src/problems";
 import { ShardObject as ApiShardObject } from "../../src/shard/object";
-import { readGradient } from "../../src/shard/pushes/streamed-gradient";
 import { MAX_FLOOR_PAGES, writeFloor } from "./floor";
 import type { LiveFloorObject } from "./live-floor";
 import { LIVE_FLOOR_ANSWERS, LIVE_FLOOR_ROUTE } from "./live-floor-route";
@@ -55,12 +53,8 @@ export class ShardObject extends ApiShardObject {
     this.meter = meterSql(ctx.storage.sql);
   }
 
-  /**
-   * Writes `pages` pages of the bytes in one transaction and answers them (./floor.ts), once the
-   * object has started (its migrations). A large body streams in and is read as a push's is.
-   */
-  async floor(input: ArrayBuffer | ReadableStream<Uint8Array>, byteLength: number, pages: number, pageFloats: number): Promise<ArrayBuffer> {
-    const bytes = input instanceof ArrayBuffer ? input : await readGradient(input, byteLength);
+  /** Writes `pages` pages of the bytes in one transaction and answers them (./floor.ts), once the object has started (its migrations). */
+  async floor(bytes: ArrayBuffer, pages: number, pageFloats: number): Promise<ArrayBuffer> {
     await this.startup.ready();
     return writeFloor(this.ctx.storage, bytes, pages, pageFloats);
   }
@@ -122,12 +116,9 @@ app.use("/bench/*", bearerAuth());
 app.post("/bench/floor/:shard", async (c) => {
   const stub = benchShard(c, "run the benchmark floor on");
   const pageFloats = count(c.req.query("page_floats"), "page_floats", MAX_PAGE_FLOATS, 1, MAX_PAGE_FLOATS);
-  // The body as a push's: a large one streamed to the object (src/edge/floats.ts).
-  const streamed = streamedFloatsBody(c, "the body");
-  const input = streamed?.body ?? (await readFloatsBody(c, "the body"));
-  const byteLength = streamed?.byteLength ?? (input as ArrayBuffer).byteLength;
-  const pages = count(c.req.query("pages"), "pages", Math.ceil(byteLength / (pageFloats * 4)), 0, MAX_FLOOR_PAGES);
-  const echoed = await stub.floor(input, byteLength, pages, pageFloats);
+  const bytes = await readFloatsBody(c, "the body");
+  const pages = count(c.req.query("pages"), "pages", Math.ceil(bytes.byteLength / (pageFloats * 4)), 0, MAX_FLOOR_PAGES);
+  const echoed = await stub.floor(bytes, pages, pageFloats);
   return c.body(echoed, 200, { "content-type": OCTET_STREAM });
 });
 

@@ -27,8 +27,7 @@ function bodyTooLarge(kind: BodyKind, what: string, bytes?: number): RefusalErro
   return new RefusalError("body-too-large", `${what}${size} exceeds the limit of ${limit} bytes`, { limit });
 }
 
-/** The body's Content-Length, when the request declares one. */
-export const declaredLength = (c: Context): number | undefined => {
+const declaredLength = (c: Context): number | undefined => {
   const declared = Number(c.req.header("content-length") ?? NaN);
   return Number.isNaN(declared) ? undefined : declared;
 };

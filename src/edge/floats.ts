@@ -2,9 +2,8 @@ import type { Context, MiddlewareHandler } from "hono";
 import { MAX_JSON_FLOATS } from "../limits";
 import { refuse, RefusalError } from "../problems";
 import type { VectorRead } from "../shard/types";
-import { BODY_LIMITS, checkJsonDepth, declaredLength, readBody } from "./body";
+import { checkJsonDepth, readBody } from "./body";
 import { floatCount } from "../formats/float32";
-import { RELEASE_MIN_BYTES } from "../release";
 
 /**
  * Float32 vectors on the wire: raw little-endian bytes (application/octet-stream) first, JSON
@@ -61,21 +60,6 @@ export async function readFloatsBody(c: Context, what: string): Promise<ArrayBuf
     return Float32Array.from(numbers).buffer;
   }
   throw unsupportedMediaType(c.req.header("content-type"), [OCTET_STREAM, JSON_TYPE]);
-}
-
-/**
- * A raw float32 body of RELEASE_MIN_BYTES or more by its Content-Length, as the stream it arrives
- * as, for the shard to read into the one buffer it applies it from: no whole copy here or in an RPC
- * message (`npm run bench:memory`). Smaller bodies, JSON, bodies of undeclared length and bodies
- * over the limit (refused there) are `readFloatsBody`'s.
- */
-export function streamedFloatsBody(c: Context, what: string): { body: ReadableStream<Uint8Array>; byteLength: number } | undefined {
-  const byteLength = declaredLength(c);
-  const body = c.req.raw.body;
-  if (mediaType(c.req.header("content-type")) !== OCTET_STREAM || !body || byteLength === undefined) return undefined;
-  if (byteLength < RELEASE_MIN_BYTES || byteLength > BODY_LIMITS.floats) return undefined;
-  floatCount({ byteLength }, what);
-  return { body, byteLength };
 }
 
 /** The media ranges of an Accept header, each with its weight (RFC 9110 §12.5.1). */

@@ -9,7 +9,6 @@ import { Live } from "./live/live";
 import { Metrics } from "./metrics";
 import { gradientBytes } from "./pushes/gradient-bytes";
 import { Pushes } from "./pushes/pushes";
-import { readGradient } from "./pushes/streamed-gradient";
 import { streamedAnswer } from "./pushes/streamed";
 import { Rounds } from "./rounds/rounds";
 import { StateIO, type StateImportRequest } from "./state-io/state-io";
@@ -22,7 +21,6 @@ import type {
   Outcome,
   PatchRequest,
   PushRequest,
-  StreamedPushRequest,
   Range,
   SnapshotRequest,
   Via,
@@ -140,12 +138,6 @@ export class ShardObject extends DurableObject<Env> {
     } finally {
       void releaseSoon(gradientBytes(req).buffer);
     }
-  }
-
-  /** A push whose gradient streams in (a large body, `byteLength` bytes by its Content-Length): read as it arrives, then pushed like any other. */
-  async pushStreamed(body: ReadableStream<Uint8Array>, byteLength: number, req: StreamedPushRequest) {
-    const read = await answer(() => readGradient(body, byteLength));
-    return read.ok ? this.push({ ...req, gradient: read.value }) : read;
   }
 
   status() {

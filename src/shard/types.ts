@@ -79,9 +79,6 @@ export type PushAnswer = { weights: VectorRead; point?: undefined } | { point: P
 
 export type Respond = "weights" | "summary";
 
-/** A push whose gradient streams in beside it (ShardObject.pushStreamed): the request without its gradient. */
-export type StreamedPushRequest = Omit<PushRequest, "gradient">;
-
 export interface PushRequest {
   /** Raw little-endian float32: the whole gradient, or `offset`-based part of it (a view into a socket's message, 4-byte aligned, or a buffer of its own). */
   gradient: ArrayBuffer | Uint8Array<ArrayBuffer>;

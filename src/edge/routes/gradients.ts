@@ -4,7 +4,7 @@ import { shardClient } from "../../shard/client";
 import { releaseSoon } from "../../release";
 import { scoped } from "../auth/middleware";
 import { replayedResponseHeader, replayHeaders } from "../idempotency";
-import { answersJson, readFloatsBody, sendFloats, streamedFloatsBody, versionHeadersOf } from "../floats";
+import { answersJson, readFloatsBody, sendFloats, versionHeadersOf } from "../floats";
 import { pointHeaderOf, pointResponseHeader } from "../point";
 import { lbfgsOutcomeHeadersOf, lbfgsOutcomeResponseHeaders } from "../lbfgs-outcome";
 import { preferenceApplied } from "../prefer";
@@ -67,18 +67,11 @@ const postGradients = refusing(
 export const gradients = new OpenAPIHono<EdgeEnv>().openapi(postGradients, async (c) => {
   const { shard } = c.req.valid("param");
   const { prefer, fields } = pushFieldsOf(c, c.req.valid("header"));
-  const client = shardClient(c.env, shard);
-  const offset = c.req.valid("query").offset;
+  const gradient = await readFloatsBody(c, "the gradient");
   // The answer's representation is settled before the push is applied: a 406 must not follow a step.
   // Raw bytes come back from the shard as a stream, handed on as the body (no whole copy here).
-  const streamAnswer = (bytes: number) => !prefer.minimal && !answersJson(c, bytes / 4);
-  // A large raw gradient streams on to the shard, which reads it into the buffer it applies it from.
-  const streamed = streamedFloatsBody(c, "the gradient");
-  const result = streamed
-    ? await client.pushStreamed(streamed.body, streamed.byteLength, { ...fields, offset, streamAnswer: streamAnswer(streamed.byteLength) })
-    : await readFloatsBody(c, "the gradient").then((gradient) =>
-        client.push({ ...fields, gradient, offset, streamAnswer: streamAnswer(gradient.byteLength) }).finally(() => c.executionCtx.waitUntil(releaseSoon(gradient))),
-      );
+  const streamAnswer = !prefer.minimal && !answersJson(c, gradient.byteLength / 4);
+  const result = await shardClient(c.env, shard).push({ ...fields, gradient, offset: c.req.valid("query").offset, streamAnswer }).finally(() => c.executionCtx.waitUntil(releaseSoon(gradient)));
   const extra: Record<string, string> = { "x-learning-rate": String(result.lr), "x-push-version": String(result.version), ...replayHeaders(result.replayed) };
   const applied = preferenceApplied(prefer);
   if (applied) extra["preference-applied"] = applied;
