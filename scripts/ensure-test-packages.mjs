@@ -5,7 +5,8 @@
  * which downloads nothing) and python3 with torch and numpy for the tests that compare with PyTorch
  * in a live run (the golden files themselves are committed), with pytest, pip, setuptools and wheel
  * for the Python client's tests (clients/python). `npm test` and `npm run test:e2e` run
- * this first (their `pre` scripts), and so does .ci/run.
+ * this first (their `pre` scripts), and so does .ci/run; so do `npm run bench:e2e` (its peer, (f),
+ * runs torch) and `npm run bench:python`.
  *
  * - Everything is there: nothing happens, nothing is printed.
  * - Something is missing, we are root and apt-get is on PATH: installs the missing Debian packages
