@@ -3,6 +3,10 @@ import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createShard, push, token } from "./support/api";
 import { storedState } from "./support/snapshot";
+import { HEX } from "../../src/formats/hex";
+
+/** The SHA-256 of the floats' bytes in hex: the gradient's part of a fingerprint stored before MurmurHash3. */
+const sha256Hex = async (values: Float32Array): Promise<string> => Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", values)), (b) => HEX[b]).join("");
 
 // An Idempotency-Key is scoped to its caller: the token's subject; the request it names includes its headers.
 const as = async (sub: string, headers: Record<string, string> = {}, scopes: ("train" | "relay")[] = ["train"]) => ({ authorization: `Bearer ${await token(scopes, "", sub)}`, ...headers });
@@ -54,7 +58,7 @@ describe("Idempotency-Key: scoped to the token's subject", () => {
     const name = await createShard({ length: 2, rule: "sgd" });
     expect((await push(name, [1, 2], await as("alice", { "idempotency-key": "old" }))).status).toBe(200);
     // Make the record what the previous release stored: the key as sent, `<sha-256 hex>:<offset or ->:<base version or ->`.
-    const hex = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", Float32Array.of(1, 2).buffer)), (b) => b.toString(16).padStart(2, "0")).join("");
+    const hex = await sha256Hex(Float32Array.of(1, 2));
     const keys = await sql(name, (s) => {
       s.exec("UPDATE ledger SET records = json_replace(records, '$[0][0]', 'old', '$[0][1]', ?) WHERE records ->> '$[0][0]' = ?", `${hex}:-:-`, "alice\nold");
       return storedKeys(s);
@@ -74,7 +78,7 @@ describe("Idempotency-Key: scoped to the token's subject", () => {
     const name = await createShard({ length: 2, rule: "sgd" });
     const sent = { "idempotency-key": "sha", "x-sample-count": "3" };
     expect((await push(name, [1, 2], await as("alice", sent))).status).toBe(200);
-    const hex = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", Float32Array.of(1, 2).buffer)), (b) => b.toString(16).padStart(2, "0")).join("");
+    const hex = await sha256Hex(Float32Array.of(1, 2));
     const stored = await sql(name, (s) => {
       s.exec("UPDATE ledger SET records = json_replace(records, '$[0][1]', ? || substr(records ->> '$[0][1]', 33)) WHERE records ->> '$[0][0]' = ?", hex, "alice\nsha");
       return s.exec<{ f: string }>("SELECT records ->> '$[0][1]' AS f FROM ledger").one().f;
