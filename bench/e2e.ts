@@ -241,27 +241,41 @@ try {
 
   /** Rows measured so far: every row's Idempotency-Keys are its own (a row measured again must not replay an earlier row's pushes). */
   let rowsMeasured = 0;
-  /** A row, measured again once when wrangler reloaded the Worker under it (a source file changed) or requests failed. */
-  async function row(path: Path, client: Client, work: Work, shards: string[], clients: number): Promise<Row> {
-    const counts = client === "floor" ? floorCounts : shardCounts;
-    const measure = async (attempt: number) => {
-      const { send, close } = await sender(path, client, work, shards, clients, `${path}-${client}-${work}-${clients}-${shards.length}-${attempt}-${rowsMeasured++}`);
-      try {
-        return await load(send, clients, seconds);
-      } finally {
-        close();
+  /**
+   * A row on `shardCount` shards created for it (or, for the socket floor, an object of its own),
+   * deleted after it: under `wrangler dev` the runtime runs with its inspector, whose trace of async
+   * activity costs an object more per event the longer it has served (bench:soak, docs/benchmarks.md),
+   * so no row inherits the pushes of the rows before it. Measured again once when wrangler reloaded
+   * the Worker under it (a source file changed) or requests failed.
+   */
+  async function row(path: Path, client: Client, work: Work, shardCount: number, clients: number): Promise<Row> {
+    const rowId = rowsMeasured;
+    const shards = Array.from({ length: shardCount }, (_, i) => `bench-e2e-${client === "floor" ? "floor-live" : "row"}-${runId}-${rowId}-${i}`);
+    const own = client !== "floor";
+    if (own) for (const shard of shards) await api.createShard(shard, smallConfig);
+    try {
+      const counts = client === "floor" ? floorCounts : shardCounts;
+      const measure = async (attempt: number) => {
+        const { send, close } = await sender(path, client, work, shards, clients, `${path}-${client}-${work}-${clients}-${shards.length}-${attempt}-${rowsMeasured++}`);
+        try {
+          return await load(send, clients, seconds);
+        } finally {
+          close();
+        }
+      };
+      let before = await counts(shards);
+      let result = await measure(0);
+      if (result.reloaded || result.errors > 0) {
+        console.log(`    (measuring again: ${result.reloaded ? "the Worker was reloaded" : `${result.errors} requests failed`})`);
+        before = await counts(shards);
+        result = await measure(1);
       }
-    };
-    let before = await counts(shards);
-    let result = await measure(0);
-    if (result.reloaded || result.errors > 0) {
-      console.log(`    (measuring again: ${result.reloaded ? "the Worker was reloaded" : `${result.errors} requests failed`})`);
-      before = await counts(shards);
-      result = await measure(1);
+      const after = await counts(shards);
+      const writes = after.writes - before.writes;
+      return { path, client, work, clients, shards: shards.length, load: result, group: writes > 0 ? (after.pushes - before.pushes) / writes : undefined };
+    } finally {
+      if (own) for (const shard of shards) await api.deleteShard(shard);
     }
-    const after = await counts(shards);
-    const writes = after.writes - before.writes;
-    return { path, client, work, clients, shards: shards.length, load: result, group: writes > 0 ? (after.pushes - before.pushes) / writes : undefined };
   }
 
   const describeLoad = (r: Load) =>
@@ -269,8 +283,6 @@ try {
     `${r.errors ? `; ${r.errors} failed requests` : ""}${r.reloaded ? "; WRANGLER RELOADED THE WORKER DURING THIS ROW" : ""}`;
   const label = (r: Row) => `${r.path === "proxy" ? "via wrangler's proxy" : "direct to the runtime"}, ${clientLabel[r.client]}, ${r.clients} clients, ${r.work}`;
 
-  const small = `bench-e2e-adam-1k-${runId}`;
-  await api.createShard(small, smallConfig);
   const b: Row[] = [];
   const measured = async (r: Promise<Row>, list: Row[], prefix: string) => {
     const done = await r;
@@ -279,46 +291,42 @@ try {
   };
   for (const path of ["proxy", "direct"] as const) {
     for (const clients of [1, 8, 32]) {
-      for (const work of ["minimal", "weights"] as const) await measured(row(path, "http", work, [small], clients), b, "(b) 1K adam,");
+      for (const work of ["minimal", "weights"] as const) await measured(row(path, "http", work, 1, clients), b, "(b) 1K adam,");
     }
   }
   // The same pushes through the SDK (fetch): what a heavier client costs on this shared machine.
-  await measured(row("proxy", "sdk", "minimal", [small], 32), b, "(b) 1K adam,");
+  await measured(row("proxy", "sdk", "minimal", 1, 32), b, "(b) 1K adam,");
   // (d) The same pushes over live sessions, one socket per client (bench/live-section.ts); each
   // 32-client row followed by the socket floor's row of the same path and answer.
   const d: Row[] = [];
   const floors: Row[] = [];
-  const floorObject = `bench-e2e-floor-live-${runId}`;
   const liveClients = QUICK ? [32] : [1, 8, 32];
   for (const path of ["proxy", "direct"] as const) {
     for (const clients of liveClients) {
       for (const work of ["minimal", "weights"] as const) {
-        await measured(row(path, "socket", work, [small], clients), d, "(d) 1K adam,");
-        if (clients === 32) await measured(row(path, "floor", work, [floorObject], clients), floors, "(d) floor,");
+        await measured(row(path, "socket", work, 1, clients), d, "(d) 1K adam,");
+        if (clients === 32) await measured(row(path, "floor", work, 1, clients), floors, "(d) floor,");
       }
     }
   }
   // (d)'s 32-client rows again from clients that offer permessage-deflate, as Node's global WebSocket and browsers do.
   const deflated: Row[] = [];
   for (const path of ["proxy", "direct"] as const) {
-    for (const work of ["minimal", "weights"] as const) await measured(row(path, "deflate", work, [small], 32), deflated, "(d) deflate offered,");
+    for (const work of ["minimal", "weights"] as const) await measured(row(path, "deflate", work, 1, 32), deflated, "(d) deflate offered,");
   }
   // A route that does nothing: the most any request can do through each path on this machine.
   const noop: Row[] = [];
-  for (const path of ["proxy", "direct"] as const) await measured(row(path, "http", "health", [], 32), noop, "(b) GET /health,");
+  for (const path of ["proxy", "direct"] as const) await measured(row(path, "http", "health", 0, 32), noop, "(b) GET /health,");
 
-  const many = Array.from({ length: 16 }, (_, i) => `bench-e2e-many-${runId}-${i}`);
-  for (const name of many) await api.createShard(name, smallConfig);
   const c: Row[] = [];
-  for (const clients of [1, 16, 32]) await measured(row("proxy", "http", "minimal", many, clients), c, "(c) 16 shards,");
+  for (const clients of [1, 16, 32]) await measured(row("proxy", "http", "minimal", 16, clients), c, "(c) 16 shards,");
   // 16 shards against one at 32 clients, in pairs measured back to back, so that the machine's other work weighs on both alike.
   const pairs: { one: Row; many: Row }[] = [];
   for (let i = 0; i < 3; i++) {
-    const pair = { one: await row("proxy", "http", "minimal", [small], 32), many: await row("proxy", "http", "minimal", many, 32) };
+    const pair = { one: await row("proxy", "http", "minimal", 1, 32), many: await row("proxy", "http", "minimal", 16, 32) };
     pairs.push(pair);
     console.log(`(c) pair ${i + 1}: 16 shards ${fmt(pair.many.load.steps, 0)}/s, one shard ${fmt(pair.one.load.steps, 0)}/s: ${fmt(pair.many.load.steps / pair.one.load.steps, 2)}x`);
   }
-  for (const name of many) await api.deleteShard(name);
 
   // (e) 1,000 subscribers of one shard's version notices; (f) the peer under (b)'s load; then (d)'s
   // 32-client rows again with wrangler's local observability on (a restart of wrangler, so last).
@@ -340,7 +348,7 @@ try {
     for (let i = 0; i < (QUICK ? 1 : 3); i++) {
       for (const path of ["proxy", "direct"] as const) {
         for (const work of ["minimal", "weights"] as const) {
-          const pair = { round: i + 1, path, work, ours: await row(path, "socket", work, [small], 32), peer: await peerBench.row(work, 32) };
+          const pair = { round: i + 1, path, work, ours: await row(path, "socket", work, 1, 32), peer: await peerBench.row(work, 32) };
           peerPairs.push(pair);
           console.log(`(f) pair ${i + 1}, ${path}, ${work}: sockets ${fmt(pair.ours.load.steps, 0)}/s, the peer ${fmt(pair.peer.load.steps, 0)}/s: ${fmt(pair.ours.load.steps / pair.peer.load.steps, 2)}x`);
         }
@@ -353,9 +361,8 @@ try {
   await server.restart();
   const traced: Row[] = [];
   for (const path of ["proxy", "direct"] as const) {
-    for (const client of ["http", "socket"] as const) await measured(row(path, client, "minimal", [small], 32), traced, "(d) observability on,");
+    for (const client of ["http", "socket"] as const) await measured(row(path, client, "minimal", 1, 32), traced, "(d) observability on,");
   }
-  await api.deleteShard(small);
 
   // -------------------------------------------------------------------------------------------
   // Targets and the document.
@@ -428,7 +435,8 @@ try {
     ...logStep,
     "",
     "**(b) One 1024-parameter Adam shard**, closed-loop clients (each waits for its answer, then pushes again; every push with an Idempotency-Key and its own X-Client-Id; `rate_limit: null`), " +
-      `${seconds} s per row after a warm-up. Every step counted was acknowledged, so it is durable: pushes that reach the object together are applied one by one and written in one transaction before any of them is answered (src/shard/pushes/group-commit.ts). ` +
+      `${seconds} s per row after a warm-up. Every row of shardstep in (b)–(d) and in the pairs of (c) and (f) pushes to shards created for it (and deleted after it; the socket floor: an object of its own): under \`wrangler dev\` the runtime runs with its inspector, whose trace of async activity costs an object more per event the longer it has served (\`npm run bench:soak\`, "A long run on one shard" below), and production has no inspector, so no row inherits the pushes of the rows before it. ` +
+      `Every step counted was acknowledged, so it is durable: pushes that reach the object together are applied one by one and written in one transaction before any of them is answered (src/shard/pushes/group-commit.ts). ` +
       "CPU ms per request: client / wrangler's proxy / runtime workerd, from /proc (10 ms ticks over the row). Pushes per write: the pushes the shard counted over the row, warm-up included, divided by its write transactions (`writes` in its status). The last two rows send `GET /health`, a route that does no work: no request can do better through that path.",
     "",
     ...tableHead,

@@ -101,7 +101,7 @@ export function liveSection<R extends TransportRow>(r: LiveResults<R>): string[]
   return [
     "**(d) The same pushes over live sessions**: one WebSocket per client (`GET /v1/shards/{shard}/live`, the bearer token in the upgrade's header), each push one binary frame " +
       "(src/formats/live-frames.ts) with its Idempotency-Key, answered with a summary or the weights (bench/live-session.ts, bench/live-load.ts; the `ws` package, offering no permessage-deflate: see below). " +
-      "Measured by the same closed loop as (b)'s HTTP rows (bench/closed-loop.ts), on the same 1K shard, right after them, with wrangler's local observability off for both " +
+      "Measured by the same closed loop as (b)'s HTTP rows (bench/closed-loop.ts), on a 1K shard of its own for each row as theirs, right after them, with wrangler's local observability off for both " +
       "(`X_LOCAL_OBSERVABILITY=false` when wrangler starts, bench/observability.ts). Pushes per write: the group commit across every socket.",
     "",
     ...loadTableHead,
@@ -120,7 +120,7 @@ export function liveSection<R extends TransportRow>(r: LiveResults<R>): string[]
     ...cpuTable(r.rows),
     "",
     ...deflatePart(r, find),
-    "With wrangler's local observability on (its default; wrangler restarted with `X_LOCAL_OBSERVABILITY=true`, the same shard, after every other row), 32 clients, `return=minimal`:",
+    "With wrangler's local observability on (its default; wrangler restarted with `X_LOCAL_OBSERVABILITY=true`, after every other row), 32 clients, `return=minimal`:",
     "",
     ...loadTableHead,
     ...r.traced.map(r.render),

@@ -15,24 +15,29 @@ export interface SqlMeter {
 
 export function meterSql(sql: SqlStorage): SqlMeter {
   const exec = sql.exec.bind(sql);
+  // The cursors of the running task: counted once it yields, since its code consumes them before any
+  // await (the platform's rule), so that the meter holds a task's cursors, not every one since the
+  // object started (which would leave the runtime more to collect with every statement the bench makes).
   let open: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
   const done = { rowsRead: 0, rowsWritten: 0, statements: 0 };
+  const fold = () => {
+    for (const cursor of open) {
+      done.rowsRead += cursor.rowsRead;
+      done.rowsWritten += cursor.rowsWritten;
+    }
+    open = [];
+  };
   // `sql` is one object per object (a lazy property of ctx.storage): the code that holds it calls this.
   sql.exec = ((query: string, ...bindings: unknown[]) => {
     const cursor = exec(query, ...bindings);
-    open.push(cursor);
+    if (open.push(cursor) === 1) queueMicrotask(fold);
     done.statements += 1;
     return cursor;
   }) as SqlStorage["exec"];
   return {
     unmetered: exec,
     totals() {
-      // Cursors are consumed before any await (the platform's rule), so their counts are final here.
-      for (const cursor of open) {
-        done.rowsRead += cursor.rowsRead;
-        done.rowsWritten += cursor.rowsWritten;
-      }
-      open = [];
+      fold();
       return { ...done };
     },
   };

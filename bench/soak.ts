@@ -1,0 +1,95 @@
+/**
+ * The same load row again and again on one shard, to see what a long run does to each process:
+ * `npm run bench:soak [-- --rows 8 --seconds 3 --clients 32 --path proxy|direct --answer summary|weights --fresh]`.
+ *
+ * Starts the bench Worker in `wrangler dev` (wrangler's local observability off), creates a 1K Adam
+ * shard and measures `rows` rows of bench:e2e's (d) (32 live sessions pushing, bench/live-load.ts,
+ * by the closed loop of bench/closed-loop.ts), each on new sessions; `--fresh` gives every row a
+ * shard of its own instead. Prints per row: pushes/s, p99, the CPU per push of each process, this
+ * process's garbage collection over the row (by kind: scavenges of the young generation, full
+ * mark-compacts, incremental marking), the resident memory of the runtime and of this process, and
+ * the least JavaScript heap of the Worker's isolate sampled over the row (through wrangler's inspector).
+ * bench:e2e measures every row in one process like this one, so what this process's collector does
+ * late in a run weighs on the rows measured late.
+ */
+import { readFileSync } from "node:fs";
+import { PerformanceObserver, constants } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { createShardstep } from "../sdk/client";
+import { adminToken, DevServer } from "../test/e2e/support/server";
+import { BENCH_CONFIG } from "../test/support/wrangler";
+import { closedLoop } from "./closed-loop";
+import { openInspector } from "./inspector";
+import { livePushes } from "./live-load";
+import { fmt } from "./load-table";
+import { localObservability } from "./observability";
+import { randomGradient } from "./stats";
+
+const { values } = parseArgs({ options: { rows: { type: "string", default: "8" }, seconds: { type: "string", default: "3" }, clients: { type: "string", default: "32" }, path: { type: "string", default: "proxy" }, answer: { type: "string", default: "weights" }, fresh: { type: "boolean", default: false } } });
+if (values.answer !== "summary" && values.answer !== "weights") throw new Error(`--answer is summary or weights, not ${values.answer}`);
+const answer = values.answer;
+const clients = Number(values.clients);
+
+const gcKinds: [number, string][] = [
+  [constants.NODE_PERFORMANCE_GC_MINOR, "scavenge"],
+  [constants.NODE_PERFORMANCE_GC_MAJOR, "mark-compact"],
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL, "incremental"],
+];
+const gcMs = new Map<string, number>();
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const kind = gcKinds.find(([k]) => k === (entry.detail as { kind?: number } | undefined)?.kind)?.[1] ?? "other";
+    gcMs.set(kind, (gcMs.get(kind) ?? 0) + entry.duration);
+  }
+}).observe({ entryTypes: ["gc"] });
+
+const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN) / 1024;
+
+localObservability(false);
+const server = await DevServer.start({ config: BENCH_CONFIG, validate: false });
+try {
+  const token = await adminToken();
+  const api = createShardstep({ baseUrl: server.baseUrl, token, retry: false });
+  const runId = Date.now().toString(36);
+  const newShard = async (row: number) => {
+    const shard = `soak-${runId}-${row}`;
+    await api.createShard(shard, { length: 1024, rule: "adam", hyper: { lr: 1e-3 }, rate_limit: null });
+    return shard;
+  };
+  const baseUrl = values.path === "proxy" ? server.baseUrl : await server.runtimeBaseUrl();
+  if (!baseUrl) throw new Error("cannot find the runtime workerd's entry socket");
+  const gradients = Array.from({ length: 64 }, (_, i) => randomGradient(1024, 100 + i));
+  console.log(`${values.rows} rows of ${clients} live sessions, ${values.path}, ${answer} answered, ${values.fresh ? "a new shard per row" : "one shard"}; this process runs with ${process.execArgv.filter((a) => a.startsWith("--") && !a.startsWith("--import")).join(" ") || "node's defaults"}`);
+  // The Worker's isolate (every shard object runs in it), through wrangler's inspector.
+  const inspector = await openInspector(server.inspectorPort);
+  // The least of the JavaScript heap's used bytes sampled every 100 ms over a row: what the row's
+  // collections left, near the live data.
+  const heapLeast = () => {
+    let least = Infinity;
+    const timer = setInterval(() => {
+      void inspector.call<{ usedSize: number }>("Runtime.getHeapUsage").then((u) => (least = Math.min(least, u.usedSize)));
+    }, 100);
+    return () => {
+      clearInterval(timer);
+      return least / 2 ** 20;
+    };
+  };
+  let shard = await newShard(0);
+  for (let row = 0; row < Number(values.rows); row++) {
+    if (values.fresh && row > 0) shard = await newShard(row);
+    const { send, close } = await livePushes(baseUrl, token, shard, clients, gradients, (c, seq) => `${runId}-${row}-${c}-${seq}`, answer);
+    gcMs.clear();
+    const heap = heapLeast();
+    const load = await closedLoop(send, clients, Number(values.seconds), { warmupMs: 500, processes: () => server.workerdProcesses() }).finally(close);
+    const runtime = server.workerdProcesses().find((p) => p.role === "runtime")!.pid;
+    const gc = gcKinds.map(([, kind]) => `${kind} ${fmt(gcMs.get(kind) ?? 0, 0)}`).join(", ");
+    console.log(
+      `row ${row + 1}: ${fmt(load.steps, 0)} pushes/s, p99 ${fmt(load.p99, 1)} ms; CPU ms per push client ${fmt(load.cpu.client, 3)}, proxy ${fmt(load.cpu.proxy, 3)}, runtime ${fmt(load.cpu.runtime, 3)}; ` +
+        `this process's GC ms (row and warm-up): ${gc}; RSS MiB runtime ${fmt(rssMiB(runtime), 0)}, this process ${fmt(process.memoryUsage().rss / 2 ** 20, 0)}; ` +
+        `the isolate's heap, least sampled ${fmt(heap(), 1)} MiB`,
+    );
+  }
+  inspector.close();
+} finally {
+  await server.dispose();
+}
