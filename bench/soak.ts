@@ -38,7 +38,9 @@ const gcKinds: [number, string][] = [
 const gcMs = new Map<string, number>();
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
-    const kind = gcKinds.find(([k]) => k === (entry.detail as { kind?: number } | undefined)?.kind)?.[1] ?? "other";
+    // Node's gc entries carry their kind in `detail` (not in this @types/node's PerformanceEntry).
+    const detail = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail;
+    const kind = gcKinds.find(([k]) => k === detail?.kind)?.[1] ?? "other";
     gcMs.set(kind, (gcMs.get(kind) ?? 0) + entry.duration);
   }
 }).observe({ entryTypes: ["gc"] });
