@@ -1,6 +1,8 @@
 /**
  * End-to-end benchmark: `npm run bench:e2e` (builds kernels.wasm and the SDK, then runs this with
- * `node --import tsx`). Everything is measured from the client against a real
+ * `node --import tsx` and a young generation of a fixed size, so that this process's collector does
+ * not change its ways partway through the rows: docs/benchmarks.md, "A long run on one shard").
+ * Every row of shardstep pushes to shards created for it. Everything is measured from the client against a real
  * `wrangler dev -c bench/floor/wrangler.toml` on 127.0.0.1 with a temporary --persist-to
  * (test/e2e/support/server.ts), i.e. wrangler's proxy workerd, then the runtime workerd with the
  * Worker and its Durable Objects on SQLite. That is the bench Worker (bench/floor/worker.ts): the
