@@ -1,6 +1,6 @@
 /**
  * The same load row again and again on one shard, to see what a long run does to each process:
- * `npm run bench:soak [-- --rows 8 --seconds 3 --clients 32 --path proxy|direct --answer summary|weights --fresh]`.
+ * `npm run bench:soak [-- --rows 8 --seconds 3 --clients 32 --path proxy|direct --answer summary|weights --fresh --perf [--symbol S]]`.
  *
  * Starts the bench Worker in `wrangler dev` (wrangler's local observability off), creates a 1K Adam
  * shard and measures `rows` rows of bench:e2e's (d) (32 live sessions pushing, bench/live-load.ts,
@@ -9,10 +9,18 @@
  * process's garbage collection over the row (by kind: scavenges of the young generation, full
  * mark-compacts, incremental marking), the resident memory of the runtime and of this process, and
  * the least JavaScript heap of the Worker's isolate sampled over the row (through wrangler's inspector).
+ * `--perf` also samples the runtime process with Linux perf (`perf record -F 999`, Debian's
+ * linux-perf) for `seconds` from the start of each row and prints its busiest symbols, native code
+ * included, which the isolate's own profile (bench:profile-live) does not name, and the share of the
+ * symbols whose name holds `--symbol` (by default the inspector's trace, `InspectorSink::onAfter`:
+ * docs/benchmarks.md, "A long run on one shard").
  * bench:e2e measures every row in one process like this one, so what this process's collector does
  * late in a run weighs on the rows measured late.
  */
-import { readFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PerformanceObserver, constants } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { createShardstep } from "../sdk/client";
@@ -25,7 +33,7 @@ import { fmt } from "./load-table";
 import { localObservability } from "./observability";
 import { randomGradient } from "./stats";
 
-const { values } = parseArgs({ options: { rows: { type: "string", default: "8" }, seconds: { type: "string", default: "3" }, clients: { type: "string", default: "32" }, path: { type: "string", default: "proxy" }, answer: { type: "string", default: "weights" }, fresh: { type: "boolean", default: false } } });
+const { values } = parseArgs({ options: { rows: { type: "string", default: "8" }, seconds: { type: "string", default: "3" }, clients: { type: "string", default: "32" }, path: { type: "string", default: "proxy" }, answer: { type: "string", default: "weights" }, fresh: { type: "boolean", default: false }, perf: { type: "boolean", default: false }, symbol: { type: "string", default: "InspectorSink::onAfter" } } });
 if (values.answer !== "summary" && values.answer !== "weights") throw new Error(`--answer is summary or weights, not ${values.answer}`);
 const answer = values.answer;
 const clients = Number(values.clients);
@@ -44,6 +52,33 @@ new PerformanceObserver((list) => {
     gcMs.set(kind, (gcMs.get(kind) ?? 0) + entry.duration);
   }
 }).observe({ entryTypes: ["gc"] });
+
+/** Samples `pid` with perf for `seconds`: its busiest symbols by share of the samples, and the share of those whose name holds `symbol`. */
+function perfSymbols(pid: number, seconds: number, symbol: string, top = 5): Promise<{ busiest: string[]; watched: number }> {
+  const dir = mkdtempSync(join(tmpdir(), "soak-perf-"));
+  const data = join(dir, "perf.data");
+  const perf = spawn("perf", ["record", "-F", "999", "-p", String(pid), "-o", data, "--", "sleep", String(seconds)], { stdio: "ignore" });
+  return new Promise((resolve, reject) => {
+    perf.on("error", (e) => reject(new Error(`perf could not start (install Debian's linux-perf): ${e.message}`)));
+    perf.on("exit", () => {
+      try {
+        const report = execFileSync("perf", ["report", "-i", data, "--no-children", "--sort", "symbol", "--stdio", "-g", "none"], { encoding: "utf8", maxBuffer: 64 << 20, stdio: ["ignore", "pipe", "ignore"] });
+        const rows = report.split("\n").flatMap((line) => {
+          const m = /^\s*([\d.]+)%\s+\[[.k]\]\s+(.*?)(\s+-\s+-)?\s*$/.exec(line);
+          return m ? [{ share: Number(m[1]), name: m[2]! }] : [];
+        });
+        resolve({
+          busiest: rows.slice(0, top).map((r) => `${fmt(r.share, 1)}% ${r.name.length > 70 ? `${r.name.slice(0, 70)}…` : r.name}`),
+          watched: rows.filter((r) => r.name.includes(symbol)).reduce((sum, r) => sum + r.share, 0),
+        });
+      } catch (e) {
+        reject(e as Error);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+}
 
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN) / 1024;
 
@@ -82,6 +117,7 @@ try {
     const { send, close } = await livePushes(baseUrl, token, shard, clients, gradients, (c, seq) => `${runId}-${row}-${c}-${seq}`, answer);
     gcMs.clear();
     const heap = heapLeast();
+    const sampled = values.perf ? perfSymbols(server.workerdProcesses().find((p) => p.role === "runtime")!.pid, Number(values.seconds), values.symbol) : undefined;
     const load = await closedLoop(send, clients, Number(values.seconds), { warmupMs: 500, processes: () => server.workerdProcesses() }).finally(close);
     const runtime = server.workerdProcesses().find((p) => p.role === "runtime")!.pid;
     const gc = gcKinds.map(([, kind]) => `${kind} ${fmt(gcMs.get(kind) ?? 0, 0)}`).join(", ");
@@ -90,6 +126,10 @@ try {
         `this process's GC ms (row and warm-up): ${gc}; RSS MiB runtime ${fmt(rssMiB(runtime), 0)}, this process ${fmt(process.memoryUsage().rss / 2 ** 20, 0)}; ` +
         `the isolate's heap, least sampled ${fmt(heap(), 1)} MiB`,
     );
+    if (sampled) {
+      const { busiest, watched } = await sampled;
+      console.log(`  perf, the runtime's samples: ${values.symbol} ${fmt(watched, 1)}%; busiest: ${busiest.join("; ")}`);
+    }
   }
   inspector.close();
 } finally {
