@@ -28,11 +28,15 @@
  * (d) (b)'s pushes over live sessions, one WebSocket per client (bench/live-load.ts), beside (b)'s
  *     HTTP rows; (e) the time from a push to the last of 1,000 subscribers' version notices
  *     (bench/fan-out.ts); (f) the peer, a minimal durable parameter server in Python
- *     (bench/peer/), under (b)'s load, and in pairs with (d)'s 32-client rows, back to back;
+ *     (bench/peer/), under (b)'s load, and in pairs with (d)'s 32-client rows, back to back (each
+ *     order in turn, as (c)'s pairs);
  *     bench/live-section.ts writes their part of the section.
  *     Beside (d)'s 32-client rows, each right after its (d) row, the socket floor of the same
  *     frames (bench/floor/live-floor.ts: each group of frames written in one transaction, one
  *     vector row and a key row per frame, then answered): what the platform allows a socket push.
+ *
+ * After the rows, the resident bytes per parameter of a 2^20 Adam shard after 100 pushes and of the
+ * bench floor's same requests (bench/resident-memory.ts, bench:memory's measurement, at 2^20 only).
  *
  * wrangler's local observability (which traces every invocation into SQLite inside the runtime,
  * measured here at 2-5 ms of the runtime's CPU per push; production has no such thing) is off
@@ -55,6 +59,7 @@ import { closedLoop, type Load, type Send } from "./closed-loop";
 import { fanOut, type FanOut } from "./fan-out";
 import { HttpLoad } from "./http-load";
 import { logStepLines, measureLogStep, postFloor } from "./log-step";
+import { ENGINE_BYTES_PER_PARAM, residentMemory, TARGET_BYTES_PER_PARAM } from "./resident-memory";
 import { httpPushes } from "./http-push";
 import { LIVE_FLOOR_ROUTE, liveFloorUrl, type LiveFloorStored } from "./floor/live-floor-route";
 import { livePushes } from "./live-load";
@@ -178,6 +183,17 @@ try {
   const runId = Date.now().toString(36);
 
   const warmupMs = QUICK ? 150 : 400;
+  /** Pairs of rows measured back to back ((c): 16 shards and one; (f): our sockets and the peer); even, so that each order comes as often. */
+  const PAIRS = QUICK ? 2 : 4;
+  /** Pair i's two rows, measured back to back: a then b in even pairs, b then a in odd ones. */
+  const inTurn = async <A, B>(i: number, a: () => Promise<A>, b: () => Promise<B>): Promise<[A, B]> => {
+    if (i % 2 === 0) {
+      const first = await a();
+      return [first, await b()];
+    }
+    const second = await b();
+    return [await a(), second];
+  };
   const load = (send: Send, clients: number, seconds: number) => closedLoop(send, clients, seconds, { warmupMs, processes: workerdProcesses });
 
   type Path = "proxy" | "direct";
@@ -322,10 +338,12 @@ try {
 
   const c: Row[] = [];
   for (const clients of [1, 16, 32]) await measured(row("proxy", "http", "minimal", 16, clients), c, "(c) 16 shards,");
-  // 16 shards against one at 32 clients, in pairs measured back to back, so that the machine's other work weighs on both alike.
+  // 16 shards against one at 32 clients, in pairs measured back to back, so that the machine's other work weighs on both alike;
+  // the order flips from pair to pair, so that a drift of the machine's speed over the pairs favours neither.
   const pairs: { one: Row; many: Row }[] = [];
-  for (let i = 0; i < 3; i++) {
-    const pair = { one: await row("proxy", "http", "minimal", 1, 32), many: await row("proxy", "http", "minimal", 16, 32) };
+  for (let i = 0; i < PAIRS; i++) {
+    const [one, many] = await inTurn(i, () => row("proxy", "http", "minimal", 1, 32), () => row("proxy", "http", "minimal", 16, 32));
+    const pair = { one, many };
     pairs.push(pair);
     console.log(`(c) pair ${i + 1}: 16 shards ${fmt(pair.many.load.steps, 0)}/s, one shard ${fmt(pair.one.load.steps, 0)}/s: ${fmt(pair.many.load.steps / pair.one.load.steps, 2)}x`);
   }
@@ -347,10 +365,11 @@ try {
   const peerPairs: PeerPair<Row>[] = [];
   const peerBench = await PeerBench.start({ seconds, warmupMs, length: SMALL, gradients });
   try {
-    for (let i = 0; i < (QUICK ? 1 : 3); i++) {
+    for (let i = 0; i < PAIRS; i++) {
       for (const path of ["proxy", "direct"] as const) {
         for (const work of ["minimal", "weights"] as const) {
-          const pair = { round: i + 1, path, work, ours: await row(path, "socket", work, 1, 32), peer: await peerBench.row(work, 32) };
+          const [ours, peer] = await inTurn(i, () => row(path, "socket", work, 1, 32), () => peerBench.row(work, 32));
+          const pair = { round: i + 1, path, work, ours, peer };
           peerPairs.push(pair);
           console.log(`(f) pair ${i + 1}, ${path}, ${work}: sockets ${fmt(pair.ours.load.steps, 0)}/s, the peer ${fmt(pair.peer.load.steps, 0)}/s: ${fmt(pair.ours.load.steps / pair.peer.load.steps, 2)}x`);
         }
@@ -365,6 +384,13 @@ try {
   for (const path of ["proxy", "direct"] as const) {
     for (const client of ["http", "socket"] as const) await measured(row(path, client, "minimal", 1, 32), traced, "(d) observability on,");
   }
+
+  // -------------------------------------------------------------------------------------------
+  // Resident bytes per parameter: bench:memory's measurement at 2^20 (a fresh wrangler dev each), the shard and its floor.
+  const residentPushes = QUICK ? 10 : 100;
+  const resident = await residentMemory(N, residentPushes);
+  const residentFloor = await residentMemory(N, residentPushes, resident.idleMs, "floor");
+  console.log(`resident: ${fmt(resident.perParam, 1)} B/param after ${residentPushes} pushes (the floor ${fmt(residentFloor.perParam, 1)})`);
 
   // -------------------------------------------------------------------------------------------
   // Targets and the document.
@@ -390,7 +416,7 @@ try {
       `side by side with GET /health, which does nothing, in the same run: ${fmt(worstSteps / health("proxy").steps, 2)}× its ${fmt(health("proxy").steps, 0)}/s through wrangler's URL`,
     `- 1K shard at 32 clients p99 ≤ 50 ms: ${p99At32("proxy")} (direct to the runtime: ${p99At32("direct")}) — ${met(worstP99 <= 50)}; ` +
       `GET /health, which does nothing, at 32 clients: p99 ${fmt(health("proxy").p99, 1)} ms through wrangler's URL, ${fmt(health("direct").p99, 1)} ms direct`,
-    `- 16 shards at 32 clients ≥ 0.9× one shard at 32 clients, in the same run: **${fmt(scale, 2)}×** over ${pairs.length} pairs measured back to back ` +
+    `- 16 shards at 32 clients ≥ 0.9× one shard at 32 clients, in the same run: **${fmt(scale, 2)}×** over ${pairs.length} pairs measured back to back, in turn each first ` +
       `(${fmt(sum(pairs.map((p) => p.many)), 0)} against ${fmt(sum(pairs.map((p) => p.one)), 0)} steps/s summed; each pair ${scaleRange}; ` +
       `pushes per write ${pairs.map((p) => perGroup(p.many)).join(", ")} per shard against ${pairs.map((p) => perGroup(p.one)).join(", ")}) — ${met(scale >= 0.9)}`,
   ];
@@ -434,6 +460,17 @@ try {
       .join("; ")}; highest VmRSS sampled every 20 ms during (a): ${mib(a.peakRss)}. ` +
       "That is the whole process (workerd itself, SQLite's cache, request buffers, every isolate), not the 128 MB budget of one isolate; the shard holds 16 MiB of wasm memory (weights, gradient, two moments).",
     "",
+    `**Resident bytes per parameter** (\`npm run bench:memory\`'s measurement, bench/resident-memory.ts, at 2^20 only, after this run's rows; a fresh \`wrangler dev\` for each line): ` +
+      `the runtime's VmRSS over its baseline with no shard, divided by the parameters, after ${residentPushes} pushes of a 2^20 Adam shard answering the weights; ` +
+      `then the same ${residentPushes} requests to the bench floor, which keeps no state (no engine, none of shardstep's work).`,
+    "",
+    `- the Adam shard: ${fmt(resident.perParam, 1)} B/param after the pushes (${fmt(resident.perParamIdle, 1)} after ${resident.idleMs / 1000} s idle), its engine's share ${ENGINE_BYTES_PER_PARAM}; the isolate's own ${fmt(resident.isolatePerParam.after, 1)}`,
+    `- the floor: ${fmt(residentFloor.perParam, 1)} B/param after the requests, its isolate's own ${fmt(residentFloor.isolatePerParam.after, 1)}, outside its isolate ${fmt(residentFloor.perParam - residentFloor.isolatePerParam.after, 1)}`,
+    `- ≤ ${TARGET_BYTES_PER_PARAM} B/param: ${fmt(resident.perParam, 1)} — ${met(resident.perParam <= TARGET_BYTES_PER_PARAM)}` +
+      (residentFloor.perParam - residentFloor.isolatePerParam.after > TARGET_BYTES_PER_PARAM - ENGINE_BYTES_PER_PARAM
+        ? `; the floor alone leaves ${fmt(residentFloor.perParam - residentFloor.isolatePerParam.after, 1)} B/param outside its isolate, where the target leaves ${TARGET_BYTES_PER_PARAM - ENGINE_BYTES_PER_PARAM} beside the engine (bench:memory's section says more)`
+        : ""),
+    "",
     ...logStep,
     "",
     "**(b) One 1024-parameter Adam shard**, closed-loop clients (each waits for its answer, then pushes again; every push with an Idempotency-Key and its own X-Client-Id; `rate_limit: null`), " +
@@ -453,7 +490,7 @@ try {
     ...tableHead,
     ...c.map(loadRow),
     "",
-    "16 shards against one, at 32 clients (`return=minimal`, wrangler's URL), in pairs measured back to back:",
+    "16 shards against one, at 32 clients (`return=minimal`, wrangler's URL), in pairs measured back to back (one shard first in odd pairs, the 16 shards first in even ones):",
     "",
     "| pair | one shard, steps/s | 16 shards, steps/s | ratio | pushes per write (one / 16) | runtime CPU ms per step (one / 16) |",
     "|---:|---:|---:|---:|---|---|",

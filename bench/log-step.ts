@@ -91,6 +91,7 @@ export function logStepLines(r: LogStepResult): string[] {
   const f = (x: number, d = 1) => x.toFixed(d);
   const toFloor = r.log.mean / r.floor.mean;
   const toPages = r.log.mean / r.pages.mean;
+  const floorToPages = r.floor.mean / r.pages.mean;
   const met = (ok: boolean) => (ok ? "**met**" : "**not met**");
   const slowest = (s: RequestStats) => s.slowest.map((x) => f(x, 0)).join(", ");
   return [
@@ -107,5 +108,9 @@ export function logStepLines(r: LogStepResult): string[] {
     "",
     `- logged step ≤ 1.3× the new floor: ${f(toFloor, 2)}× — ${met(toFloor <= 1.3)}`,
     `- logged step ≤ 0.5× the page path: ${f(toPages, 2)}× (${f(r.log.mean)} ms vs ${f(r.pages.mean)} ms) — ${met(toPages <= 0.5)}`,
+    `  - the new floor itself, which carries the same bytes up and back and writes only the gradient, takes ${f(floorToPages, 2)}× the page path (${f(r.floor.mean)} ms vs ${f(r.pages.mean)} ms): ` +
+      (floorToPages > 0.5
+        ? "no step that makes its gradient durable and answers the weights can take 0.5× of the page path here"
+        : "0.5× is within the floor's reach"),
   ];
 }

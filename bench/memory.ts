@@ -8,16 +8,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { residentMemory, type ResidentMemory } from "./resident-memory";
+import { ENGINE_BYTES_PER_PARAM, residentMemory, TARGET_BYTES_PER_PARAM, type ResidentMemory } from "./resident-memory";
 import { replaceSection } from "./sections";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const QUICK = process.argv.includes("--quick");
 const HEADING = "## Resident memory (npm run bench:memory)";
-/** The goal of issue 16: the runtime holds at most this much per parameter after pushes. */
-const TARGET_BYTES_PER_PARAM = 20;
-/** What the engine holds per parameter of an Adam shard (weights, gradient, exp_avg, exp_avg_sq in wasm memory), which V8's account leaves out. */
-const ENGINE_BYTES_PER_PARAM = 16;
 const MiB = 1024 * 1024;
 
 /**

@@ -30,6 +30,11 @@ import { openInspector, type InspectorSession } from "./inspector";
 import { gradientOfPush, randomGradient, sleep } from "./stats";
 import { FLOOR_PAGE_FLOATS, postFloor } from "./log-step";
 
+/** The goal of issue 16: the runtime holds at most this much per parameter after pushes. */
+export const TARGET_BYTES_PER_PARAM = 20;
+/** What the engine holds per parameter of an Adam shard (weights, gradient, exp_avg, exp_avg_sq in wasm memory), which V8's account leaves out. */
+export const ENGINE_BYTES_PER_PARAM = 16;
+
 export interface ResidentMemory {
   /** An Adam shard pushed to, or the bench floor sent the same bytes. */
   of: "shard" | "floor";
