@@ -5,6 +5,7 @@
  * server's processes by role, from /proc). What a request is (HTTP, a socket frame) is the caller's.
  */
 import { cpuMs } from "../test/e2e/support/server";
+import { traceFsyncs } from "./fsyncs";
 import { percentile, sleep } from "./stats";
 
 /** One request of client `c`; `seq` numbers the requests of the whole run. */
@@ -26,11 +27,15 @@ export interface Load {
   cpu: { client: number; proxy: number; runtime: number };
   /** The runtime process changed under the row (wrangler reloaded the Worker: a source file changed). */
   reloaded: boolean;
+  /** With `fsyncs`: the runtime's fsyncs per step and ms spent in them per step (bench/fsyncs.ts); undefined when perf cannot run. */
+  fsyncs?: { perStep: number; msPerStep: number; threads: number; main: boolean };
 }
 
 export interface LoadOptions {
   warmupMs: number;
   processes: () => ServerProcess[];
+  /** Also trace the runtime's fsyncs over the measured window (Linux perf). */
+  fsyncs?: boolean;
 }
 
 /** Closed-loop clients sending for `seconds` after a warm-up. */
@@ -62,6 +67,7 @@ export async function closedLoop(send: Send, clients: number, seconds: number, o
   const before = { client: process.cpuUsage(), proxy: cpuOf("proxy"), runtime: cpuOf("runtime"), pid: runtimePid() };
   measuring = true;
   const t0 = performance.now();
+  const fsyncs = options.fsyncs && before.pid !== undefined ? traceFsyncs(before.pid, seconds) : undefined;
   await sleep(seconds * 1000);
   stop = true;
   const elapsed = (performance.now() - t0) / 1000;
@@ -73,5 +79,14 @@ export async function closedLoop(send: Send, clients: number, seconds: number, o
     runtime: (cpuOf("runtime") - before.runtime) / steps,
   };
   await Promise.all(workers);
-  return { steps: steps / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, cpu, reloaded: runtimePid() !== before.pid };
+  const traced = await fsyncs;
+  return {
+    steps: steps / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+    cpu,
+    reloaded: runtimePid() !== before.pid,
+    ...(traced && { fsyncs: { perStep: traced.calls / steps, msPerStep: traced.ms / steps, threads: traced.threads, main: traced.main } }),
+  };
 }

@@ -194,7 +194,7 @@ try {
     const second = await b();
     return [await a(), second];
   };
-  const load = (send: Send, clients: number, seconds: number) => closedLoop(send, clients, seconds, { warmupMs, processes: workerdProcesses });
+  const load = (send: Send, clients: number, seconds: number, fsyncs = false) => closedLoop(send, clients, seconds, { warmupMs, processes: workerdProcesses, fsyncs });
 
   type Path = "proxy" | "direct";
   /** What a row sends: pushes to 1K shards (answering a summary or the weights), or GET /health (no work at all). */
@@ -266,7 +266,7 @@ try {
    * so no row inherits the pushes of the rows before it. Measured again once when wrangler reloaded
    * the Worker under it (a source file changed) or requests failed.
    */
-  async function row(path: Path, client: Client, work: Work, shardCount: number, clients: number): Promise<Row> {
+  async function row(path: Path, client: Client, work: Work, shardCount: number, clients: number, options: { fsyncs?: boolean } = {}): Promise<Row> {
     const rowId = rowsMeasured;
     const shards = Array.from({ length: shardCount }, (_, i) => `bench-e2e-${client === "floor" ? "floor-live" : "row"}-${runId}-${rowId}-${i}`);
     const own = client !== "floor";
@@ -276,7 +276,7 @@ try {
       const measure = async (attempt: number) => {
         const { send, close } = await sender(path, client, work, shards, clients, `${path}-${client}-${work}-${clients}-${shards.length}-${attempt}-${rowsMeasured++}`);
         try {
-          return await load(send, clients, seconds);
+          return await load(send, clients, seconds, options.fsyncs);
         } finally {
           close();
         }
@@ -342,10 +342,13 @@ try {
   // the order flips from pair to pair, so that a drift of the machine's speed over the pairs favours neither.
   const pairs: { one: Row; many: Row }[] = [];
   for (let i = 0; i < PAIRS; i++) {
-    const [one, many] = await inTurn(i, () => row("proxy", "http", "minimal", 1, 32), () => row("proxy", "http", "minimal", 16, 32));
+    const [one, many] = await inTurn(i, () => row("proxy", "http", "minimal", 1, 32, { fsyncs: true }), () => row("proxy", "http", "minimal", 16, 32, { fsyncs: true }));
     const pair = { one, many };
     pairs.push(pair);
-    console.log(`(c) pair ${i + 1}: 16 shards ${fmt(pair.many.load.steps, 0)}/s, one shard ${fmt(pair.one.load.steps, 0)}/s: ${fmt(pair.many.load.steps / pair.one.load.steps, 2)}x`);
+    const fsyncText = (r: Row) => (r.load.fsyncs ? `${fmt(r.load.fsyncs.perStep, 2)} fsyncs, ${fmt(r.load.fsyncs.msPerStep, 3)} ms in fsync per step` : "fsyncs not traced");
+    console.log(
+      `(c) pair ${i + 1}: 16 shards ${fmt(pair.many.load.steps, 0)}/s (${fsyncText(pair.many)}), one shard ${fmt(pair.one.load.steps, 0)}/s (${fsyncText(pair.one)}): ${fmt(pair.many.load.steps / pair.one.load.steps, 2)}x`,
+    );
   }
 
   // (e) 1,000 subscribers of one shard's version notices; (f) the peer under (b)'s load; then (d)'s
@@ -409,6 +412,14 @@ try {
   const pairRatios = pairs.map((p) => p.many.load.steps / p.one.load.steps);
   const scaleRange = `${fmt(Math.min(...pairRatios), 2)}–${fmt(Math.max(...pairRatios), 2)}×`;
   const perGroup = (r: Row) => (r.group === undefined ? "–" : fmt(r.group, 1));
+  const fsyncCell = (r: Row, what: "perStep" | "msPerStep") => (r.load.fsyncs ? fmt(r.load.fsyncs[what], what === "perStep" ? 2 : 3) : "–");
+  const fsyncTraces = pairs.flatMap((p) => [p.one, p.many]).flatMap((r) => (r.load.fsyncs ? [r.load.fsyncs] : []));
+  const fsyncThreads =
+    fsyncTraces.length === 0
+      ? "perf could not run here: install Debian's linux-perf"
+      : fsyncTraces.every((t) => t.main)
+        ? "in every row, every fsync came from the runtime's main thread, where workerd runs its event loop"
+        : `the fsyncs of a row came from ${[...new Set(fsyncTraces.map((t) => t.threads))].join(" or ")} threads of the runtime`;
   console.log(`16 shards / one shard at 32 clients: ${fmt(scale, 2)}x over ${pairs.length} pairs (each ${scaleRange})`);
   const targets = [
     `- 2^20 Adam push with weights ≤ 1.3× the floor: ${fmt(ratio, 2)}× (${fmt(a.pushMs)} ms vs ${fmt(a.floorMs)} ms) — ${met(ratio <= 1.3)}`,
@@ -418,7 +429,11 @@ try {
       `GET /health, which does nothing, at 32 clients: p99 ${fmt(health("proxy").p99, 1)} ms through wrangler's URL, ${fmt(health("direct").p99, 1)} ms direct`,
     `- 16 shards at 32 clients ≥ 0.9× one shard at 32 clients, in the same run: **${fmt(scale, 2)}×** over ${pairs.length} pairs measured back to back, in turn each first ` +
       `(${fmt(sum(pairs.map((p) => p.many)), 0)} against ${fmt(sum(pairs.map((p) => p.one)), 0)} steps/s summed; each pair ${scaleRange}; ` +
-      `pushes per write ${pairs.map((p) => perGroup(p.many)).join(", ")} per shard against ${pairs.map((p) => perGroup(p.one)).join(", ")}) — ${met(scale >= 0.9)}`,
+      `pushes per write ${pairs.map((p) => perGroup(p.many)).join(", ")} per shard against ${pairs.map((p) => perGroup(p.one)).join(", ")}` +
+      (fsyncTraces.length === pairs.length * 2
+        ? `; the runtime's thread blocked in fsync ${pairs.map((p) => fsyncCell(p.many, "msPerStep")).join(", ")} ms per step against ${pairs.map((p) => fsyncCell(p.one, "msPerStep")).join(", ")}`
+        : "") +
+      `) — ${met(scale >= 0.9)}`,
   ];
   const proxy32 = at32("proxy").find((r) => r.work === "minimal")!.load;
   const direct32 = at32("direct").find((r) => r.work === "minimal")!.load;
@@ -490,13 +505,16 @@ try {
     ...tableHead,
     ...c.map(loadRow),
     "",
-    "16 shards against one, at 32 clients (`return=minimal`, wrangler's URL), in pairs measured back to back (one shard first in odd pairs, the 16 shards first in even ones):",
+    "16 shards against one, at 32 clients (`return=minimal`, wrangler's URL), in pairs measured back to back (one shard first in odd pairs, the 16 shards first in even ones). " +
+      "The runtime's fsyncs over each row are traced with `perf trace -s -e fsync,fdatasync` (bench/fsyncs.ts; filtered in the kernel, so no other call pays for it): " +
+      `ms in fsync per step is time the runtime's thread, which runs every object, spends blocked (${fsyncThreads}).`,
     "",
-    "| pair | one shard, steps/s | 16 shards, steps/s | ratio | pushes per write (one / 16) | runtime CPU ms per step (one / 16) |",
-    "|---:|---:|---:|---:|---|---|",
+    "| pair | one shard, steps/s | 16 shards, steps/s | ratio | pushes per write (one / 16) | runtime CPU ms per step (one / 16) | fsyncs per step (one / 16) | ms in fsync per step (one / 16) |",
+    "|---:|---:|---:|---:|---|---|---|---|",
     ...pairs.map(
       (p, i) =>
-        `| ${i + 1} | ${fmt(p.one.load.steps, 0)} | ${fmt(p.many.load.steps, 0)} | ${fmt(p.many.load.steps / p.one.load.steps, 2)}× | ${perGroup(p.one)} / ${perGroup(p.many)} | ${fmt(p.one.load.cpu.runtime, 2)} / ${fmt(p.many.load.cpu.runtime, 2)} |`,
+        `| ${i + 1} | ${fmt(p.one.load.steps, 0)} | ${fmt(p.many.load.steps, 0)} | ${fmt(p.many.load.steps / p.one.load.steps, 2)}× | ${perGroup(p.one)} / ${perGroup(p.many)} | ${fmt(p.one.load.cpu.runtime, 2)} / ${fmt(p.many.load.cpu.runtime, 2)} | ` +
+        `${fsyncCell(p.one, "perStep")} / ${fsyncCell(p.many, "perStep")} | ${fsyncCell(p.one, "msPerStep")} / ${fsyncCell(p.many, "msPerStep")} |`,
     ),
     "",
     "Targets:",
