@@ -24,7 +24,8 @@
  *     two rows of GET /health (no work) at 32 clients: the ceiling of each path on this machine.
  * (c) 16 shards of 1024 parameters updated in parallel (1, 16 and 32 clients; one client takes
  *     the shards in turn): aggregate steps/s, and at 32 clients as a ratio of one shard's at 32
- *     clients in the same run (the target: at least 0.9).
+ *     clients in the same run (the target: at least 0.9), in pairs, each order first as often, with
+ *     the runtime's fsyncs traced over each row (bench/fsyncs.ts, Linux perf; "–" without it).
  * (d) (b)'s pushes over live sessions, one WebSocket per client (bench/live-load.ts), beside (b)'s
  *     HTTP rows; (e) the time from a push to the last of 1,000 subscribers' version notices
  *     (bench/fan-out.ts); (f) the peer, a minimal durable parameter server in Python
