@@ -60,7 +60,7 @@ import { closedLoop, type Load, type Send } from "./closed-loop";
 import { fanOut, type FanOut } from "./fan-out";
 import { HttpLoad } from "./http-load";
 import { logStepLines, measureLogStep, postFloor } from "./log-step";
-import { ENGINE_BYTES_PER_PARAM, residentMemory, TARGET_BYTES_PER_PARAM } from "./resident-memory";
+import { ENGINE_BYTES_PER_PARAM, outsideIsolatePerParam, residentMemory, TARGET_BYTES_PER_PARAM } from "./resident-memory";
 import { httpPushes } from "./http-push";
 import { LIVE_FLOOR_ROUTE, liveFloorUrl, type LiveFloorStored } from "./floor/live-floor-route";
 import { livePushes } from "./live-load";
@@ -342,11 +342,13 @@ try {
   // 16 shards against one at 32 clients, in pairs measured back to back, so that the machine's other work weighs on both alike;
   // the order flips from pair to pair, so that a drift of the machine's speed over the pairs favours neither.
   const pairs: { one: Row; many: Row }[] = [];
+  /** A row's fsyncs per step (2 decimals) or ms blocked in them per step (3), "–" when perf could not trace them. */
+  const fsyncCell = (r: Row, what: "perStep" | "msPerStep") => (r.load.fsyncs ? fmt(r.load.fsyncs[what], what === "perStep" ? 2 : 3) : "–");
   for (let i = 0; i < PAIRS; i++) {
     const [one, many] = await inTurn(i, () => row("proxy", "http", "minimal", 1, 32, { fsyncs: true }), () => row("proxy", "http", "minimal", 16, 32, { fsyncs: true }));
     const pair = { one, many };
     pairs.push(pair);
-    const fsyncText = (r: Row) => (r.load.fsyncs ? `${fmt(r.load.fsyncs.perStep, 2)} fsyncs, ${fmt(r.load.fsyncs.msPerStep, 3)} ms in fsync per step` : "fsyncs not traced");
+    const fsyncText = (r: Row) => `${fsyncCell(r, "perStep")} fsyncs, ${fsyncCell(r, "msPerStep")} ms in fsync per step`;
     console.log(
       `(c) pair ${i + 1}: 16 shards ${fmt(pair.many.load.steps, 0)}/s (${fsyncText(pair.many)}), one shard ${fmt(pair.one.load.steps, 0)}/s (${fsyncText(pair.one)}): ${fmt(pair.many.load.steps / pair.one.load.steps, 2)}x`,
     );
@@ -413,7 +415,6 @@ try {
   const pairRatios = pairs.map((p) => p.many.load.steps / p.one.load.steps);
   const scaleRange = `${fmt(Math.min(...pairRatios), 2)}–${fmt(Math.max(...pairRatios), 2)}×`;
   const perGroup = (r: Row) => (r.group === undefined ? "–" : fmt(r.group, 1));
-  const fsyncCell = (r: Row, what: "perStep" | "msPerStep") => (r.load.fsyncs ? fmt(r.load.fsyncs[what], what === "perStep" ? 2 : 3) : "–");
   const fsyncTraces = pairs.flatMap((p) => [p.one, p.many]).flatMap((r) => (r.load.fsyncs ? [r.load.fsyncs] : []));
   const fsyncThreads =
     fsyncTraces.length === 0
@@ -481,10 +482,10 @@ try {
       `then the same ${residentPushes} requests to the bench floor, which keeps no state (no engine, none of shardstep's work).`,
     "",
     `- the Adam shard: ${fmt(resident.perParam, 1)} B/param after the pushes (${fmt(resident.perParamIdle, 1)} after ${resident.idleMs / 1000} s idle), its engine's share ${ENGINE_BYTES_PER_PARAM}; the isolate's own ${fmt(resident.isolatePerParam.after, 1)}`,
-    `- the floor: ${fmt(residentFloor.perParam, 1)} B/param after the requests, its isolate's own ${fmt(residentFloor.isolatePerParam.after, 1)}, outside its isolate ${fmt(residentFloor.perParam - residentFloor.isolatePerParam.after, 1)}`,
+    `- the floor: ${fmt(residentFloor.perParam, 1)} B/param after the requests, its isolate's own ${fmt(residentFloor.isolatePerParam.after, 1)}, outside its isolate ${fmt(outsideIsolatePerParam(residentFloor), 1)}`,
     `- ≤ ${TARGET_BYTES_PER_PARAM} B/param: ${fmt(resident.perParam, 1)} — ${met(resident.perParam <= TARGET_BYTES_PER_PARAM)}` +
-      (residentFloor.perParam - residentFloor.isolatePerParam.after > TARGET_BYTES_PER_PARAM - ENGINE_BYTES_PER_PARAM
-        ? `; the floor alone leaves ${fmt(residentFloor.perParam - residentFloor.isolatePerParam.after, 1)} B/param outside its isolate, where the target leaves ${TARGET_BYTES_PER_PARAM - ENGINE_BYTES_PER_PARAM} beside the engine (bench:memory's section says more)`
+      (outsideIsolatePerParam(residentFloor) > TARGET_BYTES_PER_PARAM - ENGINE_BYTES_PER_PARAM
+        ? `; the floor alone leaves ${fmt(outsideIsolatePerParam(residentFloor), 1)} B/param outside its isolate, where the target leaves ${TARGET_BYTES_PER_PARAM - ENGINE_BYTES_PER_PARAM} beside the engine (bench:memory's section says more)`
         : ""),
     "",
     ...logStep,

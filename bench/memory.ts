@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ENGINE_BYTES_PER_PARAM, residentMemory, TARGET_BYTES_PER_PARAM, type ResidentMemory } from "./resident-memory";
+import { ENGINE_BYTES_PER_PARAM, outsideIsolatePerParam, residentMemory, TARGET_BYTES_PER_PARAM, type ResidentMemory } from "./resident-memory";
 import { replaceSection } from "./sections";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -76,13 +76,13 @@ const section = [
   ...rows.map((r, i) => {
     const f = floors[i]!;
     return (
-      `| ${label(r.length)} | ${fmt(f.perParam)} | ${fmt(f.perParamIdle)} | ${fmt(f.peakPerParam)} | ${fmt(f.isolatePerParam.after)} | **${fmt(f.perParam - f.isolatePerParam.after)}** | ` +
-      `${fmt(r.perParam)} | **${fmt(r.perParam - r.isolatePerParam.after - ENGINE_BYTES_PER_PARAM)}** |`
+      `| ${label(r.length)} | ${fmt(f.perParam)} | ${fmt(f.perParamIdle)} | ${fmt(f.peakPerParam)} | ${fmt(f.isolatePerParam.after)} | **${fmt(outsideIsolatePerParam(f))}** | ` +
+      `${fmt(r.perParam)} | **${fmt(outsideIsolatePerParam(r) - ENGINE_BYTES_PER_PARAM)}** |`
     );
   }),
   "",
   "Outside the isolate (and, for shardstep, outside its engine's wasm memory) is what the runtime keeps of its own for the requests (its buffers for bodies and RPC messages, SQLite) and what its allocator keeps mapped once freed: " +
-    `the floor, which keeps no state at all, leaves ${floors.map((f) => fmt(f.perParam - f.isolatePerParam.after)).join(" and ")} B/param there ` +
+    `the floor, which keeps no state at all, leaves ${floors.map((f) => fmt(outsideIsolatePerParam(f))).join(" and ")} B/param there ` +
     `against the target's ${TARGET_BYTES_PER_PARAM} B/param for everything.`,
   "",
   "The isolate's own account of the same moments, from V8 through wrangler's inspector (`Runtime.getHeapUsage`: the JavaScript heap's used bytes, the embedder's, " +

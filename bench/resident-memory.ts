@@ -35,6 +35,9 @@ export const TARGET_BYTES_PER_PARAM = 20;
 /** What the engine holds per parameter of an Adam shard (weights, gradient, exp_avg, exp_avg_sq in wasm memory), which V8's account leaves out. */
 export const ENGINE_BYTES_PER_PARAM = 16;
 
+/** Bytes per parameter the runtime holds outside the isolate's own account after the pushes (its C++ buffers, SQLite, the allocator's free memory; and, for a shard, the engine's wasm memory, which V8 leaves out). */
+export const outsideIsolatePerParam = (r: ResidentMemory): number => r.perParam - r.isolatePerParam.after;
+
 export interface ResidentMemory {
   /** An Adam shard pushed to, or the bench floor sent the same bytes. */
   of: "shard" | "floor";

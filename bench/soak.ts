@@ -18,13 +18,13 @@
  * late in a run weighs on the rows measured late.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PerformanceObserver, constants } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { createShardstep } from "../sdk/client";
-import { adminToken, DevServer } from "../test/e2e/support/server";
+import { adminToken, DevServer, memoryOf } from "../test/e2e/support/server";
 import { BENCH_CONFIG } from "../test/support/wrangler";
 import { closedLoop } from "./closed-loop";
 import { openInspector } from "./inspector";
@@ -80,7 +80,7 @@ function perfSymbols(pid: number, seconds: number, symbol: string, top = 5): Pro
   });
 }
 
-const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN) / 1024;
+const rssMiB = (pid: number) => (memoryOf(pid)?.current ?? NaN) / 2 ** 20;
 
 localObservability(false);
 const server = await DevServer.start({ config: BENCH_CONFIG, validate: false });
