@@ -5,10 +5,11 @@
  * Starts the bench Worker in `wrangler dev` (wrangler's local observability off), creates a 1K Adam
  * shard and measures `rows` rows of bench:e2e's (d) (32 live sessions pushing, bench/live-load.ts,
  * by the closed loop of bench/closed-loop.ts), each on new sessions; `--fresh` gives every row a
- * shard of its own instead. Prints per row: pushes/s, p99, the CPU per push of each process, this
- * process's garbage collection over the row (by kind: scavenges of the young generation, full
- * mark-compacts, incremental marking), the resident memory of the runtime and of this process, and
- * the least JavaScript heap of the Worker's isolate sampled over the row (through wrangler's inspector).
+ * shard of its own instead. Prints per row: pushes/s, p99, the CPU per push of each process, the
+ * shard's pushes per write transaction, this process's garbage collection over the row (by kind:
+ * scavenges of the young generation, full mark-compacts, incremental marking), the resident memory
+ * of the runtime and of this process, and the least JavaScript heap of the Worker's isolate sampled
+ * over the row (through wrangler's inspector).
  * `--perf` also samples the runtime process with Linux perf (`perf record -F 999`, Debian's
  * linux-perf) for `seconds` from the start of each row and prints its busiest symbols, native code
  * included, which the isolate's own profile (bench:profile-live) does not name, and the share of the
@@ -114,15 +115,18 @@ try {
   let shard = await newShard(0);
   for (let row = 0; row < Number(values.rows); row++) {
     if (values.fresh && row > 0) shard = await newShard(row);
+    const before = await api.getStatus(shard);
     const { send, close } = await livePushes(baseUrl, token, shard, clients, gradients, (c, seq) => `${runId}-${row}-${c}-${seq}`, answer);
     gcMs.clear();
     const heap = heapLeast();
     const sampled = values.perf ? perfSymbols(server.workerdProcesses().find((p) => p.role === "runtime")!.pid, Number(values.seconds), values.symbol) : undefined;
     const load = await closedLoop(send, clients, Number(values.seconds), { warmupMs: 500, processes: () => server.workerdProcesses() }).finally(close);
     const runtime = server.workerdProcesses().find((p) => p.role === "runtime")!.pid;
+    const after = await api.getStatus(shard);
+    const perWrite = (after.pushes - before.pushes) / (after.writes - before.writes);
     const gc = gcKinds.map(([, kind]) => `${kind} ${fmt(gcMs.get(kind) ?? 0, 0)}`).join(", ");
     console.log(
-      `row ${row + 1}: ${fmt(load.steps, 0)} pushes/s, p99 ${fmt(load.p99, 1)} ms; CPU ms per push client ${fmt(load.cpu.client, 3)}, proxy ${fmt(load.cpu.proxy, 3)}, runtime ${fmt(load.cpu.runtime, 3)}; ` +
+      `row ${row + 1}: ${fmt(load.steps, 0)} pushes/s, p99 ${fmt(load.p99, 1)} ms; CPU ms per push client ${fmt(load.cpu.client, 3)}, proxy ${fmt(load.cpu.proxy, 3)}, runtime ${fmt(load.cpu.runtime, 3)}; ${fmt(perWrite, 1)} pushes per write (warm-up included); ` +
         `this process's GC ms (row and warm-up): ${gc}; RSS MiB runtime ${fmt(rssMiB(runtime), 0)}, this process ${fmt(process.memoryUsage().rss / 2 ** 20, 0)}; ` +
         `the isolate's heap, least sampled ${fmt(heap(), 1)} MiB`,
     );
