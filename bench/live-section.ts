@@ -210,7 +210,7 @@ function floorPart<R extends TransportRow>(r: LiveResults<R>, find: Find, peer32
     "**The socket floor**: the least durable work a push over a socket can do on this platform, served by the bench Worker alone (bench/floor/live-floor.ts, " +
       "`GET /bench/floor-live/{shard}?answer=minimal|weights`, a Durable Object class of its own, bound only in bench/floor/wrangler.toml). The same sessions and frames as (d) " +
       "(bench/live-session.ts, bench/live-load.ts: the push frame with its JSON header and 4 KiB gradient, decoded by the object with src/formats/live-frames.ts, and each answer an encoded frame; not raw bytes), " +
-      "accepted with the hibernation API. Per push frame the object only keeps the frame's bytes and joins the open group (the production group commit, src/shard/pushes/group-commit.ts: written once a macrotask passes with no frame joining); " +
+      "accepted with the hibernation API. Per push frame the object only keeps the frame's bytes and joins the open group (the production group commit, src/shard/pushes/group-commit.ts: written a macrotask later); " +
       "the group is written in ONE transaction, one row holding the newest 1K-float vector and one row holding every frame's key (as the ledger holds a commit's records), and each frame is answered only after that write " +
       "(its key and version, or the 4 KiB vector too), so the output gate releases the answers once durable. No optimizer, no ledger lookup, no validation but the frame's kind, key and length. " +
       "32 clients, each row measured right after (d)'s 32-client row of the same path and answer, by the same closed loop; pushes per write counted by the floor's object.",

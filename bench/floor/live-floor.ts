@@ -14,7 +14,7 @@ import { LIVE_FLOOR_FLOATS, LIVE_FLOOR_LISTED_KEYS, type LiveFloorAnswer, type L
  * the same frames (src/formats/live-frames.ts: the push's JSON header decoded, each answer encoded
  * with one), so the framing costs what it costs there. Per push frame it only keeps the frame's
  * bytes (a view, no copy) and joins the object's open group (src/shard/pushes/group-commit.ts, the
- * production group commit: written once a macrotask passes with no frame joining); the group's write is ONE transaction of
+ * production group commit: written a macrotask later); the group's write is ONE transaction of
  * one row with the newest vector (and the counts) and one row holding every frame's key, the
  * oldest rows beyond LEDGER_CAPACITY keys dropped, as the ledger (src/shard/pushes/ledger.ts) stores
  * and drops its records. Each answer is sent only

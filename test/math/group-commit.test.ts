@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GroupCommit, MAX_HOPS } from "../../src/shard/pushes/group-commit";
+import { GroupCommit } from "../../src/shard/pushes/group-commit";
 
 /** A GroupCommit whose "later" is run by hand, recording what each write got. */
 function manual(fail = (_: readonly number[]) => false) {
@@ -24,48 +24,12 @@ describe("GroupCommit", () => {
     const { group, writes, flush, queued } = manual();
     const first = [group.join(1), group.join(2), group.join(3)];
     expect(queued).toHaveLength(1);
-    await flush(); // 2 and 3 joined during the hop: one hop more
-    expect(writes).toEqual([]);
     await flush();
     await Promise.all(first);
     const second = group.join(4);
     await flush();
     await second;
     expect(writes).toEqual([[1, 2, 3], [4]]);
-  });
-
-  it("writes a lone entry after one hop", async () => {
-    const { group, writes, flush, queued } = manual();
-    const lone = group.join(1);
-    await flush();
-    await lone;
-    expect(writes).toEqual([[1]]);
-    expect(queued).toHaveLength(0);
-  });
-
-  it("waits one hop more for each hop during which entries joined", async () => {
-    const { group, writes, flush } = manual();
-    void group.join(1);
-    void group.join(2);
-    await flush();
-    void group.join(3);
-    await flush();
-    expect(writes).toEqual([]);
-    await flush(); // nobody joined during the last hop
-    expect(writes).toEqual([[1, 2, 3]]);
-  });
-
-  it(`writes after ${MAX_HOPS} hops however many keep joining`, async () => {
-    const { group, writes, flush } = manual();
-    void group.join(0);
-    let hops = 0;
-    for (let next = 1; writes.length === 0; next++) {
-      void group.join(next); // one more during every hop
-      await flush();
-      hops += 1;
-    }
-    expect(hops).toBe(MAX_HOPS);
-    expect(writes[0]).toHaveLength(MAX_HOPS + 1);
   });
 
   it("resolves a joiner only once its group is written", async () => {
@@ -82,7 +46,6 @@ describe("GroupCommit", () => {
   it("fails every joiner of a group whose write fails, and opens a fresh group after it", async () => {
     const { group, writes, flush } = manual((entries) => entries.includes(2));
     const joined = [group.join(1), group.join(2)].map((p) => p.then(() => "ok", (e: Error) => e.message));
-    await flush();
     await flush();
     expect(await Promise.all(joined)).toEqual(["write of 1,2 failed", "write of 1,2 failed"]);
     const next = group.join(3);
