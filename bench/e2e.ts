@@ -49,7 +49,7 @@
  * not touch the docs).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -94,9 +94,12 @@ const api = createShardstep({ baseUrl: server.baseUrl, token, retry: false });
 const versions = {
   node: process.version,
   wrangler: JSON.parse(readFileSync(join(root, "node_modules/wrangler/package.json"), "utf8")).version as string,
+  // The binary wrangler runs (its own dependency's, which may differ from the project's node_modules/.bin/workerd).
   workerd: (() => {
     try {
-      return execFileSync(join(root, "node_modules/.bin/workerd"), ["--version"], { encoding: "utf8" }).trim();
+      const runtime = server.workerdProcesses().find((p) => p.role === "runtime");
+      if (!runtime) throw new Error("no runtime process");
+      return execFileSync(readlinkSync(`/proc/${runtime.pid}/exe`), ["--version"], { encoding: "utf8" }).trim();
     } catch {
       return "workerd (version unknown)";
     }
