@@ -97,9 +97,7 @@ const versions = {
   // The binary wrangler runs (its own dependency's, which may differ from the project's node_modules/.bin/workerd).
   workerd: (() => {
     try {
-      const runtime = server.workerdProcesses().find((p) => p.role === "runtime");
-      if (!runtime) throw new Error("no runtime process");
-      return execFileSync(readlinkSync(`/proc/${runtime.pid}/exe`), ["--version"], { encoding: "utf8" }).trim();
+      return execFileSync(readlinkSync(`/proc/${server.runtimePid()}/exe`), ["--version"], { encoding: "utf8" }).trim();
     } catch {
       return "workerd (version unknown)";
     }

@@ -80,7 +80,7 @@ try {
     const { send, close } = await open();
     let load!: Load;
     let profile: CpuProfileSummary;
-    const runtime = server.workerdProcesses().find((p) => p.role === "runtime")!.pid;
+    const runtime = server.runtimePid();
     const before = userSystemMs(runtime);
     try {
       profile = await profileWorker(server.inspectorPort, bundleOf(server.dir), async () => {

@@ -81,9 +81,8 @@ export async function residentMemory(length: number, pushes = 100, idleMs = 5_00
   const server = await DevServer.start({ config: BENCH_CONFIG, validate: false });
   try {
     const api = createShardstep({ baseUrl: server.baseUrl, token: await adminToken(), retry: false });
-    const runtime = server.workerdProcesses().find((p) => p.role === "runtime");
-    if (!runtime) throw new Error("no runtime workerd process");
-    const rss = () => memoryOf(runtime.pid)?.current ?? NaN;
+    const runtime = server.runtimePid();
+    const rss = () => memoryOf(runtime)?.current ?? NaN;
     const config = (n: number) => ({ length: n, rule: "adam", hyper: { lr: 1e-3 }, rate_limit: null }) as const;
 
     const warm = "bench-memory-warm";
@@ -116,7 +115,7 @@ export async function residentMemory(length: number, pushes = 100, idleMs = 5_00
     const afterIdle = rss();
     const isolate = { baseline: isolateBaseline, after: isolateAfter, afterIdle: await isolateBytes(inspector) };
     inspector.close();
-    const peak = memoryOf(runtime.pid)?.peak ?? NaN;
+    const peak = memoryOf(runtime)?.peak ?? NaN;
     const per = (bytes: number) => (bytes - baseline) / length;
     const isolatePer = (bytes: number) => (bytes - isolate.baseline) / length;
     return {

@@ -119,9 +119,9 @@ try {
     const { send, close } = await livePushes(baseUrl, token, shard, clients, gradients, (c, seq) => `${runId}-${row}-${c}-${seq}`, answer);
     gcMs.clear();
     const heap = heapLeast();
-    const sampled = values.perf ? perfSymbols(server.workerdProcesses().find((p) => p.role === "runtime")!.pid, Number(values.seconds), values.symbol) : undefined;
+    const sampled = values.perf ? perfSymbols(server.runtimePid(), Number(values.seconds), values.symbol) : undefined;
     const load = await closedLoop(send, clients, Number(values.seconds), { warmupMs: 500, processes: () => server.workerdProcesses() }).finally(close);
-    const runtime = server.workerdProcesses().find((p) => p.role === "runtime")!.pid;
+    const runtime = server.runtimePid();
     const after = await api.getStatus(shard);
     const perWrite = (after.pushes - before.pushes) / (after.writes - before.writes);
     const gc = gcKinds.map(([, kind]) => `${kind} ${fmt(gcMs.get(kind) ?? 0, 0)}`).join(", ");

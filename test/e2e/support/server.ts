@@ -352,6 +352,13 @@ export class DevServer {
     return this.workerdPids().map((pid) => ({ pid, role: listeningPorts(pid).includes(this.wranglerPort) ? "proxy" : "runtime" }));
   }
 
+  /** The runtime workerd's process id (it changes when wrangler reloads the Worker); throws while there is none. */
+  runtimePid(): number {
+    const runtime = this.workerdProcesses().find((p) => p.role === "runtime");
+    if (!runtime) throw new Error("no runtime workerd process");
+    return runtime.pid;
+  }
+
   /**
    * The runtime workerd's own entry socket, behind wrangler's dev proxy (which forwards to it):
    * the one of its listening ports that answers GET /health. It changes when wrangler reloads the
