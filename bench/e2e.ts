@@ -62,7 +62,7 @@ import { HttpLoad } from "./http-load";
 import { logStepLines, measureLogStep, postFloor } from "./log-step";
 import { ENGINE_BYTES_PER_PARAM, outsideIsolatePerParam, residentMemory, TARGET_BYTES_PER_PARAM } from "./resident-memory";
 import { httpPushes } from "./http-push";
-import { LIVE_FLOOR_ROUTE, liveFloorUrl, type LiveFloorStored } from "./floor/live-floor-route";
+import { liveFloorCounts, liveFloorUrl } from "./floor/live-floor-route";
 import { livePushes } from "./live-load";
 import { liveSection, type PeerPair } from "./live-section";
 import { fmt, loadTableHead, loadTableRow } from "./load-table";
@@ -253,10 +253,7 @@ try {
 
   /** The same counts of the socket floor's object (its pushes and its write transactions). */
   async function floorCounts(shards: string[]): Promise<{ pushes: number; writes: number }> {
-    const res = await fetch(`${server.baseUrl}${LIVE_FLOOR_ROUTE}/${shards[0]!}/stored`, { headers: { authorization: `Bearer ${token}` } });
-    if (!res.ok) throw new Error(`the socket floor's counts: ${res.status} ${await res.text()}`);
-    const { pushes, writes } = (await res.json()) as LiveFloorStored;
-    return { pushes, writes };
+    return liveFloorCounts(server.baseUrl, shards[0]!, token);
   }
 
   /** Rows measured so far: every row's Idempotency-Keys are its own (a row measured again must not replay an earlier row's pushes). */

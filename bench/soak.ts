@@ -1,6 +1,6 @@
 /**
  * The same load row again and again on one shard, to see what a long run does to each process:
- * `npm run bench:soak [-- --rows 8 --seconds 3 --clients 32 --path proxy|direct --answer summary|weights --fresh --perf [--symbol S]]`.
+ * `npm run bench:soak [-- --rows 8 --seconds 3 --clients 32 --path proxy|direct --answer summary|weights --fresh --floor --thread --perf [--symbol S]]`.
  *
  * Starts the bench Worker in `wrangler dev` (wrangler's local observability off), creates a 1K Adam
  * shard and measures `rows` rows of bench:e2e's (d) (32 live sessions pushing, bench/live-load.ts,
@@ -10,6 +10,11 @@
  * scavenges of the young generation, full mark-compacts, incremental marking), the resident memory
  * of the runtime and of this process, and the least JavaScript heap of the Worker's isolate sampled
  * over the row (through wrangler's inspector).
+ * `--floor` sends the same sessions to the socket floor of bench:e2e's (d) instead (bench/floor/live-floor.ts, an object
+ * of its own per row), for the least a socket push costs each process beside what a shard's costs.
+ * `--thread` also prints where the runtime's first thread, which runs every object and socket, spent the row
+ * (bench/thread-time.ts: on a CPU, runnable but waiting for one) and its time inside fsync (bench/fsyncs.ts,
+ * Linux perf): how much of the thread a push takes, and what is left for more pushes.
  * `--perf` also samples the runtime process with Linux perf (`perf record -F 999`, Debian's
  * linux-perf) for `seconds` from the start of each row and prints its busiest symbols, native code
  * included, which the isolate's own profile (bench:profile-live) does not name, and the share of the
@@ -29,12 +34,15 @@ import { adminToken, DevServer, memoryOf } from "../test/e2e/support/server";
 import { BENCH_CONFIG } from "../test/support/wrangler";
 import { closedLoop } from "./closed-loop";
 import { openInspector } from "./inspector";
+import { liveFloorCounts, liveFloorUrl } from "./floor/live-floor-route";
+import { traceFsyncs } from "./fsyncs";
 import { livePushes } from "./live-load";
 import { fmt } from "./load-table";
 import { localObservability } from "./observability";
 import { randomGradient } from "./stats";
+import { threadWindow } from "./thread-time";
 
-const { values } = parseArgs({ options: { rows: { type: "string", default: "8" }, seconds: { type: "string", default: "3" }, clients: { type: "string", default: "32" }, path: { type: "string", default: "proxy" }, answer: { type: "string", default: "weights" }, fresh: { type: "boolean", default: false }, perf: { type: "boolean", default: false }, symbol: { type: "string", default: "InspectorSink::onAfter" } } });
+const { values } = parseArgs({ options: { rows: { type: "string", default: "8" }, seconds: { type: "string", default: "3" }, clients: { type: "string", default: "32" }, path: { type: "string", default: "proxy" }, answer: { type: "string", default: "weights" }, fresh: { type: "boolean", default: false }, floor: { type: "boolean", default: false }, thread: { type: "boolean", default: false }, perf: { type: "boolean", default: false }, symbol: { type: "string", default: "InspectorSink::onAfter" } } });
 if (values.answer !== "summary" && values.answer !== "weights") throw new Error(`--answer is summary or weights, not ${values.answer}`);
 const answer = values.answer;
 const clients = Number(values.clients);
@@ -81,6 +89,18 @@ function perfSymbols(pid: number, seconds: number, symbol: string, top = 5): Pro
   });
 }
 
+const warmupMs = 500;
+
+/** The runtime's first thread over a row's measured part (after its warm-up; fsyncs over 0.5 s less, for perf to start and stop within the row). */
+async function threadOverRow(pid: number, warmupMs: number, rowSeconds: number) {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  await sleep(warmupMs);
+  const window = threadWindow(pid);
+  const seconds = rowSeconds - 0.5;
+  const [time, fsyncs] = await Promise.all([sleep((rowSeconds - 0.1) * 1000).then(window), traceFsyncs(pid, seconds)]);
+  return { time, fsyncs, seconds };
+}
+
 const rssMiB = (pid: number) => (memoryOf(pid)?.current ?? NaN) / 2 ** 20;
 
 localObservability(false);
@@ -91,13 +111,14 @@ try {
   const runId = Date.now().toString(36);
   const newShard = async (row: number) => {
     const shard = `soak-${runId}-${row}`;
-    await api.createShard(shard, { length: 1024, rule: "adam", hyper: { lr: 1e-3 }, rate_limit: null });
+    if (!values.floor) await api.createShard(shard, { length: 1024, rule: "adam", hyper: { lr: 1e-3 }, rate_limit: null });
     return shard;
   };
+  const counts = (shard: string) => (values.floor ? liveFloorCounts(server.baseUrl, shard, token) : api.getStatus(shard));
   const baseUrl = values.path === "proxy" ? server.baseUrl : await server.runtimeBaseUrl();
   if (!baseUrl) throw new Error("cannot find the runtime workerd's entry socket");
   const gradients = Array.from({ length: 64 }, (_, i) => randomGradient(1024, 100 + i));
-  console.log(`${values.rows} rows of ${clients} live sessions, ${values.path}, ${answer} answered, ${values.fresh ? "a new shard per row" : "one shard"}; this process runs with ${process.execArgv.filter((a) => a.startsWith("--") && !a.startsWith("--import")).join(" ") || "node's defaults"}`);
+  console.log(`${values.rows} rows of ${clients} live sessions, ${values.path}, ${answer} answered, ${values.floor ? "to the socket floor" : "to a shard"}, ${values.fresh ? "a new one per row" : "the same one"}; this process runs with ${process.execArgv.filter((a) => a.startsWith("--") && !a.startsWith("--import")).join(" ") || "node's defaults"}`);
   // The Worker's isolate (every shard object runs in it), through wrangler's inspector.
   const inspector = await openInspector(server.inspectorPort);
   // The least of the JavaScript heap's used bytes sampled every 100 ms over a row: what the row's
@@ -115,14 +136,16 @@ try {
   let shard = await newShard(0);
   for (let row = 0; row < Number(values.rows); row++) {
     if (values.fresh && row > 0) shard = await newShard(row);
-    const before = await api.getStatus(shard);
-    const { send, close } = await livePushes(baseUrl, token, shard, clients, gradients, (c, seq) => `${runId}-${row}-${c}-${seq}`, answer);
+    const before = await counts(shard);
+    const url = values.floor ? liveFloorUrl(baseUrl, shard, answer === "weights" ? "weights" : "minimal") : undefined;
+    const { send, close } = await livePushes(baseUrl, token, shard, clients, gradients, (c, seq) => `${runId}-${row}-${c}-${seq}`, answer, { url });
     gcMs.clear();
     const heap = heapLeast();
     const sampled = values.perf ? perfSymbols(server.runtimePid(), Number(values.seconds), values.symbol) : undefined;
-    const load = await closedLoop(send, clients, Number(values.seconds), { warmupMs: 500, processes: () => server.workerdProcesses() }).finally(close);
+    const thread = values.thread ? threadOverRow(server.runtimePid(), warmupMs, Number(values.seconds)) : undefined;
+    const load = await closedLoop(send, clients, Number(values.seconds), { warmupMs, processes: () => server.workerdProcesses() }).finally(close);
     const runtime = server.runtimePid();
-    const after = await api.getStatus(shard);
+    const after = await counts(shard);
     const perWrite = (after.pushes - before.pushes) / (after.writes - before.writes);
     const gc = gcKinds.map(([, kind]) => `${kind} ${fmt(gcMs.get(kind) ?? 0, 0)}`).join(", ");
     console.log(
@@ -130,6 +153,11 @@ try {
         `this process's GC ms (row and warm-up): ${gc}; RSS MiB runtime ${fmt(rssMiB(runtime), 0)}, this process ${fmt(process.memoryUsage().rss / 2 ** 20, 0)}; ` +
         `the isolate's heap, least sampled ${fmt(heap(), 1)} MiB`,
     );
+    if (thread) {
+      const { time, fsyncs, seconds } = await thread;
+      const inFsync = fsyncs ? `inside fsync ${fmt((fsyncs.ms / (seconds * 1000)) * 100, 1)}% of ${fmt(seconds, 1)} s (${fmt(fsyncs.calls / seconds, 0)} a second, ${fmt(fsyncs.ms / fsyncs.calls, 3)} ms each, ${fmt(fsyncs.calls / seconds / load.steps, 3)} a push; the wall time of the calls, partly on a CPU)` : "fsyncs not traced (perf could not run)";
+      console.log(`  the runtime's first thread over the row: on a CPU ${fmt(time.onCpu * 100, 1)}%, runnable but waiting for one ${fmt(time.waiting * 100, 1)}%, ${fmt(time.slicesPerSecond, 0)} times on a CPU a second; ${inFsync}`);
+    }
     if (sampled) {
       const { busiest, watched } = await sampled;
       console.log(`  perf, the runtime's samples: ${values.symbol} ${fmt(watched, 1)}%; busiest: ${busiest.join("; ")}`);

@@ -32,3 +32,11 @@ export const LIVE_FLOOR_LISTED_KEYS = 64;
 export function liveFloorUrl(baseUrl: string, shard: string, answer: LiveFloorAnswer): string {
   return `${baseUrl.replace(/^http/, "ws")}${LIVE_FLOOR_ROUTE}/${encodeURIComponent(shard)}?answer=${answer}`;
 }
+
+/** The pushes and write transactions the floor's object `shard` has counted (its `stored` route). */
+export async function liveFloorCounts(baseUrl: string, shard: string, token: string): Promise<{ pushes: number; writes: number }> {
+  const res = await fetch(`${baseUrl}${LIVE_FLOOR_ROUTE}/${encodeURIComponent(shard)}/stored`, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`the socket floor's counts: ${res.status} ${await res.text()}`);
+  const { pushes, writes } = (await res.json()) as LiveFloorStored;
+  return { pushes, writes };
+}
