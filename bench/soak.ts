@@ -39,7 +39,7 @@ import { traceFsyncs } from "./fsyncs";
 import { livePushes } from "./live-load";
 import { fmt } from "./load-table";
 import { localObservability } from "./observability";
-import { randomGradient } from "./stats";
+import { randomGradient, sleep } from "./stats";
 import { threadWindow } from "./thread-time";
 
 const { values } = parseArgs({ options: { rows: { type: "string", default: "8" }, seconds: { type: "string", default: "3" }, clients: { type: "string", default: "32" }, path: { type: "string", default: "proxy" }, answer: { type: "string", default: "weights" }, fresh: { type: "boolean", default: false }, floor: { type: "boolean", default: false }, thread: { type: "boolean", default: false }, perf: { type: "boolean", default: false }, symbol: { type: "string", default: "InspectorSink::onAfter" } } });
@@ -92,8 +92,7 @@ function perfSymbols(pid: number, seconds: number, symbol: string, top = 5): Pro
 const warmupMs = 500;
 
 /** The runtime's first thread over a row's measured part (after its warm-up; fsyncs over 0.5 s less, for perf to start and stop within the row). */
-async function threadOverRow(pid: number, warmupMs: number, rowSeconds: number) {
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function threadOverRow(pid: number, rowSeconds: number) {
   await sleep(warmupMs);
   const window = threadWindow(pid);
   const seconds = rowSeconds - 0.5;
@@ -142,7 +141,7 @@ try {
     gcMs.clear();
     const heap = heapLeast();
     const sampled = values.perf ? perfSymbols(server.runtimePid(), Number(values.seconds), values.symbol) : undefined;
-    const thread = values.thread ? threadOverRow(server.runtimePid(), warmupMs, Number(values.seconds)) : undefined;
+    const thread = values.thread ? threadOverRow(server.runtimePid(), Number(values.seconds)) : undefined;
     const load = await closedLoop(send, clients, Number(values.seconds), { warmupMs, processes: () => server.workerdProcesses() }).finally(close);
     const runtime = server.runtimePid();
     const after = await counts(shard);
