@@ -15,17 +15,17 @@ export interface ThreadTime {
   slicesPerSecond: number;
 }
 
-/** The counters of a thread now (its id `tid`, its process `pid`; the first thread's id is the process's). */
-function schedstat(pid: number, tid = pid): { at: number; run: number; wait: number; slices: number } {
-  const [run, wait, slices] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").trim().split(/\s+/).map(Number);
+/** The counters of process `pid`'s first thread now (that thread's id is the process's). */
+function schedstat(pid: number): { at: number; run: number; wait: number; slices: number } {
+  const [run, wait, slices] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, "utf8").trim().split(/\s+/).map(Number);
   return { at: performance.now(), run: run!, wait: wait!, slices: slices! };
 }
 
-/** Starts a window on a thread; the function it returns closes it. */
-export function threadWindow(pid: number, tid = pid): () => ThreadTime {
-  const start = schedstat(pid, tid);
+/** Starts a window on process `pid`'s first thread; the function it returns closes it. */
+export function threadWindow(pid: number): () => ThreadTime {
+  const start = schedstat(pid);
   return () => {
-    const end = schedstat(pid, tid);
+    const end = schedstat(pid);
     const ns = (end.at - start.at) * 1e6;
     return { onCpu: (end.run - start.run) / ns, waiting: (end.wait - start.wait) / ns, slicesPerSecond: ((end.slices - start.slices) * 1e9) / ns };
   };

@@ -1,6 +1,6 @@
 /**
  * The socket floor's route and what its client needs to know (bench/floor/live-floor.ts serves
- * it; bench/e2e.ts and test/e2e/bench-floor.e2e.test.ts open it). Plain TypeScript: Node imports it.
+ * it; bench/e2e.ts, bench/soak.ts (`--floor`) and test/e2e/bench-floor.e2e.test.ts open it). Plain TypeScript: Node imports it.
  *
  * GET /bench/floor-live/{shard}?answer=minimal|weights upgrades to a WebSocket that speaks the
  * frames of a live session (src/formats/live-frames.ts): a welcome first, then one answer frame
