@@ -48,7 +48,7 @@ describe("live sessions: authentication", () => {
     expect(wrong.status).toBe(401);
     expect(await problemOf(wrong)).toMatchObject({ reason: "ticket-shard" });
     const [v, claims, sig] = ticket.split(".");
-    // The signature holds a random ticket id's HMAC: change its first character, which always changes its bytes.
+    // A ticket signs a random id, so its signature differs every run: change its first character, whose 6 bits are all signature.
     const altered = await upgrade(shard, { ticket: `${v}.${claims}.${sig![0] === "A" ? "B" : "A"}${sig!.slice(1)}` });
     expect(altered.status).toBe(401);
     expect(await problemOf(altered)).toMatchObject({ reason: "bad-signature" });
